@@ -1,0 +1,35 @@
+"""RNN Lab: the router. Page config, the thread policy, and navigation over the pages in ``pages/``."""
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from pages.shared import jobs_sidebar, keep_widget_state  # noqa: E402
+from rnn_core.jobs import configure_torch_threads  # noqa: E402
+
+st.set_page_config(page_title="RNN Lab", page_icon="🔁", layout="wide")
+configure_torch_threads()
+keep_widget_state()
+
+# (file, title, url path, icon); a page appears once its file exists.
+PAGES = [
+    ("pages/home.py", "Home", "home", "🏠"),
+    ("pages/language_model.py", "Train a language model", "language-model", "📚"),
+    ("pages/generate.py", "Generate text", "generate", "✍️"),
+    ("pages/compare.py", "Compare RNN, LSTM and GRU", "compare", "⚖️"),
+    ("pages/gradients.py", "Vanishing gradients", "gradients", "📉"),
+    ("pages/sentiment.py", "Sentiment", "sentiment", "💬"),
+    ("pages/how_it_works.py", "How an RNN works", "how-it-works", "🔍"),
+]
+
+navigation = st.navigation([
+    st.Page(str(ROOT / path), title=title, url_path=url, icon=icon, default=(url == "home"))
+    for path, title, url, icon in PAGES if (ROOT / path).exists()
+])
+jobs_sidebar()
+navigation.run()

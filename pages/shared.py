@@ -1,0 +1,95 @@
+"""What every page shares: the session's model registry, background jobs, errors and chart captions.
+
+Session-state keys are namespaced by page (``lm.``, ``generate.``, ``compare.`` ...). Widget keys that hold
+a setting are kept when the learner visits another page (see :func:`keep_widget_state`); keys that contain
+``.btn`` or ``.upload`` are buttons and uploaders, which Streamlit does not let us set.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rnn_core.errors import RNNLabError
+from rnn_core.jobs import DONE, FAILED, QUEUED, RUNNING, Job
+from rnn_core.registry import ModelRegistry
+
+REGISTRY_KEY = "models"
+_NOT_SETTABLE = (".btn", ".upload", ".fragment", ".editor")
+
+
+def registry() -> ModelRegistry:
+    """The trained models of this session (every page reads the same one)."""
+    if REGISTRY_KEY not in st.session_state:
+        st.session_state[REGISTRY_KEY] = ModelRegistry()
+    return st.session_state[REGISTRY_KEY]
+
+
+def keep_widget_state() -> None:
+    """Stop Streamlit from forgetting a page's settings when the learner visits another page.
+
+    Widgets' values are dropped when their page is not shown; writing a key back to itself turns it into
+    ordinary session state, which survives (Streamlit's documented work-around).
+    """
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and "." in key and not any(part in key for part in _NOT_SETTABLE):
+            try:
+                st.session_state[key] = st.session_state[key]
+            except st.errors.StreamlitAPIException:
+                pass
+
+
+def chart(fig, caption: str, key: str | None = None) -> None:
+    """A plotly chart with its one- or two-line "how to read it" caption underneath."""
+    st.plotly_chart(fig, key=key)
+    st.caption(caption)
+
+
+def show_error(exc: Exception) -> None:
+    st.error(str(exc), icon="⚠️")
+
+
+def start_job(key: str, work, label: str) -> Job | None:
+    """Start ``work(job)`` in the background and keep the job under ``key`` in the session."""
+    current = st.session_state.get(key)
+    if current is not None and current.active:
+        st.warning("A run is already going on this page; stop it first.")
+        return None
+    job = Job(work, label).start()
+    st.session_state[key] = job
+    return job
+
+
+def job_status(job: Job) -> None:
+    """The job's state in a line: its place in the queue, its failure, or nothing while it runs."""
+    if job.status == QUEUED:
+        position = job.queue_position
+        st.info(f"Waiting for a free training slot: you are number {position or 1} in the queue. The box trains "
+                "a few models at once; yours starts as soon as one finishes.", icon="⏳")
+    elif job.status == FAILED:
+        st.error(job.error, icon="⚠️")
+
+
+def active_jobs() -> list[tuple[str, Job]]:
+    return [(k, v) for k, v in st.session_state.items() if isinstance(v, Job) and v.active]
+
+
+def jobs_sidebar() -> None:
+    """A line per background job in the sidebar, so a learner on another page knows training goes on."""
+    running = active_jobs()
+    if not running:
+        return
+    with st.sidebar:
+        for _, job in running:
+            if job.status == RUNNING and job.progress is not None:
+                st.caption(f"⏳ {job.label}: {job.progress.fraction:.0%}")
+            else:
+                st.caption(f"⏳ {job.label}: waiting in the queue")
+
+
+def poll_interval(job: Job | None, seconds: float = 1.0) -> float | None:
+    """How often a fragment should rerun to follow ``job``: every ``seconds`` while it is active, else never."""
+    return seconds if job is not None and job.active else None
+
+
+__all__ = ["registry", "keep_widget_state", "chart", "show_error", "start_job", "job_status", "active_jobs",
+           "jobs_sidebar", "poll_interval", "RNNLabError", "DONE", "FAILED", "RUNNING", "QUEUED"]

@@ -1,0 +1,66 @@
+"""The command line, mirroring the app's jobs: ``python -m rnn_core COMMAND ...``.
+
+Progress goes to stderr; the last line on stdout is one JSON object with the run's figures, so that
+scripts, benchmarks and workshop preparation can read it. A user error exits with status 2 and a message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import sys
+
+from .errors import RNNLabError
+
+# command name -> module in rnn_core.cli defining add_arguments(parser) and run(args) -> dict
+COMMANDS = {
+    "train-lm": ("train_lm", "train a language model on a text"),
+    "generate": ("generate", "generate text from a saved language model"),
+    "compare": ("compare", "compare RNN, LSTM and GRU on a long-dependency task"),
+    "gradients": ("gradients", "measure gradient norms through time"),
+    "sentiment": ("sentiment", "train and test a sentiment classifier"),
+    "step-through": ("step_through", "record every number of a tiny RNN's forward and backward pass"),
+}
+
+
+def _available() -> dict:
+    found = {}
+    for name, (module, help_text) in COMMANDS.items():
+        try:
+            found[name] = (importlib.import_module(f"rnn_core.cli.{module}"), help_text)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"rnn_core.cli.{module}":
+                raise
+    return found
+
+
+def _json_safe(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    commands = _available()
+    parser = argparse.ArgumentParser(prog="python -m rnn_core", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (module, help_text) in commands.items():
+        module.add_arguments(sub.add_parser(name, help=help_text, description=help_text))
+    args = parser.parse_args(argv)
+    try:
+        result = commands[args.command][0].run(args)
+    except RNNLabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(_json_safe(result)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

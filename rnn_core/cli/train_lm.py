@@ -1,0 +1,68 @@
+"""``train-lm``: train a language model on a text file or a built-in corpus."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+
+from ..checkpoint import save_checkpoint
+from ..corpora import BUILT_IN, PUBLIC_TEXTS, check_text, decode_bytes, load_builtin, load_public_text
+from ..errors import RNNLabError
+from ..jobs import configure_torch_threads
+from ..lm import PRESETS, preset, train_language_model
+from .common import StderrProgress
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--text", required=True,
+                        help=f"a text file, a built-in corpus ({', '.join(BUILT_IN)}) or a public text "
+                             f"({', '.join(PUBLIC_TEXTS)}, downloaded once and cached)")
+    parser.add_argument("--level", choices=("char", "word"), default="char")
+    parser.add_argument("--cell", choices=("rnn", "lstm", "gru"), default="lstm")
+    parser.add_argument("--preset", choices=tuple(PRESETS), default="quick")
+    parser.add_argument("--seconds", type=float, help="time budget (default: the preset's)")
+    parser.add_argument("--max-steps", type=int, help="step budget; with --seconds 0 replays a run exactly")
+    parser.add_argument("--hidden", type=int, help="hidden size (default: the preset's)")
+    parser.add_argument("--layers", type=int, help="number of stacked layers")
+    parser.add_argument("--seq-len", type=int, help="truncated BPTT length")
+    parser.add_argument("--batch", type=int, help="batch size")
+    parser.add_argument("--lr", type=float, help="peak learning rate")
+    parser.add_argument("--encoding", choices=("embedding", "onehot"))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--save", type=Path, help="write a checkpoint here")
+
+
+def read_text(spec: str) -> tuple[str, str]:
+    """A text and its title from a path, a built-in corpus key or a public text key."""
+    if spec in BUILT_IN:
+        return load_builtin(spec), BUILT_IN[spec].title
+    if spec in PUBLIC_TEXTS:
+        return load_public_text(spec), PUBLIC_TEXTS[spec].title
+    path = Path(spec)
+    if not path.is_file():
+        raise RNNLabError(f"No such text file: {spec}")
+    text, _ = decode_bytes(path.read_bytes(), path.name, max_bytes=20 * 1024 * 1024)
+    return check_text(text, path.name), path.name
+
+
+def run(args: argparse.Namespace) -> dict:
+    configure_torch_threads()
+    text, title = read_text(args.text)
+    overrides = {"level": args.level, "cell": args.cell, "seed": args.seed}
+    for field, value in (("hidden_size", args.hidden), ("num_layers", args.layers), ("seq_len", args.seq_len),
+                         ("batch_size", args.batch), ("lr", args.lr), ("encoding", args.encoding),
+                         ("max_steps", args.max_steps)):
+        if value is not None:
+            overrides[field] = value
+    settings = preset(args.preset, **overrides)
+    if args.seconds is not None:
+        settings = replace(settings, seconds=args.seconds or None)
+    if settings.seconds is None and args.max_steps is None:
+        raise RNNLabError("--seconds 0 removes the time limit; give --max-steps as well.")
+    run_ = train_language_model(text, settings, on_progress=StderrProgress())
+    if args.save:
+        save_checkpoint(args.save, run_.model, run_.tokenizer, settings.to_dict(), run_.metrics, title)
+    out = {k: v for k, v in run_.metrics.items()}
+    out.update({"text": title, "preset": args.preset, "seed": args.seed, "message": run_.result.message})
+    return out

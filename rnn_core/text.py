@@ -1,0 +1,135 @@
+"""Tokenizers and vocabularies: text to token ids and back.
+
+Two levels: ``char`` (every character is a token) and ``word`` (words, punctuation marks and line breaks are
+tokens). Every vocabulary starts with the special tokens ``<pad>``, ``<unk>`` and ``<eos>``; tokens beyond the
+vocabulary cap, or rarer than the minimum count, become ``<unk>``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import torch
+
+from .errors import RNNLabError
+
+PAD, UNK, EOS = "<pad>", "<unk>", "<eos>"
+SPECIALS = (PAD, UNK, EOS)
+LEVELS = ("char", "word")
+_WORD_RE = re.compile(r"\w+(?:'\w+)*|[^\w\s]|\n")
+_NO_SPACE_BEFORE = set(".,;:!?)]}'\"\n")
+_NO_SPACE_AFTER = set("([{\n")
+# Above this share of <unk> the model would mostly learn to predict "unknown word".
+MAX_UNK_FRACTION = 0.25
+
+
+def split_tokens(text: str, level: str) -> list[str]:
+    """Split text into tokens: characters, or words, punctuation marks and line breaks."""
+    if level == "char":
+        return list(text)
+    if level == "word":
+        return _WORD_RE.findall(text)
+    raise RNNLabError(f"Unknown level {level!r}; choose 'char' or 'word'.")
+
+
+def join_tokens(tokens: list[str], level: str) -> str:
+    """Inverse of :func:`split_tokens`, up to the spacing that word splitting throws away."""
+    if level == "char":
+        return "".join(tokens)
+    out = []
+    for i, tok in enumerate(tokens):
+        if i and tok not in _NO_SPACE_BEFORE and tokens[i - 1] not in _NO_SPACE_AFTER:
+            out.append(" ")
+        out.append(tok)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Tokenizer:
+    """A level and a vocabulary: ``tokens[i]`` is the token with id ``i``."""
+
+    level: str
+    tokens: tuple[str, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "_index", {tok: i for i, tok in enumerate(self.tokens)})
+
+    @classmethod
+    def build(cls, text: str, level: str = "char", max_vocab: int | None = None, min_count: int = 1) -> "Tokenizer":
+        """Vocabulary of ``text``: most frequent first (ties broken by first appearance), capped."""
+        counts = Counter(split_tokens(text, level))
+        if not counts:
+            raise RNNLabError("The text is empty: there is nothing to learn from.")
+        ranked = [tok for tok, n in counts.most_common() if n >= min_count and tok not in SPECIALS]
+        if max_vocab is not None:
+            ranked = ranked[:max(0, max_vocab - len(SPECIALS))]
+        if level == "char":
+            ranked.sort()   # a readable order for the pages that show the vocabulary
+        return cls(level, SPECIALS + tuple(ranked))
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    @property
+    def unk_id(self) -> int:
+        return self._index[UNK]
+
+    def id_of(self, token: str) -> int:
+        return self._index.get(token, self._index[UNK])
+
+    def encode(self, text: str) -> list[int]:
+        return [self.id_of(tok) for tok in split_tokens(text, self.level)]
+
+    def decode(self, ids) -> str:
+        return join_tokens([self.tokens[int(i)] for i in ids], self.level)
+
+    def unknown_tokens(self, text: str) -> list[str]:
+        """Distinct tokens of ``text`` that are not in the vocabulary, in order of appearance."""
+        return list(dict.fromkeys(tok for tok in split_tokens(text, self.level) if tok not in self._index))
+
+    def to_dict(self) -> dict:
+        return {"level": self.level, "tokens": list(self.tokens)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Tokenizer":
+        return cls(d["level"], tuple(d["tokens"]))
+
+
+@dataclass(frozen=True)
+class EncodedText:
+    """A text as token ids, with the first 90% for training and the last 10% for validation."""
+
+    tokenizer: Tokenizer
+    ids: torch.Tensor
+    unk_fraction: float
+
+    @property
+    def split(self) -> int:
+        return int(len(self.ids) * 0.9)
+
+    @property
+    def train_ids(self) -> torch.Tensor:
+        return self.ids[:self.split]
+
+    @property
+    def val_ids(self) -> torch.Tensor:
+        return self.ids[self.split:]
+
+
+def encode_text(text: str, level: str = "char", max_vocab: int | None = None, min_count: int = 1) -> EncodedText:
+    """Tokenize a whole corpus, refusing texts a model cannot learn from (empty, or mostly unknown words)."""
+    if not text or not text.strip():
+        raise RNNLabError("The text is empty (or only whitespace): there is nothing to learn from.")
+    if level == "word" and max_vocab is None:
+        max_vocab = 10_000
+    tokenizer = Tokenizer.build(text, level, max_vocab, min_count)
+    ids = torch.tensor(tokenizer.encode(text), dtype=torch.long)
+    unk = float((ids == tokenizer.unk_id).float().mean())
+    if unk > MAX_UNK_FRACTION:
+        raise RNNLabError(
+            f"{unk:.0%} of the {level}s in this text fall outside the vocabulary of {len(tokenizer):,} tokens "
+            f"(too many distinct {level}s for this size of text). Use the character level, raise the "
+            f"vocabulary cap, or lower the minimum count.")
+    return EncodedText(tokenizer, ids, unk)

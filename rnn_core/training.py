@@ -1,0 +1,209 @@
+"""The one training loop of the app: every page and the command line train through :func:`train`.
+
+The loop knows nothing of who listens (as minGPT's trainer): it reports :class:`Progress` through a callback,
+stops when a ``threading.Event`` is set, when the step or time budget is spent, when a task says it is solved,
+or when the loss stops being a finite number, and it keeps the model it has in every case.
+
+Reproducibility: the learning-rate schedule runs over a fixed number of steps. With a time budget, that
+number is estimated once, from the speed of the first steps, and reported as ``planned_steps``; passing it
+back as ``max_steps`` with no time limit replays the same run exactly (same seed, same machine type).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+
+from .errors import RNNLabError
+
+SCHEDULES = ("constant", "cosine")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The budget and the optimiser's settings (Adam)."""
+
+    max_steps: int = 1000
+    seconds: float | None = None          # wall-clock budget; None means none
+    lr: float = 3e-3
+    schedule: str = "cosine"              # cosine decay to a tenth of lr, after a linear warm-up
+    warmup_steps: int = 10
+    clip: float | None = 1.0              # largest gradient norm; None or 0 turns clipping off
+    weight_decay: float = 0.0
+    eval_every_seconds: float = 5.0
+    report_every_seconds: float = 0.25
+
+    def __post_init__(self):
+        if not 1 <= self.max_steps <= 1_000_000:
+            raise RNNLabError(f"Steps must be between 1 and 1,000,000 (got {self.max_steps}).")
+        if self.seconds is not None and not 0 < self.seconds <= 3600:
+            raise RNNLabError(f"The time budget must be between 0 and 3600 seconds (got {self.seconds}).")
+        if not (0 < self.lr <= 10 and math.isfinite(self.lr)):
+            raise RNNLabError(f"The learning rate must be above 0 and at most 10 (got {self.lr}).")
+        if self.clip is not None and not (self.clip >= 0 and math.isfinite(self.clip)):
+            raise RNNLabError(f"Gradient clipping must be a norm of 0 (off) or more (got {self.clip}).")
+        if self.schedule not in SCHEDULES:
+            raise RNNLabError(f"Unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}.")
+
+
+@dataclass
+class Progress:
+    """What a listener sees, a few times a second."""
+
+    step: int
+    planned_steps: int
+    train_loss: float
+    lr: float
+    grad_norm: float
+    elapsed: float
+    time_left: float
+    tokens_per_second: float
+    metrics: dict = field(default_factory=dict)   # the latest evaluation (validation loss, a sample, ...)
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.step / max(1, self.planned_steps))
+
+
+@dataclass
+class TrainResult:
+    """How a run went. ``history`` has one row per step; evaluation rows carry their metrics."""
+
+    steps: int
+    planned_steps: int
+    seconds: float
+    tokens_per_second: float
+    stop_reason: str        # finished | time | stopped | solved | diverged
+    message: str
+    history: list = field(default_factory=list)
+    metrics: dict = field(default_factory=dict)   # the last evaluation
+
+    @property
+    def diverged(self) -> bool:
+        return self.stop_reason == "diverged"
+
+
+def learning_rate(config: TrainConfig, step: int, horizon: int) -> float:
+    """Linear warm-up, then constant or cosine decay to a tenth of the peak over ``horizon`` steps."""
+    if step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    if config.schedule == "constant":
+        return config.lr
+    progress = min(1.0, (step - config.warmup_steps) / max(1, horizon - config.warmup_steps))
+    return config.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def train(
+    model: torch.nn.Module,
+    loss_on_step: Callable[[int], torch.Tensor],
+    config: TrainConfig,
+    *,
+    tokens_per_step: int = 1,
+    evaluate: Callable[[], dict] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    stop: threading.Event | None = None,
+    solved: Callable[[dict], bool] | None = None,
+) -> TrainResult:
+    """Train ``model`` with Adam until the budget is spent, ``stop`` is set, or ``solved(metrics)`` holds.
+
+    ``loss_on_step(step)`` builds step ``step``'s batch and returns its mean loss (a scalar tensor with a
+    graph). ``evaluate()`` returns metrics (``val_loss``, ``accuracy``, a text sample...) and runs every
+    ``eval_every_seconds`` and at the end, with the model in eval mode and gradients off.
+    """
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+    max_norm = config.clip if config.clip else math.inf
+    history: list[dict] = []
+    metrics: dict = {}
+    horizon = config.max_steps
+    calibrated = config.seconds is None
+    start = time.perf_counter()
+    last_eval = last_report = start
+    step, stop_reason, message = 0, "finished", ""
+    lr = grad_norm = loss_value = math.nan
+
+    def run_evaluation(now: float) -> None:
+        nonlocal metrics
+        if evaluate is None:
+            return
+        model.eval()
+        with torch.no_grad():
+            metrics = evaluate()
+        model.train()
+        history[-1].update({k: v for k, v in metrics.items() if isinstance(v, (int, float))})
+
+    def report(now: float) -> None:
+        elapsed = now - start
+        per_step = elapsed / max(1, step)
+        left = (horizon - step) * per_step
+        if config.seconds is not None:
+            left = min(left, config.seconds - elapsed)
+        if on_progress is not None:
+            on_progress(Progress(step, horizon, loss_value, lr, grad_norm, elapsed, max(0.0, left),
+                                 step * tokens_per_step / max(elapsed, 1e-9), dict(metrics)))
+
+    model.train()
+    while step < horizon:
+        if stop is not None and stop.is_set():
+            stop_reason, message = "stopped", f"Stopped at step {step:,}; the model trained so far is kept."
+            break
+        lr = learning_rate(config, step, horizon)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        loss = loss_on_step(step)
+        loss_value = loss.item()
+        if not math.isfinite(loss_value):
+            stop_reason = "diverged"
+            message = (f"The loss became {loss_value} at step {step + 1:,}: training diverged (the learning rate "
+                       "is too high, or gradients exploded). Training stopped; the model is kept as it was "
+                       "before the blow-up. Lower the learning rate or turn on gradient clipping.")
+            break
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = float(torch.nn.utils.clip_grad_norm_(params, max_norm))
+        if not math.isfinite(grad_norm):
+            stop_reason = "diverged"
+            message = (f"The gradient norm became {grad_norm} at step {step + 1:,}: gradients exploded. Training "
+                       "stopped before that update, so the model is kept as it was. Turn on gradient clipping "
+                       "or lower the learning rate.")
+            break
+        optimizer.step()
+        step += 1
+        now = time.perf_counter()
+        elapsed = now - start
+        history.append({"step": step, "elapsed": elapsed, "train_loss": loss_value, "lr": lr, "grad_norm": grad_norm})
+        if not calibrated and (elapsed >= min(2.0, 0.05 * config.seconds) or step >= 50):
+            # Fix the schedule's length once, from the measured speed, so that it is reproducible.
+            horizon = max(step + 1, min(config.max_steps, int(0.97 * config.seconds * step / elapsed)))
+            calibrated = True
+        if evaluate is not None and now - last_eval >= config.eval_every_seconds:
+            run_evaluation(now)
+            last_eval = time.perf_counter()
+            if solved is not None and solved(metrics):
+                stop_reason, message = "solved", f"Solved at step {step:,}."
+                break
+        if config.seconds is not None and elapsed >= config.seconds:
+            stop_reason, message = "time", f"The time budget of {config.seconds:g} s ran out at step {step:,}."
+            break
+        if now - last_report >= config.report_every_seconds:
+            report(now)
+            last_report = now
+    else:
+        message = f"Finished all {step:,} steps."
+    seconds = time.perf_counter() - start
+    if history and stop_reason != "solved":
+        run_evaluation(time.perf_counter())
+    report(start + seconds)
+    return TrainResult(step, horizon, seconds, step * tokens_per_step / max(seconds, 1e-9), stop_reason,
+                       message, history, metrics)
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed torch's global generator (weights) and return a generator for the data."""
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)

@@ -195,6 +195,8 @@ def train_language_model(
 
     def evaluate() -> dict:
         loss = evaluate_loss(model, val_ids, eval_len, settings.eval_tokens)
+        if not math.isfinite(loss):   # a diverged model has no distribution to sample from
+            return {"val_loss": loss, "sample": ""}
         prompt = data.tokenizer.decode(data.train_ids[:prompt_length].tolist())
         text_sample = sample(model, data.tokenizer, prompt, settings.sample_length, temperature=0.8,
                              seed=settings.seed)

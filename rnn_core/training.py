@@ -126,6 +126,8 @@ def train(
     last_eval = last_report = start
     step, stop_reason, message = 0, "finished", ""
     lr = grad_norm = loss_value = math.nan
+    # The weights before the latest update: if they produce a non-finite loss, the run goes back to these.
+    previous = [p.detach().clone() for p in params]
 
     def run_evaluation(now: float) -> None:
         nonlocal metrics
@@ -158,10 +160,14 @@ def train(
         loss = loss_on_step(step)
         loss_value = loss.item()
         if not math.isfinite(loss_value):
+            with torch.no_grad():
+                for p, kept in zip(params, previous):
+                    p.copy_(kept)
             stop_reason = "diverged"
             message = (f"The loss became {loss_value} at step {step + 1:,}: training diverged (the learning rate "
                        "is too high, or gradients exploded). Training stopped; the model is kept as it was "
-                       "before the blow-up. Lower the learning rate or turn on gradient clipping.")
+                       f"before the blow-up, after step {max(0, step - 1):,}. Lower the learning rate or turn on "
+                       "gradient clipping.")
             break
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -172,6 +178,9 @@ def train(
                        "stopped before that update, so the model is kept as it was. Turn on gradient clipping "
                        "or lower the learning rate.")
             break
+        with torch.no_grad():
+            for p, kept in zip(params, previous):
+                kept.copy_(p)
         optimizer.step()
         step += 1
         now = time.perf_counter()

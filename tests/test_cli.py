@@ -1,0 +1,41 @@
+"""The command line: ``python -m rnn_core train-lm`` prints one JSON object last, or a message."""
+
+import json
+import subprocess
+import sys
+
+import torch
+
+from conftest import ROOT
+from rnn_core.checkpoint import load_checkpoint
+from rnn_core.corpora import load_builtin
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "rnn_core", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_train_lm_prints_its_figures_and_saves_a_checkpoint(tmp_path):
+    text = tmp_path / "docs.txt"
+    text.write_text(load_builtin("python-docs")[:30_000], encoding="utf-8")
+    save = tmp_path / "model.pt"
+    proc = _run("train-lm", "--text", str(text), "--cell", "gru", "--seconds", "0", "--max-steps", "15",
+                "--hidden", "32", "--save", str(save))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    for key in ("val_loss", "train_loss", "steps", "tokens_per_second", "seconds", "params", "cell", "level"):
+        assert key in result
+    assert result["steps"] == 15 and result["cell"] == "gru" and result["level"] == "char"
+    model, tokenizer, info = load_checkpoint(save)
+    assert model.config.cell == "gru" and info["metrics"]["steps"] == 15
+    assert torch.isfinite(next(model.parameters())).all()
+
+
+def test_user_errors_exit_2_with_a_message(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n")
+    proc = _run("train-lm", "--text", str(empty))
+    assert proc.returncode == 2 and "empty" in proc.stderr and "Traceback" not in proc.stderr
+    proc = _run("train-lm", "--text", str(tmp_path / "missing.txt"))
+    assert proc.returncode == 2 and "No such text file" in proc.stderr

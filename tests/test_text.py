@@ -1,0 +1,52 @@
+"""Tokenizers and vocabularies."""
+
+import pytest
+
+from rnn_core.errors import RNNLabError
+from rnn_core.text import SPECIALS, Tokenizer, encode_text, join_tokens, split_tokens
+
+
+def test_char_tokenizer_round_trips_and_has_specials_first():
+    text = "hello, world\n"
+    tok = Tokenizer.build(text, "char")
+    assert tok.tokens[:3] == SPECIALS
+    assert tok.decode(tok.encode(text)) == text
+    assert len(tok) == 3 + len(set(text))
+
+
+def test_unknown_tokens_become_unk_and_are_reported():
+    tok = Tokenizer.build("abc", "char")
+    ids = tok.encode("abz")
+    assert ids[2] == tok.unk_id
+    assert tok.unknown_tokens("abzzy") == ["z", "y"]
+
+
+def test_word_tokenizer_splits_punctuation_and_lines():
+    assert split_tokens("Hello, world!\nIt's fine.", "word") == [
+        "Hello", ",", "world", "!", "\n", "It's", "fine", "."]
+    assert join_tokens(["Hello", ",", "world", "!", "\n", "It's", "fine", "."], "word") == "Hello, world!\nIt's fine."
+
+
+def test_vocabulary_cap_and_minimum_count():
+    text = "a a a b b c"
+    tok = Tokenizer.build(text, "word", max_vocab=len(SPECIALS) + 1)
+    assert tok.tokens[3:] == ("a",)
+    tok = Tokenizer.build(text, "word", min_count=2)
+    assert set(tok.tokens[3:]) == {"a", "b"}
+
+
+def test_empty_text_is_refused():
+    with pytest.raises(RNNLabError, match="empty"):
+        encode_text("   \n ")
+
+
+def test_an_exploding_word_vocabulary_is_refused_with_advice():
+    text = " ".join(f"w{i}" for i in range(5000))   # every word different, each seen once
+    with pytest.raises(RNNLabError, match="character level"):
+        encode_text(text, "word", min_count=2)
+
+
+def test_split_is_first_ninety_percent_then_last_ten():
+    data = encode_text("abcdefghij" * 10, "char")
+    assert len(data.train_ids) == 90 and len(data.val_ids) == 10
+    assert data.tokenizer.decode(data.val_ids.tolist()) == "abcdefghij"

@@ -1,0 +1,98 @@
+"""The one training loop: budgets, stopping, divergence, schedule, reproducibility."""
+
+import math
+import threading
+
+import pytest
+import torch
+
+from rnn_core.errors import RNNLabError
+from rnn_core.training import TrainConfig, learning_rate, seed_everything, train
+
+
+def _regression(seed=0):
+    """A tiny linear regression: model, and a loss function over seeded batches."""
+    generator = seed_everything(seed)
+    model = torch.nn.Linear(4, 1)
+    true_w = torch.tensor([[1.0, -2.0, 0.5, 3.0]])
+
+    def loss_on_step(step):
+        x = torch.randn(32, 4, generator=generator)
+        return torch.nn.functional.mse_loss(model(x), x @ true_w.T)
+    return model, loss_on_step
+
+
+def test_loss_falls_and_every_step_is_recorded():
+    model, loss_fn = _regression()
+    result = train(model, loss_fn, TrainConfig(max_steps=200, lr=0.05, warmup_steps=0))
+    assert result.steps == 200 and len(result.history) == 200 and result.stop_reason == "finished"
+    assert result.history[-1]["train_loss"] < 0.01 * result.history[0]["train_loss"]
+
+
+def test_same_seed_same_run_different_seed_different_run():
+    runs = [train(*_regression(seed), TrainConfig(max_steps=30, lr=0.01)).history for seed in (1, 1, 2)]
+    assert [r["train_loss"] for r in runs[0]] == [r["train_loss"] for r in runs[1]]
+    assert [r["train_loss"] for r in runs[0]] != [r["train_loss"] for r in runs[2]]
+
+
+def test_stop_event_stops_and_keeps_the_model():
+    model, loss_fn = _regression()
+    stop = threading.Event()
+
+    def stop_after_ten(progress):
+        if progress.step >= 10:
+            stop.set()
+    result = train(model, loss_fn, TrainConfig(max_steps=100_000, report_every_seconds=0), stop=stop,
+                   on_progress=stop_after_ten)
+    assert result.stop_reason == "stopped" and 10 <= result.steps < 100
+    assert "kept" in result.message
+
+
+def test_divergence_stops_before_the_bad_update():
+    model, loss_fn = _regression()
+    snapshots = []
+
+    def explode_at_five(step):
+        snapshots.append(model.weight.detach().clone())
+        loss = loss_fn(step)
+        return loss * math.inf if step == 5 else loss
+    result = train(model, explode_at_five, TrainConfig(max_steps=50))
+    assert result.diverged and result.steps == 5 and "diverged" in result.message
+    assert torch.isfinite(model.weight).all()
+    torch.testing.assert_close(model.weight, snapshots[-2])   # the weights from before the last update
+
+
+def test_time_budget_ends_the_run():
+    model, loss_fn = _regression()
+    result = train(model, loss_fn, TrainConfig(max_steps=1_000_000, seconds=0.3))
+    assert result.stop_reason in ("time", "finished") and result.steps < 1_000_000
+    assert result.planned_steps < 1_000_000   # the schedule was fitted to the time budget
+
+
+def test_solved_ends_the_run_early():
+    model, loss_fn = _regression()
+    result = train(model, loss_fn, TrainConfig(max_steps=5000, lr=0.05, eval_every_seconds=0),
+                   evaluate=lambda: {"val_loss": loss_fn(0).item()}, solved=lambda m: m["val_loss"] < 0.01)
+    assert result.stop_reason == "solved" and result.steps < 5000 and result.metrics["val_loss"] < 0.01
+
+
+def test_clipping_bounds_the_update():
+    model, loss_fn = _regression()
+    big = lambda step: 1e6 * loss_fn(step)  # noqa: E731
+    result = train(model, big, TrainConfig(max_steps=1, clip=1.0, lr=0.1, warmup_steps=0))
+    assert result.history[0]["grad_norm"] > 1.0   # the norm is reported before clipping
+
+
+def test_schedule_warms_up_then_decays_to_a_tenth():
+    config = TrainConfig(max_steps=100, lr=1.0, warmup_steps=10)
+    assert learning_rate(config, 0, 100) == pytest.approx(0.1)
+    assert learning_rate(config, 10, 100) == pytest.approx(1.0)
+    assert learning_rate(config, 100, 100) == pytest.approx(0.1)
+    assert learning_rate(TrainConfig(schedule="constant", warmup_steps=0), 50, 100) == pytest.approx(3e-3)
+
+
+@pytest.mark.parametrize("kwargs", [{"max_steps": 0}, {"lr": -1}, {"lr": float("nan")}, {"seconds": 1e9},
+                                    {"clip": -1}, {"schedule": "magic"}])
+def test_absurd_settings_are_user_errors(kwargs):
+    with pytest.raises(RNNLabError):
+        TrainConfig(**kwargs)

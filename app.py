@@ -12,19 +12,19 @@ if str(ROOT) not in sys.path:
 from pages.shared import jobs_sidebar, keep_widget_state  # noqa: E402
 from rnn_core.jobs import configure_torch_threads  # noqa: E402
 
-st.set_page_config(page_title="RNN Lab", page_icon="🔁", layout="wide")
+st.set_page_config(page_title="RNN Lab", page_icon=":material/cycle:", layout="wide")
 configure_torch_threads()
 keep_widget_state()
 
 # (file, title, url path, icon); a page appears once its file exists.
 PAGES = [
-    ("pages/home.py", "Home", "home", "🏠"),
-    ("pages/language_model.py", "Train a language model", "language-model", "📚"),
-    ("pages/generate.py", "Generate text", "generate", "✍️"),
-    ("pages/compare.py", "Compare RNN, LSTM and GRU", "compare", "⚖️"),
-    ("pages/gradients.py", "Vanishing gradients", "gradients", "📉"),
-    ("pages/sentiment.py", "Sentiment", "sentiment", "💬"),
-    ("pages/how_it_works.py", "How an RNN works", "how-it-works", "🔍"),
+    ("pages/home.py", "Home", "home", ":material/home:"),
+    ("pages/language_model.py", "Train a language model", "language-model", ":material/menu_book:"),
+    ("pages/generate.py", "Generate text", "generate", ":material/edit_note:"),
+    ("pages/compare.py", "Compare RNN, LSTM and GRU", "compare", ":material/compare_arrows:"),
+    ("pages/gradients.py", "Vanishing gradients", "gradients", ":material/trending_down:"),
+    ("pages/sentiment.py", "Sentiment", "sentiment", ":material/reviews:"),
+    ("pages/how_it_works.py", "How an RNN works", "how-it-works", ":material/school:"),
 ]
 
 navigation = st.navigation([

@@ -25,7 +25,7 @@ LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 4e-3, 8e-3, 1.5e-2, 3e-2, 0.1, 1.0)
 CLIPS = (0.0, 0.25, 0.5, 1.0, 2.0, 5.0)
 BATCHES = (1, 4, 8, 16, 32, 64, 128)
 
-st.title("📚 Train a language model")
+st.title("Train a language model")
 st.write("A language model reads text one token at a time and learns to predict the next one. Choose a text, "
          "press **Train**, and watch it go from noise to words. Everything trains here, on this machine's CPU.")
 

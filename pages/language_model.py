@@ -99,7 +99,7 @@ def apply_preset() -> None:
     if name in PRESETS:
         s = PRESETS[name]
         st.session_state.update({"lm.hidden": s.hidden_size, "lm.layers": s.num_layers, "lm.seq_len": s.seq_len,
-                                 "lm.batch": s.batch_size, "lm.lr": s.lr, "lm.clip": s.clip,
+                                 "lm.batch": s.batch_size, "lm.lr": s.lr, "lm.clip": s.clip, "lm.steps": s.max_steps,
                                  "lm.seconds": int(s.seconds), "lm.embedding_dim": s.embedding_dim})
 
 
@@ -107,6 +107,7 @@ defaults = PRESETS["quick"]
 for key, value in {"lm.preset": "quick", "lm.hidden": defaults.hidden_size, "lm.layers": defaults.num_layers,
                    "lm.seq_len": defaults.seq_len, "lm.batch": defaults.batch_size, "lm.lr": defaults.lr,
                    "lm.clip": defaults.clip, "lm.seconds": int(defaults.seconds), "lm.seed": 0,
+                   "lm.steps": defaults.max_steps,
                    "lm.embedding_dim": defaults.embedding_dim}.items():
     st.session_state.setdefault(key, value)
 
@@ -135,14 +136,17 @@ with c3:
     lr = st.select_slider("Learning rate", LEARNING_RATES, key="lm.lr", format_func=lambda v: f"{v:g}")
     clip = st.select_slider("Gradient clipping (max norm)", CLIPS, key="lm.clip",
                             format_func=lambda v: "off" if v == 0 else f"{v:g}")
-    seconds = st.slider("Time budget (seconds)", 5, 300, key="lm.seconds")
+    steps = st.slider("Training steps", 20, 5000, step=20, key="lm.steps",
+                      help="The budget. The same seed and steps give the same model on any machine.")
+    seconds = st.slider("Time limit (seconds)", 5, 300, key="lm.seconds",
+                        help="Stops a run early on a busy machine; the model trained so far is kept.")
     seed = st.number_input("Seed", 0, 1_000_000, key="lm.seed", help="The same seed gives the same run.")
 
 
 def make_settings() -> LMSettings:
     return replace(PRESETS["quick"], level=level, cell=cell, encoding=encoding, hidden_size=hidden,
                    num_layers=layers, embedding_dim=st.session_state["lm.embedding_dim"], seq_len=seq_len,
-                   batch_size=batch, lr=lr, clip=clip, seconds=float(seconds), seed=int(seed),
+                   batch_size=batch, lr=lr, clip=clip, max_steps=int(steps), seconds=float(seconds), seed=int(seed),
                    eval_every_seconds=3.0)
 
 
@@ -192,8 +196,9 @@ def live_view() -> None:
                          f"{progress.tokens_per_second:,.0f} tokens/s · about {progress.time_left:.0f} s left")
     reports = job.reports_so_far()
     if reports and job.active:
-        history = [{"step": p.step, "train_loss": p.train_loss, "val_loss": p.metrics.get("val_loss")}
-                   for p in reports]
+        history = [{"step": p.step, "train_loss": p.train_loss} for p in reports]
+        evaluations = {p.metrics["evaluated_at"]: p.metrics["val_loss"] for p in reports if "val_loss" in p.metrics}
+        history += [{"step": step, "train_loss": None, "val_loss": loss} for step, loss in evaluations.items()]
         chart(loss_curves(history, title="Loss while training"), LOSS_CAPTION, key="lm.live_chart")
         sample = reports[-1].metrics.get("sample")
         if sample:

@@ -135,7 +135,7 @@ def train(
             return
         model.eval()
         with torch.no_grad():
-            metrics = evaluate()
+            metrics = {**evaluate(), "evaluated_at": step}
         model.train()
         history[-1].update({k: v for k, v in metrics.items() if isinstance(v, (int, float))})
 

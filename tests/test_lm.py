@@ -93,7 +93,8 @@ def test_evaluate_loss_is_the_mean_cross_entropy(docs):
 
 
 def test_presets_exist_and_are_budgeted():
-    assert preset("quick").seconds == pytest.approx(20) and preset("better").seconds == pytest.approx(60)
+    assert preset("quick").max_steps < preset("better").max_steps
+    assert preset("quick").seconds <= preset("better").seconds
     with pytest.raises(RNNLabError):
         preset("huge")
     with pytest.raises(RNNLabError):

@@ -21,14 +21,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--level", choices=("char", "word"), default="char")
     parser.add_argument("--cell", choices=("rnn", "lstm", "gru"), default="lstm")
     parser.add_argument("--preset", choices=tuple(PRESETS), default="quick")
-    parser.add_argument("--seconds", type=float, help="time budget (default: the preset's)")
-    parser.add_argument("--max-steps", type=int, help="step budget; with --seconds 0 replays a run exactly")
+    parser.add_argument("--seconds", type=float,
+                        help="train for this many seconds (the step count then depends on the machine); "
+                             "0 removes the time limit")
+    parser.add_argument("--max-steps", type=int,
+                        help="step budget (default: the preset's, or unlimited with --seconds); a run that ends "
+                             "by steps is reproduced exactly by its seed")
     parser.add_argument("--hidden", type=int, help="hidden size (default: the preset's)")
     parser.add_argument("--layers", type=int, help="number of stacked layers")
     parser.add_argument("--seq-len", type=int, help="truncated BPTT length")
     parser.add_argument("--batch", type=int, help="batch size")
     parser.add_argument("--lr", type=float, help="peak learning rate")
     parser.add_argument("--encoding", choices=("embedding", "onehot"))
+    parser.add_argument("--max-vocab", type=int, help="largest vocabulary (default: every character; 10,000 words)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--save", type=Path, help="write a checkpoint here")
 
@@ -52,12 +57,14 @@ def run(args: argparse.Namespace) -> dict:
     overrides = {"level": args.level, "cell": args.cell, "seed": args.seed}
     for field, value in (("hidden_size", args.hidden), ("num_layers", args.layers), ("seq_len", args.seq_len),
                          ("batch_size", args.batch), ("lr", args.lr), ("encoding", args.encoding),
-                         ("max_steps", args.max_steps)):
+                         ("max_steps", args.max_steps), ("max_vocab", args.max_vocab)):
         if value is not None:
             overrides[field] = value
     settings = preset(args.preset, **overrides)
     if args.seconds is not None:
         settings = replace(settings, seconds=args.seconds or None)
+        if args.seconds and args.max_steps is None:   # "train for S seconds": the clock is the budget
+            settings = replace(settings, max_steps=1_000_000)
     if settings.seconds is None and args.max_steps is None:
         raise RNNLabError("--seconds 0 removes the time limit; give --max-steps as well.")
     run_ = train_language_model(text, settings, on_progress=StderrProgress())

@@ -29,13 +29,14 @@ def smooth(values: list[float], weight: float = 0.9) -> list[float]:
 def loss_curves(history: list[dict], uniform_loss: float | None = None, title: str = "") -> go.Figure:
     """Training loss (smoothed, with the raw values faint behind) and validation loss against step."""
     fig = go.Figure()
-    steps = [row["step"] for row in history]
-    train = [row["train_loss"] for row in history]
+    rows = [row for row in history if _finite(row.get("train_loss"))]
+    steps = [row["step"] for row in rows]
+    train = [row["train_loss"] for row in rows]
     if steps:
         fig.add_scatter(x=steps, y=train, mode="lines", name="training (raw)", line=dict(color=COLORS[0], width=1),
                         opacity=0.25, showlegend=False, hoverinfo="skip")
         fig.add_scatter(x=steps, y=smooth(train), mode="lines", name="training", line=dict(color=COLORS[0], width=2))
-    val = [(row["step"], row["val_loss"]) for row in history if _finite(row.get("val_loss"))]
+    val = sorted((row["step"], row["val_loss"]) for row in history if _finite(row.get("val_loss")))
     if val:
         fig.add_scatter(x=[s for s, _ in val], y=[v for _, v in val], mode="lines+markers", name="validation",
                         line=dict(color=COLORS[1], width=2))

@@ -11,6 +11,6 @@ COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e3
 
 def base_layout(fig: go.Figure, title: str = "", x: str = "", y: str = "", height: int = 380) -> go.Figure:
     fig.update_layout(title=title, xaxis_title=x, yaxis_title=y, height=height, template="plotly_white",
-                      margin=dict(l=60, r=20, t=50 if title else 20, b=50), font=dict(size=14),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0))
+                      margin=dict(l=60, r=20, t=70 if title else 40, b=50), font=dict(size=14),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
     return fig

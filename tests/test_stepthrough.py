@@ -1,0 +1,101 @@
+"""The step-through's numbers: forward through the equation cells, hand-written BPTT against autograd."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from rnn_core.__main__ import main
+from rnn_core.errors import RNNLabError
+from rnn_core.stepthrough import PARAM_NAMES, autograd_gradients, check_word, step_through
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("train_steps", [0, 10])
+def test_hand_computed_bptt_equals_autograd(cell, train_steps):
+    run = step_through("hello", cell, hidden_size=4, seed=3, train_steps=train_steps)
+    auto = autograd_gradients(run)
+    for name in PARAM_NAMES:
+        np.testing.assert_allclose(run.grads[name], auto[name], atol=1e-12, err_msg=name)
+        assert np.abs(run.grads[name]).sum() > 0, name
+    for b in run.backward:
+        np.testing.assert_allclose(b.dh, auto["dh"][b.t], atol=1e-12)
+    assert run.autograd_difference() < 1e-12
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_forward_numbers_are_the_cells_own(cell):
+    run = step_through("gradient", cell, hidden_size=3, seed=1)
+    assert run.vocab == sorted(set("gradient"))
+    assert [f.char for f in run.forward] == list("gradien") and [f.target for f in run.forward] == list("radient")
+    net = run.network
+    with torch.no_grad():
+        reference = getattr(torch.nn, cell.upper())(len(run.vocab), 3).double()
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(reference, f"{name}_l0").copy_(getattr(net.cell, name))
+        x = torch.tensor(np.stack([f.x for f in run.forward]))
+        out, _ = reference(x)
+    np.testing.assert_allclose(np.stack([f.h for f in run.forward]), out.numpy(), atol=1e-12)
+    for f in run.forward:
+        assert f.x.sum() == 1 and f.x[run.vocab.index(f.char)] == 1
+        np.testing.assert_allclose(f.input_part + f.recurrent_part + f.bias, f.pre_activation)
+        np.testing.assert_allclose(f.probs.sum(), 1.0)
+        np.testing.assert_allclose(f.loss, -np.log(f.probs[run.vocab.index(f.target)]))
+        np.testing.assert_allclose(f.logits, run.params["W_hy"] @ f.h)
+        if cell == "rnn":
+            np.testing.assert_allclose(np.tanh(f.pre_activation), f.h)
+    np.testing.assert_allclose(run.loss, sum(f.loss for f in run.forward))
+    if cell == "lstm":
+        assert set(run.forward[0].gates) == {"input", "forget", "candidate", "output"}
+        assert run.forward[-1].c is not None
+
+
+def test_backward_pieces_add_up_and_the_last_error_fades():
+    run = step_through("hello", "rnn", hidden_size=3, seed=0)
+    for b in run.backward:
+        np.testing.assert_allclose(b.dh, b.dh_from_output + b.dh_from_future)
+        f = run.forward[b.t]
+        np.testing.assert_allclose(b.d_pre_activation, (1 - f.h ** 2) * b.dh)
+        later = run.backward[b.t + 1] if b.t + 1 < run.steps else None
+        np.testing.assert_allclose(b.dh_from_future, later.dh_prev if later else 0.0)
+    norms = [b.last_loss_dh_norm for b in run.backward]
+    assert all(earlier < later for earlier, later in zip(norms, norms[1:]))   # untrained: the signal shrinks
+    assert run.walk()[0] == ("forward", 0) and run.walk()[-1] == ("backward", 0) and len(run.walk()) == 8
+
+
+def test_training_on_the_word_makes_the_predictions_right():
+    before = step_through("hello", "lstm", hidden_size=4, seed=0)
+    after = step_through("hello", "lstm", hidden_size=4, seed=0, train_steps=100)
+    assert after.loss < 0.3 * before.loss
+    assert [f.prediction for f in after.forward] == list("ello")
+    assert len(after.training_losses) == 100
+    again = step_through("hello", "lstm", hidden_size=4, seed=0, train_steps=100)
+    assert again.loss == after.loss   # the seed reproduces
+
+
+@pytest.mark.parametrize("word, message", [
+    ("", "Type a short word"), ("   ", "Type a short word"), ("a", "at least 2"), ("aaaa", "two different"),
+    ("hello world", "letters only"), ("héllo", "letters only"), ("x" * 11 + "y", "at most 10"),
+    ("h3llo", "'3'"),
+])
+def test_bad_words_get_clear_messages(word, message):
+    with pytest.raises(RNNLabError, match=message):
+        check_word(word)
+
+
+def test_bad_settings_are_refused():
+    assert check_word("  HeLLo ") == "hello"
+    with pytest.raises(RNNLabError, match="between 2 and 8"):
+        step_through("hello", "rnn", hidden_size=9)
+    with pytest.raises(RNNLabError, match="Unknown cell"):
+        step_through("hello", "transformer")
+
+
+def test_command_line_prints_the_numbers(capsys):
+    assert main(["step-through", "--word", "hello", "--cell", "gru", "--hidden", "2"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["vocab"] == ["e", "h", "l", "o"] and len(out["steps"]) == 4
+    assert out["autograd_difference"] < 1e-12
+    assert len(out["steps"][0]["h"]) == 2 and "update" in out["steps"][0]["gates"]
+    assert main(["step-through", "--word", "hi there"]) == 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from rnn_core import sessions
 from rnn_core.errors import RNNLabError
 from rnn_core.jobs import DONE, FAILED, QUEUED, RUNNING, Job
 from rnn_core.registry import ModelRegistry
@@ -21,7 +22,11 @@ def registry() -> ModelRegistry:
     """The trained models of this session (every page reads the same one)."""
     if REGISTRY_KEY not in st.session_state:
         st.session_state[REGISTRY_KEY] = ModelRegistry()
-    return st.session_state[REGISTRY_KEY]
+    models = st.session_state[REGISTRY_KEY]
+    if sessions.touch(models):   # also frees the models of sessions abandoned for longer than the TTL
+        st.info(f"Your models were cleared after {sessions.ttl_in_words()} without activity, "
+                "to free memory for other visitors. Train again to continue.", icon="🧹")
+    return models
 
 
 def keep_widget_state() -> None:

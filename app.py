@@ -13,7 +13,8 @@ from pages.shared import jobs_sidebar, keep_widget_state  # noqa: E402
 from rnn_core.jobs import configure_torch_threads  # noqa: E402
 
 st.set_page_config(page_title="RNN Lab", page_icon=":material/cycle:", layout="wide")
-configure_torch_threads()
+if "torch" in sys.modules:   # pages that use torch import it; the home page renders without it
+    configure_torch_threads()
 keep_widget_state()
 
 # (file, title, url path, icon); a page appears once its file exists.

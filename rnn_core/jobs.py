@@ -19,8 +19,6 @@ import uuid
 from collections import deque
 from typing import Any, Callable
 
-import torch
-
 from .errors import RNNLabError
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
@@ -32,6 +30,8 @@ def max_concurrent() -> int:
 
 def configure_torch_threads() -> int:
     """Bound torch's process-wide thread pool once, so simultaneous trainings share the cores."""
+    import torch   # here, not at the top: the home page renders without loading torch (a second or two)
+
     default = max(1, (os.cpu_count() or 1) // max_concurrent())
     threads = max(1, int(os.environ.get("RNN_LAB_TORCH_THREADS", default)))
     if torch.get_num_threads() != threads:
@@ -126,6 +126,7 @@ class Job:
             self.status, self.finished = CANCELLED, time.time()
             return
         try:
+            configure_torch_threads()
             self.status, self.started = RUNNING, time.time()
             self.result = self.work(self)
             self.status = DONE

@@ -66,6 +66,20 @@ class Snapshot:
 
 
 @dataclass
+class WatchProgress:
+    """Progress of a run that trains several cells one after the other (``fraction`` covers them all)."""
+
+    cell: str
+    index: int
+    count: int
+    progress: Progress
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, (self.index + self.progress.fraction) / self.count)
+
+
+@dataclass
 class WatchedRun:
     cell: str
     network: LastStepNetwork
@@ -142,7 +156,7 @@ class ClippingRun:
 
 
 def clipping_demo(settings: GradientSettings = EXPLODING, steps: int = 150, lr: float = 1e-2, clip: float = 1.0,
-                  *, on_progress: Callable[[str, Progress], None] | None = None,
+                  *, on_progress: Callable[[WatchProgress], None] | None = None,
                   stop: threading.Event | None = None) -> list[ClippingRun]:
     """The same RNN, same data, trained twice: without gradient clipping, then with clipping at ``clip``.
 
@@ -153,7 +167,7 @@ def clipping_demo(settings: GradientSettings = EXPLODING, steps: int = 150, lr: 
         raise RNNLabError(f"The clipping norm must be a positive number (got {clip}).")
     settings = adding_settings(settings)
     runs = []
-    for max_norm in (None, clip):
+    for index, max_norm in enumerate((None, clip)):
         net = build_network(settings, "rnn")
         generator = torch.Generator().manual_seed(settings.seed)
 
@@ -163,7 +177,8 @@ def clipping_demo(settings: GradientSettings = EXPLODING, steps: int = 150, lr: 
 
         label = "with clipping" if max_norm else "without clipping"
         config = TrainConfig(max_steps=steps, lr=lr, clip=max_norm, schedule="constant", warmup_steps=1)
-        listener = None if on_progress is None else (lambda p, label=label: on_progress(label, p))
+        listener = None if on_progress is None else (
+            lambda p, label=label, index=index: on_progress(WatchProgress(label, index, 2, p)))
         runs.append(ClippingRun(max_norm, train(net, loss_on_step, config, on_progress=listener, stop=stop)))
         if stop is not None and stop.is_set():
             break

@@ -1,0 +1,47 @@
+"""The Vanishing gradients page in an app test: it draws, reacts to its controls, and refuses bad settings."""
+
+from conftest import app_test
+
+
+def _page():
+    return app_test("pages/gradients.py", timeout=120)
+
+
+def test_page_draws_every_section():
+    at = _page()
+    assert not at.exception
+    assert not at.error
+    text = " ".join(m.value for m in at.markdown)
+    assert "gates do not save the gradient by themselves" in text
+    assert "RNN: ‖∂L/∂h_0‖" in " ".join(m.label for m in at.metric)
+    assert len(at.dataframe) >= 1   # the three situations
+    captions = " ".join(c.value for c in at.caption)
+    assert captions.count("How to read it") >= 4
+
+
+def test_exploding_preset_shows_explosion_and_bound():
+    at = _page()
+    at.button(key="gradients.btn_preset_1").click().run()
+    assert not at.exception
+    assert at.session_state["gradients.activation"] == "relu"
+    rnn = next(m for m in at.metric if m.label.startswith("RNN"))
+    assert float(rnn.value) > 1000
+
+
+def test_no_cell_is_an_error_not_a_crash():
+    at = _page()
+    at.multiselect(key="gradients.cells").set_value([]).run()
+    assert not at.exception
+    assert any("at least one cell" in e.value for e in at.error)
+
+
+def test_overflowing_setting_reports_inf_or_nan_without_crashing():
+    at = _page()
+    at.session_state["gradients.cells"] = ["rnn"]
+    at.session_state["gradients.activation"] = "relu"
+    at.session_state["gradients.init"] = "identity"
+    at.session_state["gradients.radius"] = 1.5
+    at.session_state["gradients.length"] = 500
+    at.run()
+    assert not at.exception
+    assert any("infinite or not a number" in w.value for w in at.warning)

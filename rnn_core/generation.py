@@ -1,31 +1,35 @@
-"""Sampling from a language model, one token at a time.
+"""Sampling from a language model, one token at a time, and the distributions behind every choice.
 
 Generation is incremental: the prompt is read once, then each new token is fed with the carried hidden
-state, so producing N tokens costs N single steps, never a re-run of the prefix.
+state, so producing N tokens costs N single steps, never a re-run of the prefix. :class:`Stepper` holds that
+state between steps, so the page can stream tokens, or advance one token per click and show the
+distribution each token was drawn from; :func:`sample` is the one-call version the other jobs use.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Iterator
 
 import torch
 import torch.nn.functional as F
 
 from .errors import RNNLabError
 from .models import LanguageModel
-from .text import Tokenizer
+from .text import EOS, Tokenizer, join_tokens, split_tokens
 
 MAX_LENGTH = 5000
+MAX_PROMPT_TOKENS = 20_000
 
 
 def check_sampling(temperature: float, top_k: int | None, top_p: float | None, length: int | None = None) -> None:
     """Refuse settings that make no sense, with a message for the user."""
-    if not (math.isfinite(temperature) and 0 <= temperature <= 10):
+    if not (isinstance(temperature, (int, float)) and math.isfinite(temperature) and 0 <= temperature <= 10):
         raise RNNLabError(f"Temperature must be between 0 (greedy) and 10 (got {temperature}).")
     if top_k is not None and top_k < 1:
         raise RNNLabError(f"Top-k must be at least 1 (got {top_k}); leave it empty to turn it off.")
-    if top_p is not None and not 0 < top_p <= 1:
+    if top_p is not None and not (math.isfinite(top_p) and 0 < top_p <= 1):
         raise RNNLabError(f"Top-p must be above 0 and at most 1 (got {top_p}).")
     if length is not None and not 0 <= length <= MAX_LENGTH:
         raise RNNLabError(f"Length must be between 0 and {MAX_LENGTH:,} tokens (got {length}).")
@@ -55,6 +59,191 @@ def next_token_probs(logits: torch.Tensor, temperature: float = 1.0, top_k: int 
     return probs
 
 
+def draw(probs: torch.Tensor, generator: torch.Generator) -> int:
+    """One token drawn from ``probs`` (a 1-D distribution), by inverting its cumulative sum.
+
+    Equivalent to ``torch.multinomial(probs, 1)`` for one draw and several times faster at batch size 1. A
+    token of probability 0 is never drawn: its step in the cumulative sum has zero width.
+    """
+    cdf = probs.double().cumsum(0)
+    u = torch.rand(1, generator=generator, dtype=torch.float64, device=probs.device) * cdf[-1]
+    token = int(torch.searchsorted(cdf, u, right=True))
+    if token >= probs.numel():   # u rounded up to the total: take the last token that can be drawn
+        token = int(torch.nonzero(probs)[-1])
+    return token
+
+
+_CELL_STEP = {"lstm": torch.lstm_cell, "gru": torch.gru_cell}
+
+
+@torch.no_grad()
+def feed_one(model: LanguageModel, token: int, state):
+    """Feed one token with the carried ``state``; returns ``(next-token logits, new state)``.
+
+    One step of the fused ``nn.LSTM``/``nn.GRU``/``nn.RNN`` module costs several times a plain cell step at batch
+    size 1 (it is built for long sequences), so generation calls torch's single-step cell kernels on the same
+    weights. Same numbers as ``model(idx, state=state)``, up to float rounding.
+    """
+    c = model.config
+    if not model.fused:
+        out, _, state = model(torch.tensor([[token]], device=model.device), state=state)
+        return out[0, -1], state
+    if model.embedding is not None:
+        x = model.embedding.weight[token][None]
+    else:
+        x = torch.zeros(1, c.vocab_size, device=model.device)
+        x[0, token] = 1.0
+    if state is None:
+        zeros = torch.zeros(c.num_layers, 1, c.hidden_size, device=model.device)
+        state = (zeros, zeros.clone()) if c.cell == "lstm" else zeros
+    if c.cell == "rnn":
+        step = torch.rnn_tanh_cell if c.activation == "tanh" else torch.rnn_relu_cell
+    else:
+        step = _CELL_STEP[c.cell]
+    hs, cs = [], []
+    for k, weights in enumerate(model.layer_weights()):
+        if c.cell == "lstm":
+            h, cell = step(x, (state[0][k], state[1][k]), *weights)
+            cs.append(cell)
+        else:
+            h = step(x, state[k], *weights)
+        hs.append(h)
+        x = h
+    new_state = (torch.stack(hs), torch.stack(cs)) if c.cell == "lstm" else torch.stack(hs)
+    return F.linear(x, model.head.weight, model.head.bias)[0], new_state
+
+
+def display_token(token: str) -> str:
+    """A token as a chart label: a line break, a space and a tab made visible."""
+    return {"\n": "⏎", " ": "␣", "\t": "⇥", "": "∅"}.get(token, token)
+
+
+def start_token_id(tokenizer: Tokenizer) -> int:
+    """What the model reads before an empty prompt: a line break when it knows one, else ``<eos>``.
+
+    Starting from the zero state after a line break makes the model begin the way texts in its corpus begin
+    a line, rather than in the middle of nowhere.
+    """
+    return tokenizer.id_of("\n") if "\n" in tokenizer.tokens else tokenizer.id_of(EOS)
+
+
+def top_tokens(probs: torch.Tensor, tokenizer: Tokenizer, k: int = 10) -> list[tuple[str, float]]:
+    """The ``k`` most likely tokens of a distribution, as ``(token, probability)``, most likely first."""
+    k = min(k, probs.numel())
+    values, ids = torch.topk(probs.float(), k)
+    return [(tokenizer.tokens[int(i)], float(v)) for v, i in zip(values, ids)]
+
+
+@dataclass
+class Step:
+    """One generated token and the distribution it was drawn from."""
+
+    token_id: int
+    token: str
+    probability: float          # its probability under the sampling distribution
+    top: list                   # [(token, probability)] of the sampling distribution, most likely first
+    model_top: list             # the same, for the model's raw distribution (temperature 1, no filtering)
+
+
+@dataclass
+class Stepper:
+    """Incremental generation: the hidden state and the next-token logits carried from step to step.
+
+    Create it with :meth:`start`; every :meth:`step` feeds one token and advances the state (the prefix
+    is never read again). The random generator lives here too, so a seeded stepper always produces the
+    same sequence, whether its tokens are drawn all at once or one per click.
+    """
+
+    model: LanguageModel
+    tokenizer: Tokenizer
+    temperature: float = 1.0
+    top_k: int | None = None
+    top_p: float | None = None
+    seed: int = 0
+    prompt: str = ""
+    unknown: list = field(default_factory=list)
+    ids: list = field(default_factory=list)
+    state: object = None
+    logits: torch.Tensor | None = None
+    generator: torch.Generator | None = None
+
+    @classmethod
+    @torch.no_grad()
+    def start(cls, model: LanguageModel, tokenizer: Tokenizer, prompt: str = "", temperature: float = 1.0,
+              top_k: int | None = None, top_p: float | None = None, seed: int = 0) -> "Stepper":
+        """Read the prompt once (or the start token when it is empty) and get ready to sample."""
+        check_sampling(temperature, top_k, top_p)
+        prompt = prompt or ""
+        prompt_ids = tokenizer.encode(prompt) if prompt else []
+        if len(prompt_ids) > MAX_PROMPT_TOKENS:
+            raise RNNLabError(f"The prompt has {len(prompt_ids):,} tokens; the limit is {MAX_PROMPT_TOKENS:,}.")
+        if not prompt_ids:
+            prompt_ids = [start_token_id(tokenizer)]
+        generator = torch.Generator(device=model.device).manual_seed(int(seed))
+        stepper = cls(model, tokenizer, temperature, top_k, top_p, int(seed), prompt,
+                      tokenizer.unknown_tokens(prompt) if prompt else [], generator=generator)
+        with _eval_mode(model):
+            out, _, stepper.state = model(torch.tensor([prompt_ids], device=model.device))
+        stepper.logits = out[0, -1]
+        return stepper
+
+    def probs(self) -> torch.Tensor:
+        """The distribution the next token will be drawn from (with temperature, top-k and top-p)."""
+        return next_token_probs(self.logits, self.temperature, self.top_k, self.top_p)
+
+    @torch.no_grad()
+    def next_id(self) -> int:
+        """Draw one token and feed it: the fast path (no summaries)."""
+        token = draw(self.probs(), self.generator)
+        self._feed(token)
+        return token
+
+    @torch.no_grad()
+    def step(self, top: int = 10) -> Step:
+        """Draw one token and feed it, reporting the distribution it came from."""
+        probs = self.probs()
+        token = draw(probs, self.generator)
+        report = Step(token, self.tokenizer.tokens[token], float(probs[token]), top_tokens(probs, self.tokenizer, top),
+                      top_tokens(torch.softmax(self.logits.float(), -1), self.tokenizer, top))
+        self._feed(token)
+        return report
+
+    def _feed(self, token: int) -> None:
+        self.logits, self.state = feed_one(self.model, token, self.state)
+        self.ids.append(token)
+
+    def stream(self, length: int) -> Iterator[str]:
+        """Yield the text of each of ``length`` new tokens as it is drawn (for a streamed display)."""
+        check_sampling(self.temperature, self.top_k, self.top_p, length)
+        for _ in range(length):
+            self.next_id()
+            yield self.piece(len(self.ids) - 1)
+
+    def piece(self, i: int) -> str:
+        """The text generated token ``i`` adds, with the space a word-level model puts before it."""
+        token = self.tokenizer.tokens[self.ids[i]]
+        if self.tokenizer.level != "word":
+            return token
+        if i > 0:
+            before = self.tokenizer.tokens[self.ids[i - 1]]
+        else:
+            prompt_tokens = split_tokens(self.prompt, "word")
+            if not prompt_tokens or self.prompt[-1:].isspace():
+                return token
+            before = prompt_tokens[-1]
+        return join_tokens([before, token], "word")[len(before):]
+
+    @property
+    def text(self) -> str:
+        """Everything generated so far (without the prompt)."""
+        return "".join(self.piece(i) for i in range(len(self.ids)))
+
+    @property
+    def full_text(self) -> str:
+        """The prompt followed by everything generated so far."""
+        return self.prompt + self.text
+
+
 @dataclass
 class Sample:
     text: str
@@ -62,31 +251,53 @@ class Sample:
     unknown: list       # prompt tokens that were not in the vocabulary (read as <unk>)
 
 
-@torch.no_grad()
 def sample(model: LanguageModel, tokenizer: Tokenizer, prompt: str = "", length: int = 200,
            temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None,
            seed: int = 0) -> Sample:
     """Generate ``length`` tokens after ``prompt``; the same seed gives the same text."""
     check_sampling(temperature, top_k, top_p, length)
-    was_training = model.training
-    model.eval()
-    generator = torch.Generator(device=model.device).manual_seed(seed)
-    prompt_ids = tokenizer.encode(prompt) if prompt else []
-    state, logits = None, None
-    if prompt_ids:
-        out, _, state = model(torch.tensor([prompt_ids], device=model.device))
-        logits = out[0, -1]
-    else:
-        # no prompt: start from the zero state with the model's own guess after a line break (or <eos>)
-        start = tokenizer.id_of("\n") if "\n" in tokenizer.tokens else tokenizer.id_of("<eos>")
-        out, _, state = model(torch.tensor([[start]], device=model.device))
-        logits = out[0, -1]
-    ids = []
+    stepper = Stepper.start(model, tokenizer, prompt, temperature, top_k, top_p, seed)
     for _ in range(length):
-        probs = next_token_probs(logits, temperature, top_k, top_p)
-        token = int(torch.multinomial(probs, 1, generator=generator))
-        ids.append(token)
-        out, _, state = model(torch.tensor([[token]], device=model.device), state=state)
-        logits = out[0, -1]
-    model.train(was_training)
-    return Sample(tokenizer.decode(ids), ids, tokenizer.unknown_tokens(prompt) if prompt else [])
+        stepper.next_id()
+    return Sample(stepper.text, list(stepper.ids), stepper.unknown)
+
+
+def sample_at_temperatures(model: LanguageModel, tokenizer: Tokenizer, prompt: str, length: int,
+                           temperatures=(0.2, 0.8, 1.5), seed: int = 0, top_k: int | None = None,
+                           top_p: float | None = None) -> list[tuple[float, Sample]]:
+    """The same prompt and seed sampled at several temperatures, to set side by side."""
+    return [(t, sample(model, tokenizer, prompt, length, t, top_k, top_p, seed)) for t in temperatures]
+
+
+@torch.no_grad()
+def next_token_distribution(model: LanguageModel, tokenizer: Tokenizer, prompt: str, k: int = 10,
+                            temperature: float = 1.0) -> list[tuple[str, float]]:
+    """The ``k`` likeliest next tokens after ``prompt`` (for a word-level model: the next word)."""
+    stepper = Stepper.start(model, tokenizer, prompt, temperature)
+    return top_tokens(stepper.probs(), tokenizer, k)
+
+
+def distributions_at_temperatures(logits: torch.Tensor, tokenizer: Tokenizer, temperatures, k: int = 10) -> dict:
+    """For the model's ``k`` likeliest tokens, their probability at each temperature (sharpen or flatten)."""
+    ids = torch.topk(logits.float(), min(k, logits.numel())).indices
+    out = {"tokens": [tokenizer.tokens[int(i)] for i in ids]}
+    for t in temperatures:
+        out[t] = next_token_probs(logits, t)[ids].tolist()
+    return out
+
+
+class _eval_mode:
+    """Run the model in evaluation mode and put it back as it was."""
+
+    def __init__(self, model: LanguageModel):
+        self.model = model
+
+    def __enter__(self):
+        self.was_training = self.model.training
+        if self.was_training:
+            self.model.eval()
+
+    def __exit__(self, *exc):
+        if self.was_training:
+            self.model.train()
+        return False

@@ -1,0 +1,47 @@
+"""``generate``: sample text from a saved language model (a checkpoint file or a ready-made model)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from ..checkpoint import load_checkpoint
+from ..errors import RNNLabError
+from ..generation import Stepper, check_sampling
+from ..jobs import configure_torch_threads
+from ..pretrained import READY_MADE, resolve_model_path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True,
+                        help=f"a checkpoint file (from train-lm --save or the app), or a ready-made model: "
+                             f"{', '.join(READY_MADE)}")
+    parser.add_argument("--prompt", default="", help="text the model reads first (empty: its start state)")
+    parser.add_argument("--length", type=int, default=200, help="tokens to generate")
+    parser.add_argument("--temperature", type=float, default=0.8, help="0 is greedy; 1 samples the model as is")
+    parser.add_argument("--top-k", type=int, help="draw only among the k likeliest tokens")
+    parser.add_argument("--top-p", type=float, help="draw only among the likeliest tokens holding this much mass")
+    parser.add_argument("--seed", type=int, default=0)
+
+
+def run(args: argparse.Namespace) -> dict:
+    configure_torch_threads()
+    check_sampling(args.temperature, args.top_k, args.top_p, args.length)
+    path = resolve_model_path(args.model)
+    if not path.is_file():
+        raise RNNLabError(f"No checkpoint file at {args.model}.")
+    model, tokenizer, info = load_checkpoint(path)
+    stepper = Stepper.start(model, tokenizer, args.prompt, args.temperature, args.top_k, args.top_p, args.seed)
+    if stepper.unknown:
+        print(f"note: not in the model's vocabulary, read as <unk>: {' '.join(map(repr, stepper.unknown))}",
+              file=sys.stderr)
+    start = time.perf_counter()
+    for _ in range(args.length):
+        stepper.next_id()
+    seconds = time.perf_counter() - start
+    return {"text": stepper.text, "prompt": args.prompt, "tokens": len(stepper.ids),
+            "tokens_per_second": len(stepper.ids) / seconds if seconds > 0 else None, "seconds": seconds,
+            "unknown": stepper.unknown, "seed": args.seed, "temperature": args.temperature,
+            "top_k": args.top_k, "top_p": args.top_p, "model": str(args.model), "trained_on": info["source"],
+            "level": tokenizer.level}

@@ -252,13 +252,13 @@ def gradient_norms_through_time(net: LastStepNetwork, x: torch.Tensor, target: t
 
 
 def activation_slope(activation: str, a: torch.Tensor) -> torch.Tensor:
-    """act'(a): the diagonal of ∂h_t/∂a_t."""
+    """act'(a): the diagonal of ∂h_t/∂a_t (nan where the forward pass already overflowed to nan)."""
     if activation == "tanh":
         return 1 - torch.tanh(a) ** 2
     if activation == "sigmoid":
         s = torch.sigmoid(a)
         return s * (1 - s)
-    return (a > 0).to(a.dtype)
+    return torch.where(torch.isnan(a), a, (a > 0).to(a.dtype))
 
 
 def rnn_jacobian_norms(weight_hh: torch.Tensor, pre_activations: torch.Tensor, activation: str) -> list[float]:

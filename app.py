@@ -10,6 +10,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from pages.shared import jobs_sidebar, keep_widget_state  # noqa: E402
+from pages.workshop import workshop_sidebar  # noqa: E402
 from rnn_core.jobs import configure_torch_threads  # noqa: E402
 
 st.set_page_config(page_title="RNN Lab", page_icon=":material/cycle:", layout="wide")
@@ -33,4 +34,6 @@ navigation = st.navigation([
     for path, title, url, icon in PAGES if (ROOT / path).exists()
 ])
 jobs_sidebar()
+# Workshop mode (a sidebar switch, or ?workshop=1 in the link): the guided path's current step on every page.
+workshop_sidebar(navigation.url_path, {path: "" if url == "home" else url for path, _, url, _ in PAGES})
 navigation.run()

@@ -19,7 +19,8 @@ SUB = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
 
 UNROLLED_CAPTION = ("How to read it: each column is one time step (the same weights every time). A letter goes in "
                     "at the bottom (x), updates the hidden state (h), which predicts the next letter at the top (y). "
-                    "The yellow column is where you are; during backpropagation red arrows carry the error back.")
+                    "The yellow column is where you are; going backwards, red arrows carry the error back, thinner and "
+                    "with a smaller number (the size of the signal) as it fades.")
 PRODUCT_CAPTION = ("How to read it: a one-hot x_t has a single 1, so W_xh·x_t just picks one column of W_xh "
                    "(outlined): each letter has its own column of weights. Red is positive, blue negative.")
 SUM_CAPTION = ("How to read it: each column is a vector with one row per hidden unit; the three parts add up to "
@@ -45,15 +46,15 @@ def sub(n) -> str:
 def _box(fig, x, y, text, color, line="#555", width=1.0, w=0.34, h=0.3):
     fig.add_shape(type="rect", x0=x - w, x1=x + w, y0=y - h, y1=y + h, fillcolor=color,
                   line=dict(color=line, width=width), layer="below")
-    fig.add_annotation(x=x, y=y, text=text, showarrow=False, font=dict(size=14))
+    fig.add_annotation(x=x, y=y, text=text, showarrow=False, font=dict(size=15, color="#111"))
 
 
 def _arrow(fig, x0, y0, x1, y1, color="#555", width=1.5, text=None):
     fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", showarrow=True,
                        arrowhead=2, arrowsize=1, arrowwidth=width, arrowcolor=color, text="")
     if text:
-        fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2 + 0.22, text=text, showarrow=False,
-                           font=dict(size=11, color=color))
+        fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2 + 0.2, text=text, showarrow=False,
+                           font=dict(size=13, color=color))
 
 
 def unrolled_diagram(walk, phase: str = "forward", t: int = 0) -> go.Figure:
@@ -72,13 +73,14 @@ def unrolled_diagram(walk, phase: str = "forward", t: int = 0) -> go.Figure:
         _box(fig, col, 1, f"h{sub(col)}", HIDDEN, **edge)
         mark = "✓" if f.prediction == f.target else "✗"
         _box(fig, col, 2, f"y{sub(col)} '{f.prediction}' {mark}", OUTPUT, **edge)
-        fig.add_annotation(x=col, y=2.45, text=f"next: '{f.target}'", showarrow=False, font=dict(size=11))
+        fig.add_annotation(x=col, y=2.45, text=f"next: '{f.target}'", showarrow=False,
+                           font=dict(size=12, color="#333"))
         if phase == "backward" and s >= t:
             b = walk.backward[s]
             width = 1 + 6 * float(np.linalg.norm(b.dh_prev)) / max(1e-12, biggest)
             _arrow(fig, col, 1.7, col, 1.3, GRADIENT, 2)
             _arrow(fig, col - 0.62, 1, col - 1 + 0.36, 1, GRADIENT, width,
-                   text=f"‖∂L/∂h{sub(s)}‖ {np.linalg.norm(b.dh_prev):.2g}" if s > 0 else None)
+                   text=f"{np.linalg.norm(b.dh_prev):.2g}" if s > 0 else None)
         else:
             _arrow(fig, col, 0.3, col, 0.7)
             _arrow(fig, col, 1.3, col, 1.7)
@@ -159,7 +161,7 @@ def bptt_chart(walk, current: int | None = None) -> go.Figure:
                 text=[f"{v:.2g}" for v in total], textposition="outside")
     fig.add_scatter(x=steps, y=last, name="‖∂L_T/∂h_t‖, the last step's loss only", mode="lines+markers",
                     line=dict(color="#333", dash="dot"))
-    fig.update_yaxes(type="log")
+    fig.update_yaxes(type="log", dtick=1, exponentformat="power")
     fig.update_xaxes(tickmode="array", tickvals=steps, ticktext=[f"{s} '{walk.forward[s - 1].char}'" for s in steps])
     return base_layout(fig, "", "time step (letter read)", "gradient size (log)", height=320)
 
@@ -225,30 +227,32 @@ def architecture_diagram(key: str) -> go.Figure:
     a = ARCHITECTURES[key]
     fig = go.Figure()
     n, layers = a["steps"], a["layers"]
-    parallel = len(layers) == 2 and layers[1] == "←"
+    both_ways = layers == ["→", "←"]
+    # Bidirectional: the two rows sit side by side in x, so that each input reaches both and both reach the output.
+    shift = [-0.12, 0.12] if both_ways else [0.0] * len(layers)
+    ys = [1.0, 1.75] if both_ways else [1.0 + k for k in range(len(layers))]
+    w = 0.2 if both_ways else 0.3
+    top = ys[-1] + (0.85 if both_ways else 1.0)
     for col in range(n):
-        rows = []
         for k, direction in enumerate(layers):
-            y = 1 + (k if not parallel else 0.0) + (0.42 * (1 if k == 0 else -1) if parallel else 0)
-            rows.append(y)
-            _box(fig, col, y, "", HIDDEN if direction != "←" else "#cdebc5", w=0.3, h=0.18 if parallel else 0.25)
+            x, y = col + shift[k], ys[k]
+            _box(fig, x, y, "", "#cdebc5" if direction == "←" else HIDDEN, w=w, h=0.2)
             if direction == "→" and col > 0:
-                _arrow(fig, col - 0.7, y, col - 0.32, y)
+                _arrow(fig, x - 1 + w, y, x - w, y)
             if direction == "←" and col < n - 1:
-                _arrow(fig, col + 0.7, y, col + 0.32, y)
-        for y0, y1 in zip(rows, rows[1:]):
-            if not parallel:
-                _arrow(fig, col, y0 + 0.25, col, y1 - 0.25)
-        bottom, top = min(rows), max(rows)
+                _arrow(fig, x + 1 - w, y, x + w, y)
+            if not both_ways and k > 0:
+                _arrow(fig, x, ys[k - 1] + 0.2, x, y - 0.2)
+            if col in a["inputs"] and (both_ways or k == 0):
+                _arrow(fig, x, 0.22, x, y - 0.2)
+            if col in a["outputs"] and (both_ways or k == len(layers) - 1):
+                _arrow(fig, x, y + 0.2, x, top - 0.22)
         if col in a["inputs"]:
             _box(fig, col, 0, "", INPUT, w=0.3, h=0.22)
-            _arrow(fig, col, 0.22, col, bottom - (0.18 if parallel else 0.25))
         if col in a["outputs"]:
-            _box(fig, col, top + 1, "", OUTPUT, w=0.3, h=0.22)
-            _arrow(fig, col, top + (0.18 if parallel else 0.25), col, top + 0.78)
-    height_rows = (1 if parallel else len(layers)) + 2
+            _box(fig, col, top, "", OUTPUT, w=0.3, h=0.22)
     fig.update_xaxes(visible=False, range=[-0.6, max(n, 3) - 0.4])
-    fig.update_yaxes(visible=False, range=[-0.45, height_rows - 0.55])
-    fig = base_layout(fig, "", height=60 + 55 * height_rows)
+    fig.update_yaxes(visible=False, range=[-0.45, top + 0.45])
+    fig = base_layout(fig, "", height=int(60 + 55 * (top + 1)))
     fig.update_layout(margin=dict(l=5, r=5, t=5, b=5))
     return fig

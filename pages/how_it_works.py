@@ -1,0 +1,233 @@
+"""How an RNN works: one time step at a time with the real numbers, forward and then backwards through time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from pages.shared import chart, show_error
+from pages.workshop import export_button, share_settings
+from rnn_core.errors import RNNLabError
+from rnn_core.figures.stepthrough import (ARCH_CAPTION, ARCHITECTURES, BPTT_CAPTION, GATES_CAPTION, PROBS_CAPTION,
+                                          PRODUCT_CAPTION, SUM_CAPTION, UNROLLED_CAPTION, architecture_diagram,
+                                          bptt_chart, gate_timeline, matrix_heatmap, probability_bars, sub,
+                                          unrolled_diagram, vector_sum)
+from rnn_core.share import Param, Schema, command_line, export_script
+from rnn_core.stepthrough import MAX_HIDDEN, MIN_HIDDEN, TRAIN_STEPS, check_word, gate_rows, step_through
+
+ROOT = Path(__file__).resolve().parent.parent
+CELLS = ("rnn", "lstm", "gru")
+SHARE = Schema((
+    Param("how.word", "word", "hello", check=check_word),
+    Param("how.cell", "cell", "rnn", choices=CELLS),
+    Param("how.hidden", "hidden", 3, low=MIN_HIDDEN, high=MAX_HIDDEN),
+    Param("how.seed", "seed", 0, low=0, high=1_000_000),
+    Param("how.train", "train", 0, choices=TRAIN_STEPS),
+))
+EQUATIONS = {
+    "rnn": [r"h_t = \tanh(W_{hh}\,h_{t-1} + W_{xh}\,x_t + b)", r"y_t = \mathrm{softmax}(W_{hy}\,h_t)",
+            r"L_t = -\log y_t[\text{next letter}]"],
+    "lstm": [r"i_t,\ f_t,\ o_t = \sigma(\dots),\quad g_t = \tanh(W_{xg} x_t + W_{hg} h_{t-1} + b_g)",
+             r"c_t = f_t \odot c_{t-1} + i_t \odot g_t,\qquad h_t = o_t \odot \tanh(c_t)",
+             r"y_t = \mathrm{softmax}(W_{hy}\,h_t)"],
+    "gru": [r"r_t,\ z_t = \sigma(\dots),\quad n_t = \tanh(W_{xn} x_t + b_{xn} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))",
+            r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}", r"y_t = \mathrm{softmax}(W_{hy}\,h_t)"],
+}
+
+st.title("How an RNN works")
+st.write("A tiny recurrent network reads a short word one letter at a time and, after each letter, guesses the "
+         "next one. Press **Next** to follow one time step with its real numbers, then keep going to send the "
+         "error backwards through time, as training does.")
+
+share_settings(SHARE, "how")
+for key, value in {**SHARE.defaults(), "how.pos": 0}.items():
+    st.session_state.setdefault(key, value)
+
+c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 1, 2])
+c1.text_input("Word to unroll", key="how.word", max_chars=40, help="2 to 10 letters a–z; each letter is one "
+              "time step, and the one-hot vocabulary is the word's own letters.")
+c2.radio("Cell", CELLS, key="how.cell", horizontal=True, format_func=str.upper)
+c3.slider("Hidden size", MIN_HIDDEN, MAX_HIDDEN, key="how.hidden", help="Small, so every matrix fits on screen.")
+c4.number_input("Seed", 0, 1_000_000, key="how.seed", help="The random starting weights; same seed, same numbers.")
+c5.select_slider("Weights", TRAIN_STEPS, key="how.train",
+                 format_func=lambda n: "random" if n == 0 else f"after {n} steps",
+                 help="Random weights from the seed, or after training on the word itself for a few steps.")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def record(word: str, cell: str, hidden: int, seed: int, train: int):
+    walk = step_through(word, cell, hidden, seed, train)
+    difference = walk.autograd_difference()
+    walk.network = None
+    return walk, difference
+
+
+walk = None
+try:
+    walk, difference = record(st.session_state["how.word"], st.session_state["how.cell"],
+                              int(st.session_state["how.hidden"]), int(st.session_state["how.seed"]),
+                              int(st.session_state["how.train"]))
+except RNNLabError as exc:
+    show_error(exc)
+
+
+def show_forward(walk, t: int) -> None:
+    f = walk.forward[t]
+    n, prev = sub(t + 1), sub(t)
+    for line in EQUATIONS[walk.cell]:
+        st.latex(line)
+    H = walk.hidden_size
+    blocks = gate_rows(walk.cell)
+    rows = [f"{b}{k + 1}" if b else f"unit {k + 1}" for b in blocks for k in range(H)]
+    left, right = st.columns([3, 2])
+    with left:
+        chart(matrix_heatmap(walk.params["W_xh"], rows, [f"'{c}'" for c in walk.vocab],
+                             f"W_xh, and x{n} = one-hot '{f.char}'", outline_col=walk.vocab.index(f.char)),
+              PRODUCT_CAPTION, key="how.wxh")
+    with right:
+        chart(probability_bars(walk.vocab, f.probs, f.target, f"y{n} = softmax(W_hy h{n})"), PROBS_CAPTION,
+              key="how.probs")
+        a, b, c = st.columns(3)
+        right = f.prediction == f.target
+        a.metric("Guess", f"'{f.prediction}'", "right" if right else f"wrong, next is '{f.target}'",
+                 delta_color="green" if right else "red", delta_arrow="off")
+        b.metric(f"p('{f.target}')", f"{f.probs[walk.vocab.index(f.target)]:.2f}")
+        c.metric(f"Loss L{n}", f"{f.loss:.2f}", help="−log p(the true next letter); ln(vocabulary size) is a "
+                                                      "uniform guess.")
+    columns = [(f"W_xh·x{n}", f.input_part), (f"W_hh·h{prev}", f.recurrent_part), ("b", f.bias),
+               (f"a{n}", f.pre_activation)]
+    operators = ["+", "+", "="]
+    if walk.cell == "rnn":
+        columns.append((f"h{n}", f.h))
+        operators.append("tanh")
+    chart(vector_sum(columns, operators, rows, f"Step {t + 1}: the letter '{f.char}' meets the memory h{prev}"),
+          SUM_CAPTION, key="how.sum")
+    if walk.cell != "rnn":
+        gates = [(f"{name[0]}{n}", value) for name, value in f.gates.items()]
+        extra = [(f"c{n}", f.c)] if f.c is not None else []
+        chart(vector_sum(gates + extra + [(f"h{n}", f.h)], [""] * (len(gates) + len(extra)),
+                         [f"unit {k + 1}" for k in range(H)], "The gates, then the new state"),
+              "How to read it: each column is one gate's value per unit (σ gates between 0 and 1, candidates "
+              "between −1 and 1); the cell combines them into the new state as the equations above say.",
+              key="how.gates_now")
+
+
+def show_backward(walk, t: int) -> None:
+    f, b = walk.forward[t], walk.backward[t]
+    n, prev = sub(t + 1), sub(t)
+    st.latex(r"\frac{\partial L}{\partial z_t} = y_t - \mathrm{onehot}(\text{next}),\quad "
+             r"\frac{\partial L}{\partial h_t} = W_{hy}^\top \frac{\partial L}{\partial z_t} + "
+             r"\frac{\partial L}{\partial h_t}\Big|_{\text{from } t+1}")
+    if walk.cell == "rnn":
+        st.latex(r"\frac{\partial L}{\partial a_t} = (1 - h_t^2) \odot \frac{\partial L}{\partial h_t},\quad "
+                 r"\text{sent back: } W_{hh}^\top \frac{\partial L}{\partial a_t}")
+    left, right = st.columns([2, 3])
+    with left:
+        onehot = (np.array(walk.vocab) == f.target).astype(float)
+        chart(vector_sum([(f"y{n}", f.probs), (f"'{f.target}'", onehot), ("error", b.d_logits)], ["−", "="],
+                         [f"'{c}'" for c in walk.vocab], f"Step {t + 1}: the output's error"),
+              "How to read it: the error at the output is the predicted probabilities minus the truth (1 for the "
+              "right letter): positive where the network guessed too much, negative where too little.",
+              key="how.dlogits")
+    with right:
+        H = walk.hidden_size
+        columns = [("from y", b.dh_from_output), (f"from step {t + 2}" if t + 1 < walk.steps else "from later",
+                                                   b.dh_from_future), (f"∂L/∂h{n}", b.dh)]
+        operators = ["+", "="]
+        if walk.cell == "rnn":
+            columns += [(f"1 − h{n}²", 1 - f.h ** 2), (f"∂L/∂a{n}", b.d_pre_activation), (f"to h{prev}", b.dh_prev)]
+            operators += ["⊙", "=", "→"]
+        else:
+            columns += [(f"to h{prev}", b.dh_prev)]
+            operators += ["→"]
+        chart(vector_sum(columns, operators, [f"unit {k + 1}" for k in range(H)],
+                         f"The error signal at h{n}, and what goes on to step {t}"),
+              "How to read it: the gradient at h_t adds this step's own error to what came back from later steps; "
+              "it is then multiplied by tanh' and W_hhᵀ on its way to the step before, which usually shrinks it.",
+              key="how.dh")
+    chart(bptt_chart(walk, t), BPTT_CAPTION, key="how.bptt")
+    if t == 0:
+        st.success(f"Backpropagation is complete. Added over every step, these signals are the weight gradients; "
+                   f"computed by hand here, they agree with PyTorch's autograd to {difference:.1e}.",
+                   icon=":material/check_circle:")
+        names = {"W_xh": "∂L/∂W_xh", "W_hh": "∂L/∂W_hh", "W_hy": "∂L/∂W_hy"}
+        cols = st.columns(3)
+        blocks = gate_rows(walk.cell)
+        rows = [f"{x}{k + 1}" if x else f"unit {k + 1}" for x in blocks for k in range(walk.hidden_size)]
+        labels = {"W_xh": (rows, [f"'{c}'" for c in walk.vocab]),
+                  "W_hh": (rows, [f"unit {k + 1}" for k in range(walk.hidden_size)]),
+                  "W_hy": ([f"'{c}'" for c in walk.vocab], [f"unit {k + 1}" for k in range(walk.hidden_size)])}
+        for col, (name, title) in zip(cols, names.items()):
+            with col:
+                chart(matrix_heatmap(walk.grads[name], *labels[name], title), "How to read it: how much the loss "
+                      "would rise per unit increase of each weight; training moves every weight the other way.",
+                      key=f"how.grad_{name}")
+
+
+if walk is not None:
+    positions = walk.walk()
+    if st.session_state.get("how.shown_word", walk.word) != walk.word:   # a new word starts at its first step
+        st.session_state["how.pos"] = 0
+    st.session_state["how.shown_word"] = walk.word
+    st.session_state["how.pos"] = min(max(int(st.session_state.get("how.pos", 0)), 0), len(positions) - 1)
+
+    def move(delta: int) -> None:
+        st.session_state["how.pos"] = min(max(st.session_state["how.pos"] + delta, 0), len(positions) - 1)
+
+    b1, b2, b3, info = st.columns([1, 1, 1, 4])
+    b1.button("Previous", key="how.btn_prev", on_click=move, args=(-1,), icon=":material/arrow_back:",
+              disabled=st.session_state["how.pos"] == 0, width="stretch")
+    b2.button("Next", key="how.btn_next", on_click=move, args=(1,), type="primary", icon=":material/arrow_forward:",
+              disabled=st.session_state["how.pos"] == len(positions) - 1, width="stretch")
+    b3.button("Start again", key="how.btn_restart", on_click=move, args=(-len(positions),),
+              icon=":material/replay:", width="stretch")
+    phase, t = positions[st.session_state["how.pos"]]
+    where = ("Forward: read a letter, update the memory, guess the next letter" if phase == "forward" else
+             "Backward through time: the error flows from the last step to the first")
+    info.markdown(f"**{st.session_state['how.pos'] + 1} / {len(positions)}** · {where}. "
+                  f"Total loss L = Σ L_t = **{walk.loss:.2f}**.")
+    chart(unrolled_diagram(walk, phase, t), UNROLLED_CAPTION, key="how.unrolled")
+    (show_forward if phase == "forward" else show_backward)(walk, t)
+
+    st.subheader("The same step in an LSTM and a GRU")
+    st.write("Gated cells have the same inputs and outputs, but decide with gates, unit by unit, what to keep, "
+             "forget and write. Same word, size, seed and weights setting; the outlined column is step "
+             f"{t + 1}.")
+    tabs = st.tabs(["LSTM", "GRU"])
+    for tab, cell in zip(tabs, ("lstm", "gru")):
+        with tab:
+            gated, _ = record(walk.word, cell, walk.hidden_size, walk.seed, walk.train_steps)
+            for line in EQUATIONS[cell][:2]:
+                st.latex(line)
+            guesses = " ".join(f"'{f.prediction}'{'✓' if f.prediction == f.target else '✗'}" for f in gated.forward)
+            st.markdown(f"Guesses: {guesses} · total loss **{gated.loss:.2f}**")
+            chart(gate_timeline(gated, t), GATES_CAPTION, key=f"how.gates_{cell}")
+
+    script = export_script(step_through, walk.word, walk.cell, walk.hidden_size, walk.seed, walk.train_steps,
+                           title=f"Step through a tiny {walk.cell.upper()} on '{walk.word}'.", seed=walk.seed,
+                           command=command_line("step-through", {"word": walk.word, "cell": walk.cell,
+                                                                 "hidden": walk.hidden_size, "seed": walk.seed,
+                                                                 "train_steps": walk.train_steps}),
+                           report="for f in result.forward:\n    print(f.t + 1, repr(f.char), '->', repr(f.prediction), "
+                                  "'loss', round(f.loss, 3))\nprint('autograd agrees to', "
+                                  "result.autograd_difference())",
+                           file_name="step_through.py")
+    export_button(script, "step_through.py", key="how.btn_export", schema=SHARE)
+
+
+st.subheader("The shapes of recurrent models")
+st.caption(ARCH_CAPTION)
+keys = list(ARCHITECTURES)
+for row in (keys[:4], keys[4:]):
+    cols = st.columns(4)
+    for col, key in zip(cols, row):
+        a = ARCHITECTURES[key]
+        with col.container(border=True):
+            st.markdown(f"**{a['title']}**")
+            chart(architecture_diagram(key), a["text"], key=f"how.arch_{key}")
+            if a["page"] and (ROOT / a["page"]).exists():
+                st.page_link(str(ROOT / a["page"]), label="Try it", icon=":material/arrow_forward:")
+            elif a["page"]:
+                st.caption("(its page is coming soon)")

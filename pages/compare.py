@@ -1,0 +1,226 @@
+"""Compare RNN, LSTM and GRU on tasks that need memory: the vanishing-gradient cliff, precomputed and live."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+import torch
+
+from pages.shared import chart, job_status, poll_interval, show_error, start_job
+from rnn_core.errors import RNNLabError
+from rnn_core.experiments import (RNN_INITS, ExperimentSpec, RunFinished, RunUpdate, check_budget,
+                                  forget_gate_memory, run_grid, summarise)
+from rnn_core.figures.compare import (CLIFF_CAPTION, COST_CAPTION, CURVES_CAPTION, EXAMPLE_CAPTION,
+                                      accuracy_vs_length, cell_label, costs, example_sequence, learning_curves)
+from rnn_core.jobs import RUNNING
+from rnn_core.results import load_shipped
+from rnn_core.tasks import TASKS, describe_example, get_task, parse_lengths
+
+JOB = "compare.job"
+LIVE_LIMIT_SECONDS = 15 * 60
+DEFAULT = ExperimentSpec()
+HIDDEN_SIZES = (8, 16, 32, 48, 64, 96, 128)
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 2e-2, 5e-2, 0.1, 1.0)
+CLIPS = (0.0, 0.25, 0.5, 1.0, 2.0, 5.0)
+INIT_LABELS = {"default": "PyTorch default (uniform)", "normal": "normal N(0, 1/H)", "orthogonal": "orthogonal",
+               "identity": "identity + ReLU (Le et al. 2015)"}
+TABLE_COLUMNS = ["cell", "length", "seed", "accuracy", "loss", "steps", "stop_reason", "seconds", "ms_per_step",
+                 "params", "hidden"]
+
+st.title("⚖️ Compare RNN, LSTM and GRU")
+st.write("Some answers depend on something seen long ago. A vanilla RNN has to carry that memory through the same "
+         "squashing matrix at every step, and its learning signal fades on the way (vanishing gradients); the LSTM "
+         "and GRU carry it along a gated, almost additive path. Here the three cells meet on tasks built to need "
+         "memory, with the same step budget, and you can move the things to remember further and further apart.")
+
+for key, value in {"compare.task": "adding", "compare.example_len": 30, "compare.example_seed": 0,
+                   "compare.lengths": "10, 50, 100", "compare.cells": list(DEFAULT.cells), "compare.seeds": 1,
+                   "compare.hidden": DEFAULT.hidden, "compare.match": False, "compare.steps": DEFAULT.max_steps,
+                   "compare.lr": DEFAULT.lr, "compare.clip": DEFAULT.clip, "compare.forget_bias": 1.0,
+                   "compare.rnn_init": DEFAULT.rnn_init}.items():
+    st.session_state.setdefault(key, value)
+
+
+# --- 1. the task ---------------------------------------------------------------------------------------
+
+st.subheader("1. Choose a task that needs memory")
+task_key = st.selectbox("Task", list(TASKS), key="compare.task", format_func=lambda k: TASKS[k].title)
+task = get_task(task_key)
+st.write(f"**{task.title}.** {task.what} A sequence counts as solved when {task.success}. "
+         f"Baseline without memory ({task.baseline_label}): **{task.baseline:.3f}** of sequences solved.")
+c1, c2 = st.columns([4, 1])
+example_len = c1.slider("Example length", task.min_length, min(task.max_length, 120), key="compare.example_len",
+                        help="Only for the drawing below; the lengths trained on are chosen further down.")
+if c2.button("New example", key="compare.btn_example"):
+    st.session_state["compare.example_seed"] += 1
+x, y = task.batch(1, example_len, torch.Generator().manual_seed(int(st.session_state["compare.example_seed"])))
+chart(example_sequence(describe_example(task, x[0], y[0])), EXAMPLE_CAPTION, key="compare.example_chart")
+
+
+def results_view(rows: list[dict], curves: list[dict], prefix: str) -> None:
+    """The cliff, the learning curves, the costs and the table of a set of runs."""
+    summary = summarise(rows)
+    if summary:
+        chart(accuracy_vs_length(summary, task.baseline, task.baseline_label), CLIFF_CAPTION, key=f"{prefix}_cliff")
+    if curves:
+        chart(learning_curves(curves, task.baseline), CURVES_CAPTION, key=f"{prefix}_curves")
+    if summary:
+        chart(costs(summary), COST_CAPTION, key=f"{prefix}_costs")
+    if rows:
+        table = pd.DataFrame(rows)
+        st.dataframe(table[[c for c in TABLE_COLUMNS if c in table.columns]], hide_index=True,
+                     use_container_width=True)
+
+
+# --- 2. the precomputed grid ----------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False)
+def shipped(task: str):
+    found = load_shipped(task)
+    if found is None:
+        return None
+    results, curve_table, command = found
+    return results.to_dict("records"), curve_table.to_dict("records"), command
+
+
+st.subheader("2. The classic result, precomputed")
+found = shipped(task_key)
+if found is None:
+    st.info(f"No precomputed grid ships for {task.title.lower()}: use **Run live** below to make one.")
+else:
+    pre_rows, pre_curves, command = found
+    n_cells = len({r["cell"] for r in pre_rows})
+    lengths = sorted({r["length"] for r in pre_rows})
+    seeds = len({r["seed"] for r in pre_rows})
+    st.info(f"**Precomputed**, not trained now: {n_cells} cells × {len(lengths)} lengths ({', '.join(map(str, lengths))}) "
+            f"× {seeds} seeds, each run up to {DEFAULT.max_steps:,} steps (hidden size {DEFAULT.hidden}, batch "
+            f"{DEFAULT.batch}, learning rate {DEFAULT.lr:g}, stopping early once {DEFAULT.solved_at:.0%} of a "
+            "validation set is solved; accuracy is measured on 1,000 other sequences). Regenerate it with:",
+            icon="📦")
+    st.code(command, language="bash")
+    results_view(pre_rows, pre_curves, "compare.pre")
+    st.caption("To reproduce any cell of this grid, run it live below with the default settings, that length and "
+               "1 seed: seed 0 is replayed step for step.")
+
+
+# --- 3. forget-gate bias ---------------------------------------------------------------------------------
+
+with st.expander("Why the LSTM's forget-gate bias matters (0 vs 1)"):
+    lag = 100
+    st.markdown(
+        "The LSTM's memory is its cell state, **c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t**, and its forget gate is "
+        "**f_t = σ(W_xf x_t + W_hf h_{t−1} + b_f)**. Before training, the weights are small, so f_t ≈ σ(b_f): "
+        "each step keeps that share of the memory, and the gradient that flows back along the cell path is "
+        "multiplied by the same share at each step.\n\n"
+        f"- b_f = 0: σ(0) = 0.50 per step; across {lag} steps, "
+        f"0.50^{lag} ≈ {forget_gate_memory(0.0, lag):.0e} survives.\n"
+        f"- b_f = 1: σ(1) ≈ 0.73 per step; across {lag} steps, "
+        f"0.73^{lag} ≈ {forget_gate_memory(1.0, lag):.0e} survives, "
+        f"about {forget_gate_memory(1.0, lag) / forget_gate_memory(0.0, lag):.0e} times more.\n\n"
+        "Both are small, but the learning signal that teaches the gate to stay open is so much stronger with a bias "
+        "of 1 that the LSTM finds long dependencies far sooner. That is why Gers et al. (2000) and Jozefowicz et "
+        "al. (2015) recommend it and why it is this page's default. Set it to 0 below and run a length of 100 or "
+        "more: the LSTM's curve stays on the baseline longer, or never leaves it within the budget.")
+
+
+# --- 4. run live ---------------------------------------------------------------------------------------
+
+st.subheader("3. Run live")
+st.write("Train the cells yourself, here on this machine's CPU. The default (1 seed, 3 lengths, 3 cells) takes a "
+         "minute or three; finished runs appear as they come and are kept if you stop or a later run fails.")
+c1, c2, c3 = st.columns(3)
+with c1:
+    st.text_input("Lengths (steps, comma-separated)", key="compare.lengths",
+                  help=f"{task.title}: from {task.min_length} to {task.max_length} steps.")
+    st.multiselect("Cells", list(DEFAULT.cells), key="compare.cells", format_func=cell_label)
+    st.number_input("Seeds per cell and length", 1, 5, key="compare.seeds")
+with c2:
+    st.select_slider("Hidden size", HIDDEN_SIZES, key="compare.hidden")
+    st.toggle("Match the LSTM's parameter count", key="compare.match",
+              help="Off: every cell has the same hidden size. On: the RNN and GRU get the hidden size that gives "
+                   "them as many parameters as the LSTM, so the comparison is per parameter.")
+    st.slider("Step budget per run", 50, 5000, step=50, key="compare.steps",
+              help="The same for every cell; a run stops early once it solves the validation set.")
+with c3:
+    st.select_slider("Learning rate", LEARNING_RATES, key="compare.lr", format_func=lambda v: f"{v:g}")
+    st.select_slider("Gradient clipping (max norm)", CLIPS, key="compare.clip",
+                     format_func=lambda v: "off" if v == 0 else f"{v:g}")
+    st.radio("LSTM forget-gate bias", (0.0, 1.0, 2.0), key="compare.forget_bias", horizontal=True,
+             format_func=lambda v: f"{v:g}" + (" (recommended)" if v == 1.0 else ""))
+    st.selectbox("RNN recurrent initialisation", RNN_INITS, key="compare.rnn_init", format_func=INIT_LABELS.get)
+
+
+def live_spec() -> ExperimentSpec:
+    s = st.session_state
+    if not s["compare.cells"]:
+        raise RNNLabError("Choose at least one cell to train.")
+    return ExperimentSpec(task=task_key, lengths=parse_lengths(s["compare.lengths"], task),
+                          cells=tuple(c for c in DEFAULT.cells if c in s["compare.cells"]), seeds=int(s["compare.seeds"]),
+                          hidden=int(s["compare.hidden"]), match_params=bool(s["compare.match"]),
+                          max_steps=int(s["compare.steps"]), batch=DEFAULT.batch, lr=float(s["compare.lr"]),
+                          clip=float(s["compare.clip"]), forget_bias=float(s["compare.forget_bias"]),
+                          rnn_init=s["compare.rnn_init"])
+
+
+def launch(spec: ExperimentSpec) -> None:
+    check_budget(spec, LIVE_LIMIT_SECONDS)
+
+    def work(job):
+        rows = run_grid(spec, on_result=job.report, on_update=job.report, stop=job.stop)
+        if not rows:
+            raise RNNLabError("Stopped before the first run finished; nothing to show.")
+        return {"spec": spec, "rows": rows}
+
+    job = start_job(JOB, work, f"Comparing cells on {get_task(spec.task).title.lower()}")
+    if job is not None:
+        job.spec = spec
+
+
+job = st.session_state.get(JOB)
+busy = job is not None and job.active
+b1, b2, _ = st.columns([1, 1, 4])
+if b1.button("Run live", type="primary", key="compare.btn_run", disabled=busy):
+    try:
+        launch(live_spec())
+    except RNNLabError as exc:
+        show_error(exc)
+    job = st.session_state.get(JOB)
+    busy = job is not None and job.active
+if b2.button("Stop", key="compare.btn_stop", disabled=not busy, help="Stops after recording the run in progress."):
+    job.cancel()
+
+
+@st.fragment(run_every=poll_interval(job))
+def live_view() -> None:
+    job = st.session_state.get(JOB)
+    if job is None:
+        return
+    spec = getattr(job, "spec", None)
+    if spec is not None and spec.task != task_key:
+        st.caption(f"Your live run is on {get_task(spec.task).title.lower()}: choose that task above to see it.")
+        return
+    job_status(job)
+    reports = job.reports_so_far()
+    finished = [r for r in reports if isinstance(r, RunFinished)]
+    rows = [f.row for f in finished]
+    curves = [{**c, "cell": f.row["cell"], "length": f.row["length"], "seed": f.row["seed"]}
+              for f in finished for c in f.curve]
+    latest = job.progress
+    if job.status == RUNNING and isinstance(latest, RunUpdate):
+        st.progress(latest.fraction, text=f"run {latest.index + 1} of {latest.total}: {cell_label(latest.cell)}, "
+                                          f"length {latest.length}, seed {latest.seed}, step {latest.step:,}")
+        curves += [{**c, "cell": latest.cell, "length": latest.length, "seed": latest.seed} for c in latest.curve]
+    problems = [r for r in rows if r["stop_reason"] == "diverged"]
+    for r in problems:
+        st.warning(f"{cell_label(r['cell'])} at length {r['length']} (seed {r['seed']}): {r['message']}")
+    if rows or curves:
+        results_view(rows, curves, "compare.live")
+    if not job.active:
+        if rows:
+            st.success(f"{len(rows)} run(s) finished" + (" (stopped early)" if job.stop.is_set() else "") + ".")
+        if st.session_state.get("compare.seen_job") != job.id:
+            st.session_state["compare.seen_job"] = job.id
+            st.rerun()
+
+
+live_view()

@@ -1,0 +1,94 @@
+"""``compare``: RNN vs LSTM vs GRU on a long-dependency task, cells × lengths × seeds.
+
+The last stdout line is a JSON object with ``task``, ``baseline`` and ``results`` (one object per run);
+``--csv`` and ``--curves-csv`` also write the tables the page's precomputed charts are drawn from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from ..cells import CELL_NAMES
+from ..errors import RNNLabError
+from ..experiments import RNN_INITS, ExperimentSpec, run_grid
+from ..jobs import configure_torch_threads
+from ..tasks import TASKS, get_task, parse_lengths
+
+DEFAULTS = ExperimentSpec()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--task", choices=tuple(TASKS), default="adding")
+    parser.add_argument("--lengths", default="25,50,100", help="comma-separated sequence lengths")
+    parser.add_argument("--cells", default=",".join(CELL_NAMES), help="comma-separated: rnn,lstm,gru")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0 … N−1 per cell and length")
+    parser.add_argument("--hidden", type=int, default=DEFAULTS.hidden)
+    parser.add_argument("--match-params", action="store_true",
+                        help="give the RNN and GRU the hidden size that matches the LSTM's parameter count")
+    parser.add_argument("--max-steps", type=int, default=DEFAULTS.max_steps, help="step budget of every run")
+    parser.add_argument("--batch", type=int, default=DEFAULTS.batch)
+    parser.add_argument("--lr", type=float, default=DEFAULTS.lr)
+    parser.add_argument("--clip", type=float, default=DEFAULTS.clip, help="largest gradient norm; 0 turns it off")
+    parser.add_argument("--forget-bias", type=float, default=DEFAULTS.forget_bias, help="LSTM forget-gate bias")
+    parser.add_argument("--rnn-init", choices=RNN_INITS, default=DEFAULTS.rnn_init,
+                        help="recurrent initialisation of the vanilla RNN (identity also switches it to ReLU)")
+    parser.add_argument("--csv", type=Path, help="write the results table here")
+    parser.add_argument("--curves-csv", type=Path, help="write the learning curves here")
+
+
+def spec_from_args(args: argparse.Namespace) -> ExperimentSpec:
+    task = get_task(args.task)
+    cells = tuple(c.strip() for c in args.cells.split(",") if c.strip())
+    return ExperimentSpec(task=args.task, lengths=parse_lengths(args.lengths, task), cells=cells, seeds=args.seeds,
+                          hidden=args.hidden, match_params=args.match_params, max_steps=args.max_steps,
+                          batch=args.batch, lr=args.lr, clip=args.clip, forget_bias=args.forget_bias,
+                          rnn_init=args.rnn_init)
+
+
+def run(args: argparse.Namespace) -> dict:
+    configure_torch_threads()
+    spec = spec_from_args(args)
+    rows: list[dict] = []
+    curves: list[dict] = []
+    total = len(spec.runs())
+
+    def on_result(finished) -> None:
+        row, curve = finished.row, finished.curve
+        rows.append(row)
+        curves.extend({"task": row["task"], "cell": row["cell"], "length": row["length"], "seed": row["seed"], **c}
+                      for c in curve)
+        print(f"[{len(rows)}/{total}] {row['cell']:>4} length {row['length']:>4} seed {row['seed']}: accuracy "
+              f"{row['accuracy']:.3f} after {row['steps']:,} steps ({row['stop_reason']}, {row['seconds']:.1f} s)",
+              file=sys.stderr, flush=True)
+        if args.csv:   # written after every run, so an interrupted grid keeps what it finished
+            _write(pd.DataFrame(rows), args.csv)
+        if args.curves_csv:
+            _write(pd.DataFrame(curves), args.curves_csv)
+
+    last = {"t": 0.0}
+
+    def on_update(u) -> None:   # a progress line every few seconds, on stderr
+        if time.monotonic() - last["t"] < 5.0:
+            return
+        last["t"] = time.monotonic()
+        acc = f", held-out accuracy {u.curve[-1]['val_accuracy']:.3f}" if u.curve else ""
+        print(f"  run {u.index + 1}/{u.total} {u.cell} length {u.length} seed {u.seed}: step "
+              f"{u.step:,}/{u.planned_steps:,}{acc}", file=sys.stderr, flush=True)
+
+    run_grid(spec, on_result=on_result, on_update=on_update)
+    task = get_task(spec.task)
+    return {"task": spec.task, "baseline": task.baseline, "baseline_label": task.baseline_label,
+            "success": task.success, "settings": spec.to_dict(), "results": rows}
+
+
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(path, index=False, float_format="%.5g")
+    except OSError as exc:
+        raise RNNLabError(f"Could not write {path}: {exc}") from exc

@@ -1,0 +1,326 @@
+"""RNN vs LSTM vs GRU on long-dependency tasks: cells × lengths × seeds under one step budget.
+
+Every run builds a :class:`TaskModel` from a cell name, trains it through :func:`rnn_core.training.train`
+(the app's one loop) with the same budget as the other cells, stops early once a held-out validation set is
+solved, and is scored on a separate test set. Evaluation happens every ``eval_every`` *steps* (not seconds),
+so a run is the same on a fast laptop and on a busy server: same seed, same steps, same numbers.
+
+A grid streams its results: ``on_result(row, curve)`` is called as each run finishes, so a page or a command
+line keeps every finished run even when a later one diverges, fails or is stopped.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .cells import CELL_NAMES, init_recurrent_, set_forget_bias_
+from .errors import RNNLabError
+from .tasks import Task, get_task, success
+from .training import TrainConfig, seed_everything, train
+
+_FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+RNN_INITS = ("default", "normal", "orthogonal", "identity")   # identity means ReLU too (Le et al. 2015)
+VAL_SIZE, TEST_SIZE = 512, 1000
+VAL_SEED, TEST_SEED = 10_007, 20_011     # held-out sets never overlap the training stream's seed
+# Seconds per training step per step of sequence, at batch 64 and hidden 32, on a busy 2-core box (pessimistic).
+SECONDS_PER_STEP_AND_LENGTH = {"rnn": 1.5e-4, "lstm": 2.0e-4, "gru": 4.0e-4}
+
+
+class TaskModel(nn.Module):
+    """A fused recurrent layer and a linear read-out, built from a cell name.
+
+    Many-to-one (adding, first symbol, temporal order): read the whole sequence, answer from the last
+    hidden state, y = W_hy h_T + b_y. Many-to-many (reverse): an encoder reads the letters, its last state
+    starts a decoder of the same cell type that writes them backwards, fed the previous letter (the true one
+    while training, its own guess when tested).
+    """
+
+    def __init__(self, task: Task, cell: str, hidden_size: int, forget_bias: float = 1.0,
+                 rnn_init: str = "default"):
+        super().__init__()
+        if cell not in CELL_NAMES:
+            raise RNNLabError(f"Unknown cell {cell!r}; choose among {', '.join(CELL_NAMES)}.")
+        if rnn_init not in RNN_INITS:
+            raise RNNLabError(f"Unknown recurrent initialisation {rnn_init!r}; choose one of {', '.join(RNN_INITS)}.")
+        if not 2 <= hidden_size <= 1024:
+            raise RNNLabError(f"Hidden size must be between 2 and 1024 (got {hidden_size}).")
+        self.task, self.cell, self.hidden_size = task, cell, hidden_size
+        kwargs = {"nonlinearity": "relu" if rnn_init == "identity" else "tanh"} if cell == "rnn" else {}
+        self.encoder = _FUSED[cell](task.input_size, hidden_size, batch_first=True, **kwargs)
+        self.decoder = None
+        if task.kind == "sequence":
+            self.decoder = _FUSED[cell](task.vocab + 1, hidden_size, batch_first=True, **kwargs)   # +1: "start"
+        self.head = nn.Linear(hidden_size, task.output_size)
+        for layer in filter(None, (self.encoder, self.decoder)):
+            if cell == "lstm":
+                # A forget-gate bias of 1 keeps the memory open from the start (Gers et al. 2000; Jozefowicz et al. 2015).
+                set_forget_bias_(layer.bias_ih_l0, layer.bias_hh_l0, forget_bias)
+            if cell == "rnn":
+                init_recurrent_(layer.weight_hh_l0, rnn_init)
+                if rnn_init == "identity":
+                    nn.init.zeros_(layer.bias_ih_l0)
+                    nn.init.zeros_(layer.bias_hh_l0)
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def _inputs(self, x: torch.Tensor) -> torch.Tensor:
+        return F.one_hot(x, self.task.vocab).float() if self.task.vocab else x
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """Outputs: numbers ``(batch,)``, class logits ``(batch, classes)`` or letter logits ``(batch, T, 26)``."""
+        out, state = self.encoder(self._inputs(x))
+        if self.decoder is None:
+            out = self.head(out[:, -1])
+            return out.squeeze(-1) if self.task.kind == "regression" else out
+        start = torch.full((x.shape[0], 1), self.task.vocab, dtype=torch.long)
+        if y is not None:   # teacher forcing: the decoder sees the true previous letter
+            previous = torch.cat([start, y[:, :-1]], dim=1)
+            dec, _ = self.decoder(F.one_hot(previous, self.task.vocab + 1).float(), state)
+            return self.head(dec)
+        logits, token = [], start
+        for _ in range(x.shape[1]):
+            dec, state = self.decoder(F.one_hot(token, self.task.vocab + 1).float(), state)
+            step_logits = self.head(dec)
+            logits.append(step_logits)
+            token = step_logits.argmax(-1)
+        return torch.cat(logits, dim=1)
+
+    def loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.task.kind == "regression":
+            return F.mse_loss(out, y)
+        return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+
+    def predict(self, out: torch.Tensor) -> torch.Tensor:
+        return out if self.task.kind == "regression" else out.argmax(-1)
+
+
+def parameter_count(task: Task, cell: str, hidden: int) -> int:
+    """Parameters of a :class:`TaskModel` without building it (for matching counts across cells)."""
+    g = _GATES[cell]
+    layer = lambda inputs: g * hidden * (inputs + hidden) + 2 * g * hidden
+    total = layer(task.input_size) + hidden * task.output_size + task.output_size
+    return total + (layer(task.vocab + 1) if task.kind == "sequence" else 0)
+
+
+def matched_hidden(task: Task, cell: str, reference_hidden: int) -> int:
+    """The hidden size whose parameter count is closest to the LSTM's at ``reference_hidden``."""
+    target = parameter_count(task, "lstm", reference_hidden)
+    return min(range(2, 4 * reference_hidden + 2), key=lambda h: abs(parameter_count(task, cell, h) - target))
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """One grid: every cell at every length with every seed, under the same step budget."""
+
+    task: str = "adding"
+    lengths: tuple = (10, 25, 50, 100, 200)
+    cells: tuple = CELL_NAMES
+    seeds: int = 3
+    hidden: int = 32
+    match_params: bool = False        # False: the same hidden size; True: hidden sizes giving the LSTM's count
+    max_steps: int = 1200
+    batch: int = 128
+    lr: float = 2e-2
+    clip: float = 1.0
+    forget_bias: float = 1.0
+    rnn_init: str = "default"
+    eval_every: int = 50
+    solved_at: float = 0.98           # stop early once this fraction of the validation set is solved
+
+    def __post_init__(self):
+        task = get_task(self.task)
+        if not self.lengths:
+            raise RNNLabError("Choose at least one sequence length.")
+        for n in self.lengths:
+            task.batch(1, int(n), torch.Generator())   # checks the length
+        if not self.cells or any(c not in CELL_NAMES for c in self.cells):
+            raise RNNLabError(f"Choose cells among {', '.join(CELL_NAMES)} (got {', '.join(self.cells) or 'none'}).")
+        if not 1 <= self.seeds <= 20:
+            raise RNNLabError(f"Seeds must be between 1 and 20 (got {self.seeds}).")
+        if not 1 <= self.batch <= 1024:
+            raise RNNLabError(f"Batch size must be between 1 and 1024 (got {self.batch}).")
+        if not 1 <= self.eval_every <= self.max_steps:
+            raise RNNLabError(f"Evaluate at least once within the {self.max_steps} steps (every {self.eval_every}).")
+        if not math.isfinite(self.forget_bias) or abs(self.forget_bias) > 10:
+            raise RNNLabError(f"The forget-gate bias must be between −10 and 10 (got {self.forget_bias}).")
+        self.train_config()   # checks steps, learning rate and clipping
+
+    def train_config(self) -> TrainConfig:
+        return TrainConfig(max_steps=self.max_steps, lr=self.lr, clip=self.clip or None, schedule="cosine",
+                           warmup_steps=min(20, self.max_steps), eval_every_seconds=0.0, report_every_seconds=0.5)
+
+    def hidden_for(self, cell: str) -> int:
+        return matched_hidden(get_task(self.task), cell, self.hidden) if self.match_params else self.hidden
+
+    def runs(self) -> list[tuple[int, int, str]]:
+        """(length, seed, cell) in the order they run: short lengths first, the three cells side by side."""
+        return [(n, s, c) for n in sorted(self.lengths) for s in range(self.seeds) for c in self.cells]
+
+    def estimated_seconds(self) -> float:
+        """A pessimistic time for the whole grid if no run stops early (the cost grows with length × batch)."""
+        return sum(self.max_steps * n * SECONDS_PER_STEP_AND_LENGTH[c] * max(1.0, self.batch / 64) ** 0.6
+                   * max(1.0, self.hidden_for(c) / 32) ** 0.5 * (2 if self.task == "reverse" else 1)
+                   for n, _, c in self.runs())
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def check_budget(spec: ExperimentSpec, limit_seconds: float) -> None:
+    """Refuse a grid that cannot finish within ``limit_seconds`` on this box, saying what to cut."""
+    estimate = spec.estimated_seconds()
+    if estimate > limit_seconds:
+        raise RNNLabError(
+            f"This grid could take about {estimate / 60:.0f} minutes here ({len(spec.runs())} runs of up to "
+            f"{spec.max_steps:,} steps), more than the {limit_seconds / 60:.0f} minutes allowed. Use fewer or "
+            "shorter lengths, fewer seeds or cells, or fewer steps.")
+
+
+@dataclass
+class RunUpdate:
+    """What a listener sees during a grid: the running run's progress and its curve so far."""
+
+    index: int
+    total: int
+    cell: str
+    length: int
+    seed: int
+    step: int
+    planned_steps: int
+    curve: list
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, (self.index + self.step / max(1, self.planned_steps)) / max(1, self.total))
+
+
+@dataclass
+class RunFinished:
+    """A finished run of a grid, as a listener sees it: its result row and its curve."""
+
+    index: int
+    total: int
+    row: dict
+    curve: list
+
+    @property
+    def fraction(self) -> float:
+        return (self.index + 1) / max(1, self.total)
+
+
+def forget_gate_memory(bias: float, lag: int) -> float:
+    """σ(bias)^lag: the share of a memory (and of its gradient) an untrained LSTM keeps across ``lag`` steps."""
+    return (1.0 / (1.0 + math.exp(-bias))) ** lag
+
+
+def run_one(spec: ExperimentSpec, cell: str, length: int, seed: int, stop: threading.Event | None = None,
+            on_update: Callable[[list, int, int], None] | None = None) -> tuple[dict, list]:
+    """Train one cell at one length from one seed; returns its result row and its curve (one row per evaluation)."""
+    task = get_task(spec.task)
+    generator = seed_everything(seed)
+    model = TaskModel(task, cell, spec.hidden_for(cell), spec.forget_bias, spec.rnn_init)
+    val = task.batch(VAL_SIZE, length, torch.Generator().manual_seed(VAL_SEED + length))
+    curve: list[dict] = []
+    losses: list[float] = []
+    current = {"step": 0}
+
+    def loss_on_step(step: int) -> torch.Tensor:
+        current["step"] = step + 1
+        x, y = task.batch(spec.batch, length, generator)
+        loss = model.loss(model(x, y), y)
+        losses.append(float(loss.detach()))
+        return loss
+
+    def evaluate() -> dict:
+        step = current["step"]
+        if (step % spec.eval_every and step != spec.max_steps) or (curve and curve[-1]["step"] == step):
+            return {}
+        accuracy, val_loss = score(model, task, *val)
+        recent = losses[-spec.eval_every:]
+        curve.append({"step": step, "train_loss": sum(recent) / len(recent), "val_loss": val_loss,
+                      "val_accuracy": accuracy})
+        return {"accuracy": accuracy, "val_loss": val_loss}
+
+    def progress(p) -> None:
+        if on_update is not None:
+            on_update(list(curve), p.step, p.planned_steps)
+
+    result = train(model, loss_on_step, spec.train_config(), tokens_per_step=spec.batch * length,
+                   evaluate=evaluate, on_progress=progress, stop=stop,
+                   solved=lambda m: m.get("accuracy", 0.0) >= spec.solved_at)
+    model.eval()
+    with torch.no_grad():
+        accuracy, test_loss = score(model, task, *task.batch(TEST_SIZE, length,
+                                                             torch.Generator().manual_seed(TEST_SEED + length)))
+    row = {"task": spec.task, "cell": cell, "length": length, "seed": seed, "hidden": model.hidden_size,
+           "params": model.num_parameters(), "accuracy": round(accuracy, 4), "loss": _round(test_loss),
+           "steps": result.steps, "seconds": round(result.seconds, 2),
+           "ms_per_step": round(1000 * result.seconds / max(1, result.steps), 2), "stop_reason": result.stop_reason,
+           "baseline": round(task.baseline, 4), "message": result.message}
+    return row, curve
+
+
+def score(model: TaskModel, task: Task, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    """(fraction of sequences solved, mean loss) on a held-out set, in evaluation chunks."""
+    solved, total_loss = 0, 0.0
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        for start in range(0, len(x), 500):
+            xb, yb = x[start:start + 500], y[start:start + 500]
+            out = model(xb)     # the decoder runs on its own guesses here
+            solved += int(success(task, model.predict(out), yb).sum())
+            total_loss += float(model.loss(out, yb)) * len(xb)
+    model.train(was_training)
+    return solved / len(x), total_loss / len(x)
+
+
+def run_grid(spec: ExperimentSpec, on_result: Callable[[RunFinished], None] | None = None,
+             on_update: Callable[[RunUpdate], None] | None = None, stop: threading.Event | None = None) -> list[dict]:
+    """Run every (length, seed, cell) of ``spec``; each finished run goes to ``on_result`` at once.
+
+    A run that diverges is recorded with ``stop_reason == "diverged"`` and the grid goes on; a stop request
+    ends the grid after recording the interrupted run as ``stopped``.
+    """
+    rows = []
+    runs = spec.runs()
+    for index, (length, seed, cell) in enumerate(runs):
+        if stop is not None and stop.is_set():
+            break
+        updater = None
+        if on_update is not None:
+            updater = (lambda curve, step, planned, i=index, c=cell, n=length, s=seed:
+                       on_update(RunUpdate(i, len(runs), c, n, s, step, planned, curve)))
+        row, curve = run_one(spec, cell, length, seed, stop=stop, on_update=updater)
+        rows.append(row)
+        if on_result is not None:
+            on_result(RunFinished(index, len(runs), row, curve))
+    return rows
+
+
+def summarise(rows: list[dict]) -> list[dict]:
+    """Mean, min and max accuracy and the solved-seed count per (cell, length), for the accuracy-vs-length chart."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        if r.get("stop_reason") != "stopped":
+            groups.setdefault((r["cell"], r["length"]), []).append(r)
+    out = []
+    for (cell, length), rs in sorted(groups.items(), key=lambda kv: (CELL_NAMES.index(kv[0][0]), kv[0][1])):
+        acc = [r["accuracy"] for r in rs]
+        out.append({"cell": cell, "length": length, "mean": sum(acc) / len(acc), "min": min(acc), "max": max(acc),
+                    "seeds": len(rs), "params": rs[0]["params"], "ms_per_step": sum(r["ms_per_step"] for r in rs) / len(rs)})
+    return out
+
+
+def _round(value: float) -> float:
+    return round(value, 5) if math.isfinite(value) else value
+

@@ -1,0 +1,158 @@
+"""The comparison experiments: models from cell names, matched parameter counts, a tiny grid end to end."""
+
+import json
+import threading
+
+import pytest
+import torch
+
+from rnn_core.__main__ import main
+from rnn_core.errors import RNNLabError
+from rnn_core.experiments import (ExperimentSpec, RunFinished, TaskModel, check_budget, forget_gate_memory,
+                                  matched_hidden, parameter_count, run_grid, run_one, summarise)
+from rnn_core.results import SHIPPED, load_shipped
+from rnn_core.tasks import TASKS, get_task
+
+TINY = dict(lengths=(5,), seeds=1, hidden=8, max_steps=40, batch=16, eval_every=20)
+
+
+@pytest.mark.parametrize("task", list(TASKS))
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_models_have_the_counted_parameters_and_the_right_output_shapes(task, cell):
+    t = get_task(task)
+    model = TaskModel(t, cell, 12)
+    assert model.num_parameters() == parameter_count(t, cell, 12)
+    x, y = t.batch(3, 10, torch.Generator().manual_seed(0))
+    out = model(x, y)
+    expected = {"regression": (3,), "classification": (3, t.output_size), "sequence": (3, 10, 26)}[t.kind]
+    assert out.shape == expected
+    assert model(x).shape == expected   # the decoder also runs on its own guesses
+    assert torch.isfinite(model.loss(out, y))
+
+
+def test_forget_bias_and_identity_init_are_applied():
+    t = get_task("adding")
+    lstm = TaskModel(t, "lstm", 10, forget_bias=1.0)
+    total = lstm.encoder.bias_ih_l0 + lstm.encoder.bias_hh_l0
+    assert torch.allclose(total[10:20], torch.ones(10))
+    zero = TaskModel(t, "lstm", 10, forget_bias=0.0)
+    assert torch.allclose((zero.encoder.bias_ih_l0 + zero.encoder.bias_hh_l0)[10:20], torch.zeros(10))
+    irnn = TaskModel(t, "rnn", 10, rnn_init="identity")
+    assert torch.equal(irnn.encoder.weight_hh_l0, torch.eye(10)) and irnn.encoder.nonlinearity == "relu"
+    assert forget_gate_memory(1.0, 100) > 1e6 * forget_gate_memory(0.0, 100)
+
+
+def test_matched_parameter_counts_are_close_to_the_lstms():
+    t = get_task("adding")
+    lstm = parameter_count(t, "lstm", 32)
+    for cell in ("rnn", "gru"):
+        h = matched_hidden(t, cell, 32)
+        assert h > 32
+        assert abs(parameter_count(t, cell, h) - lstm) / lstm < 0.05
+    spec = ExperimentSpec(match_params=True, hidden=32)
+    assert spec.hidden_for("lstm") == 32 and spec.hidden_for("rnn") > spec.hidden_for("gru") > 32
+
+
+def test_bad_settings_get_clear_messages():
+    with pytest.raises(RNNLabError, match="too long"):
+        ExperimentSpec(task="reverse", lengths=(100,))
+    with pytest.raises(RNNLabError, match="at least 4"):
+        ExperimentSpec(task="adding", lengths=(2,))
+    with pytest.raises(RNNLabError, match="cells"):
+        ExperimentSpec(cells=("transformer",))
+    with pytest.raises(RNNLabError, match="learning rate"):
+        ExperimentSpec(lr=0.0)
+    with pytest.raises(RNNLabError, match="minutes"):
+        check_budget(ExperimentSpec(lengths=(500, 1000), seeds=5, max_steps=5000), 15 * 60)
+    check_budget(ExperimentSpec(task="adding", **TINY), 60)
+
+
+def test_a_tiny_grid_runs_end_to_end_and_streams_every_run():
+    spec = ExperimentSpec(task="first-symbol", lengths=(4, 6), cells=("rnn", "lstm"), seeds=1, hidden=8,
+                          max_steps=40, batch=16, eval_every=20)
+    seen = []
+    rows = run_grid(spec, on_result=seen.append)
+    assert [type(f) for f in seen] == [RunFinished] * 4 and [f.row for f in seen] == rows
+    assert [(r["length"], r["cell"]) for r in rows] == [(4, "rnn"), (4, "lstm"), (6, "rnn"), (6, "lstm")]
+    for f in seen:
+        assert 0.0 <= f.row["accuracy"] <= 1.0 and f.row["steps"] <= 40
+        assert [c["step"] for c in f.curve] == [20, 40][:len(f.curve)] and f.curve
+    summary = summarise(rows)
+    assert {(s["cell"], s["length"]) for s in summary} == {("rnn", 4), ("lstm", 4), ("rnn", 6), ("lstm", 6)}
+
+
+def test_runs_are_reproducible_from_their_seed():
+    spec = ExperimentSpec(task="adding", **TINY)
+    a, _ = run_one(spec, "gru", 5, 0)
+    b, _ = run_one(spec, "gru", 5, 0)
+    assert a["accuracy"] == b["accuracy"] and a["loss"] == b["loss"]
+
+
+def test_an_easy_task_is_solved_and_stops_early():
+    spec = ExperimentSpec(task="first-symbol", lengths=(3,), seeds=1, hidden=16, max_steps=400, batch=32,
+                          lr=2e-2, eval_every=25)
+    row, curve = run_one(spec, "gru", 3, 0)
+    assert row["stop_reason"] == "solved" and row["steps"] < 400
+    assert row["accuracy"] > 0.9 and curve[-1]["val_accuracy"] >= spec.solved_at
+
+
+def test_a_diverging_run_is_reported_and_later_runs_still_happen():
+    spec = ExperimentSpec(task="adding", lengths=(5,), cells=("rnn", "gru"), seeds=1, hidden=8, max_steps=40,
+                          batch=16, eval_every=20, lr=10.0, clip=0.0, rnn_init="identity")
+    original = TaskModel.loss
+
+    def exploding(self, out, y):   # a loss that blows up for the RNN only, whatever the hardware
+        loss = original(self, out, y)
+        return loss * float("inf") if self.cell == "rnn" else loss
+
+    TaskModel.loss = exploding
+    try:
+        rows = run_grid(spec)
+    finally:
+        TaskModel.loss = original
+    assert rows[0]["stop_reason"] == "diverged" and "diverged" in rows[0]["message"]
+    assert rows[1]["cell"] == "gru" and rows[1]["stop_reason"] != "diverged"
+
+
+def test_a_stop_request_keeps_the_finished_runs():
+    spec = ExperimentSpec(task="adding", lengths=(5, 6), cells=("rnn",), seeds=1, hidden=8, max_steps=40,
+                          batch=16, eval_every=20)
+    stop = threading.Event()
+    seen = []
+
+    def on_result(f):
+        seen.append(f.row)
+        stop.set()   # the learner presses Stop after the first run
+
+    rows = run_grid(spec, on_result=on_result, stop=stop)
+    assert len(rows) == 1 and rows[0]["stop_reason"] == "finished"
+
+
+def test_the_command_line_prints_the_promised_json(capsys, tmp_path):
+    code = main(["compare", "--task", "temporal-order", "--lengths", "10", "--cells", "rnn,gru", "--seeds", "1",
+                 "--hidden", "8", "--max-steps", "20", "--batch", "8", "--csv", str(tmp_path / "r.csv"),
+                 "--curves-csv", str(tmp_path / "c.csv")])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["task"] == "temporal-order" and out["baseline"] == pytest.approx(0.25)
+    assert len(out["results"]) == 2
+    for r in out["results"]:
+        assert {"cell", "length", "seed", "accuracy", "loss", "steps", "seconds", "params"} <= set(r)
+    assert (tmp_path / "r.csv").read_text().count("\n") == 3
+
+
+def test_the_command_line_refuses_bad_lengths(capsys):
+    assert main(["compare", "--task", "reverse", "--lengths", "10,500"]) == 2
+    assert "too long" in capsys.readouterr().err
+
+
+def test_shipped_results_load_with_their_command():
+    for task, command in SHIPPED.items():
+        found = load_shipped(task)
+        if found is None:
+            pytest.skip("precomputed results not generated yet")
+        results, curves, cmd = found
+        assert cmd == command and f"--task {task}" in cmd
+        assert {"cell", "length", "seed", "accuracy"} <= set(results.columns)
+        assert len(results) == 3 * 5 * 3 and set(results["cell"]) == {"rnn", "lstm", "gru"}
+        assert results["length"].max() == 200 and len(curves) > len(results)

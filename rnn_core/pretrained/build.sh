@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Regenerates the ready-made checkpoints that ship with RNN Lab, with the project's own command line.
+# Every run has a fixed step budget (--seconds 0 --max-steps N), so the same seed gives the same model on the
+# same kind of machine (CPU, torch 2.13). About ten minutes on one free CPU core (17 under load). Run from the repository root:
+#     bash rnn_core/pretrained/build.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=rnn_core/pretrained
+export RNN_LAB_TORCH_THREADS="${RNN_LAB_TORCH_THREADS:-1}"
+
+# Character level, the same text and size for the three cells (the connectivity comparison needs all three).
+python -m rnn_core train-lm --text python-docs --level char --cell lstm --preset quick --hidden 128 \
+    --seconds 0 --max-steps 1200 --seed 0 --save "$OUT/char-lstm-python-docs.pt" | tail -n 1
+python -m rnn_core train-lm --text python-docs --level char --cell gru --preset quick --hidden 128 \
+    --seconds 0 --max-steps 1200 --seed 0 --save "$OUT/char-gru-python-docs.pt" | tail -n 1
+python -m rnn_core train-lm --text python-docs --level char --cell rnn --preset quick --hidden 128 \
+    --seconds 0 --max-steps 1200 --seed 0 --save "$OUT/char-rnn-python-docs.pt" | tail -n 1
+
+# Word level: the 2,000 commonest words (the rest read as <unk>) keep the file under 2 MB.
+python -m rnn_core train-lm --text python-docs --level word --cell lstm --preset quick --hidden 128 \
+    --max-vocab 2000 --seconds 0 --max-steps 600 --seed 0 --save "$OUT/word-lstm-python-docs.pt" | tail -n 1

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.shared import chart, job_status, poll_interval, registry, show_error, start_job
+from pages.workshop import export_button, share_settings
 from rnn_core.checkpoint import checkpoint_bytes
 from rnn_core.corpora import (BUILT_IN, MAX_UPLOAD_BYTES, PUBLIC_TEXTS, cached_public_text, check_text,
                               decode_bytes, load_builtin, load_public_text, text_statistics)
@@ -17,6 +18,7 @@ from rnn_core.figures.lm import COMPARE_CAPTION, LOSS_CAPTION, loss_curves, run_
 from rnn_core.jobs import RUNNING
 from rnn_core.lm import PRESETS, LMSettings, train_language_model
 from rnn_core.registry import TrainedModel
+from rnn_core.share import Param, Schema, language_model_script
 
 JOB = "lm.job"
 SOURCES = ("Built-in corpus", "Famous public text", "Paste text", "Upload a .txt file")
@@ -24,10 +26,28 @@ HIDDEN_SIZES = (16, 32, 64, 96, 128, 192, 256, 320, 384, 512)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 4e-3, 8e-3, 1.5e-2, 3e-2, 0.1, 1.0)
 CLIPS = (0.0, 0.25, 0.5, 1.0, 2.0, 5.0)
 BATCHES = (1, 4, 8, 16, 32, 64, 128)
+_QUICK = PRESETS["quick"]
+# The settings a link carries (?cell=gru&hidden=64&seed=3 ...); pasted and uploaded texts stay on the laptop.
+SHARE = Schema((
+    Param("lm.source", "source", SOURCES[0], choices=SOURCES), Param("lm.builtin", "corpus", next(iter(BUILT_IN)),
+                                                                    choices=tuple(BUILT_IN)),
+    Param("lm.public", "book", next(iter(PUBLIC_TEXTS)), choices=tuple(PUBLIC_TEXTS)),
+    Param("lm.preset", "preset", "quick", choices=tuple(PRESETS)),
+    Param("lm.cell", "cell", "lstm", choices=("rnn", "lstm", "gru")),
+    Param("lm.level", "level", "char", choices=("char", "word")),
+    Param("lm.encoding", "encoding", "embedding", choices=("embedding", "onehot")),
+    Param("lm.hidden", "hidden", _QUICK.hidden_size, choices=HIDDEN_SIZES), Param("lm.layers", "layers", 1, low=1, high=3),
+    Param("lm.seq_len", "seq_len", _QUICK.seq_len, low=8, high=256),
+    Param("lm.batch", "batch", _QUICK.batch_size, choices=BATCHES),
+    Param("lm.lr", "lr", _QUICK.lr, choices=LEARNING_RATES), Param("lm.clip", "clip", _QUICK.clip, choices=CLIPS),
+    Param("lm.steps", "steps", _QUICK.max_steps, low=20, high=5000, check=lambda v: max(20, round(v / 20) * 20)),
+    Param("lm.seconds", "seconds", int(_QUICK.seconds), low=5, high=300), Param("lm.seed", "seed", 0, low=0, high=1_000_000),
+))
 
 st.title("Train a language model")
 st.write("A language model reads text one token at a time and learns to predict the next one. Choose a text, "
          "press **Train**, and watch it go from noise to words. Everything trains here, on this machine's CPU.")
+share_settings(SHARE, "lm")   # a link's settings, once; then the address bar follows the widgets
 
 
 # --- 1. the text ---------------------------------------------------------------------------------------
@@ -107,7 +127,7 @@ defaults = PRESETS["quick"]
 for key, value in {"lm.preset": "quick", "lm.hidden": defaults.hidden_size, "lm.layers": defaults.num_layers,
                    "lm.seq_len": defaults.seq_len, "lm.batch": defaults.batch_size, "lm.lr": defaults.lr,
                    "lm.clip": defaults.clip, "lm.seconds": int(defaults.seconds), "lm.seed": 0,
-                   "lm.steps": defaults.max_steps,
+                   "lm.steps": defaults.max_steps, "lm.cell": "lstm",
                    "lm.embedding_dim": defaults.embedding_dim}.items():
     st.session_state.setdefault(key, value)
 
@@ -117,7 +137,7 @@ st.selectbox("Preset", list(PRESETS), key="lm.preset", on_change=apply_preset,
              help="Sets every slider below to values tested on a 2-core laptop. Change any slider afterwards.")
 c1, c2, c3 = st.columns(3)
 with c1:
-    cell = st.radio("Cell", ("rnn", "lstm", "gru"), index=1, key="lm.cell", horizontal=True,
+    cell = st.radio("Cell", ("rnn", "lstm", "gru"), key="lm.cell", horizontal=True,
                     format_func=str.upper, help="The recurrent unit: vanilla RNN, LSTM or GRU.")
     level = st.radio("Tokens", ("char", "word"), key="lm.level", horizontal=True,
                      format_func={"char": "characters", "word": "words"}.get,
@@ -169,7 +189,7 @@ def launch(text: str, title: str, settings: LMSettings) -> None:
 
 job = st.session_state.get(JOB)
 busy = job is not None and job.active
-b1, b2, _ = st.columns([1, 1, 4])
+b1, b2, b3, _ = st.columns([1, 1, 2, 2])
 if b1.button("Train", type="primary", key="lm.btn_train", disabled=busy or text is None):
     try:
         launch(text, title, make_settings())
@@ -179,6 +199,27 @@ if b1.button("Train", type="primary", key="lm.btn_train", disabled=busy or text 
     busy = job is not None and job.active
 if b2.button("Stop", key="lm.btn_stop", disabled=not busy, help="Stops training and keeps the model so far."):
     job.cancel()
+
+
+def export_source() -> tuple[str, str]:
+    """Where an exported script gets the text: (builtin|public|paste|file, key or text or file name)."""
+    source = st.session_state.get("lm.source", SOURCES[0])
+    if source == SOURCES[0]:
+        return "builtin", st.session_state.get("lm.builtin", next(iter(BUILT_IN)))
+    if source == SOURCES[1]:
+        return "public", st.session_state.get("lm.public", next(iter(PUBLIC_TEXTS)))
+    if source == SOURCES[2]:
+        return "paste", st.session_state.get("lm.paste", "")
+    upload = st.session_state.get("lm.upload")
+    return "file", upload.name if upload is not None else "my_text.txt"
+
+
+with b3:
+    try:
+        export_button(language_model_script(make_settings(), *export_source(), title or ""),
+                      f"train_{cell}_seed{int(seed)}.py", key="lm.btn_export", schema=SHARE)
+    except RNNLabError as exc:
+        show_error(exc)
 
 
 # --- 3. live training ----------------------------------------------------------------------------------

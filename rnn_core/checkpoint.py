@@ -52,7 +52,7 @@ def load_checkpoint(source: str | Path | BinaryIO | bytes, device: torch.device 
     except FileNotFoundError as exc:
         raise RNNLabError(f"No checkpoint file at {source}.") from exc
     except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, KeyError,
-            AttributeError, TypeError) as exc:
+            AttributeError, TypeError, IndexError, OverflowError) as exc:
         raise RNNLabError("This file is not a readable RNN Lab checkpoint (it is corrupt, truncated, or "
                           "not a PyTorch file).") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:

@@ -1,0 +1,110 @@
+"""App tests of the Generate text page: ready-made models, every view, step mode, session models, bad input."""
+
+import torch
+
+from conftest import app_test
+from rnn_core.models import LanguageModel, ModelConfig
+from rnn_core.registry import ModelRegistry, TrainedModel
+from rnn_core.text import Tokenizer
+
+VIEWS = ("Step by step", "Three temperatures", "Next word", "Surprise", "Connectivity", "Units and gates")
+
+
+def _charts(at):
+    return len(at.get("plotly_chart"))
+
+
+def test_without_a_session_model_the_page_offers_the_ready_made_ones_and_generates():
+    at = app_test("pages/generate.py")
+    assert not at.exception and not at.error
+    assert any("No model trained in this session" in i.value for i in at.info)
+    picker = at.selectbox(key="generate.model")
+    assert picker.value == "ready:char-lstm" and any(o.startswith("📦 Words") for o in picker.options)
+    assert any("validation loss" in c.value for c in at.caption)
+    at.number_input(key="generate.length").set_value(80)
+    at.button(key="generate.btn_generate").click().run()
+    assert not at.exception and not at.error
+    stepper = at.session_state["generate.result"]["stepper"]
+    assert len(stepper.ids) == 80 and at.code[0].value == stepper.full_text
+    assert _charts(at) == 1
+
+
+def test_every_view_renders_with_a_chart_and_no_error():
+    at = app_test("pages/generate.py")
+    for view in VIEWS:
+        at.radio(key="generate.view").set_value(view).run()
+        assert not at.exception, view
+        assert not at.error, (view, [e.value for e in at.error])
+        if view != "Surprise":
+            assert _charts(at) >= 1, view
+    at.radio(key="generate.view").set_value("Surprise").run()
+    assert any(m.label.startswith("Bits per char") for m in at.metric)
+
+
+def test_step_mode_draws_one_token_per_click_with_its_distribution():
+    at = app_test("pages/generate.py")
+    at.radio(key="generate.view").set_value("Step by step").run()
+    at.button(key="generate.btn_step_one").click().run()
+    at.button(key="generate.btn_step_one").click().run()
+    assert not at.exception
+    assert len(at.session_state["generate.stepper"].ids) == 2
+    assert _charts(at) == 2
+    at.button(key="generate.btn_step_ten").click().run()
+    assert len(at.session_state["generate.stepper"].ids) == 12
+    at.button(key="generate.btn_step_start").click().run()
+    assert len(at.session_state["generate.stepper"].ids) == 0
+
+
+def test_a_prompt_in_another_alphabet_is_read_as_unknown_and_said_so():
+    at = app_test("pages/generate.py")
+    at.text_area(key="generate.prompt").set_value("Война и мир").run()
+    at.button(key="generate.btn_generate").click().run()
+    assert not at.exception
+    assert any("read as <unk>" in w.value and "'В'" in w.value for w in at.warning)
+
+
+def test_word_model_shows_the_ten_likeliest_next_words():
+    at = app_test("pages/generate.py")
+    at.selectbox(key="generate.model").set_value("ready:word-lstm").run()
+    at.radio(key="generate.view").set_value("Next word").run()
+    at.text_area(key="generate.prompt").set_value("The default value of").run()
+    assert not at.exception and not at.error
+    table = at.dataframe[-1].value
+    assert len(table) == 10 and list(table.columns) == ["word", "probability"]
+
+
+def test_connectivity_compares_the_three_ready_made_cells():
+    at = app_test("pages/generate.py")
+    at.radio(key="generate.view").set_value("Connectivity").run()
+    at.text_area(key="generate.analyse").set_value("The value of x is (a + b), not 'c'.").run()
+    at.button(key="generate.btn_compare").click().run()
+    assert not at.exception
+    labels = {m.label for m in at.metric}
+    assert {"RNN looks back", "LSTM looks back", "GRU looks back"} <= labels
+
+
+def test_too_long_text_for_connectivity_gives_a_message_and_keeps_the_page():
+    at = app_test("pages/generate.py")
+    at.radio(key="generate.view").set_value("Connectivity").run()
+    at.text_area(key="generate.analyse").set_value("abc " * 200).run()
+    assert not at.exception
+    assert any("at most" in e.value for e in at.error)
+
+
+def test_a_model_trained_in_this_session_is_listed_first():
+    torch.manual_seed(0)
+    tok = Tokenizer.build("hello world, hello there\n", "char")
+    model = LanguageModel(ModelConfig(vocab_size=len(tok), cell="gru", hidden_size=8)).eval()
+    models = ModelRegistry()
+    models.add(TrainedModel("GRU 8 · Pasted text (char)", "language-model", model, tok,
+                            {"cell": "gru", "level": "char"}, {"val_loss": 2.0, "params": 1}, [], "Pasted text"))
+    at = app_test()
+    at.session_state["models"] = models
+    at.switch_page("pages/generate.py").run()
+    assert not at.exception
+    assert at.selectbox(key="generate.model").value == "session:GRU 8 · Pasted text (char)"
+    assert not any("No model trained" in i.value for i in at.info)
+    at.button(key="generate.btn_generate").click().run()
+    assert not at.exception and len(at.session_state["generate.result"]["stepper"].ids) == 300
+    at.radio(key="generate.view").set_value("Units and gates").run()
+    assert not at.exception and not at.error

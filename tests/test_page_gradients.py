@@ -45,3 +45,21 @@ def test_overflowing_setting_reports_inf_or_nan_without_crashing():
     at.run()
     assert not at.exception
     assert any("infinite or not a number" in w.value for w in at.warning)
+
+
+def test_training_runs_in_the_background_and_shows_heatmaps_and_the_trained_table():
+    at = _page()
+    at.session_state["gradients.cells"] = ["rnn", "lstm"]
+    at.session_state["gradients.length"] = 5
+    at.session_state["gradients.hidden"] = 8
+    at.session_state["gradients.train_steps"] = 50
+    at.run()
+    at.button(key="gradients.btn_train").click().run()
+    assert not at.exception
+    at.session_state["gradients.train_job"].wait(120)
+    at.run()
+    at.run()
+    assert not at.exception
+    assert any("After training" in m.value for m in at.markdown)
+    table = at.dataframe[-1].value
+    assert list(table["cell"]) == ["RNN", "LSTM"] and list(table["steps"]) == [50, 50]

@@ -28,18 +28,23 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     threads = configure_torch_threads()
-    times = []
+    times, cpu = [], []
     for seed in range(args.repeats + 1):
         settings = GradientSettings(length=args.length, hidden_size=args.hidden, seed=seed)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         measure(settings)
         if seed > 0:                       # the first call warms up torch
             times.append(time.perf_counter() - start)
-    median = statistics.median(times)
+            cpu.append(time.process_time() - start_cpu)
+    median, median_cpu = statistics.median(times), statistics.median(cpu)
+    # On a shared, busy machine the wall time counts the waits for a core; the CPU time this process used is
+    # what the same work costs on an idle one (with one torch thread, as here).
     print(f"one recomputation, T={args.length}, hidden {args.hidden}, RNN+LSTM+GRU, {threads} torch thread(s): "
-          f"median {median:.3f} s, best {min(times):.3f} s over {len(times)} runs (target ≤ 0.5 s)")
+          f"wall median {median:.3f} s (best {min(times):.3f} s), CPU time median {median_cpu:.3f} s, "
+          f"over {len(times)} runs (target ≤ 0.5 s)")
     print(json.dumps({"length": args.length, "hidden": args.hidden, "threads": threads, "median_s": round(median, 4),
-                      "best_s": round(min(times), 4), "target_s": 0.5, "meets_target": median <= 0.5}))
+                      "best_s": round(min(times), 4), "median_cpu_s": round(median_cpu, 4), "target_s": 0.5,
+                      "meets_target": median <= 0.5}))
 
 
 if __name__ == "__main__":

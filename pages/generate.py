@@ -23,7 +23,8 @@ VIEWS = ("Generate", "Step by step", "Three temperatures", "Next word", "Surpris
          "Units and gates")
 TEMPERATURES = (0.2, 0.8, 1.5)
 EXAMPLE_TEXT = ('The "print()" function writes its arguments to the stream (sys.stdout by default), separated by '
-                '"sep" and followed by "end".\nIf the file argument is given, the text goes there instead.\n')
+                '"sep" and followed by "end".\nIf the "file" argument is given, the text goes there instead; "flush" '
+                '(a boolean) forces the stream to be flushed.\nArguments are converted to strings as "str()" does.\n')
 DEFAULT_PROMPT = {"char": "The ", "word": "The default value of"}
 
 st.title("✍️ Generate text")
@@ -113,7 +114,7 @@ if choice.startswith("ready:"):
 
 for key, value in {"generate.prompt": DEFAULT_PROMPT[level], "generate.length": 300 if level == "char" else 60,
                    "generate.temperature": 0.8, "generate.top_k": 0, "generate.top_p": 1.0, "generate.seed": 0,
-                   "generate.analyse": EXAMPLE_TEXT, "generate.quantity": "hidden", "generate.unit": 0}.items():
+                   "generate.analyse": EXAMPLE_TEXT}.items():
     st.session_state.setdefault(key, value)
 st.session_state["generate.top_k"] = min(int(st.session_state["generate.top_k"]), len(tokenizer))
 c1, c2 = st.columns([3, 2])
@@ -311,7 +312,8 @@ def connectivity_view() -> None:
     chart(figs.connectivity_bars(conn.tokens, conn.row(position), position), figs.CONNECTIVITY_CAPTION,
           key="generate.conn_bars")
     st.metric("How far back it looks", f"{conn.reach():.1f} {level}s",
-              help="Mean over positions of the furthest input whose gradient is at least 10% of the largest.")
+              help="Mean over positions of the furthest input whose gradient norm is still at least a thousandth of "
+                   "the largest one for that prediction.")
     with st.expander("Every prediction against every input (heatmap)"):
         chart(figs.connectivity_heatmap(conn.tokens, conn.matrix), figs.HEATMAP_CAPTION, key="generate.conn_map")
     st.markdown("**RNN, LSTM and GRU trained on the same text** (the ready-made character models):")
@@ -349,8 +351,14 @@ def units_view() -> None:
         show_error(exc)
         return
     hidden = model.config.hidden_size
-    st.session_state["generate.unit"] = min(int(st.session_state["generate.unit"]), hidden - 1)
-    if st.session_state["generate.quantity"] not in tl.quantities:
+    if "generate.unit" not in st.session_state and not hits.empty:
+        # open on the unit that follows quotes best (Karpathy's famous quote neuron), else the strongest one
+        quotes = hits[hits.feature == "inside quotes"]
+        best = (quotes if not quotes.empty else hits).iloc[0]
+        st.session_state.update({"generate.quantity": best["quantity"], "generate.unit": int(best["unit"]),
+                                 "generate.feature": best["feature"]})
+    st.session_state["generate.unit"] = min(int(st.session_state.get("generate.unit", 0)), hidden - 1)
+    if st.session_state.get("generate.quantity") not in tl.quantities:
         st.session_state["generate.quantity"] = "hidden"
 
     def pick_hit() -> None:

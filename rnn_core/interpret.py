@@ -109,7 +109,7 @@ class Connectivity:
             counts[:t + 1] += 1
         return np.divide(sums, counts, out=np.zeros(n), where=counts > 0)
 
-    def reach(self, threshold: float = 0.1) -> float:
+    def reach(self, threshold: float = 0.001) -> float:
         """How far back the model looks: the mean, over positions, of the furthest distance whose gradient
         norm is still at least ``threshold`` of that position's largest."""
         out = []
@@ -123,27 +123,38 @@ class Connectivity:
 
 
 def connectivity(model: LanguageModel, tokenizer: Tokenizer, text: str,
-                 positions: list[int] | None = None) -> Connectivity:
+                 positions: list[int] | None = None, chunk: int = 48) -> Connectivity:
     """Gradient norms of every prediction (or those at ``positions``) w.r.t. every earlier input vector.
 
-    One forward pass with the input vectors as a leaf tensor, then one backward pass per prediction.
+    The text is copied once per prediction into a batch, each copy with its own input vectors as a leaf
+    tensor; copy i contributes only the log-probability of its own prediction to the sum, so one backward
+    pass gives every row (the copies do not interact). Far faster than one backward pass per prediction.
     """
     ids = _encode(tokenizer, text, MAX_CONNECTIVITY_TOKENS, "connectivity")
     n = len(ids)
     idx = torch.tensor([ids], device=model.device)
+    wanted = list(range(n)) if positions is None else sorted({p for p in positions if 0 <= p < n})
+    matrix = np.zeros((n, n), dtype=np.float64)
     was_training = model.training
     model.eval()
     try:
+        with torch.no_grad():
+            logits, _, _ = model(idx)
+        targets = ids[1:] + [int(logits[0, -1].argmax())]
         with torch.enable_grad(), torch.backends.cudnn.flags(enabled=False):
-            inputs = model.encode_inputs(idx).detach().requires_grad_(True)
-            logits, _, _ = model(idx, inputs=inputs)
-            log_probs = torch.log_softmax(logits[0].float(), -1)
-            targets = ids[1:] + [int(log_probs[-1].argmax())]
-            matrix = np.zeros((n, n), dtype=np.float64)
-            wanted = range(n) if positions is None else sorted({p for p in positions if 0 <= p < n})
-            for t in wanted:
-                (grad,) = torch.autograd.grad(log_probs[t, targets[t]], inputs, retain_graph=True)
-                matrix[t, :t + 1] = grad[0, :t + 1].norm(dim=-1).detach().cpu().double().numpy()
+            for start in range(0, len(wanted), chunk):
+                rows = wanted[start:start + chunk]
+                length = rows[-1] + 1
+                batch_idx = idx[:, :length].expand(len(rows), length)
+                inputs = model.encode_inputs(batch_idx).detach().requires_grad_(True)
+                out, _, _ = model(batch_idx, inputs=inputs)
+                batch = torch.arange(len(rows))
+                picked = out[batch, torch.tensor(rows)].float()
+                log_probs = torch.log_softmax(picked, -1)[batch, torch.tensor([targets[t] for t in rows])]
+                (grad,) = torch.autograd.grad(log_probs.sum(), inputs)
+                norms = grad.norm(dim=-1).detach().cpu().double().numpy()
+                for i, t in enumerate(rows):
+                    matrix[t, :t + 1] = norms[i, :t + 1]
     finally:
         model.train(was_training)
     return Connectivity([tokenizer.tokens[i] for i in ids], [tokenizer.tokens[i] for i in targets], matrix)

@@ -108,3 +108,17 @@ def test_a_model_trained_in_this_session_is_listed_first():
     assert not at.exception and len(at.session_state["generate.result"]["stepper"].ids) == 300
     at.radio(key="generate.view").set_value("Units and gates").run()
     assert not at.exception and not at.error
+
+
+def test_the_units_view_opens_on_a_quote_unit_and_a_found_unit_can_be_picked():
+    at = app_test("pages/generate.py")
+    at.selectbox(key="generate.model").set_value("ready:char-gru").run()
+    at.radio(key="generate.view").set_value("Units and gates").run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="generate.feature").value == "inside quotes"
+    hits = at.dataframe[-1].value
+    last = len(hits) - 1
+    at.selectbox(key="generate.hit").set_value(last).run()
+    assert not at.exception
+    assert at.selectbox(key="generate.quantity").value == hits.iloc[last]["quantity"]
+    assert at.number_input(key="generate.unit").value == hits.iloc[last]["unit"]

@@ -25,8 +25,8 @@ SURPRISE_CAPTION = ("How to read it: each token's background shows the probabili
                     "reading it: white means expected, deep red means a surprise (hover for the numbers). The "
                     "average surprise, in bits per token, is the model's loss on this text.")
 CONNECTIVITY_CAPTION = ("How to read it: each bar is the gradient norm of the chosen prediction with respect to an "
-                        "earlier input, that is, how much nudging that character would change the prediction. "
-                        "Bars that fade within a few steps mean a short memory.")
+                        "earlier input: how much nudging that token would change the prediction. In the text above, "
+                        "the green runs on a log scale, fading out at a thousandth of the strongest input.")
 HEATMAP_CAPTION = ("How to read it: row t is the prediction made after reading token t, column s an earlier input; "
                    "the colour is the gradient norm relative to the row's largest (log scale). A band hugging the "
                    "diagonal means the model looks only a few tokens back. Hover for the tokens.")
@@ -124,7 +124,8 @@ def connectivity_html(tokens: list[str], row: np.ndarray, position: int, target:
     """The text up to ``position`` coloured by how much the prediction there leans on each token."""
     peak = float(row.max()) if len(row) and row.max() > 0 else 1.0
     shown = tokens[:position + 1]
-    weights = [float(v) / peak for v in row[:position + 1]]
+    # log scale: full colour for the strongest input, fading out at a thousandth of it
+    weights = [max(0.0, 1 + math.log10(v / peak) / 3) if v > 0 else 0.0 for v in row[:position + 1]]
     tips = [f"{display_token(t)}: gradient norm {v:.3g}" for t, v in zip(shown, row)]
     return colored_text_html(shown + [target], weights + [0.0], tooltips=tips + [f"predicted next: {target}"],
                              color=_GREEN, highlight=position + 1, separator=separator)
@@ -167,7 +168,7 @@ def reach_curves(curves: dict[str, np.ndarray], max_distance: int = 60) -> go.Fi
         ys = np.where(curve > 0, curve, np.nan)
         fig.add_scatter(x=list(range(len(curve))), y=ys, mode="lines+markers", name=name,
                         line=dict(color=color, width=2), marker=dict(size=4))
-    fig.update_yaxes(type="log")
+    fig.update_yaxes(type="log", exponentformat="power")
     return base_layout(fig, "", "distance back (tokens)", "relative gradient norm", height=360)
 
 

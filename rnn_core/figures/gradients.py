@@ -171,6 +171,9 @@ def forget_gate_figure(m: Measurement) -> go.Figure:
     return fig
 
 
+MAGMA = ["#000004", "#180f3d", "#440f76", "#721f81", "#9e2f7f", "#cd4071", "#f1605d", "#fd9668", "#feca8d", "#fcfdbf"]
+
+
 def training_heatmap(snapshots: list, length: int, title: str = "") -> go.Figure:
     """log₁₀ ‖∂L/∂h_t‖ by time step (x) and training step (y, from the top)."""
     z, steps = [], []
@@ -178,7 +181,10 @@ def training_heatmap(snapshots: list, length: int, title: str = "") -> go.Figure
         row, _ = log_safe(snap.grad_norms)
         z.append([math.log10(v) if v is not None else None for v in row])
         steps.append(snap.step)
-    fig = go.Figure(go.Heatmap(z=z, x=list(range(length)), y=steps, colorscale="Magma",
+    finite = [v for row in z for v in row if v is not None]
+    low, high = (min(finite), max(finite)) if finite else (0.0, 1.0)
+    scale = [[i / 9, c] for i, c in enumerate(MAGMA)]   # explicit stops, so no theme can swap the scale
+    fig = go.Figure(go.Heatmap(z=z, x=list(range(length)), y=steps, colorscale=scale, zmin=low, zmax=max(high, low + 1e-9),
                                colorbar=dict(title="log₁₀"), hoverongaps=False,
                                hovertemplate="t=%{x}<br>training step %{y}<br>log₁₀‖∂L/∂h_t‖=%{z:.1f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed")

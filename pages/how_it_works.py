@@ -217,6 +217,12 @@ if walk is not None:
     export_button(script, "step_through.py", key="how.btn_export", schema=SHARE)
 
 
+@st.cache_resource(show_spinner=False)
+def gallery() -> dict:
+    """The shape diagrams never change: built once per server, shared read-only by every visitor."""
+    return {key: architecture_diagram(key) for key in ARCHITECTURES}
+
+
 st.subheader("The shapes of recurrent models")
 st.caption(ARCH_CAPTION)
 keys = list(ARCHITECTURES)
@@ -226,7 +232,7 @@ for row in (keys[:4], keys[4:]):
         a = ARCHITECTURES[key]
         with col.container(border=True):
             st.markdown(f"**{a['title']}**")
-            chart(architecture_diagram(key), a["text"], key=f"how.arch_{key}")
+            chart(gallery()[key], a["text"], key=f"how.arch_{key}")
             if a["page"] and (ROOT / a["page"]).exists():
                 st.page_link(str(ROOT / a["page"]), label="Try it", icon=":material/arrow_forward:")
             elif a["page"]:

@@ -19,6 +19,8 @@ from rnn_core.share import Schema, settings_link
 from rnn_core.workshop import STEPS, clamp_step, total_minutes
 
 ROOT = Path(__file__).resolve().parent.parent
+# ON is plain session state (the truth); the toggle only shows it. Its key changes with ON, so that a change
+# made elsewhere (a link, the reset) shows at once, and no widget's value is ever written from code.
 ON, STEP, GOTO = "workshop.on", "workshop.step", "workshop.goto"
 KEEP_PARAMS = ("workshop", "step")       # query parameters that belong to workshop mode, not to a page
 _LOADED = "share.loaded."
@@ -37,8 +39,13 @@ def _move(delta: int) -> None:
     st.session_state[GOTO] = STEPS[index].page
 
 
-def _toggled() -> None:
-    if st.session_state.get(ON):
+def switch_key() -> str:
+    return f"workshop_switch_{int(bool(st.session_state.get(ON)))}"
+
+
+def _toggled(key: str) -> None:
+    st.session_state[ON] = bool(st.session_state.get(key))
+    if st.session_state[ON]:
         _apply(clamp_step(st.session_state.get(STEP, 0)))
         st.session_state[GOTO] = STEPS[st.session_state[STEP]].page
 
@@ -71,7 +78,8 @@ def workshop_sidebar(current_url_path: str | None, url_paths: dict[str, str]) ->
             raw = params.get("step")
             _apply(clamp_step(int(raw) - 1) if raw and raw.strip().isdigit() else 0)
     with st.sidebar:
-        st.toggle("Workshop mode", key=ON, on_change=_toggled,
+        key = switch_key()
+        st.toggle("Workshop mode", value=bool(st.session_state.get(ON)), key=key, on_change=_toggled, args=(key,),
                   help="A guided path through the app for a room: each step says what to click and what you "
                        "should see, with the same seeds on every laptop. Share it as a link ending in ?workshop=1.")
         if not st.session_state.get(ON):

@@ -43,10 +43,30 @@ def sub(n) -> str:
     return str(n).translate(SUB)
 
 
+class _Canvas:
+    """Boxes and arrows collected as plain dicts and set on the figure once (adding them one by one to a
+    plotly figure re-validates every earlier one, which made a diagram take seconds on a busy CPU)."""
+
+    def __init__(self):
+        self.shapes, self.annotations = [], []
+
+    def add_shape(self, **shape):
+        self.shapes.append(shape)
+
+    def add_annotation(self, **annotation):
+        self.annotations.append(annotation)
+
+    def figure(self) -> go.Figure:
+        fig = go.Figure()
+        fig.update_layout(shapes=self.shapes, annotations=self.annotations)
+        return fig
+
+
 def _box(fig, x, y, text, color, line="#555", width=1.0, w=0.34, h=0.3):
     fig.add_shape(type="rect", x0=x - w, x1=x + w, y0=y - h, y1=y + h, fillcolor=color,
                   line=dict(color=line, width=width), layer="below")
-    fig.add_annotation(x=x, y=y, text=text, showarrow=False, font=dict(size=15, color="#111"))
+    if text:
+        fig.add_annotation(x=x, y=y, text=text, showarrow=False, font=dict(size=15, color="#111"))
 
 
 def _arrow(fig, x0, y0, x1, y1, color="#555", width=1.5, text=None):
@@ -59,7 +79,7 @@ def _arrow(fig, x0, y0, x1, y1, color="#555", width=1.5, text=None):
 
 def unrolled_diagram(walk, phase: str = "forward", t: int = 0) -> go.Figure:
     """The network unrolled over the word, the current step highlighted; backward arrows sized by the error."""
-    fig = go.Figure()
+    fig = _Canvas()
     T = walk.steps
     fig.add_shape(type="rect", x0=t + 0.55, x1=t + 1.45, y0=-0.5, y1=2.55, fillcolor=HIGHLIGHT, opacity=0.35,
                   line=dict(width=0), layer="below")
@@ -85,6 +105,7 @@ def unrolled_diagram(walk, phase: str = "forward", t: int = 0) -> go.Figure:
             _arrow(fig, col, 0.3, col, 0.7)
             _arrow(fig, col, 1.3, col, 1.7)
             _arrow(fig, col - 0.66, 1, col - 0.36, 1)
+    fig = fig.figure()
     fig.update_xaxes(visible=False, range=[-0.6, T + 0.6])
     fig.update_yaxes(visible=False, range=[-0.5, 2.65])
     label = "forward pass" if phase == "forward" else "backpropagation through time"
@@ -129,8 +150,8 @@ def vector_sum(columns: list[tuple[str, np.ndarray]], operators: list[str], row_
                                zmax=limit, text=text, texttemplate="%{text}", textfont=dict(size=13),
                                showscale=False, xgap=3, ygap=2, hoverongaps=False,
                                hovertemplate="%{z:.4f}<extra></extra>"))
-    for k, op in enumerate(operators):
-        fig.add_annotation(x=2 * k + 1, y=(rows - 1) / 2, text=f"<b>{op}</b>", showarrow=False, font=dict(size=20))
+    fig.update_layout(annotations=[dict(x=2 * k + 1, y=(rows - 1) / 2, text=f"<b>{op}</b>", showarrow=False,
+                                        font=dict(size=20)) for k, op in enumerate(operators) if op])
     fig.update_xaxes(tickmode="array", tickvals=x, ticktext=labels, side="top", showgrid=False)
     fig.update_yaxes(tickmode="array", tickvals=list(range(rows)), ticktext=list(row_labels), autorange="reversed",
                      showgrid=False)
@@ -225,7 +246,7 @@ ARCHITECTURES = {
 def architecture_diagram(key: str) -> go.Figure:
     """Boxes and arrows for one shape of :data:`ARCHITECTURES`."""
     a = ARCHITECTURES[key]
-    fig = go.Figure()
+    fig = _Canvas()
     n, layers = a["steps"], a["layers"]
     both_ways = layers == ["→", "←"]
     # Bidirectional: the two rows sit side by side in x, so that each input reaches both and both reach the output.
@@ -251,6 +272,7 @@ def architecture_diagram(key: str) -> go.Figure:
             _box(fig, col, 0, "", INPUT, w=0.3, h=0.22)
         if col in a["outputs"]:
             _box(fig, col, top, "", OUTPUT, w=0.3, h=0.22)
+    fig = fig.figure()
     fig.update_xaxes(visible=False, range=[-0.6, max(n, 3) - 0.4])
     fig.update_yaxes(visible=False, range=[-0.45, top + 0.45])
     fig = base_layout(fig, "", height=int(60 + 55 * (top + 1)))

@@ -1,0 +1,106 @@
+"""Workshop mode: the guided path as data, the sidebar panel, Next/Back, fixed settings and the session reset."""
+
+import re
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from rnn_core.workshop import STEPS, WORKSHOP_SEED, agenda, clamp_step, total_minutes
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_PAGES = set(re.findall(r'\("(pages/\w+\.py)"', (ROOT / "app.py").read_text()))
+PREFIX = {"pages/language_model.py": "lm.", "pages/how_it_works.py": "how.", "pages/generate.py": "generate.",
+          "pages/compare.py": "compare.", "pages/gradients.py": "gradients.", "pages/sentiment.py": "sentiment."}
+
+
+def test_the_path_is_a_45_minute_plan_over_the_app_pages():
+    assert total_minutes() == 45
+    assert [row["step"] for row in agenda()] == list(range(1, len(STEPS) + 1))
+    for step in STEPS:
+        assert step.page in APP_PAGES, step.page
+        assert step.title and step.explain and step.click and step.observe and step.minutes > 0
+        assert all(key.startswith(PREFIX.get(step.page, "?")) for key in step.settings), step.title
+        if any(key.endswith(".seed") for key in step.settings):
+            assert all(v == WORKSHOP_SEED for k, v in step.settings.items() if k.endswith(".seed"))
+    assert clamp_step("garbage") == 0 and clamp_step(-5) == 0 and clamp_step(999) == len(STEPS) - 1
+
+
+def _workshop(step: int = 1) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params.update({"workshop": "1", "step": str(step)})
+    at.run()
+    return at
+
+
+def _panel_text(at) -> str:
+    return " ".join(m.value for m in at.sidebar.markdown)
+
+
+def test_a_workshop_link_shows_the_current_step_in_the_sidebar():
+    at = _workshop()
+    assert not at.exception
+    assert at.sidebar.toggle[0].value is True
+    assert STEPS[0].title in _panel_text(at) and "You should see" in _panel_text(at)
+    assert at.sidebar.button(key="workshop.btn_back").disabled
+    assert at.query_params["workshop"] in ("1", ["1"])
+
+
+def test_next_applies_the_steps_fixed_settings_and_back_returns():
+    at = _workshop()
+    at.sidebar.button(key="workshop.btn_next").click().run()
+    assert not at.exception
+    assert at.session_state["workshop.step"] == 1 and at.session_state["workshop.on"] is True
+    for key, value in STEPS[1].settings.items():
+        assert at.session_state[key] == value, key
+    # Next also opens the step's page with st.switch_page, which AppTest does not follow (the browser does):
+    # open the page of step 3 from a link instead, and go back from there.
+    at = _workshop(3)
+    at.switch_page(STEPS[2].page).run()
+    assert not at.exception
+    assert STEPS[2].title in _panel_text(at) and at.text_input(key="how.word").value == "hello"
+    assert at.session_state["how.pos"] == 4
+    at.sidebar.button(key="workshop.btn_back").click().run()
+    assert at.session_state["workshop.step"] == 1 and at.session_state["how.pos"] == 0
+
+
+def test_every_step_with_settings_opens_its_page_cleanly():
+    for index, step in enumerate(STEPS):
+        if not step.settings or not (ROOT / step.page).exists():
+            continue
+        at = _workshop(index + 1)
+        at.switch_page(step.page).run()
+        assert not at.exception, step.title
+        assert not at.error, (step.title, [e.value for e in at.error])
+        for key, value in step.settings.items():
+            assert at.session_state[key] == value, (step.title, key)
+
+
+def test_reset_forgets_the_participants_session_and_reapplies_the_step():
+    at = _workshop(5)   # train a language model
+    at.switch_page("pages/language_model.py").run()
+    at.number_input(key="lm.seed").set_value(99).run()
+    at.session_state["models"].add(type("Entry", (), {"name": "mine", "kind": "test"})())
+    at.session_state["lm.private"] = "something of mine"
+    at.run()
+    at.sidebar.button(key="workshop.btn_reset").click().run()
+    assert not at.exception
+    assert "lm.private" not in at.session_state
+    assert at.session_state["lm.seed"] == WORKSHOP_SEED
+    assert len(at.session_state["models"]) == 0
+    assert at.session_state["workshop.on"] is True and at.session_state["workshop.step"] == 4
+    assert any("Session reset" in s.value for s in at.sidebar.success)
+
+
+def test_workshop_mode_off_shows_no_panel():
+    # (turning the switch on and off is checked in the browser: AppTest does not rerun app.py after it)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.run()
+    assert not at.exception and at.sidebar.toggle[0].value is False
+    assert "You should see" not in _panel_text(at) and "workshop" not in at.query_params
+
+
+def test_a_bad_step_in_the_link_starts_at_the_first_step():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params.update({"workshop": "1", "step": "banana"})
+    at.run()
+    assert not at.exception and at.session_state["workshop.step"] == 0

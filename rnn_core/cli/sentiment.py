@@ -1,0 +1,86 @@
+"""``sentiment``: train a sentiment classifier and its bag-of-words baseline, and test both.
+
+``--data synthetic`` (the built-in reviews, with the held-out negation test), ``uci`` (downloaded once and
+cached), or a path: a CSV file (``--text-column``, ``--label-column``; guessed when left out) or a folder in
+the UCI layout.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+
+from ..classifier import CELL_NAMES, POOLINGS, recommended_settings, train_classifier
+from ..errors import RNNLabError
+from ..jobs import configure_torch_threads
+from ..sentiment_data import (MAX_CSV_BYTES, UCI_FILES, UCI_URL, LabelledSentences, ReviewSettings,
+                              download_uci, generate_reviews, load_uci, load_uci_folder, negation_split,
+                              sentences_from_csv)
+from .common import StderrProgress
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", required=True,
+                        help="synthetic (built-in reviews), uci (downloaded once and cached), a CSV file, or a "
+                             "folder in the UCI layout")
+    parser.add_argument("--text-column", help="CSV: the column holding the sentences (default: guessed)")
+    parser.add_argument("--label-column", help="CSV: the column holding the labels (default: guessed)")
+    parser.add_argument("--sources", default=",".join(UCI_FILES),
+                        help=f"UCI: which sources to pool, comma-separated (default: {','.join(UCI_FILES)})")
+    parser.add_argument("--uci-url", default=UCI_URL, help="UCI: where to download the zip from")
+    parser.add_argument("--sentences", type=int, default=4000, help="synthetic: how many reviews")
+    parser.add_argument("--distractor", type=int, default=8,
+                        help="synthetic: longest clause (words) between a negation and its adjective")
+    parser.add_argument("--cell", choices=CELL_NAMES, default="lstm")
+    parser.add_argument("--bidirectional", action="store_true")
+    parser.add_argument("--pooling", choices=POOLINGS, help="summary of the hidden states (default: per data)")
+    parser.add_argument("--layers", type=int)
+    parser.add_argument("--hidden", type=int)
+    parser.add_argument("--embedding", type=int, help="embedding size")
+    parser.add_argument("--batch", type=int)
+    parser.add_argument("--lr", type=float)
+    parser.add_argument("--seconds", type=float, default=30.0, help="time budget of the RNN's training")
+    parser.add_argument("--max-steps", type=int, help="step budget; with --seconds 0 replays a run exactly")
+    parser.add_argument("--seed", type=int, default=0)
+
+
+def read_data(args: argparse.Namespace) -> tuple[LabelledSentences, LabelledSentences | None, str]:
+    """The sentences, the held-out negation test (synthetic data only), and the kind of data."""
+    if args.data == "synthetic":
+        reviews = ReviewSettings(n_sentences=args.sentences, max_distractor=args.distractor, seed=args.seed)
+        data = generate_reviews(reviews)
+        return data, negation_split(reviews, exclude=set(data.texts)), "synthetic"
+    sources = tuple(s.strip() for s in args.sources.split(",") if s.strip())
+    if args.data == "uci":
+        download_uci(args.uci_url)
+        return load_uci(sources), None, "reviews"
+    path = Path(args.data)
+    if path.is_dir():
+        return load_uci_folder(path, sources), None, "reviews"
+    if not path.is_file():
+        raise RNNLabError(f"No such file or folder: {args.data} (or use --data synthetic or --data uci).")
+    if path.stat().st_size > MAX_CSV_BYTES:
+        raise RNNLabError(f"{path.name} is {path.stat().st_size / 1e6:.1f} MB; the limit is "
+                          f"{MAX_CSV_BYTES / 1e6:.0f} MB.")
+    return sentences_from_csv(path.read_bytes(), path.name, args.text_column, args.label_column), None, "reviews"
+
+
+def run(args: argparse.Namespace) -> dict:
+    configure_torch_threads()
+    data, held_out, kind = read_data(args)
+    overrides = {"cell": args.cell, "bidirectional": args.bidirectional, "seed": args.seed,
+                 "seconds": args.seconds or None}
+    for name, value in (("pooling", args.pooling), ("num_layers", args.layers), ("hidden_size", args.hidden),
+                        ("embedding_dim", args.embedding), ("batch_size", args.batch), ("lr", args.lr),
+                        ("max_steps", args.max_steps)):
+        if value is not None:
+            overrides[name] = value
+    if overrides["seconds"] is None and args.max_steps is None:
+        raise RNNLabError("--seconds 0 removes the time limit; give --max-steps as well.")
+    settings = replace(recommended_settings(kind), **overrides)
+    run_ = train_classifier(data, settings, held_out=held_out, on_progress=StderrProgress())
+    out = {k: v for k, v in run_.metrics.items() if k != "misclassified"}
+    out.update({"data": data.title, "settings": settings.to_dict(), "notes": list(data.notes),
+                "message": run_.result.message})
+    return out

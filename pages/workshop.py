@@ -83,8 +83,9 @@ def workshop_sidebar(current_url_path: str | None, url_paths: dict[str, str]) ->
                   help="A guided path through the app for a room: each step says what to click and what you "
                        "should see, with the same seeds on every laptop. Share it as a link ending in ?workshop=1.")
         if not st.session_state.get(ON):
-            if params.get("workshop") is not None:
-                del st.query_params["workshop"]
+            for name in KEEP_PARAMS:
+                if params.get(name) is not None:
+                    del params[name]
             return
         index = clamp_step(st.session_state.get(STEP, 0))
         step = STEPS[index]

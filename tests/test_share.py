@@ -92,22 +92,24 @@ def _run(script: str, tmp_path: Path) -> subprocess.CompletedProcess:
 
 
 def test_exported_language_model_script_reproduces_the_run(tmp_path):
+    text = "The quick brown fox jumps over the lazy dog; the dog sleeps on. " * 40
     settings = replace(PRESETS["quick"], cell="gru", hidden_size=16, seq_len=16, batch_size=4, max_steps=5,
                        seconds=None, seed=11, eval_tokens=500, sample_length=20)
-    script = language_model_script(settings, "builtin", "python-docstrings", "Python docstrings")
-    assert "seed=11" in script and "Seed 11" in script and "load_builtin('python-docstrings')" in script
+    script = language_model_script(settings, "paste", text, "Pasted text")
+    assert "seed=11" in script and "Seed 11" in script and "text = 'The quick brown fox" in script
     done = _run(script, tmp_path)
     assert done.returncode == 0, done.stderr
     metrics = json.loads(done.stdout.strip().splitlines()[-1])
     assert metrics["steps"] == 5 and metrics["cell"] == "gru"
-    from rnn_core.corpora import load_builtin
-    here = train_language_model(load_builtin("python-docstrings"), settings)
+    here = train_language_model(text, settings)
     assert metrics["val_loss"] == pytest.approx(here.metrics["val_loss"], abs=1e-4)
+    assert metrics["train_loss"] == pytest.approx(here.metrics["train_loss"], abs=1e-4)
 
 
 def test_exported_language_model_command_line_is_offered_when_it_matches():
     settings = replace(PRESETS["quick"], max_steps=40, seed=2)
     script = language_model_script(settings, "builtin", "python-docs")
+    assert "text = load_builtin('python-docs')" in script
     assert "python -m rnn_core train-lm --text python-docs" in script and "--max-steps 40" in script
     assert "--seed 2" in script
     odd = language_model_script(replace(settings, clip=0.25), "builtin", "python-docs")

@@ -14,7 +14,7 @@ from rnn_core.errors import RNNLabError
 from rnn_core.figures import generation as figs
 from rnn_core.generation import (MAX_LENGTH, Stepper, display_token, distributions_at_temperatures,
                                  next_token_distribution, sample_at_temperatures, top_tokens)
-from rnn_core.interpret import (MAX_CONNECTIVITY_TOKENS, connectivity, correlated_units, surprise, text_features,
+from rnn_core.interpret import (connectivity, correlated_units, surprise, text_features,
                                 timeline)
 from rnn_core.pretrained import READY_MADE, available, load_ready_made, provenance
 from rnn_core.registry import TrainedModel
@@ -26,6 +26,7 @@ EXAMPLE_TEXT = ('The "print()" function writes its arguments to the stream (sys.
                 '"sep" and followed by "end".\nIf the "file" argument is given, the text goes there instead; "flush" '
                 '(a boolean) forces the stream to be flushed.\nArguments are converted to strings as "str()" does.\n')
 DEFAULT_PROMPT = {"char": "The ", "word": "The default value of"}
+DEFAULT_LENGTH = {"char": 300, "word": 60}
 
 st.title("✍️ Generate text")
 st.write("Pick a model, type the start of a text, and let the model continue it one token at a time. Every "
@@ -112,7 +113,12 @@ if choice.startswith("ready:"):
 
 # --- the sampling settings -----------------------------------------------------------------------------
 
-for key, value in {"generate.prompt": DEFAULT_PROMPT[level], "generate.length": 300 if level == "char" else 60,
+# a model of the other level keeps the learner's own prompt and length, but not the other level's defaults
+other = "word" if level == "char" else "char"
+for key, defaults in (("generate.prompt", DEFAULT_PROMPT), ("generate.length", DEFAULT_LENGTH)):
+    if st.session_state.get(key) == defaults[other]:
+        st.session_state[key] = defaults[level]
+for key, value in {"generate.prompt": DEFAULT_PROMPT[level], "generate.length": DEFAULT_LENGTH[level],
                    "generate.temperature": 0.8, "generate.top_k": 0, "generate.top_p": 1.0, "generate.seed": 0,
                    "generate.analyse": EXAMPLE_TEXT}.items():
     st.session_state.setdefault(key, value)
@@ -192,7 +198,8 @@ def step_view() -> None:
             st.session_state["generate.stepper"], st.session_state["generate.last_step"] = stepper, None
         stepper.temperature, stepper.top_k, stepper.top_p = (settings["temperature"], settings["top_k"],
                                                              settings["top_p"])
-        for label, count, key in (("Next token", 1, "generate.btn_step_one"), ("+10 tokens", 10, "generate.btn_step_ten")):
+        for label, count, key in (("Next token", 1, "generate.btn_step_one"),
+                                  ("+10 tokens", 10, "generate.btn_step_ten")):
             button = b2 if count == 1 else b3
             if button.button(label, key=key, type="primary" if count == 1 else "secondary"):
                 for _ in range(count):
@@ -288,7 +295,7 @@ def surprise_view() -> None:
     c1, c2, c3 = st.columns(3)
     c1.metric(f"Bits per {per}", f"{s.bits_per_token:.2f}", help="Mean of -log2 p over the text: lower is better.")
     if isinstance(loss, (int, float)):
-        c2.metric(f"On its validation text", f"{loss / math.log(2):.2f}")
+        c2.metric("On its validation text", f"{loss / math.log(2):.2f}")
     worst = max(range(len(s.bits)), key=s.bits.__getitem__)
     c3.metric("Biggest surprise", repr(display_token(s.tokens[worst])), f"{s.bits[worst]:.1f} bits", delta_color="off")
     st.html(figs.surprise_html(s.tokens, s.probs, s.bits, separator=" " if level == "word" else ""))

@@ -44,7 +44,8 @@ def next_token_probs(logits: torch.Tensor, temperature: float = 1.0, top_k: int 
     logits = logits.float()
     if temperature == 0:
         return F.one_hot(logits.argmax(-1), logits.size(-1)).float()
-    logits = logits / temperature
+    if temperature != 1:
+        logits = logits / temperature
     if top_k is not None and top_k < logits.size(-1):
         kth = torch.topk(logits, top_k, dim=-1).values[..., -1, None]
         logits = logits.masked_fill(logits < kth, -math.inf)
@@ -109,7 +110,8 @@ def feed_one(model: LanguageModel, token: int, state):
             h = step(x, state[k], *weights)
         hs.append(h)
         x = h
-    new_state = (torch.stack(hs), torch.stack(cs)) if c.cell == "lstm" else torch.stack(hs)
+    join = (lambda xs: xs[0][None]) if c.num_layers == 1 else torch.stack
+    new_state = (join(hs), join(cs)) if c.cell == "lstm" else join(hs)
     return F.linear(x, model.head.weight, model.head.bias)[0], new_state
 
 

@@ -44,7 +44,8 @@ def test_surprise_reports_unknown_characters_and_refuses_empty_text():
         surprise(model, tok, "   ")
 
 
-@pytest.mark.parametrize("cell,encoding,layers", [("rnn", "embedding", 1), ("lstm", "onehot", 1), ("gru", "embedding", 2)])
+@pytest.mark.parametrize("cell,encoding,layers",
+                         [("rnn", "embedding", 1), ("lstm", "onehot", 1), ("gru", "embedding", 2)])
 def test_connectivity_matches_autograd_through_the_equation_cells(cell, encoding, layers):
     model, tok = _model(cell, encoding, layers)
     text = "say hi to me"

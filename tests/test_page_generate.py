@@ -66,8 +66,9 @@ def test_a_prompt_in_another_alphabet_is_read_as_unknown_and_said_so():
 def test_word_model_shows_the_ten_likeliest_next_words():
     at = app_test("pages/generate.py")
     at.selectbox(key="generate.model").set_value("ready:word-lstm").run()
+    assert at.text_area(key="generate.prompt").value == "The default value of"   # the word-level default prompt
     at.radio(key="generate.view").set_value("Next word").run()
-    at.text_area(key="generate.prompt").set_value("The default value of").run()
+    at.text_area(key="generate.prompt").set_value("The return value of").run()
     assert not at.exception and not at.error
     table = at.dataframe[-1].value
     assert len(table) == 10 and list(table.columns) == ["word", "probability"]

@@ -16,7 +16,7 @@ from ..generation import display_token
 from .style import CELL_COLORS, COLORS, base_layout
 
 NEXT_TOKEN_CAPTION = ("How to read it: the bars are the probabilities of the likeliest next tokens, the ones the "
-                      "sampler draws from (after temperature, top-k and top-p); the orange bar is the token it drew. "
+                      "sampler draws from (after temperature, top-k and top-p); an orange bar is the token it drew. "
                       "Tall single bar: the model is sure; many similar bars: it hesitates.")
 TEMPERATURE_CAPTION = ("How to read it: the same next-token distribution at three temperatures. Dividing the scores "
                        "by a low temperature sharpens it (the favourite takes almost everything: repetitive text); a "
@@ -152,7 +152,8 @@ def connectivity_heatmap(tokens: list[str], matrix: np.ndarray) -> go.Figure:
     fig = go.Figure(go.Heatmap(z=z, x=labels, y=labels, colorscale="Viridis", zmin=-4, zmax=0,
                                colorbar=dict(title="log10 relative", tickvals=[-4, -3, -2, -1, 0],
                                              ticktext=["0.0001", "0.001", "0.01", "0.1", "1"]),
-                               hovertemplate="prediction after %{y}<br>input %{x}<br>log10 rel. %{z:.2f}<extra></extra>"))
+                               hovertemplate="prediction after %{y}<br>input %{x}<br>"
+                                             "log10 rel. %{z:.2f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", showticklabels=len(tokens) <= 60)
     fig.update_xaxes(showticklabels=len(tokens) <= 60)
     return base_layout(fig, "", "input token", "prediction after token", height=480)

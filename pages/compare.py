@@ -8,7 +8,7 @@ import torch
 
 from pages.shared import chart, job_status, poll_interval, show_error, start_job
 from rnn_core.errors import RNNLabError
-from rnn_core.experiments import (RNN_INITS, ExperimentSpec, RunFinished, RunUpdate, check_budget,
+from rnn_core.experiments import (RNN_INITS, TASK_LR, ExperimentSpec, RunFinished, RunUpdate, check_budget,
                                   forget_gate_memory, run_grid, summarise)
 from rnn_core.figures.compare import (CLIFF_CAPTION, COST_CAPTION, CURVES_CAPTION, EXAMPLE_CAPTION,
                                       accuracy_vs_length, cell_label, costs, example_sequence, learning_curves)
@@ -20,7 +20,7 @@ JOB = "compare.job"
 LIVE_LIMIT_SECONDS = 15 * 60
 DEFAULT = ExperimentSpec()
 HIDDEN_SIZES = (8, 16, 32, 48, 64, 96, 128)
-LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 2e-2, 5e-2, 0.1, 1.0)
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 1.0)
 CLIPS = (0.0, 0.25, 0.5, 1.0, 2.0, 5.0)
 INIT_LABELS = {"default": "PyTorch default (uniform)", "normal": "normal N(0, 1/H)", "orthogonal": "orthogonal",
                "identity": "identity + ReLU (Le et al. 2015)"}
@@ -36,7 +36,7 @@ st.write("Some answers depend on something seen long ago. A vanilla RNN has to c
 for key, value in {"compare.task": "adding", "compare.example_len": 30, "compare.example_seed": 0,
                    "compare.lengths": "10, 50, 100", "compare.cells": list(DEFAULT.cells), "compare.seeds": 1,
                    "compare.hidden": DEFAULT.hidden, "compare.match": False, "compare.steps": DEFAULT.max_steps,
-                   "compare.lr": DEFAULT.lr, "compare.clip": DEFAULT.clip, "compare.forget_bias": 1.0,
+                   "compare.lr": TASK_LR["adding"], "compare.clip": DEFAULT.clip, "compare.forget_bias": 1.0,
                    "compare.rnn_init": DEFAULT.rnn_init}.items():
     st.session_state.setdefault(key, value)
 
@@ -44,7 +44,8 @@ for key, value in {"compare.task": "adding", "compare.example_len": 30, "compare
 # --- 1. the task ---------------------------------------------------------------------------------------
 
 st.subheader("1. Choose a task that needs memory")
-task_key = st.selectbox("Task", list(TASKS), key="compare.task", format_func=lambda k: TASKS[k].title)
+task_key = st.selectbox("Task", list(TASKS), key="compare.task", format_func=lambda k: TASKS[k].title,
+                        on_change=lambda: st.session_state.update({"compare.lr": TASK_LR[st.session_state["compare.task"]]}))
 task = get_task(task_key)
 st.write(f"**{task.title}.** {task.what} A sequence counts as solved when {task.success}. "
          f"Baseline without memory ({task.baseline_label}): **{task.baseline:.3f}** of sequences solved.")
@@ -68,8 +69,7 @@ def results_view(rows: list[dict], curves: list[dict], prefix: str) -> None:
         chart(costs(summary), COST_CAPTION, key=f"{prefix}_costs")
     if rows:
         table = pd.DataFrame(rows)
-        st.dataframe(table[[c for c in TABLE_COLUMNS if c in table.columns]], hide_index=True,
-                     use_container_width=True)
+        st.dataframe(table[[c for c in TABLE_COLUMNS if c in table.columns]], hide_index=True, width="stretch")
 
 
 # --- 2. the precomputed grid ----------------------------------------------------------------------------
@@ -94,10 +94,10 @@ else:
     seeds = len({r["seed"] for r in pre_rows})
     st.info(f"**Precomputed**, not trained now: {n_cells} cells × {len(lengths)} lengths ({', '.join(map(str, lengths))}) "
             f"× {seeds} seeds, each run up to {DEFAULT.max_steps:,} steps (hidden size {DEFAULT.hidden}, batch "
-            f"{DEFAULT.batch}, learning rate {DEFAULT.lr:g}, stopping early once {DEFAULT.solved_at:.0%} of a "
+            f"{DEFAULT.batch}, learning rate {TASK_LR[task_key]:g}, stopping early once {DEFAULT.solved_at:.0%} of a "
             "validation set is solved; accuracy is measured on 1,000 other sequences). Regenerate it with:",
             icon="📦")
-    st.code(command, language="bash")
+    st.code(command, language="bash", wrap_lines=True)
     results_view(pre_rows, pre_curves, "compare.pre")
     st.caption("To reproduce any cell of this grid, run it live below with the default settings, that length and "
                "1 seed: seed 0 is replayed step for step.")
@@ -132,11 +132,11 @@ c1, c2, c3 = st.columns(3)
 with c1:
     st.text_input("Lengths (steps, comma-separated)", key="compare.lengths",
                   help=f"{task.title}: from {task.min_length} to {task.max_length} steps.")
-    st.multiselect("Cells", list(DEFAULT.cells), key="compare.cells", format_func=cell_label)
+    st.multiselect("Cells", list(DEFAULT.cells), key="compare.cells", format_func=str.upper)
     st.number_input("Seeds per cell and length", 1, 5, key="compare.seeds")
 with c2:
     st.select_slider("Hidden size", HIDDEN_SIZES, key="compare.hidden")
-    st.toggle("Match the LSTM's parameter count", key="compare.match",
+    st.toggle("Match parameter counts", key="compare.match",
               help="Off: every cell has the same hidden size. On: the RNN and GRU get the hidden size that gives "
                    "them as many parameters as the LSTM, so the comparison is per parameter.")
     st.slider("Step budget per run", 50, 5000, step=50, key="compare.steps",

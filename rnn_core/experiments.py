@@ -30,6 +30,10 @@ _GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 RNN_INITS = ("default", "normal", "orthogonal", "identity")   # identity means ReLU too (Le et al. 2015)
 VAL_SIZE, TEST_SIZE = 512, 1000
 VAL_SEED, TEST_SEED = 10_007, 20_011     # held-out sets never overlap the training stream's seed
+# Peak learning rate per task (Adam, cosine decay). Measured: on the first-symbol task at length 25 the LSTM stays
+# at chance with 2e-2 and the tanh RNN sticks at 2 classes out of 8 with 5e-3; the adding problem needs 2e-2 to
+# reach its 0.04 tolerance within the budget.
+TASK_LR = {"adding": 2e-2, "first-symbol": 1e-2, "temporal-order": 1e-2, "reverse": 1e-2}
 # Seconds per training step per step of sequence, at batch 64 and hidden 32, on a busy 2-core box (pessimistic).
 SECONDS_PER_STEP_AND_LENGTH = {"rnn": 1.5e-4, "lstm": 2.0e-4, "gru": 4.0e-4}
 
@@ -129,7 +133,7 @@ class ExperimentSpec:
     match_params: bool = False        # False: the same hidden size; True: hidden sizes giving the LSTM's count
     max_steps: int = 1200
     batch: int = 128
-    lr: float = 2e-2
+    lr: float | None = None           # None: the task's default (TASK_LR)
     clip: float = 1.0
     forget_bias: float = 1.0
     rnn_init: str = "default"
@@ -138,6 +142,8 @@ class ExperimentSpec:
 
     def __post_init__(self):
         task = get_task(self.task)
+        if self.lr is None:
+            object.__setattr__(self, "lr", TASK_LR[self.task])
         if not self.lengths:
             raise RNNLabError("Choose at least one sequence length.")
         for n in self.lengths:
@@ -148,8 +154,8 @@ class ExperimentSpec:
             raise RNNLabError(f"Seeds must be between 1 and 20 (got {self.seeds}).")
         if not 1 <= self.batch <= 1024:
             raise RNNLabError(f"Batch size must be between 1 and 1024 (got {self.batch}).")
-        if not 1 <= self.eval_every <= self.max_steps:
-            raise RNNLabError(f"Evaluate at least once within the {self.max_steps} steps (every {self.eval_every}).")
+        if self.eval_every < 1:
+            raise RNNLabError(f"Evaluate every 1 step or more (got {self.eval_every}).")
         if not math.isfinite(self.forget_bias) or abs(self.forget_bias) > 10:
             raise RNNLabError(f"The forget-gate bias must be between −10 and 10 (got {self.forget_bias}).")
         self.train_config()   # checks steps, learning rate and clipping

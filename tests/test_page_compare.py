@@ -18,38 +18,29 @@ def test_page_opens_with_the_task_example_and_the_precomputed_results():
     assert any("forget-gate bias" in e.label for e in at.expander)
 
 
-def test_every_task_draws_an_example():
+def test_every_task_draws_an_example_and_bad_input_gets_clear_messages():
     at = app_test(PAGE)
     for task in ("first-symbol", "temporal-order", "reverse"):
         at.selectbox(key="compare.task").set_value(task).run()
         assert not at.exception
     assert any("No precomputed grid" in i.value for i in at.info)   # reverse ships none
-
-
-def test_bad_lengths_and_empty_cells_get_clear_messages():
-    at = app_test(PAGE)
-    at.text_input(key="compare.lengths").set_value("10, 5000").run()
-    at.button(key="compare.btn_run").click().run()
-    assert not at.exception
-    assert any("too long" in e.value for e in at.error)
-    at.text_input(key="compare.lengths").set_value("ten").run()
-    at.button(key="compare.btn_run").click().run()
-    assert any("whole number" in e.value for e in at.error)
-    at.text_input(key="compare.lengths").set_value("10").run()
-    at.multiselect(key="compare.cells").set_value([]).run()
-    at.button(key="compare.btn_run").click().run()
-    assert any("at least one cell" in e.value for e in at.error)
-
-
-def test_a_budget_that_cannot_finish_is_refused():
-    at = app_test(PAGE)
+    assert at.session_state["compare.lr"] == 1e-2                   # the task's own learning rate
+    for lengths, message in (("10, 500", "too long"), ("ten", "whole number"), ("1", "at least 2")):
+        at.text_input(key="compare.lengths").set_value(lengths).run()
+        at.button(key="compare.btn_run").click().run()
+        assert not at.exception
+        assert any(message in e.value for e in at.error), lengths
+    at.selectbox(key="compare.task").set_value("adding").run()
     at.text_input(key="compare.lengths").set_value("500, 1000").run()
     at.number_input(key="compare.seeds").set_value(5).run()
     at.slider(key="compare.steps").set_value(5000).run()
     at.button(key="compare.btn_run").click().run()
-    assert not at.exception
-    assert any("minutes" in e.value for e in at.error)
-    assert at.session_state["compare.job"] if "compare.job" in at.session_state else True
+    assert any("minutes" in e.value for e in at.error)   # a budget that cannot finish
+    at.text_input(key="compare.lengths").set_value("10").run()
+    at.multiselect(key="compare.cells").set_value([]).run()
+    at.button(key="compare.btn_run").click().run()
+    assert any("at least one cell" in e.value for e in at.error)
+    assert "compare.job" not in at.session_state   # nothing was started
 
 
 def test_a_tiny_live_grid_runs_and_shows_its_results():

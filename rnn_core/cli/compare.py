@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="give the RNN and GRU the hidden size that matches the LSTM's parameter count")
     parser.add_argument("--max-steps", type=int, default=DEFAULTS.max_steps, help="step budget of every run")
     parser.add_argument("--batch", type=int, default=DEFAULTS.batch)
-    parser.add_argument("--lr", type=float, default=DEFAULTS.lr)
+    parser.add_argument("--lr", type=float, help="peak learning rate (default: the task's, see experiments.TASK_LR)")
     parser.add_argument("--clip", type=float, default=DEFAULTS.clip, help="largest gradient norm; 0 turns it off")
     parser.add_argument("--forget-bias", type=float, default=DEFAULTS.forget_bias, help="LSTM forget-gate bias")
     parser.add_argument("--rnn-init", choices=RNN_INITS, default=DEFAULTS.rnn_init,

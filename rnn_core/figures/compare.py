@@ -64,7 +64,8 @@ def learning_curves(curves: list[dict], baseline: float | None = None, lengths: 
                 runs.setdefault((r["cell"], r["seed"]), []).append(r)
         for (cell, seed), rows in sorted(runs.items()):
             rows.sort(key=lambda r: r["step"])
-            fig.add_scatter(x=[r["step"] for r in rows], y=[r["val_accuracy"] for r in rows], mode="lines",
+            fig.add_scatter(x=[r["step"] for r in rows], y=[r["val_accuracy"] for r in rows], mode="lines+markers",
+                            marker=dict(size=4),
                             line=dict(color=CELL_COLORS.get(cell, "grey"), width=2), opacity=0.8,
                             name=cell_label(cell), legendgroup=cell, showlegend=cell not in shown,
                             hovertemplate=f"{cell_label(cell)} seed {seed}<br>step %{{x}}: %{{y:.2f}}<extra></extra>",
@@ -95,7 +96,8 @@ def accuracy_vs_length(summary: list[dict], baseline: float, baseline_label: str
                            "worst %{customdata[1]:.2f}, best %{customdata[2]:.2f}<extra></extra>"))
     fig.add_hline(y=baseline, line=dict(dash="dot", color="grey"), annotation_text=f"baseline: {baseline_label}",
                   annotation_position="bottom right")
-    fig.update_xaxes(type="log")
+    lengths = sorted({r["length"] for r in summary})
+    fig.update_xaxes(type="log", tickvals=lengths, ticktext=[str(n) for n in lengths])
     fig.update_yaxes(range=[-0.03, 1.05])
     return base_layout(fig, "", "sequence length (steps to remember across, log scale)",
                        "final accuracy (held-out)", height=400)
@@ -114,6 +116,6 @@ def costs(summary: list[dict]) -> go.Figure:
         fig.add_scatter(x=[r["length"] for r in rows], y=[r["ms_per_step"] for r in rows], mode="lines+markers",
                         name=cell_label(cell), line=dict(color=CELL_COLORS[cell], width=2), row=1, col=2)
     fig.update_xaxes(title_text="sequence length", row=1, col=2)
-    base_layout(fig, "", "", "", height=320)
-    fig.update_layout(margin=dict(t=70))
+    base_layout(fig, "", "", "", height=340)
+    fig.update_layout(margin=dict(t=40, b=90), legend=dict(orientation="h", yanchor="top", y=-0.25, x=0.55))
     return fig

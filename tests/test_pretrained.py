@@ -59,30 +59,43 @@ def test_the_ready_made_char_model_writes_mostly_known_words():
     assert sum(w in common for w in words) >= 10
 
 
-def _cli(*args):
-    out = subprocess.run([sys.executable, "-m", "rnn_core", "generate", *args], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120)
-    return out
+def _cli(capsys, *args):
+    """Run ``python -m rnn_core generate ARGS`` in this process; returns (exit status, last stdout line, stderr)."""
+    from rnn_core.__main__ import main
+    status = main(["generate", *args])
+    out = capsys.readouterr()
+    lines = out.out.strip().splitlines()
+    return status, (lines[-1] if lines else ""), out.err
 
 
-def test_generate_command_prints_text_and_speed_and_the_seed_reproduces():
+def test_generate_command_prints_text_and_speed_and_the_seed_reproduces(capsys):
     args = ["--model", "char-lstm", "--prompt", "The ", "--length", "60", "--temperature", "1.0", "--seed", "5"]
-    first, second = _cli(*args), _cli(*args)
-    assert first.returncode == 0, first.stderr
-    result = json.loads(first.stdout.strip().splitlines()[-1])
+    (status, first, err), (_, second, _) = _cli(capsys, *args), _cli(capsys, *args)
+    assert status == 0, err
+    result = json.loads(first)
     assert len(result["text"]) == 60 and result["tokens_per_second"] > 0
-    assert result["text"] == json.loads(second.stdout.strip().splitlines()[-1])["text"]
+    assert result["text"] == json.loads(second)["text"]
+    assert json.loads(_cli(capsys, *args[:-1], "6")[1])["text"] != result["text"]
 
 
-def test_generate_command_refuses_bad_files_and_settings(tmp_path):
+def test_generate_command_refuses_bad_files_and_settings(tmp_path, capsys):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"this is not a checkpoint")
-    out = _cli("--model", str(bad))
-    assert out.returncode == 2 and "not a readable RNN Lab checkpoint" in out.stderr
-    out = _cli("--model", "char-lstm", "--temperature", "-3")
-    assert out.returncode == 2 and "Temperature" in out.stderr
-    out = _cli("--model", str(tmp_path / "missing.pt"))
-    assert out.returncode == 2 and "No checkpoint" in out.stderr
+    status, _, err = _cli(capsys, "--model", str(bad))
+    assert status == 2 and "not a readable RNN Lab checkpoint" in err
+    status, _, err = _cli(capsys, "--model", "char-lstm", "--temperature", "-3")
+    assert status == 2 and "Temperature" in err
+    status, _, err = _cli(capsys, "--model", str(tmp_path / "missing.pt"))
+    assert status == 2 and "No checkpoint" in err
+
+
+def test_the_command_line_runs_as_a_module():
+    out = subprocess.run([sys.executable, "-m", "rnn_core", "generate", "--model", "word-lstm", "--prompt",
+                          "The default value of", "--length", "10", "--temperature", "0"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["tokens"] == 10 and result["level"] == "word" and result["text"]
 
 
 @pytest.mark.parametrize("data", [b"this is not a checkpoint", b"\x80", b"\x80\x02junk", b"\x89PNG\r\n\x1a\n...."])

@@ -50,7 +50,7 @@ def class_balance(counts: dict[str, int], title: str = "") -> go.Figure:
 
 def training_curves(history: list[dict], baseline_accuracy: float | None = None, title: str = "") -> go.Figure:
     """Loss (training, validation) and accuracy (training, validation, baseline) against the training step."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"), horizontal_spacing=0.1)
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1)
     steps = [r["step"] for r in history if _finite(r.get("train_loss"))]
     train = [r["train_loss"] for r in history if _finite(r.get("train_loss"))]
     if steps:

@@ -1,0 +1,328 @@
+"""Sentiment: train a many-to-one RNN on review sentences, then watch it read your own sentence word by word."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from pages.shared import chart, job_status, poll_interval, registry, show_error, start_job
+from rnn_core.classifier import POOLINGS, probe_sentence, recommended_settings, train_classifier
+from rnn_core.errors import RNNLabError
+from rnn_core.figures.sentiment import (ACCURACY_CAPTION, BALANCE_CAPTION, BY_WORD_CAPTION, CONFUSION_CAPTION,
+                                        CURVES_CAPTION, HIDDEN_CAPTION, INFLUENCE_CAPTION, accuracy_bars,
+                                        class_balance, confusion_heatmap, hidden_heatmap, influence_bars,
+                                        probability_by_word, training_curves)
+from rnn_core.jobs import RUNNING
+from rnn_core.registry import TrainedModel
+from rnn_core.sentiment_data import (UCI_FILES, ReviewSettings, cached_uci, download_uci, generate_reviews,
+                                     guess_columns, load_uci, negation_split, read_csv_table, sentences_from_frame)
+
+JOB = "sentiment.job"
+SOURCES = ("Built-in reviews (word order matters)", "UCI review sentences", "Upload a CSV file")
+HIDDEN_SIZES = (8, 16, 32, 64, 96, 128, 192, 256)
+EMBEDDING_SIZES = (8, 16, 32, 64, 128)
+LEARNING_RATES = (3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2, 0.1)
+BATCHES = (8, 16, 32, 64, 128)
+POOLING_NAMES = {"last": "last state", "mean": "mean of states", "max": "max of states"}
+EXAMPLES = ("The food was not bad at all.", "The start was dull but the ending was superb.",
+            "The service was not, despite what my friends said, good.", "Not good.", "I would not recommend it.")
+
+st.title("💬 Sentiment")
+st.write("A many-to-one RNN reads a sentence word by word and, at the end, says what it thinks of it. Train one "
+         "on real reviews or on reviews built so that only word order tells them apart, compare it with a "
+         "bag-of-words model that ignores order, then type your own sentence and watch its opinion change.")
+
+
+# --- 1. the data ---------------------------------------------------------------------------------------
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def built_in_reviews(n_sentences: int, max_distractor: int, contrast: bool):
+    settings = ReviewSettings(n_sentences=n_sentences, max_distractor=max_distractor, contrast=contrast)
+    data = generate_reviews(settings)
+    return data, negation_split(settings, exclude=set(data.texts))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def csv_table(data: bytes, name: str):
+    return read_csv_table(data, name)
+
+
+def apply_defaults() -> None:
+    """A new kind of data gets the settings measured to work on it (the learner can change them after)."""
+    kind = "synthetic" if st.session_state["sentiment.source"] == SOURCES[0] else "reviews"
+    s = recommended_settings(kind)
+    st.session_state.update({"sentiment.pooling": s.pooling, "sentiment.hidden": s.hidden_size,
+                             "sentiment.embedding": s.embedding_dim, "sentiment.lr": s.lr})
+
+
+def resolve_data():
+    """The chosen sentences and, for the built-in reviews, the negation test; raises RNNLabError."""
+    source = st.session_state["sentiment.source"]
+    if source == SOURCES[0]:
+        return built_in_reviews(st.session_state["sentiment.n_sentences"], st.session_state["sentiment.distractor"],
+                                st.session_state["sentiment.contrast"])
+    if source == SOURCES[1]:
+        chosen = tuple(st.session_state.get("sentiment.uci_sources") or ())
+        if not chosen:
+            raise RNNLabError("Choose at least one source of review sentences.")
+        return load_uci(chosen), None
+    upload = st.session_state.get("sentiment.upload")
+    if upload is None:
+        raise RNNLabError("Choose a CSV file with a column of sentences and a column of labels.")
+    frame, notes = csv_table(upload.getvalue(), upload.name)
+    text_guess, label_guess = guess_columns(frame)
+    columns = list(frame.columns)
+    for key, guess in (("sentiment.text_column", text_guess), ("sentiment.label_column", label_guess)):
+        if st.session_state.get(key) not in columns:
+            st.session_state[key] = guess if guess in columns else columns[0]
+    c1, c2 = st.columns(2)
+    text_column = c1.selectbox("Text column", columns, key="sentiment.text_column")
+    label_column = c2.selectbox("Label column", columns, key="sentiment.label_column")
+    return sentences_from_frame(frame, text_column, label_column, upload.name, notes), None
+
+
+for key, value in {"sentiment.source": SOURCES[0], "sentiment.n_sentences": 4000, "sentiment.distractor": 8,
+                   "sentiment.contrast": True, "sentiment.uci_sources": list(UCI_FILES), "sentiment.cell": "lstm",
+                   "sentiment.bidirectional": False, "sentiment.layers": 1, "sentiment.seconds": 30,
+                   "sentiment.seed": 0, "sentiment.batch": 32, "sentiment.sentence": EXAMPLES[0],
+                   "sentiment.influence": "leave-one-out"}.items():
+    st.session_state.setdefault(key, value)
+if "sentiment.pooling" not in st.session_state:
+    apply_defaults()
+
+st.subheader("1. Choose the data")
+source = st.radio("Sentences", SOURCES, key="sentiment.source", horizontal=True, on_change=apply_defaults)
+if source == SOURCES[0]:
+    st.caption("Short reviews written by a small grammar, labelled by construction. Negation (\"not bad\"), "
+               "contrast (\"the start was dull but the ending was superb\") and a clause between \"not\" and its "
+               "adjective make word order decide. A held-out **negation test** holds minimal pairs in which every "
+               "word is as frequent in both classes: a bag of words can only guess there.")
+    c1, c2, c3 = st.columns(3)
+    c1.slider("Number of reviews", 500, 20_000, step=500, key="sentiment.n_sentences")
+    c2.slider("Longest clause between \"not\" and its adjective (words)", 2, 20, key="sentiment.distractor",
+              help="Longer clauses make the model remember the negation for longer.")
+    c3.checkbox("Contrast sentences (\"A but B\")", key="sentiment.contrast")
+elif source == SOURCES[1]:
+    st.caption("3,000 sentences from product reviews (Amazon), film reviews (IMDb) and restaurant reviews (Yelp), "
+               "half positive, half negative (Kotzias et al. 2015, UCI Machine Learning Repository).")
+    if cached_uci() is None:
+        if st.button("Download (about 80 kB)", key="sentiment.btn_download"):
+            with st.spinner("Downloading the UCI review sentences..."):
+                try:
+                    download_uci()
+                except RNNLabError as exc:
+                    show_error(exc)
+    st.multiselect("Sources", list(UCI_FILES), key="sentiment.uci_sources",
+                   format_func={"amazon": "Amazon", "imdb": "IMDb", "yelp": "Yelp"}.get)
+else:
+    st.file_uploader("A CSV file: one column of sentences, one column of labels (two or more classes)",
+                     type=["csv", "tsv", "txt"], key="sentiment.upload")
+
+data = held_out = None
+try:
+    data, held_out = resolve_data()
+except RNNLabError as exc:
+    show_error(exc)
+else:
+    for note in data.notes:
+        st.info(note)
+    counts = data.class_counts()
+    left, right = st.columns([3, 2])
+    with left:
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Sentences", f"{len(data):,}")
+        m2.metric("Classes", len(data.classes))
+        m3.metric("Negation test", f"{len(held_out):,}" if held_out is not None else "—",
+                  help="Held-out minimal pairs, built-in reviews only.")
+        st.dataframe(data.table(8), hide_index=True)
+    with right:
+        chart(class_balance(counts, "Class balance"), BALANCE_CAPTION, key="sentiment.balance_chart")
+
+
+# --- 2. the model and its training ---------------------------------------------------------------------
+
+st.subheader("2. Choose the model")
+c1, c2, c3 = st.columns(3)
+with c1:
+    cell = st.radio("Cell", ("rnn", "lstm", "gru"), key="sentiment.cell", horizontal=True, format_func=str.upper)
+    pooling = st.radio("Sentence summary", POOLINGS, key="sentiment.pooling", horizontal=True,
+                       format_func=POOLING_NAMES.get,
+                       help="What the classifier sees: the hidden state after the last word, or the mean or "
+                            "maximum of every word's hidden state.")
+    bidirectional = st.checkbox("Bidirectional (a second RNN reads right to left)", key="sentiment.bidirectional")
+with c2:
+    hidden = st.select_slider("Hidden size", HIDDEN_SIZES, key="sentiment.hidden")
+    embedding = st.select_slider("Embedding size", EMBEDDING_SIZES, key="sentiment.embedding")
+    layers = st.slider("Layers", 1, 3, key="sentiment.layers")
+with c3:
+    lr = st.select_slider("Learning rate", LEARNING_RATES, key="sentiment.lr", format_func=lambda v: f"{v:g}")
+    batch = st.select_slider("Batch size", BATCHES, key="sentiment.batch")
+    seconds = st.slider("Time budget (seconds)", 5, 180, key="sentiment.seconds")
+    seed = st.number_input("Seed", 0, 1_000_000, key="sentiment.seed",
+                           help="The same seed gives the same split and the same starting weights.")
+
+
+def launch(data, held_out) -> None:
+    settings = replace(recommended_settings("synthetic" if held_out is not None else "reviews"), cell=cell,
+                       pooling=pooling, bidirectional=bidirectional, hidden_size=hidden, embedding_dim=embedding,
+                       num_layers=layers, lr=lr, batch_size=batch, seconds=float(seconds), seed=int(seed))
+    models = registry()
+    label = (f"{'Bi' if bidirectional else ''}{cell.upper()} {hidden} ({POOLING_NAMES[pooling]}) · {data.title}")
+
+    def work(job):
+        run = train_classifier(data, settings, held_out=held_out, on_progress=job.report, stop=job.stop)
+        if run.result.steps == 0:
+            raise RNNLabError(run.result.message or "Training stopped before its first step.")
+        name = label + {"stopped": " (stopped)", "diverged": " (diverged)"}.get(run.result.stop_reason, "")
+        entry = TrainedModel(name, "classifier", run.classifier, run.classifier.tokenizer, settings.to_dict(),
+                             run.metrics, run.history, source=data.title)
+        models.add(entry)
+        return {"entry": entry.name, "message": run.result.message, "reason": run.result.stop_reason}
+
+    start_job(JOB, work, f"Training {label}")
+
+
+job = st.session_state.get(JOB)
+busy = job is not None and job.active
+b1, b2, _ = st.columns([1, 1, 4])
+if b1.button("Train", type="primary", key="sentiment.btn_train", disabled=busy or data is None):
+    try:
+        launch(data, held_out)
+    except RNNLabError as exc:
+        show_error(exc)
+    job = st.session_state.get(JOB)
+    busy = job is not None and job.active
+if b2.button("Stop", key="sentiment.btn_stop", disabled=not busy, help="Stops training and keeps the model so far."):
+    job.cancel()
+
+
+def live_history(reports) -> list[dict]:
+    """Progress reports as curve rows: the training loss of each, the evaluation once per new evaluation."""
+    rows, last = [], None
+    for p in reports:
+        row = {"step": p.step, "train_loss": p.train_loss}
+        key = (p.metrics.get("val_loss"), p.metrics.get("val_accuracy"))
+        if key[1] is not None and key != last:
+            row.update(p.metrics)
+            last = key
+        rows.append(row)
+    return rows
+
+
+@st.fragment(run_every=poll_interval(job))
+def live_view() -> None:
+    job = st.session_state.get(JOB)
+    if job is None:
+        return
+    job_status(job)
+    progress = job.progress
+    if job.status == RUNNING and progress is None:
+        st.info("Building the vocabulary and fitting the bag-of-words baseline; the RNN starts in a moment.", icon="⏳")
+    if job.status == RUNNING and progress is not None:
+        st.progress(progress.fraction, text=f"step {progress.step:,} of about {progress.planned_steps:,} · "
+                                            f"{progress.tokens_per_second:,.0f} sentences/s · "
+                                            f"about {progress.time_left:.0f} s left")
+    reports = job.reports_so_far()
+    if reports and job.active:
+        baseline = reports[-1].metrics.get("baseline_val_accuracy")
+        chart(training_curves(live_history(reports), baseline, "While training"), CURVES_CAPTION,
+              key="sentiment.live_chart")
+    if not job.active and st.session_state.get("sentiment.seen_job") != job.id:
+        st.session_state["sentiment.seen_job"] = job.id
+        st.rerun()
+
+
+live_view()
+
+if job is not None and not job.active and isinstance(job.result, dict):
+    (st.warning if job.result["reason"] == "diverged" else st.success)(job.result["message"])
+
+
+# --- 3. results ----------------------------------------------------------------------------------------
+
+entries = registry().entries("classifier")
+if not entries:
+    st.info("Train a model to see its accuracy, its mistakes, and how it reads your own sentences.")
+    st.stop()
+
+st.subheader("3. How well it does")
+names = [e.name for e in entries]
+last = job.result["entry"] if job is not None and isinstance(job.result, dict) else names[-1]
+if st.session_state.get("sentiment.shown_model") not in names:
+    st.session_state["sentiment.shown_model"] = last if last in names else names[-1]
+chosen = st.selectbox("Model", names, key="sentiment.shown_model")
+entry = registry().get(chosen)
+m, classifier = entry.metrics, entry.model
+cols = st.columns(5)
+cols[0].metric("Test accuracy (RNN)", f"{m['test_accuracy']:.1%}", help=f"On {m['n_test']:,} held-out sentences.")
+cols[1].metric("Bag of words", f"{m['baseline_test_accuracy']:.1%}",
+               delta=f"{m['test_accuracy'] - m['baseline_test_accuracy']:+.1%} for the RNN", delta_color="off",
+               help="Logistic regression on word counts, trained on the same sentences.")
+if "negation_accuracy" in m:
+    cols[2].metric("Negation test (RNN)", f"{m['negation_accuracy']:.1%}")
+    cols[3].metric("Negation test (bag of words)", f"{m['baseline_negation_accuracy']:.1%}")
+else:
+    cols[2].metric("Training sentences", f"{m['n_train']:,}", help="Of which a tenth pick the best model.")
+    cols[3].metric("Vocabulary", f"{m['vocab_size']:,} words")
+cols[4].metric("Parameters", f"{m['params']:,}", help=f"{m['steps']:,} steps in {m['seconds']:.0f} s.")
+
+bars = [{"label": "test sentences", "rnn": m["test_accuracy"], "baseline": m["baseline_test_accuracy"]}]
+if "negation_accuracy" in m:
+    bars.append({"label": "negation test", "rnn": m["negation_accuracy"], "baseline": m["baseline_negation_accuracy"]})
+left, right = st.columns(2)
+with left:
+    chart(accuracy_bars(bars, "RNN and bag of words"), ACCURACY_CAPTION, key="sentiment.accuracy_chart")
+with right:
+    chart(confusion_heatmap(m["confusion"], m["classes"], "Confusion matrix (RNN, test sentences)"),
+          CONFUSION_CAPTION, key="sentiment.confusion_chart")
+chart(training_curves(entry.history, m.get("baseline_val_accuracy"), entry.name), CURVES_CAPTION,
+      key="sentiment.result_chart")
+with st.expander(f"Test sentences the RNN got wrong ({len(m['misclassified'])} shown, most confident first)"):
+    if m["misclassified"]:
+        table = pd.DataFrame(m["misclassified"]).rename(columns={"baseline": "bag of words says"})
+        st.dataframe(table, hide_index=True, column_config={
+            "confidence": st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0, format="%.2f")})
+    else:
+        st.write("None: every test sentence was classified correctly.")
+
+
+# --- 4. your own sentence ------------------------------------------------------------------------------
+
+st.subheader("4. Try your own sentence")
+st.caption("Ideas: " + " · ".join(f"“{e}”" for e in EXAMPLES))
+c1, c2 = st.columns([3, 1])
+sentence = c1.text_input("Your sentence", key="sentiment.sentence", max_chars=500)
+method = c2.radio("Word influence", ("leave-one-out", "gradient"), key="sentiment.influence",
+                  format_func={"leave-one-out": "leave one word out", "gradient": "gradient × input"}.get)
+try:
+    probe = probe_sentence(classifier, sentence, method)
+except RNNLabError as exc:
+    show_error(exc)
+else:
+    classes = list(classifier.classes)
+    if probe.unknown:
+        st.warning(f"Not in the training vocabulary, read as “unknown”: {', '.join(probe.unknown[:12])}.")
+    k = probe.predicted
+    base_k = int(probe.baseline_probabilities.argmax())
+    p1, p2 = st.columns(2)
+    p1.metric("The RNN says", f"{classes[k]} ({probe.probabilities[k]:.0%})",
+              help="The class it gives the highest probability, and that probability.")
+    p2.metric("The bag of words says", f"{classes[base_k]} ({probe.baseline_probabilities[base_k]:.0%})",
+              help="Logistic regression on word counts: the same words in any order get the same answer.")
+    chart(probability_by_word(probe.words, probe.by_word, classes, "Its opinion, word by word"), BY_WORD_CAPTION,
+          key="sentiment.by_word_chart")
+    left, right = st.columns(2)
+    with left:
+        chart(influence_bars(probe.words, probe.influence, classes[k], f"Which words pushed toward “{classes[k]}”"),
+              INFLUENCE_CAPTION if method == "leave-one-out" else INFLUENCE_CAPTION.replace(
+                  "the change in that class's probability when the word is left out",
+                  "gradient × input, a first-order estimate of leaving it out"), key="sentiment.influence_chart")
+    with right:
+        chart(hidden_heatmap(probe.words, probe.hidden, entry.settings.get("bidirectional", False),
+                             title="Hidden state after each word"), HIDDEN_CAPTION, key="sentiment.hidden_chart")
+    if not all(math.isfinite(float(v)) for v in probe.probabilities):
+        st.warning("This model's outputs are not finite numbers (its training diverged): train it again with a "
+                   "lower learning rate.")

@@ -35,6 +35,7 @@ st.write("Some answers depend on something seen long ago. A vanilla RNN has to c
 
 for key, value in {"compare.task": "adding", "compare.example_len": 30, "compare.example_seed": 0,
                    "compare.lengths": "10, 50, 100", "compare.cells": list(DEFAULT.cells), "compare.seeds": 1,
+                   "compare.first_seed": 0,
                    "compare.hidden": DEFAULT.hidden, "compare.match": False, "compare.steps": DEFAULT.max_steps,
                    "compare.lr": TASK_LR["adding"], "compare.clip": DEFAULT.clip, "compare.forget_bias": 1.0,
                    "compare.rnn_init": DEFAULT.rnn_init}.items():
@@ -99,8 +100,12 @@ else:
             icon="📦")
     st.code(command, language="bash", wrap_lines=True)
     results_view(pre_rows, pre_curves, "compare.pre")
-    st.caption("To reproduce any cell of this grid, run it live below with the default settings, that length and "
-               "1 seed: seed 0 is replayed step for step.")
+    expected = len(DEFAULT.cells) * 5 * DEFAULT.seeds
+    if len(pre_rows) < expected:
+        st.warning(f"This grid is incomplete: {len(pre_rows)} of {expected} runs were finished when it was saved. "
+                   "The command above completes it.")
+    st.caption("To reproduce any run of this grid, run it live below with the default settings, its length, 1 seed "
+               "and its seed as the first seed: it is replayed step for step (on a machine of the same type).")
 
 
 # --- 3. forget-gate bias ---------------------------------------------------------------------------------
@@ -133,7 +138,10 @@ with c1:
     st.text_input("Lengths (steps, comma-separated)", key="compare.lengths",
                   help=f"{task.title}: from {task.min_length} to {task.max_length} steps.")
     st.multiselect("Cells", list(DEFAULT.cells), key="compare.cells", format_func=str.upper)
-    st.number_input("Seeds per cell and length", 1, 5, key="compare.seeds")
+    s1, s2 = st.columns(2)
+    s1.number_input("Seeds per cell and length", 1, 5, key="compare.seeds")
+    s2.number_input("First seed", 0, 1_000_000, key="compare.first_seed",
+                    help="Runs use this seed and the next ones; the same seed replays the same run.")
 with c2:
     st.select_slider("Hidden size", HIDDEN_SIZES, key="compare.hidden")
     st.toggle("Match parameter counts", key="compare.match",
@@ -156,6 +164,7 @@ def live_spec() -> ExperimentSpec:
         raise RNNLabError("Choose at least one cell to train.")
     return ExperimentSpec(task=task_key, lengths=parse_lengths(s["compare.lengths"], task),
                           cells=tuple(c for c in DEFAULT.cells if c in s["compare.cells"]), seeds=int(s["compare.seeds"]),
+                          first_seed=int(s["compare.first_seed"]),
                           hidden=int(s["compare.hidden"]), match_params=bool(s["compare.match"]),
                           max_steps=int(s["compare.steps"]), batch=DEFAULT.batch, lr=float(s["compare.lr"]),
                           clip=float(s["compare.clip"]), forget_bias=float(s["compare.forget_bias"]),

@@ -129,6 +129,7 @@ class ExperimentSpec:
     lengths: tuple = (10, 25, 50, 100, 200)
     cells: tuple = CELL_NAMES
     seeds: int = 3
+    first_seed: int = 0               # seeds first_seed … first_seed + seeds − 1
     hidden: int = 32
     match_params: bool = False        # False: the same hidden size; True: hidden sizes giving the LSTM's count
     max_steps: int = 1200
@@ -152,6 +153,8 @@ class ExperimentSpec:
             raise RNNLabError(f"Choose cells among {', '.join(CELL_NAMES)} (got {', '.join(self.cells) or 'none'}).")
         if not 1 <= self.seeds <= 20:
             raise RNNLabError(f"Seeds must be between 1 and 20 (got {self.seeds}).")
+        if not 0 <= self.first_seed <= 1_000_000:
+            raise RNNLabError(f"The first seed must be between 0 and 1,000,000 (got {self.first_seed}).")
         if not 1 <= self.batch <= 1024:
             raise RNNLabError(f"Batch size must be between 1 and 1024 (got {self.batch}).")
         if self.eval_every < 1:
@@ -169,7 +172,8 @@ class ExperimentSpec:
 
     def runs(self) -> list[tuple[int, int, str]]:
         """(length, seed, cell) in the order they run: short lengths first, the three cells side by side."""
-        return [(n, s, c) for n in sorted(self.lengths) for s in range(self.seeds) for c in self.cells]
+        seeds = range(self.first_seed, self.first_seed + self.seeds)
+        return [(n, s, c) for n in sorted(self.lengths) for s in seeds for c in self.cells]
 
     def estimated_seconds(self) -> float:
         """A pessimistic time for the whole grid if no run stops early (the cost grows with length × batch)."""

@@ -81,6 +81,11 @@ def test_a_tiny_grid_runs_end_to_end_and_streams_every_run():
     assert {(s["cell"], s["length"]) for s in summary} == {("rnn", 4), ("lstm", 4), ("rnn", 6), ("lstm", 6)}
 
 
+def test_first_seed_picks_which_seeds_run():
+    spec = ExperimentSpec(task="adding", lengths=(5,), cells=("gru",), seeds=2, first_seed=7, hidden=8)
+    assert spec.runs() == [(5, 7, "gru"), (5, 8, "gru")]
+
+
 def test_runs_are_reproducible_from_their_seed():
     spec = ExperimentSpec(task="adding", **TINY)
     a, _ = run_one(spec, "gru", 5, 0)
@@ -153,6 +158,8 @@ def test_shipped_results_load_with_their_command():
             pytest.skip("precomputed results not generated yet")
         results, curves, cmd = found
         assert cmd == command and f"--task {task}" in cmd
-        assert {"cell", "length", "seed", "accuracy"} <= set(results.columns)
-        assert len(results) == 3 * 5 * 3 and set(results["cell"]) == {"rnn", "lstm", "gru"}
-        assert results["length"].max() == 200 and len(curves) > len(results)
+        assert {"cell", "length", "seed", "accuracy", "loss", "steps", "seconds", "params"} <= set(results.columns)
+        grid = {(n, s, c) for n in (10, 25, 50, 100, 200) for s in range(3) for c in ("rnn", "lstm", "gru")}
+        runs = list(zip(results["length"], results["seed"], results["cell"]))
+        assert set(runs) <= grid and len(runs) == len(set(runs))   # runs of the stated grid, each once
+        assert results["accuracy"].between(0, 1).all() and len(curves) >= len(results)

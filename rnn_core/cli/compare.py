@@ -27,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lengths", default="25,50,100", help="comma-separated sequence lengths")
     parser.add_argument("--cells", default=",".join(CELL_NAMES), help="comma-separated: rnn,lstm,gru")
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0 … N−1 per cell and length")
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds run from this one up")
     parser.add_argument("--hidden", type=int, default=DEFAULTS.hidden)
     parser.add_argument("--match-params", action="store_true",
                         help="give the RNN and GRU the hidden size that matches the LSTM's parameter count")
@@ -45,6 +46,7 @@ def spec_from_args(args: argparse.Namespace) -> ExperimentSpec:
     task = get_task(args.task)
     cells = tuple(c.strip() for c in args.cells.split(",") if c.strip())
     return ExperimentSpec(task=args.task, lengths=parse_lengths(args.lengths, task), cells=cells, seeds=args.seeds,
+                          first_seed=args.first_seed,
                           hidden=args.hidden, match_params=args.match_params, max_steps=args.max_steps,
                           batch=args.batch, lr=args.lr, clip=args.clip, forget_bias=args.forget_bias,
                           rnn_init=args.rnn_init)

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Iterator
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -60,59 +61,84 @@ def next_token_probs(logits: torch.Tensor, temperature: float = 1.0, top_k: int 
     return probs
 
 
-def draw(probs: torch.Tensor, generator: torch.Generator) -> int:
+def draw(probs: torch.Tensor, rng: np.random.Generator) -> int:
     """One token drawn from ``probs`` (a 1-D distribution), by inverting its cumulative sum.
 
-    Equivalent to ``torch.multinomial(probs, 1)`` for one draw and several times faster at batch size 1. A
-    token of probability 0 is never drawn: its step in the cumulative sum has zero width.
+    Does what ``torch.multinomial(probs, 1)`` does, several times faster at batch size 1 (NumPy on a
+    hundred numbers beats a chain of small torch calls). A token of probability 0 is never drawn: its step
+    in the cumulative sum has zero width.
     """
-    cdf = probs.double().cumsum(0)
-    u = torch.rand(1, generator=generator, dtype=torch.float64, device=probs.device) * cdf[-1]
-    token = int(torch.searchsorted(cdf, u, right=True))
-    if token >= probs.numel():   # u rounded up to the total: take the last token that can be drawn
-        token = int(torch.nonzero(probs)[-1])
+    p = probs.detach().cpu().numpy()
+    cdf = np.cumsum(p, dtype=np.float64)
+    token = int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right"))
+    if token >= len(p):   # the draw rounded up to the total: take the last token that can be drawn
+        token = int(np.flatnonzero(p)[-1])
     return token
 
 
-_CELL_STEP = {"lstm": torch.lstm_cell, "gru": torch.gru_cell}
+class CellSteps:
+    """One token at a time through a model's layers, with torch's single-step cell kernels.
 
-
-@torch.no_grad()
-def feed_one(model: LanguageModel, token: int, state):
-    """Feed one token with the carried ``state``; returns ``(next-token logits, new state)``.
-
-    One step of the fused ``nn.LSTM``/``nn.GRU``/``nn.RNN`` module costs several times a plain cell step at batch
-    size 1 (it is built for long sequences), so generation calls torch's single-step cell kernels on the same
-    weights. Same numbers as ``model(idx, state=state)``, up to float rounding.
+    One step of the fused ``nn.LSTM``/``nn.GRU``/``nn.RNN`` module costs several times a plain cell step at
+    batch size 1 (it is built for long sequences), so generation steps the same weights with
+    ``torch.lstm_cell``/``gru_cell``/``rnn_tanh_cell``: the same numbers, up to float rounding. The state is a
+    list with one entry per layer (``(h, c)`` for the LSTM); :meth:`fused_state` converts it back.
     """
-    c = model.config
-    if not model.fused:
-        out, _, state = model(torch.tensor([[token]], device=model.device), state=state)
-        return out[0, -1], state
-    if model.embedding is not None:
-        x = model.embedding.weight[token][None]
-    else:
-        x = torch.zeros(1, c.vocab_size, device=model.device)
-        x[0, token] = 1.0
-    if state is None:
-        zeros = torch.zeros(c.num_layers, 1, c.hidden_size, device=model.device)
-        state = (zeros, zeros.clone()) if c.cell == "lstm" else zeros
-    if c.cell == "rnn":
-        step = torch.rnn_tanh_cell if c.activation == "tanh" else torch.rnn_relu_cell
-    else:
-        step = _CELL_STEP[c.cell]
-    hs, cs = [], []
-    for k, weights in enumerate(model.layer_weights()):
-        if c.cell == "lstm":
-            h, cell = step(x, (state[0][k], state[1][k]), *weights)
-            cs.append(cell)
+
+    def __init__(self, model: LanguageModel):
+        c = model.config
+        self.model, self.config = model, c
+        self.weights = [tuple(w.detach() for w in ws) for ws in model.layer_weights()] if model.fused else []
+        if c.cell == "rnn":
+            self.step_fn = torch.rnn_tanh_cell if c.activation == "tanh" else torch.rnn_relu_cell
         else:
-            h = step(x, state[k], *weights)
-        hs.append(h)
-        x = h
-    join = (lambda xs: xs[0][None]) if c.num_layers == 1 else torch.stack
-    new_state = (join(hs), join(cs)) if c.cell == "lstm" else join(hs)
-    return F.linear(x, model.head.weight, model.head.bias)[0], new_state
+            self.step_fn = {"lstm": torch.lstm_cell, "gru": torch.gru_cell}[c.cell]
+
+    def layers(self, state) -> list:
+        """The model's state (fused layout, or None) as a per-layer list."""
+        c = self.config
+        if not self.model.fused:
+            return state
+        if state is None:
+            zeros = torch.zeros(1, c.hidden_size, device=self.model.device)
+            return [(zeros, zeros) if c.cell == "lstm" else zeros for _ in range(c.num_layers)]
+        if c.cell == "lstm":
+            return [(state[0][k], state[1][k]) for k in range(c.num_layers)]
+        return [state[k] for k in range(c.num_layers)]
+
+    def fused_state(self, layers):
+        if not self.model.fused:
+            return layers
+        if self.config.cell == "lstm":
+            return torch.stack([h for h, _ in layers]), torch.stack([cs for _, cs in layers])
+        return torch.stack(layers)
+
+    @torch.no_grad()
+    def __call__(self, token: int, layers) -> tuple[torch.Tensor, list]:
+        """Feed ``token``; returns the next-token logits and the new per-layer state."""
+        model = self.model
+        if not model.fused:
+            with _eval_mode(model):
+                out, _, state = model(torch.tensor([[token]], device=model.device), state=layers)
+            return out[0, -1], state
+        if model.embedding is not None:
+            x = model.embedding.weight[token:token + 1]
+        else:
+            x = torch.zeros(1, self.config.vocab_size, device=model.device)
+            x[0, token] = 1.0
+        new = []
+        for weights, s in zip(self.weights, layers):
+            s = self.step_fn(x, s, *weights)
+            new.append(s)
+            x = s[0] if isinstance(s, tuple) else s
+        return F.linear(x[0], model.head.weight, model.head.bias), new
+
+
+def feed_one(model: LanguageModel, token: int, state):
+    """Feed one token with the carried ``state`` (fused layout); returns ``(next-token logits, new state)``."""
+    steps = CellSteps(model)
+    logits, layers = steps(token, steps.layers(state))
+    return logits, steps.fused_state(layers)
 
 
 def display_token(token: str) -> str:
@@ -165,9 +191,10 @@ class Stepper:
     prompt: str = ""
     unknown: list = field(default_factory=list)
     ids: list = field(default_factory=list)
-    state: object = None
+    layers: object = None                  # the hidden state, one entry per layer (see CellSteps)
     logits: torch.Tensor | None = None
-    generator: torch.Generator | None = None
+    rng: np.random.Generator | None = None
+    steps: CellSteps | None = None
 
     @classmethod
     @torch.no_grad()
@@ -181,13 +208,18 @@ class Stepper:
             raise RNNLabError(f"The prompt has {len(prompt_ids):,} tokens; the limit is {MAX_PROMPT_TOKENS:,}.")
         if not prompt_ids:
             prompt_ids = [start_token_id(tokenizer)]
-        generator = torch.Generator(device=model.device).manual_seed(int(seed))
         stepper = cls(model, tokenizer, temperature, top_k, top_p, int(seed), prompt,
-                      tokenizer.unknown_tokens(prompt) if prompt else [], generator=generator)
+                      tokenizer.unknown_tokens(prompt) if prompt else [], rng=np.random.default_rng(int(seed)),
+                      steps=CellSteps(model))
         with _eval_mode(model):
-            out, _, stepper.state = model(torch.tensor([prompt_ids], device=model.device))
-        stepper.logits = out[0, -1]
+            out, _, state = model(torch.tensor([prompt_ids], device=model.device))
+        stepper.logits, stepper.layers = out[0, -1], stepper.steps.layers(state)
         return stepper
+
+    @property
+    def state(self):
+        """The hidden state after everything read so far, in the model's own layout."""
+        return self.steps.fused_state(self.layers)
 
     def probs(self) -> torch.Tensor:
         """The distribution the next token will be drawn from (with temperature, top-k and top-p)."""
@@ -196,7 +228,7 @@ class Stepper:
     @torch.no_grad()
     def next_id(self) -> int:
         """Draw one token and feed it: the fast path (no summaries)."""
-        token = draw(self.probs(), self.generator)
+        token = draw(self.probs(), self.rng)
         self._feed(token)
         return token
 
@@ -204,14 +236,14 @@ class Stepper:
     def step(self, top: int = 10) -> Step:
         """Draw one token and feed it, reporting the distribution it came from."""
         probs = self.probs()
-        token = draw(probs, self.generator)
+        token = draw(probs, self.rng)
         report = Step(token, self.tokenizer.tokens[token], float(probs[token]), top_tokens(probs, self.tokenizer, top),
                       top_tokens(torch.softmax(self.logits.float(), -1), self.tokenizer, top))
         self._feed(token)
         return report
 
     def _feed(self, token: int) -> None:
-        self.logits, self.state = feed_one(self.model, token, self.state)
+        self.logits, self.layers = self.steps(token, self.layers)
         self.ids.append(token)
 
     def stream(self, length: int) -> Iterator[str]:

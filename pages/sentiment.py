@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.shared import chart, job_status, poll_interval, registry, show_error, start_job
-from rnn_core.classifier import POOLINGS, probe_sentence, recommended_settings, train_classifier
+from rnn_core.classifier import POOLINGS, recommended_settings, train_classifier
 from rnn_core.errors import RNNLabError
 from rnn_core.figures.sentiment import (ACCURACY_CAPTION, BALANCE_CAPTION, BY_WORD_CAPTION, CONFUSION_CAPTION,
                                         CURVES_CAPTION, HIDDEN_CAPTION, INFLUENCE_CAPTION, accuracy_bars,
@@ -17,6 +17,7 @@ from rnn_core.figures.sentiment import (ACCURACY_CAPTION, BALANCE_CAPTION, BY_WO
                                         probability_by_word, training_curves)
 from rnn_core.jobs import RUNNING
 from rnn_core.registry import TrainedModel
+from rnn_core.sentence_probe import probe_sentence
 from rnn_core.sentiment_data import (UCI_FILES, ReviewSettings, cached_uci, download_uci, generate_reviews,
                                      guess_columns, load_uci, negation_split, read_csv_table, sentences_from_frame)
 
@@ -55,7 +56,8 @@ def apply_defaults() -> None:
     kind = "synthetic" if st.session_state["sentiment.source"] == SOURCES[0] else "reviews"
     s = recommended_settings(kind)
     st.session_state.update({"sentiment.pooling": s.pooling, "sentiment.hidden": s.hidden_size,
-                             "sentiment.embedding": s.embedding_dim, "sentiment.lr": s.lr})
+                             "sentiment.embedding": s.embedding_dim, "sentiment.lr": s.lr,
+                             "sentiment.batch": s.batch_size})
 
 
 def resolve_data():
@@ -259,14 +261,15 @@ m, classifier = entry.metrics, entry.model
 cols = st.columns(5)
 cols[0].metric("Test accuracy (RNN)", f"{m['test_accuracy']:.1%}", help=f"On {m['n_test']:,} held-out sentences.")
 cols[1].metric("Bag of words", f"{m['baseline_test_accuracy']:.1%}",
-               delta=f"{m['test_accuracy'] - m['baseline_test_accuracy']:+.1%} for the RNN", delta_color="off",
+               delta=f"{100 * (m['test_accuracy'] - m['baseline_test_accuracy']):+.1f} points for the RNN",
+               delta_color="off",
                help="Logistic regression on word counts, trained on the same sentences.")
 if "negation_accuracy" in m:
     cols[2].metric("Negation test (RNN)", f"{m['negation_accuracy']:.1%}")
     cols[3].metric("Negation test (bag of words)", f"{m['baseline_negation_accuracy']:.1%}")
 else:
     cols[2].metric("Training sentences", f"{m['n_train']:,}", help="Of which a tenth pick the best model.")
-    cols[3].metric("Vocabulary", f"{m['vocab_size']:,} words")
+    cols[3].metric("Vocabulary (words)", f"{m['vocab_size']:,}")
 cols[4].metric("Parameters", f"{m['params']:,}", help=f"{m['steps']:,} steps in {m['seconds']:.0f} s.")
 
 bars = [{"label": "test sentences", "rnn": m["test_accuracy"], "baseline": m["baseline_test_accuracy"]}]

@@ -52,9 +52,10 @@ class LabelledSentences:
 
     def table(self, rows: int | None = None, seed: int = 0) -> pd.DataFrame:
         """A sample of the sentences as a table (random rows, so that every source shows up)."""
-        frame = pd.DataFrame({"sentence": self.texts, "label": [self.classes[y] for y in self.labels]})
+        frame = pd.DataFrame({"label": [self.classes[y] for y in self.labels]})
         if self.groups:
             frame["source"] = self.groups
+        frame["sentence"] = self.texts
         if rows is not None and rows < len(frame):
             frame = frame.sample(rows, random_state=seed)
         return frame.reset_index(drop=True)

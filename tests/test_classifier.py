@@ -12,8 +12,8 @@ import torch
 
 from conftest import ROOT
 from rnn_core.__main__ import main
-from rnn_core.classifier import (BagOfWords, Classifier, ClassifierSettings, SentimentRNN, pad,
-                                 probabilities_by_word, probe_sentence, train_classifier, word_influence)
+from rnn_core.classifier import BagOfWords, Classifier, ClassifierSettings, SentimentRNN, pad, train_classifier
+from rnn_core.sentence_probe import probabilities_by_word, probe_sentence, word_influence
 from rnn_core.errors import RNNLabError
 from rnn_core.sentiment_data import ReviewSettings, generate_reviews, negation_split
 from rnn_core.text import Tokenizer

@@ -20,7 +20,7 @@ CLIFF_CAPTION = ("How to read it: final accuracy against the distance to remembe
                  "LSTM and GRU stay high is the vanishing-gradient cliff.")
 COST_CAPTION = ("How to read it: what each cell costs. Left, parameters (an LSTM has four weight blocks, a GRU "
                 "three, an RNN one, at the same hidden size); right, milliseconds per training step on this "
-                "machine, which grow with the length because every step of the sequence is computed in turn.")
+                "machine (they also depend on how busy it was), growing with the length because the steps of a sequence are computed one after another.")
 
 
 def cell_label(cell: str) -> str:
@@ -74,8 +74,8 @@ def learning_curves(curves: list[dict], baseline: float | None = None, lengths: 
         if baseline is not None:
             fig.add_hline(y=baseline, line=dict(dash="dot", color="grey"), row=1, col=col)
     fig.update_yaxes(range=[-0.02, 1.02])
-    base_layout(fig, "", "", "accuracy (held-out)", height=330)
-    fig.update_layout(margin=dict(t=70))
+    base_layout(fig, "", "", "accuracy (held-out)", height=360)
+    fig.update_layout(margin=dict(t=90), legend=dict(orientation="h", yanchor="bottom", y=1.12, x=0))
     return fig
 
 

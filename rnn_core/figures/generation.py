@@ -63,7 +63,10 @@ def next_token_bars(top: list[tuple[str, float]], chosen: str | None = None, tit
     fig = go.Figure(go.Bar(x=probs, y=_bar_labels(tokens), orientation="h", marker_color=colors,
                            text=[f"{p:.1%}" for p in probs], textposition="outside",
                            hovertemplate="%{y}: %{x:.2%}<extra></extra>"))
-    fig.update_xaxes(range=[0, min(1.0, max(probs, default=0) * 1.25 + 0.02)], tickformat=".0%")
+    upper = max(probs, default=0) * 1.2 + 0.05      # room for the percentages beside the bars
+    fig.update_traces(cliponaxis=False)
+    fig.update_xaxes(range=[0, upper], tickformat=".0%",
+                     tickvals=[v / 5 for v in range(6) if v / 5 <= upper])
     return base_layout(fig, title, "probability", "", height=max(260, 32 * len(tokens) + 90))
 
 

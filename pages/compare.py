@@ -13,7 +13,7 @@ from rnn_core.experiments import (RNN_INITS, TASK_LR, ExperimentSpec, RunFinishe
 from rnn_core.figures.compare import (CLIFF_CAPTION, COST_CAPTION, CURVES_CAPTION, EXAMPLE_CAPTION,
                                       accuracy_vs_length, cell_label, costs, example_sequence, learning_curves)
 from rnn_core.jobs import RUNNING
-from rnn_core.results import load_shipped
+from rnn_core.results import load_shipped, shipped_stamp
 from rnn_core.tasks import TASKS, describe_example, get_task, parse_lengths
 
 JOB = "compare.job"
@@ -59,15 +59,19 @@ x, y = task.batch(1, example_len, torch.Generator().manual_seed(int(st.session_s
 chart(example_sequence(describe_example(task, x[0], y[0])), EXAMPLE_CAPTION, key="compare.example_chart")
 
 
-def results_view(rows: list[dict], curves: list[dict], prefix: str) -> None:
-    """The cliff, the learning curves, the costs and the table of a set of runs."""
+def build_figures(rows: list[dict], curves: list[dict], baseline: float, baseline_label: str) -> tuple:
+    """The cliff, the learning curves and the costs of a set of runs (None where there is nothing to draw)."""
     summary = summarise(rows)
-    if summary:
-        chart(accuracy_vs_length(summary, task.baseline, task.baseline_label), CLIFF_CAPTION, key=f"{prefix}_cliff")
-    if curves:
-        chart(learning_curves(curves, task.baseline), CURVES_CAPTION, key=f"{prefix}_curves")
-    if summary:
-        chart(costs(summary), COST_CAPTION, key=f"{prefix}_costs")
+    return (accuracy_vs_length(summary, baseline, baseline_label) if summary else None,
+            learning_curves(curves, baseline) if curves else None,
+            costs(summary) if summary else None)
+
+
+def results_view(rows: list[dict], figures: tuple, prefix: str) -> None:
+    """The charts of a set of runs, each with its caption, then the table."""
+    for fig, caption, name in zip(figures, (CLIFF_CAPTION, CURVES_CAPTION, COST_CAPTION), ("cliff", "curves", "costs")):
+        if fig is not None:
+            chart(fig, caption, key=f"{prefix}_{name}")
     if rows:
         table = pd.DataFrame(rows)
         st.dataframe(table[[c for c in TABLE_COLUMNS if c in table.columns]], hide_index=True, width="stretch")
@@ -75,21 +79,24 @@ def results_view(rows: list[dict], curves: list[dict], prefix: str) -> None:
 
 # --- 2. the precomputed grid ----------------------------------------------------------------------------
 
-@st.cache_data(show_spinner=False)
-def shipped(task: str):
+@st.cache_data(show_spinner=False, max_entries=8)
+def shipped(task: str, stamp: float):
+    """The shipped grid of ``task`` with its figures; ``stamp`` (the files' time) renews the cache when they change."""
     found = load_shipped(task)
     if found is None:
         return None
     results, curve_table, command = found
-    return results.to_dict("records"), curve_table.to_dict("records"), command
+    rows, curves = results.to_dict("records"), curve_table.to_dict("records")
+    task_ = get_task(task)   # figures built once per server: the page opens with them at once
+    return rows, build_figures(rows, curves, task_.baseline, task_.baseline_label), command
 
 
 st.subheader("2. The classic result, precomputed")
-found = shipped(task_key)
+found = shipped(task_key, shipped_stamp(task_key))
 if found is None:
     st.info(f"No precomputed grid ships for {task.title.lower()}: use **Run live** below to make one.")
 else:
-    pre_rows, pre_curves, command = found
+    pre_rows, pre_figures, command = found
     n_cells = len({r["cell"] for r in pre_rows})
     lengths = sorted({r["length"] for r in pre_rows})
     seeds = len({r["seed"] for r in pre_rows})
@@ -99,7 +106,7 @@ else:
             "validation set is solved; accuracy is measured on 1,000 other sequences). Regenerate it with:",
             icon=":material/inventory_2:")
     st.code(command, language="bash", wrap_lines=True)
-    results_view(pre_rows, pre_curves, "compare.pre")
+    results_view(pre_rows, pre_figures, "compare.pre")
     expected = len(DEFAULT.cells) * 5 * DEFAULT.seeds
     if len(pre_rows) < expected:
         st.warning(f"This grid is incomplete: {len(pre_rows)} of {expected} runs were finished when it was saved. "
@@ -223,7 +230,7 @@ def live_view() -> None:
     for r in problems:
         st.warning(f"{cell_label(r['cell'])} at length {r['length']} (seed {r['seed']}): {r['message']}")
     if rows or curves:
-        results_view(rows, curves, "compare.live")
+        results_view(rows, build_figures(rows, curves, task.baseline, task.baseline_label), "compare.live")
     if not job.active:
         if rows:
             st.success(f"{len(rows)} run(s) finished" + (" (stopped early)" if job.stop.is_set() else "") + ".")

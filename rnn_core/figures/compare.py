@@ -71,8 +71,11 @@ def learning_curves(curves: list[dict], baseline: float | None = None, lengths: 
                             hovertemplate=f"{cell_label(cell)} seed {seed}<br>step %{{x}}: %{{y:.2f}}<extra></extra>",
                             row=1, col=col)
             shown.add(cell)
-        if baseline is not None:
-            fig.add_hline(y=baseline, line=dict(dash="dot", color="grey"), row=1, col=col)
+        if baseline is not None:   # a trace, not add_hline: hlines on subplots take most of a second to build
+            steps = [r["step"] for rs in runs.values() for r in rs] or [0, 1]
+            fig.add_scatter(x=[min(steps), max(steps)], y=[baseline, baseline], mode="lines", name="no memory",
+                            line=dict(dash="dot", color="grey"), legendgroup="baseline", showlegend=col == 1,
+                            hoverinfo="skip", row=1, col=col)
     fig.update_yaxes(range=[-0.02, 1.02])
     base_layout(fig, "", "", "accuracy (held-out)", height=360)
     fig.update_layout(margin=dict(t=90), legend=dict(orientation="h", yanchor="bottom", y=1.12, x=0))
@@ -94,9 +97,10 @@ def accuracy_vs_length(summary: list[dict], baseline: float, baseline_label: str
             customdata=[[r["seeds"], r["min"], r["max"]] for r in rows],
             hovertemplate=(f"{cell_label(cell)}<br>length %{{x}}: mean %{{y:.2f}}<br>seeds %{{customdata[0]}}, "
                            "worst %{customdata[1]:.2f}, best %{customdata[2]:.2f}<extra></extra>"))
-    fig.add_hline(y=baseline, line=dict(dash="dot", color="grey"), annotation_text=f"baseline: {baseline_label}",
-                  annotation_position="bottom right")
     lengths = sorted({r["length"] for r in summary})
+    if lengths:
+        fig.add_scatter(x=[lengths[0], lengths[-1]], y=[baseline, baseline], mode="lines", hoverinfo="skip",
+                        name=f"no memory ({baseline_label})", line=dict(dash="dot", color="grey", width=2))
     fig.update_xaxes(type="log", tickvals=lengths, ticktext=[str(n) for n in lengths])
     fig.update_yaxes(range=[-0.03, 1.05])
     return base_layout(fig, "", "sequence length (steps to remember across, log scale)",

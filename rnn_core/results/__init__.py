@@ -29,3 +29,9 @@ def load_shipped(task: str) -> tuple[pd.DataFrame, pd.DataFrame, str] | None:
     if not results.is_file() or not curves.is_file():
         return None
     return pd.read_csv(results), pd.read_csv(curves), SHIPPED[task]
+
+
+def shipped_stamp(task: str) -> float:
+    """The newest modification time of ``task``'s files (0 if absent), to know when a cache is stale."""
+    paths = (HERE / f"{task}.csv", HERE / f"{task}_curves.csv")
+    return max((p.stat().st_mtime for p in paths if p.is_file()), default=0.0)

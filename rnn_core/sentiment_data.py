@@ -333,7 +333,13 @@ _LABEL_NAMES = ("label", "labels", "sentiment", "class", "target", "polarity", "
 
 def read_csv_table(data: bytes, name: str = "The file") -> tuple[pd.DataFrame, list[str]]:
     """The table in an uploaded CSV (comma, semicolon, tab or bar separated) and notes about how it was read."""
-    text, encoding = decode_bytes(data, name, MAX_CSV_BYTES)
+    try:
+        text, encoding = decode_bytes(data, name, MAX_CSV_BYTES)
+    except RNNLabError as exc:
+        if "binary" not in str(exc):
+            raise
+        raise RNNLabError(f"{name} looks like a binary file (a spreadsheet, perhaps), not a CSV table. Save it as "
+                          "CSV (comma-separated values) and upload that.") from exc
     notes = [] if encoding.startswith("utf-8") else [f"{name} was read as {encoding} (it is not valid UTF-8)."]
     try:
         delimiter = csv.Sniffer().sniff(text[:20_000], delimiters=",;\t|").delimiter

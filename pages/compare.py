@@ -46,7 +46,8 @@ for key, value in {"compare.task": "adding", "compare.example_len": 30, "compare
 
 st.subheader("1. Choose a task that needs memory")
 task_key = st.selectbox("Task", list(TASKS), key="compare.task", format_func=lambda k: TASKS[k].title,
-                        on_change=lambda: st.session_state.update({"compare.lr": TASK_LR[st.session_state["compare.task"]]}))
+                        on_change=lambda: st.session_state.update(
+                            {"compare.lr": TASK_LR[st.session_state["compare.task"]]}))
 task = get_task(task_key)
 st.write(f"**{task.title}.** {task.what} A sequence counts as solved when {task.success}. "
          f"Baseline without memory ({task.baseline_label}): **{task.baseline:.3f}** of sequences solved.")
@@ -100,7 +101,8 @@ else:
     n_cells = len({r["cell"] for r in pre_rows})
     lengths = sorted({r["length"] for r in pre_rows})
     seeds = len({r["seed"] for r in pre_rows})
-    st.info(f"**Precomputed**, not trained now: {n_cells} cells × {len(lengths)} lengths ({', '.join(map(str, lengths))}) "
+    st.info(f"**Precomputed**, not trained now: {n_cells} cells × {len(lengths)} lengths "
+            f"({', '.join(map(str, lengths))}) "
             f"× {seeds} seeds, each run up to {DEFAULT.max_steps:,} steps (hidden size {DEFAULT.hidden}, batch "
             f"{DEFAULT.batch}, learning rate {TASK_LR[task_key]:g}, stopping early once {DEFAULT.solved_at:.0%} of a "
             "validation set is solved; accuracy is measured on 1,000 other sequences). Regenerate it with:",
@@ -170,7 +172,8 @@ def live_spec() -> ExperimentSpec:
     if not s["compare.cells"]:
         raise RNNLabError("Choose at least one cell to train.")
     return ExperimentSpec(task=task_key, lengths=parse_lengths(s["compare.lengths"], task),
-                          cells=tuple(c for c in DEFAULT.cells if c in s["compare.cells"]), seeds=int(s["compare.seeds"]),
+                          cells=tuple(c for c in DEFAULT.cells if c in s["compare.cells"]),
+                          seeds=int(s["compare.seeds"]),
                           first_seed=int(s["compare.first_seed"]),
                           hidden=int(s["compare.hidden"]), match_params=bool(s["compare.match"]),
                           max_steps=int(s["compare.steps"]), batch=DEFAULT.batch, lr=float(s["compare.lr"]),

@@ -65,7 +65,8 @@ class TaskModel(nn.Module):
         self.head = nn.Linear(hidden_size, task.output_size)
         for layer in filter(None, (self.encoder, self.decoder)):
             if cell == "lstm":
-                # A forget-gate bias of 1 keeps the memory open from the start (Gers et al. 2000; Jozefowicz et al. 2015).
+                # A forget-gate bias of 1 keeps the memory open from the start
+                # (Gers et al. 2000; Jozefowicz et al. 2015).
                 set_forget_bias_(layer.bias_ih_l0, layer.bias_hh_l0, forget_bias)
             if cell == "rnn":
                 init_recurrent_(layer.weight_hh_l0, rnn_init)
@@ -327,7 +328,8 @@ def summarise(rows: list[dict]) -> list[dict]:
     for (cell, length), rs in sorted(groups.items(), key=lambda kv: (CELL_NAMES.index(kv[0][0]), kv[0][1])):
         acc = [r["accuracy"] for r in rs]
         out.append({"cell": cell, "length": length, "mean": sum(acc) / len(acc), "min": min(acc), "max": max(acc),
-                    "seeds": len(rs), "params": rs[0]["params"], "ms_per_step": sum(r["ms_per_step"] for r in rs) / len(rs)})
+                    "seeds": len(rs), "params": rs[0]["params"],
+                    "ms_per_step": sum(r["ms_per_step"] for r in rs) / len(rs)})
     return out
 
 

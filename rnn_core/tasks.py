@@ -189,7 +189,10 @@ def success(task: Task, prediction: torch.Tensor, target: torch.Tensor) -> torch
 
 
 def describe_example(task: Task, x: torch.Tensor, y: torch.Tensor) -> dict:
-    """One sequence as the page draws it: ``steps`` (labels), ``values``, ``marked`` (the steps that matter), ``answer``."""
+    """One sequence as the page draws it.
+
+    ``steps`` (labels), ``values`` (numbers or None), ``marked`` (the steps that matter) and ``answer``.
+    """
     if task.key == "adding":
         marked = [int(i) for i in torch.nonzero(x[:, 1]).flatten()]
         return {"steps": [f"{v:.2f}" for v in x[:, 0].tolist()], "values": x[:, 0].tolist(), "marked": marked,

@@ -20,7 +20,8 @@ CLIFF_CAPTION = ("How to read it: final accuracy against the distance to remembe
                  "LSTM and GRU stay high is the vanishing-gradient cliff.")
 COST_CAPTION = ("How to read it: what each cell costs. Left, parameters (an LSTM has four weight blocks, a GRU "
                 "three, an RNN one, at the same hidden size); right, milliseconds per training step on this "
-                "machine (they also depend on how busy it was), growing with the length because the steps of a sequence are computed one after another.")
+                "machine (they also depend on how busy it was), growing with the length because the steps of a "
+                "sequence are computed one after another.")
 
 
 def cell_label(cell: str) -> str:
@@ -78,7 +79,7 @@ def learning_curves(curves: list[dict], baseline: float | None = None, lengths: 
                             hoverinfo="skip", row=1, col=col)
     fig.update_yaxes(range=[-0.02, 1.02])
     base_layout(fig, "", "", "accuracy (held-out)", height=360)
-    fig.update_layout(margin=dict(t=90), legend=dict(orientation="h", yanchor="bottom", y=1.12, x=0))
+    fig.update_layout(margin=dict(t=90), legend=dict(orientation="h", yanchor="bottom", y=1.12, x=0, xanchor="left"))
     return fig
 
 
@@ -121,5 +122,6 @@ def costs(summary: list[dict]) -> go.Figure:
                         name=cell_label(cell), line=dict(color=CELL_COLORS[cell], width=2), row=1, col=2)
     fig.update_xaxes(title_text="sequence length", row=1, col=2)
     base_layout(fig, "", "", "", height=340)
-    fig.update_layout(margin=dict(t=40, b=90), legend=dict(orientation="h", yanchor="top", y=-0.25, x=0.55))
+    fig.update_layout(margin=dict(t=40, b=90),
+                      legend=dict(orientation="h", yanchor="top", y=-0.25, x=0.55, xanchor="left"))
     return fig

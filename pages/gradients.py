@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.shared import chart, job_status, poll_interval, show_error, start_job
+from pages.workshop import export_button, share_settings
 from rnn_core.cells import CELL_NAMES
 from rnn_core.corpora import BUILT_IN
 from rnn_core.errors import RNNLabError
@@ -20,6 +21,7 @@ from rnn_core.gradient_training import (EXPLODING, MAX_TRAIN_LENGTH, WatchProgre
                                         train_and_watch, trained_report)
 from rnn_core.gradients import GAMMA, MAX_LENGTH, GradientSettings, measure, situations_at_init
 from rnn_core.jobs import RUNNING
+from rnn_core.share import Param, Schema, command_line, export_script
 
 TRAIN_JOB, CLIP_JOB = "gradients.train_job", "gradients.clip_job"
 INIT_LABELS = {"orthogonal": "orthogonal × gain", "normal": "normal, N(0, scale²/H)", "identity": "identity × gain",
@@ -34,7 +36,21 @@ PRESETS = {
                                     forget_bias=3.0),
 }
 
-st.title("📉 Vanishing and exploding gradients")
+SHARE = Schema((
+    Param("gradients.length", "length", 100, low=2, high=MAX_LENGTH),
+    Param("gradients.hidden", "hidden", 64, choices=(8, 16, 32, 64, 128, 256)),
+    Param("gradients.seed", "seed", 0, low=0, high=1_000_000),
+    Param("gradients.activation", "activation", "tanh", choices=("tanh", "sigmoid", "relu")),
+    Param("gradients.init", "init", "orthogonal", choices=tuple(INIT_LABELS)),
+    Param("gradients.gain", "gain", 1.0, low=0.1, high=3.0),
+    Param("gradients.use_radius", "rescale", True),
+    Param("gradients.radius", "radius", 0.9, low=0.5, high=1.5),
+    Param("gradients.forget_bias", "forget_bias", 1.0, low=-2.0, high=6.0),
+    Param("gradients.inputs", "inputs", "random", choices=tuple(INPUT_LABELS)),
+    Param("gradients.train_steps", "train_steps", 200, choices=(50, 100, 200, 300, 500, 1000)),
+))
+
+st.title("Vanishing and exploding gradients")
 st.write("A network learns from the gradient of its loss. In a recurrent network the gradient for an early step "
          "has to travel back through every later step, and at each step it is multiplied by a Jacobian matrix. "
          "Multiply a number by 0.9 a hundred times and it vanishes; by 1.2 and it explodes. Here the loss sits at "
@@ -48,6 +64,7 @@ for key, value in {"gradients.cells": list(CELL_NAMES), "gradients.length": 100,
                    "gradients.gated_init": False, "gradients.train_steps": 200, "gradients.train_lr": 3e-3,
                    "gradients.train_clip": 1.0}.items():
     st.session_state.setdefault(key, value)
+share_settings(SHARE, "gradients")   # a link's settings, once; then the address bar follows the widgets
 
 
 def apply_preset(name: str) -> None:
@@ -115,6 +132,18 @@ except RNNLabError as exc:
 
 def fmt(value: float) -> str:
     return "NaN" if math.isnan(value) else ("∞" if math.isinf(value) else f"{value:.3g}")
+
+
+if settings is not None:
+    export_button(export_script(
+        measure, settings, title="Gradient norms through time (RNN Lab, Vanishing gradients)", seed=settings.seed,
+        report="print(json.dumps({cell: {'ratio': m.ratio, 'grad_norms': list(m.grad_norms)} "
+               "for cell, m in result.measurements.items()}))",
+        command=command_line("gradients", {"cell": settings.cells[0], "length": settings.length,
+                                           "hidden": settings.hidden_size, "activation": settings.activation,
+                                           "init": settings.init, "radius": settings.radius,
+                                           "forget_bias": settings.forget_bias, "seed": settings.seed})),
+        f"gradients_T{settings.length}_seed{settings.seed}.py", key="gradients.btn_export", schema=SHARE)
 
 
 # --- 1. the measurement --------------------------------------------------------------------------------

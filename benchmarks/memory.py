@@ -66,7 +66,7 @@ def main() -> None:
         pid = server.pid
         figures["started_mb"] = settle(pid)
         print(f"started, no visitor:        {figures['started_mb']:7.0f} MB", file=sys.stderr)
-        browser = launch_chromium(p)
+        browser = launch_chromium(p, niceness=19)   # the visitors' browsers are not on the server
         try:
             first = browser.new_context().new_page()
             open_language_model_page(first, server.url)

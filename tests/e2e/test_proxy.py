@@ -113,8 +113,9 @@ def test_a_browser_gets_the_app_through_the_proxy_from_one_replica(proxy):
             assert page.locator("[data-testid=stException]").count() == 0
         finally:
             browser.close()
+    log = run_dir / "logs" / "access.log"
     for _ in range(50):                           # nginx logs the websocket once it has closed
-        if any("/_stcore/stream" in line for line in (run_dir / "logs" / "access.log").read_text().splitlines()[before:]):
+        if any("/_stcore/stream" in line for line in log.read_text().splitlines()[before:]):
             break
         time.sleep(0.1)
     served_by = set(_upstreams(run_dir)[before:])

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
+import pages.shared  # noqa: F401  (routes every run through app.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 st.title("RNN Lab")

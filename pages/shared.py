@@ -15,6 +15,25 @@ from rnn_core.jobs import DONE, FAILED, QUEUED, RUNNING, Job
 from rnn_core.registry import ModelRegistry
 
 REGISTRY_KEY = "models"
+
+
+def _route_through_app() -> None:
+    """Make sure every script run goes through ``app.py``, the router.
+
+    Until some session of the server has called ``st.navigation``, Streamlit keeps its old multipage
+    behaviour for apps with a ``pages/`` folder: a visitor who opens ``/generate`` on a freshly started server
+    gets ``pages/generate.py`` run on its own, without the router (wrong sidebar, no shared state). Pages
+    import this module first, so here that behaviour is switched off (as ``st.navigation`` itself does) and
+    the run starts again through ``app.py``.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_route_through_app()
 _NOT_SETTABLE = (".btn", ".upload", ".fragment", ".editor")
 
 

@@ -9,7 +9,7 @@ ROOT = Path(__file__).parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pages.shared import jobs_sidebar, keep_widget_state  # noqa: E402
+from pages.shared import jobs_sidebar, keep_widget_state, registry  # noqa: E402
 from pages.workshop import workshop_sidebar  # noqa: E402
 from rnn_core.jobs import configure_torch_threads  # noqa: E402
 
@@ -17,6 +17,7 @@ st.set_page_config(page_title="RNN Lab", page_icon=":material/cycle:", layout="w
 if "torch" in sys.modules:   # pages that use torch import it; the home page renders without it
     configure_torch_threads()
 keep_widget_state()
+registry()   # every run on any page counts as activity for the session's models (see rnn_core.sessions)
 
 # (file, title, url path, icon); a page appears once its file exists. Each url path is its file's stem:
 # before a session's first st.navigation call, Streamlit resolves the address by the files in pages/.

@@ -66,7 +66,7 @@ class ClassifierSettings:
     val_fraction: float = 0.1        # of the training part: the curves and the choice of the best model
     max_vocab: int = 20_000
     min_count: int = 1
-    eval_every_seconds: float = 1.5
+    eval_every_seconds: float = 2.0
 
     def __post_init__(self):
         if self.cell not in CELL_NAMES:
@@ -276,9 +276,11 @@ class _Evaluator:
     replays exactly from its seed); ``__call__`` is the timed evaluation behind the live curves.
     """
 
-    def __init__(self, net: nn.Module, batches: dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]):
+    def __init__(self, net: nn.Module, batches: dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]],
+                 min_gap: int = 0):
         self.net, self.batches = net, batches
         self.best_state, self.best_key = None, (-1.0, 0.0)
+        self.step, self.last_timed, self.min_gap = 0, -min_gap, min_gap
 
     @torch.no_grad()
     def measure(self, part: str) -> tuple[float, float, torch.Tensor]:
@@ -287,12 +289,18 @@ class _Evaluator:
         return F.cross_entropy(logits, y).item(), (logits.argmax(1) == y).float().mean().item(), logits.argmax(1)
 
     def __call__(self) -> dict:
-        metrics = {}
-        for part in ("train", "val"):
-            loss, accuracy, _ = self.measure(part)
-            metrics[f"{part}_eval_loss" if part == "train" else "val_loss"] = loss
-            metrics[f"{part}_accuracy"] = accuracy
-        return metrics
+        """For the curves: samples of the training and validation parts, at least ``min_gap`` steps apart.
+
+        The training loop asks every few seconds; on a busy machine a few seconds can be a single step, and
+        evaluating that often would leave no time to train. Skipped requests return nothing.
+        """
+        if self.step - self.last_timed < self.min_gap:
+            return {}
+        self.last_timed = self.step
+        train_loss, train_accuracy, _ = self.measure("train_sample")
+        val_loss, val_accuracy, _ = self.measure("val_sample")
+        return {"train_eval_loss": train_loss, "train_accuracy": train_accuracy, "val_loss": val_loss,
+                "val_accuracy": val_accuracy}
 
     def consider(self) -> None:
         """Keep the current weights if they have the best validation accuracy so far (ties: lower loss)."""
@@ -322,6 +330,7 @@ def _batch_loss(net: nn.Module, fit, settings: ClassifierSettings, generator: to
     every = max(25, math.ceil(len(evaluator.batches["val"][2]) / settings.batch_size))
 
     def loss_on_step(step: int) -> torch.Tensor:
+        evaluator.step = step
         if step and step % every == 0:
             evaluator.consider()
         pick = buckets.next()
@@ -380,13 +389,16 @@ def train_classifier(
     rnn = SentimentRNN(len(tokenizer), len(data.classes), settings)
     classifier = Classifier(rnn, BagOfWords(len(tokenizer), len(data.classes)), tokenizer, data.classes)
     parts = {name: _tensors(classifier, data, getattr(split, name)) for name in ("fit", "val", "test")}
-    parts["train"] = tuple(t[:1000] for t in parts["fit"])   # the training accuracy, on a fixed sample
+    parts["train_sample"] = tuple(t[:500] for t in parts["fit"])   # fixed samples for the live curves
+    parts["val_sample"] = tuple(t[:1000] for t in parts["val"])
     baseline_result = train_baseline(classifier, parts, settings.seed)
     base_eval = _Evaluator(classifier.baseline, parts)
     baseline_val = base_eval.measure("val")[1]
 
     torch.manual_seed(settings.seed)
-    evaluator = _Evaluator(rnn, parts)
+    # The curves' evaluation reads about as many sentences as it takes steps of training to read them.
+    evaluator = _Evaluator(rnn, parts, min_gap=math.ceil(
+        (len(parts["train_sample"][2]) + len(parts["val_sample"][2])) / settings.batch_size))
     result = train(rnn, _batch_loss(rnn, parts["fit"], settings, generator, tokenizer.unk_id, evaluator),
                    settings.train_config(), tokens_per_step=settings.batch_size,
                    evaluate=lambda: {**evaluator(), "baseline_val_accuracy": baseline_val},

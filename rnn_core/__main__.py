@@ -10,7 +10,6 @@ import argparse
 import importlib
 import json
 import math
-import os
 import sys
 
 from .errors import RNNLabError
@@ -48,8 +47,6 @@ def _json_safe(value):
 
 
 def main(argv: list[str] | None = None) -> int:
-    # One command runs one job at a time, so by default its torch threads get every core.
-    os.environ.setdefault("RNN_LAB_MAX_TRAININGS", "1")
     commands = _available()
     parser = argparse.ArgumentParser(prog="python -m rnn_core", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)

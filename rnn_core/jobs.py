@@ -6,7 +6,7 @@ At most :func:`max_concurrent` jobs run at once in the whole server (the box has
 in a first-come, first-served queue and can see their place in it.
 
 Settings (environment variables): ``RNN_LAB_MAX_TRAININGS`` (simultaneous trainings, default 2) and
-``RNN_LAB_TORCH_THREADS`` (torch's thread pool; default: the cores divided among the trainings).
+``RNN_LAB_TORCH_THREADS`` (torch's thread pool; default 1, see :func:`configure_torch_threads`).
 """
 
 from __future__ import annotations
@@ -32,8 +32,10 @@ def configure_torch_threads() -> int:
     """Bound torch's process-wide thread pool once, so simultaneous trainings share the cores."""
     import torch   # here, not at the top: the home page renders without loading torch (a second or two)
 
-    default = max(1, (os.cpu_count() or 1) // max_concurrent())
-    threads = max(1, int(os.environ.get("RNN_LAB_TORCH_THREADS", default)))
+    # One thread per training by default: these models are small, and on a shared or virtual machine
+    # torch's multi-threaded kernels can slow down many times over when another process holds a core
+    # (measured here: an LSTM step 0.11 s on one thread, 0.5 to 4 s on two).
+    threads = max(1, int(os.environ.get("RNN_LAB_TORCH_THREADS", "1")))
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     return threads

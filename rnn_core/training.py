@@ -22,6 +22,7 @@ import torch
 from .errors import RNNLabError
 
 SCHEDULES = ("constant", "cosine")
+WARM_UP_STEPS = 3     # steps left out when the speed is measured to fit the schedule to a time budget
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ def train(
     last_eval = last_report = start
     step, stop_reason, message = 0, "finished", ""
     lr = grad_norm = loss_value = math.nan
+    warm_step, warm_time = 0, 0.0
     # The weights before the latest update: if they produce a non-finite loss, the run goes back to these.
     previous = [p.detach().clone() for p in params]
 
@@ -186,9 +188,13 @@ def train(
         now = time.perf_counter()
         elapsed = now - start
         history.append({"step": step, "elapsed": elapsed, "train_loss": loss_value, "lr": lr, "grad_norm": grad_norm})
-        if not calibrated and (elapsed >= min(2.0, 0.05 * config.seconds) or step >= 50):
+        if step == WARM_UP_STEPS:
+            warm_step, warm_time = step, elapsed   # the first steps are slow (lazy initialisation); skip them
+        if not calibrated and step > WARM_UP_STEPS and (elapsed - warm_time >= min(2.0, 0.05 * config.seconds)
+                                                        or step >= 50):
             # Fix the schedule's length once, from the measured speed, so that it is reproducible.
-            horizon = max(step + 1, min(config.max_steps, int(0.97 * config.seconds * step / elapsed)))
+            rate = (step - warm_step) / max(elapsed - warm_time, 1e-9)
+            horizon = max(step + 1, min(config.max_steps, step + int(0.97 * (config.seconds - elapsed) * rate)))
             calibrated = True
         if evaluate is not None and now - last_eval >= config.eval_every_seconds:
             run_evaluation(now)

@@ -74,7 +74,7 @@ class LMSettings:
 PRESETS = {
     "quick": LMSettings(hidden_size=128, embedding_dim=32, seq_len=64, batch_size=32, lr=8e-3, max_steps=800,
                         seconds=60.0),
-    "better": LMSettings(hidden_size=256, embedding_dim=48, seq_len=100, batch_size=32, lr=8e-3, max_steps=1000,
+    "better": LMSettings(hidden_size=192, embedding_dim=48, seq_len=100, batch_size=32, lr=8e-3, max_steps=600,
                          seconds=120.0, eval_every_seconds=8.0),
 }
 

@@ -19,16 +19,15 @@ if "torch" in sys.modules:   # pages that use torch import it; the home page ren
 keep_widget_state()
 registry()   # every run on any page counts as activity for the session's models (see rnn_core.sessions)
 
-# (file, title, url path, icon); a page appears once its file exists. Each url path is its file's stem:
-# before a session's first st.navigation call, Streamlit resolves the address by the files in pages/.
+# (file, title, url path, icon); a page appears once its file exists.
 PAGES = [
     ("pages/home.py", "Home", "home", ":material/home:"),
-    ("pages/language_model.py", "Train a language model", "language_model", ":material/menu_book:"),
+    ("pages/language_model.py", "Train a language model", "language-model", ":material/menu_book:"),
     ("pages/generate.py", "Generate text", "generate", ":material/edit_note:"),
     ("pages/compare.py", "Compare RNN, LSTM and GRU", "compare", ":material/compare_arrows:"),
     ("pages/gradients.py", "Vanishing gradients", "gradients", ":material/trending_down:"),
     ("pages/sentiment.py", "Sentiment", "sentiment", ":material/reviews:"),
-    ("pages/how_it_works.py", "How an RNN works", "how_it_works", ":material/school:"),
+    ("pages/how_it_works.py", "How an RNN works", "how-it-works", ":material/school:"),
 ]
 
 navigation = st.navigation([

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from pages.shared import chart, job_status, poll_interval, show_error, start_job
+from pages.shared import chart, job_status, poll_interval, rerun_when_finished, run_controls, start_job
 from rnn_core.errors import RNNLabError
 from rnn_core.experiments import (RNN_INITS, TASK_LR, ExperimentSpec, RunFinished, RunUpdate, check_budget,
                                   forget_gate_memory, run_grid, summarise)
@@ -195,18 +195,8 @@ def launch(spec: ExperimentSpec) -> None:
         job.spec = spec
 
 
-job = st.session_state.get(JOB)
-busy = job is not None and job.active
-b1, b2, _ = st.columns([1, 1, 4])
-if b1.button("Run live", type="primary", key="compare.btn_run", disabled=busy):
-    try:
-        launch(live_spec())
-    except RNNLabError as exc:
-        show_error(exc)
-    job = st.session_state.get(JOB)
-    busy = job is not None and job.active
-if b2.button("Stop", key="compare.btn_stop", disabled=not busy, help="Stops after recording the run in progress."):
-    job.cancel()
+job, _ = run_controls(JOB, lambda: launch(live_spec()), label="Run live", start_key="compare.btn_run",
+                      stop_key="compare.btn_stop", stop_help="Stops after recording the run in progress.")
 
 
 @st.fragment(run_every=poll_interval(job))
@@ -237,9 +227,7 @@ def live_view() -> None:
     if not job.active:
         if rows:
             st.success(f"{len(rows)} run(s) finished" + (" (stopped early)" if job.stop.is_set() else "") + ".")
-        if st.session_state.get("compare.seen_job") != job.id:
-            st.session_state["compare.seen_job"] = job.id
-            st.rerun()
+    rerun_when_finished(job, "compare")
 
 
 live_view()

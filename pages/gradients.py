@@ -8,7 +8,7 @@ from dataclasses import asdict
 import pandas as pd
 import streamlit as st
 
-from pages.shared import chart, job_status, poll_interval, show_error, start_job
+from pages.shared import chart, job_status, poll_interval, rerun_when_finished, run_controls, show_error, start_job
 from pages.workshop import export_button, share_settings
 from rnn_core.cells import CELL_NAMES
 from rnn_core.corpora import BUILT_IN
@@ -244,19 +244,11 @@ def launch_training(settings: GradientSettings, watch: WatchSettings) -> None:
         job.live = live
 
 
-train_job = st.session_state.get(TRAIN_JOB)
-busy = train_job is not None and train_job.active
-b1, b2, _ = st.columns([1, 1, 4])
-if b1.button("Train", type="primary", key="gradients.btn_train", disabled=busy or settings is None):
-    try:
-        launch_training(settings, WatchSettings(steps=int(steps), lr=float(lr), clip=float(train_clip) or None,
-                                                probe_every=max(1, int(steps) // 25)))
-    except RNNLabError as exc:
-        show_error(exc)
-    train_job = st.session_state.get(TRAIN_JOB)
-    busy = train_job is not None and train_job.active
-if b2.button("Stop", key="gradients.btn_stop_train", disabled=not busy):
-    train_job.cancel()
+train_job, _ = run_controls(
+    TRAIN_JOB, lambda: launch_training(settings, WatchSettings(steps=int(steps), lr=float(lr),
+                                                               clip=float(train_clip) or None,
+                                                               probe_every=max(1, int(steps) // 25))),
+    start_key="gradients.btn_train", stop_key="gradients.btn_stop_train", disabled=settings is None)
 
 
 @st.fragment(run_every=poll_interval(train_job))
@@ -274,9 +266,7 @@ def training_view() -> None:
         if snaps:
             chart(training_heatmap(list(snaps), length or len(snaps[0].grad_norms), title=f"{cell.upper()} while "
                                    "training"), HEATMAP_CAPTION, key=f"gradients.heatmap_{cell}")
-    if not job.active and st.session_state.get("gradients.seen_job") != job.id:
-        st.session_state["gradients.seen_job"] = job.id
-        st.rerun()
+    rerun_when_finished(job, "gradients")
 
 
 training_view()

@@ -8,7 +8,8 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from pages.shared import chart, job_status, poll_interval, registry, show_error, start_job
+from pages.shared import (chart, job_status, poll_interval, rerun_when_finished,
+                           run_controls, registry, show_error, start_job)
 from pages.workshop import export_button, share_settings
 from rnn_core.checkpoint import checkpoint_bytes
 from rnn_core.corpora import (BUILT_IN, MAX_UPLOAD_BYTES, PUBLIC_TEXTS, cached_public_text, check_text,
@@ -187,18 +188,9 @@ def launch(text: str, title: str, settings: LMSettings) -> None:
     start_job(JOB, work, f"Training {label}")
 
 
-job = st.session_state.get(JOB)
-busy = job is not None and job.active
-b1, b2, b3, _ = st.columns([1, 1, 2, 2])
-if b1.button("Train", type="primary", key="lm.btn_train", disabled=busy or text is None):
-    try:
-        launch(text, title, make_settings())
-    except RNNLabError as exc:
-        show_error(exc)
-    job = st.session_state.get(JOB)
-    busy = job is not None and job.active
-if b2.button("Stop", key="lm.btn_stop", disabled=not busy, help="Stops training and keeps the model so far."):
-    job.cancel()
+job, (b3, _) = run_controls(JOB, lambda: launch(text, title, make_settings()), start_key="lm.btn_train",
+                            stop_key="lm.btn_stop", disabled=text is None, widths=(1, 1, 2, 2),
+                            stop_help="Stops training and keeps the model so far.")
 
 
 def export_source() -> tuple[str, str]:
@@ -245,9 +237,7 @@ def live_view() -> None:
         if sample:
             st.markdown("**A fresh sample** (temperature 0.8), drawn at the last validation:")
             st.code(sample, language=None, wrap_lines=True)
-    if not job.active and st.session_state.get("lm.seen_job") != job.id:
-        st.session_state["lm.seen_job"] = job.id
-        st.rerun()
+    rerun_when_finished(job, "lm")
 
 
 live_view()

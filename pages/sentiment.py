@@ -8,7 +8,8 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from pages.shared import chart, job_status, poll_interval, registry, show_error, start_job
+from pages.shared import (chart, job_status, poll_interval, rerun_when_finished,
+                           run_controls, registry, show_error, start_job)
 from rnn_core.classifier import POOLINGS, recommended_settings, train_classifier
 from rnn_core.errors import RNNLabError
 from rnn_core.figures.sentiment import (ACCURACY_CAPTION, BALANCE_CAPTION, BY_WORD_CAPTION, CONFUSION_CAPTION,
@@ -187,18 +188,9 @@ def launch(data, held_out) -> None:
     start_job(JOB, work, f"Training {label}")
 
 
-job = st.session_state.get(JOB)
-busy = job is not None and job.active
-b1, b2, _ = st.columns([1, 1, 4])
-if b1.button("Train", type="primary", key="sentiment.btn_train", disabled=busy or data is None):
-    try:
-        launch(data, held_out)
-    except RNNLabError as exc:
-        show_error(exc)
-    job = st.session_state.get(JOB)
-    busy = job is not None and job.active
-if b2.button("Stop", key="sentiment.btn_stop", disabled=not busy, help="Stops training and keeps the model so far."):
-    job.cancel()
+job, _ = run_controls(JOB, lambda: launch(data, held_out), start_key="sentiment.btn_train",
+                      stop_key="sentiment.btn_stop", disabled=data is None,
+                      stop_help="Stops training and keeps the model so far.")
 
 
 def live_history(reports) -> list[dict]:
@@ -232,9 +224,7 @@ def live_view() -> None:
         baseline = reports[-1].metrics.get("baseline_val_accuracy")
         chart(training_curves(live_history(reports), baseline, "While training"), CURVES_CAPTION,
               key="sentiment.live_chart")
-    if not job.active and st.session_state.get("sentiment.seen_job") != job.id:
-        st.session_state["sentiment.seen_job"] = job.id
-        st.rerun()
+    rerun_when_finished(job, "sentiment")
 
 
 live_view()

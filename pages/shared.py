@@ -93,6 +93,35 @@ def job_status(job: Job) -> None:
         st.error(job.error, icon="⚠️")
 
 
+def run_controls(key: str, start, *, start_key: str, stop_key: str, label: str = "Train", disabled: bool = False,
+                 stop_help: str = "Stops training and keeps what it has so far.", widths=(1, 1, 4)):
+    """The Train and Stop buttons of a page's background job ``key``; ``start()`` launches the job.
+
+    Returns the job (the new one after a click) and the row's remaining columns, for more buttons.
+    """
+    job = st.session_state.get(key)
+    busy = job is not None and job.active
+    first, second, *rest = st.columns(list(widths))
+    if first.button(label, type="primary", key=start_key, disabled=busy or disabled):
+        try:
+            start()
+        except RNNLabError as exc:
+            show_error(exc)
+        job = st.session_state.get(key)
+        busy = job is not None and job.active
+    if second.button("Stop", key=stop_key, disabled=not busy, help=stop_help):
+        job.cancel()
+    return job, rest
+
+
+def rerun_when_finished(job: Job, page: str) -> None:
+    """From a polling fragment: once ``job`` has ended, rerun the whole page once to show its results."""
+    seen = f"{page}.seen_job"
+    if not job.active and st.session_state.get(seen) != job.id:
+        st.session_state[seen] = job.id
+        st.rerun()
+
+
 def active_jobs() -> list[tuple[str, Job]]:
     return [(k, v) for k, v in st.session_state.items() if isinstance(v, Job) and v.active]
 

@@ -234,7 +234,7 @@ def backpropagate(cell: str, params: dict, forward: list, vocab: list) -> tuple[
 
 
 def _bptt(cell: str, params: dict, forward: list, d_logits: list) -> tuple[list, dict]:
-    W_xh, W_hh, W_hy = params["W_xh"], params["W_hh"], params["W_hy"]
+    W_hh, W_hy = params["W_hh"], params["W_hy"]
     H = W_hh.shape[1]
     grads = {name: np.zeros_like(value) for name, value in params.items()}
     records = [None] * len(forward)

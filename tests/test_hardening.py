@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 import torch
 
-from conftest import app_test
 from rnn_core.models import LanguageModel, ModelConfig
 from rnn_core.registry import ModelRegistry, TrainedModel
 from rnn_core.text import Tokenizer

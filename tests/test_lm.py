@@ -93,7 +93,7 @@ def test_evaluate_loss_is_the_mean_cross_entropy(docs):
 
 
 def test_presets_exist_and_are_budgeted():
-    assert preset("quick").max_steps < preset("better").max_steps
+    assert preset("quick").hidden_size < preset("better").hidden_size
     assert preset("quick").seconds <= preset("better").seconds
     with pytest.raises(RNNLabError):
         preset("huge")

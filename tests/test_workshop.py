@@ -5,6 +5,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from rnn_core.registry import TrainedModel
 from rnn_core.workshop import STEPS, WORKSHOP_SEED, agenda, clamp_step, total_minutes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +80,7 @@ def test_reset_forgets_the_participants_session_and_reapplies_the_step():
     at = _workshop(5)   # train a language model
     at.switch_page("pages/language_model.py").run()
     at.number_input(key="lm.seed").set_value(99).run()
-    at.session_state["models"].add(type("Entry", (), {"name": "mine", "kind": "test"})())
+    at.session_state["models"].add(TrainedModel("mine", "test", None, None, {}, {}))
     at.session_state["lm.private"] = "something of mine"
     at.run()
     at.sidebar.button(key="workshop.btn_reset").click().run()

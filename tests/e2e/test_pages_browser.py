@@ -67,7 +67,7 @@ PAGES = [
     ("compare", "Compare", flow_compare),
     ("gradients", "Vanishing and exploding gradients", flow_gradients),
     ("sentiment", "Sentiment", flow_sentiment),
-    ("how_it_works", "How an RNN works", flow_how_it_works),
+    ("how-it-works", "How an RNN works", flow_how_it_works),
 ]
 
 

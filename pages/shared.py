@@ -32,8 +32,6 @@ def _route_through_app() -> None:
         PagesManager.uses_pages_directory = False
         st.rerun()
 
-
-_route_through_app()
 _NOT_SETTABLE = (".btn", ".upload", ".fragment", ".editor")
 
 
@@ -146,3 +144,8 @@ def poll_interval(job: Job | None, seconds: float = 1.0) -> float | None:
 
 __all__ = ["registry", "keep_widget_state", "chart", "show_error", "start_job", "job_status", "active_jobs",
            "jobs_sidebar", "poll_interval", "RNNLabError", "DONE", "FAILED", "RUNNING", "QUEUED"]
+
+
+# Last, once every name above exists: a page that imports this module half-way through a rerun must not see
+# a half-built module.
+_route_through_app()

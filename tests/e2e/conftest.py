@@ -62,7 +62,7 @@ def app_url():
         proc.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")   # closed after each module: other modules start Playwright themselves
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}")

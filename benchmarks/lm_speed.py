@@ -66,7 +66,7 @@ def main() -> None:
         print(f"round {i + 1}: app {app[-1]:,.0f} tok/s, bare {bare[-1]:,.0f} tok/s", file=sys.stderr)
     result = {"app_tokens_per_s": round(max(app)), "bare_tokens_per_s": round(max(bare)),
               "ratio": round(max(app) / max(bare), 3), "steps": args.steps, "threads": threads,
-              "model": "LSTM 128, batch 32 x 64 chars (Quick preset)"}
+              "model": f"LSTM {settings.hidden_size}, batch {settings.batch_size} x {settings.seq_len} chars (Quick preset)"}
     print(json.dumps(result))
 
 

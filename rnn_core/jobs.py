@@ -28,14 +28,18 @@ def max_concurrent() -> int:
     return max(1, int(os.environ.get("RNN_LAB_MAX_TRAININGS", "2")))
 
 
-def configure_torch_threads() -> int:
-    """Bound torch's process-wide thread pool once, so simultaneous trainings share the cores."""
+def configure_torch_threads(default: int = 1) -> int:
+    """Bound torch's process-wide thread pool once, so simultaneous trainings share the cores.
+
+    ``RNN_LAB_TORCH_THREADS`` overrides ``default``: one for the app's server, where trainings share the
+    machine; the command line, one user's job, asks for every core.
+    """
     import torch   # here, not at the top: the home page renders without loading torch (a second or two)
 
     # One thread per training by default: these models are small, and on a shared or virtual machine
     # torch's multi-threaded kernels can slow down many times over when another process holds a core
     # (measured here: an LSTM step 0.11 s on one thread, 0.5 to 4 s on two).
-    threads = max(1, int(os.environ.get("RNN_LAB_TORCH_THREADS", "1")))
+    threads = max(1, int(os.environ.get("RNN_LAB_TORCH_THREADS", default)))
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     return threads

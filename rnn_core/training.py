@@ -23,6 +23,7 @@ from .errors import RNNLabError
 
 SCHEDULES = ("constant", "cosine")
 WARM_UP_STEPS = 3     # steps left out when the speed is measured to fit the schedule to a time budget
+EVAL_SHARE = 0.025    # the largest share of training time that periodic evaluations may take
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ def train(
     step, stop_reason, message = 0, "finished", ""
     lr = grad_norm = loss_value = math.nan
     warm_step, warm_time = 0, 0.0
+    eval_every = config.eval_every_seconds
     # The weights before the latest update: if they produce a non-finite loss, the run goes back to these.
     previous = [p.detach().clone() for p in params]
 
@@ -190,15 +192,18 @@ def train(
         history.append({"step": step, "elapsed": elapsed, "train_loss": loss_value, "lr": lr, "grad_norm": grad_norm})
         if step == WARM_UP_STEPS:
             warm_step, warm_time = step, elapsed   # the first steps are slow (lazy initialisation); skip them
-        if not calibrated and step > WARM_UP_STEPS and (elapsed - warm_time >= min(2.0, 0.05 * config.seconds)
-                                                        or step >= 50):
-            # Fix the schedule's length once, from the measured speed, so that it is reproducible.
+        if not calibrated and step > WARM_UP_STEPS and elapsed - warm_time >= min(6.0, 0.1 * config.seconds):
+            # Fix the schedule's length once, from the measured speed, so that it is reproducible. The first
+            # seconds run faster than the rest (no evaluation yet, a cool machine): measure long enough, and
+            # leave a margin, so that the schedule ends before the clock does.
             rate = (step - warm_step) / max(elapsed - warm_time, 1e-9)
-            horizon = max(step + 1, min(config.max_steps, step + int(0.97 * (config.seconds - elapsed) * rate)))
+            horizon = max(step + 1, min(config.max_steps, step + int(0.9 * (config.seconds - elapsed) * rate)))
             calibrated = True
-        if evaluate is not None and now - last_eval >= config.eval_every_seconds:
+        if evaluate is not None and now - last_eval >= eval_every:
             run_evaluation(now)
             last_eval = time.perf_counter()
+            # Evaluations take at most EVAL_SHARE of the time: a slow one pushes the next one further out.
+            eval_every = max(config.eval_every_seconds, (last_eval - now) * (1 - EVAL_SHARE) / EVAL_SHARE)
             if solved is not None and solved(metrics):
                 stop_reason, message = "solved", f"Solved at step {step:,}."
                 break

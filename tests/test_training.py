@@ -2,12 +2,13 @@
 
 import math
 import threading
+import time
 
 import pytest
 import torch
 
 from rnn_core.errors import RNNLabError
-from rnn_core.training import TrainConfig, learning_rate, seed_everything, train
+from rnn_core.training import EVAL_SHARE, TrainConfig, learning_rate, seed_everything, train
 
 
 def _regression(seed=0):
@@ -96,3 +97,20 @@ def test_schedule_warms_up_then_decays_to_a_tenth():
 def test_absurd_settings_are_user_errors(kwargs):
     with pytest.raises(RNNLabError):
         TrainConfig(**kwargs)
+
+
+def test_slow_evaluations_are_spaced_out_to_a_small_share_of_the_time():
+    model, loss_fn = _regression()
+    calls = []
+
+    def slow_evaluate():
+        calls.append(1)
+        time.sleep(0.05)
+        return {"val_loss": 1.0}
+
+    # Asked to evaluate after every step, the loop instead keeps evaluations to EVAL_SHARE of the time.
+    result = train(model, loss_fn, TrainConfig(max_steps=1_000_000, seconds=1.5, eval_every_seconds=0.0),
+                   evaluate=slow_evaluate)
+    assert result.stop_reason in ("time", "finished") and result.seconds > 1.0   # the schedule fits the budget
+    assert 2 <= len(calls) <= 3      # the first, perhaps one more after 0.05 s × 39, and the last
+    assert len(calls) * 0.05 <= 0.15 < EVAL_SHARE * 100 * result.seconds

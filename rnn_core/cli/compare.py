@@ -7,6 +7,7 @@ The last stdout line is a JSON object with ``task``, ``baseline`` and ``results`
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -53,7 +54,7 @@ def spec_from_args(args: argparse.Namespace) -> ExperimentSpec:
 
 
 def run(args: argparse.Namespace) -> dict:
-    configure_torch_threads()
+    configure_torch_threads(default=os.cpu_count() or 1)
     spec = spec_from_args(args)
     rows: list[dict] = []
     curves: list[dict] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -26,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
-    configure_torch_threads()
+    configure_torch_threads(default=os.cpu_count() or 1)
     check_sampling(args.temperature, args.top_k, args.top_p, args.length)
     path = resolve_model_path(args.model)
     if not path.is_file():

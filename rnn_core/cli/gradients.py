@@ -8,6 +8,7 @@ The JSON holds ``grad_norms`` (index t = ‖∂L/∂h_t‖, the loss at the last
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ..cells import ACTIVATIONS, CELL_NAMES
@@ -41,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
-    configure_torch_threads()
+    configure_torch_threads(default=os.cpu_count() or 1)
     settings = GradientSettings(cells=(args.cell,), length=args.length, hidden_size=args.hidden,
                                 activation=args.activation, init=args.init, gain=args.gain, radius=args.radius,
                                 forget_bias=args.forget_bias, gated_init=args.gated_init, inputs=args.inputs,

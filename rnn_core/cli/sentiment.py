@@ -8,6 +8,7 @@ the UCI layout.
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def read_data(args: argparse.Namespace) -> tuple[LabelledSentences, LabelledSent
 
 
 def run(args: argparse.Namespace) -> dict:
-    configure_torch_threads()
+    configure_torch_threads(default=os.cpu_count() or 1)
     data, held_out, kind = read_data(args)
     overrides = {"cell": args.cell, "bidirectional": args.bidirectional, "seed": args.seed,
                  "seconds": args.seconds or None}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ..jobs import configure_torch_threads
@@ -23,7 +24,7 @@ def _round(values, digits: int = 6):
 
 
 def run(args: argparse.Namespace) -> dict:
-    configure_torch_threads()
+    configure_torch_threads(default=os.cpu_count() or 1)
     walk = step_through(args.word, args.cell, args.hidden, args.seed, args.train_steps)
     for f in walk.forward:
         print(f"t={f.t}  x={f.char!r} -> predicts {f.prediction!r} (target {f.target!r})  "

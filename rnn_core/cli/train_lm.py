@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def read_text(spec: str) -> tuple[str, str]:
 
 
 def run(args: argparse.Namespace) -> dict:
-    configure_torch_threads()
+    configure_torch_threads(default=os.cpu_count() or 1)
     text, title = read_text(args.text)
     overrides = {"level": args.level, "cell": args.cell, "seed": args.seed}
     for field, value in (("hidden_size", args.hidden), ("num_layers", args.layers), ("seq_len", args.seq_len),

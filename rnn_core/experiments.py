@@ -133,7 +133,7 @@ class ExperimentSpec:
     first_seed: int = 0               # seeds first_seed … first_seed + seeds − 1
     hidden: int = 32
     match_params: bool = False        # False: the same hidden size; True: hidden sizes giving the LSTM's count
-    max_steps: int = 1200
+    max_steps: int = 2000
     batch: int = 128
     lr: float | None = None           # None: the task's default (TASK_LR)
     clip: float = 1.0
@@ -166,7 +166,8 @@ class ExperimentSpec:
 
     def train_config(self) -> TrainConfig:
         return TrainConfig(max_steps=self.max_steps, lr=self.lr, clip=self.clip or None, schedule="cosine",
-                           warmup_steps=min(20, self.max_steps), eval_every_seconds=0.0, report_every_seconds=0.5)
+                           warmup_steps=min(20, self.max_steps), eval_every_steps=self.eval_every,
+                           report_every_seconds=0.5)
 
     def hidden_for(self, cell: str) -> int:
         return matched_hidden(get_task(self.task), cell, self.hidden) if self.match_params else self.hidden
@@ -246,7 +247,10 @@ def run_one(spec: ExperimentSpec, cell: str, length: int, seed: int, stop: threa
 
     def loss_on_step(step: int) -> torch.Tensor:
         current["step"] = step + 1
-        x, y = task.batch(spec.batch, length, generator)
+        n = length
+        if task.random_train_lengths:
+            n = int(torch.randint(task.min_length, length + 1, (1,), generator=generator))
+        x, y = task.batch(spec.batch, n, generator)
         loss = model.loss(model(x, y), y)
         losses.append(float(loss.detach()))
         return loss

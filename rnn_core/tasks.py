@@ -17,8 +17,8 @@ import torch
 from .errors import RNNLabError
 
 ADDING_TOLERANCE = 0.04          # a sum within 0.04 of the truth counts as solved (Hochreiter & Schmidhuber 1997)
-FIRST_SYMBOLS = 8                # classes of the first-symbol task
-FIRST_DISTRACTORS = 8            # distractor symbols (never a class), so the first symbol stands out
+FIRST_SYMBOLS = 16               # classes of the first-symbol task: 4 bits to carry, chance is 1 in 16
+FIRST_DISTRACTORS = 16           # distractor symbols (never a class); each one jostles a memory that is not gated
 ORDER_NOISE = 4                  # temporal order: noise symbols a, b, c, d
 REVERSE_LETTERS = string.ascii_lowercase
 
@@ -45,11 +45,11 @@ def adding_batch(batch: int, length: int, generator: torch.Generator) -> tuple[t
 
 
 def first_symbol_batch(batch: int, length: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Remember the first symbol: one of 8 class symbols at step 1, then ``length − 1`` distractors.
+    """Remember the first symbol: one of 16 class symbols at step 1, then ``length − 1`` distractors.
 
-    Symbols are ids: 0–7 are the classes, 8–15 the distractors (drawn uniformly). Returns ids
+    Symbols are ids: 0–15 are the classes, 16–31 the distractors (drawn uniformly). Returns ids
     ``x`` ``(batch, length)`` and the class ``y`` ``(batch,)``, which is simply ``x[:, 0]``: the whole
-    difficulty is carrying it across the distractors. Without memory the best guess is right 1 time in 8.
+    difficulty is carrying it across the distractors. Without memory the best guess is right 1 time in 16.
     """
     y = torch.randint(0, FIRST_SYMBOLS, (batch,), generator=generator)
     x = torch.randint(FIRST_SYMBOLS, FIRST_SYMBOLS + FIRST_DISTRACTORS, (batch, length), generator=generator)
@@ -115,6 +115,12 @@ class Task:
     baseline_label: str
     success: str              # when one sequence counts as solved
     what: str                 # the task in one sentence
+    # Train on lengths drawn from [min_length, length] (tested at ``length`` only). The adding problem has short
+    # and long lags in every batch (its first marker can be anywhere in the first half); the first-symbol task
+    # has one lag, the whole length, and at 100 steps no cell gets any gradient from step 1 at initialisation
+    # (σ(1)^99 ≈ 1e-14 for the LSTM). Short sequences give every cell a signal to start from; only a cell that
+    # learns to hold a memory steadily then carries it to the full length.
+    random_train_lengths: bool = False
 
     def batch(self, batch: int, length: int, generator: torch.Generator):
         check_length(self, length)
@@ -134,8 +140,10 @@ TASKS: dict[str, Task] = {
     "first-symbol": Task(
         "first-symbol", "Remember the first symbol", first_symbol_batch, "classification",
         FIRST_SYMBOLS + FIRST_DISTRACTORS, FIRST_SYMBOLS + FIRST_DISTRACTORS, FIRST_SYMBOLS, 2, 1000,
-        1 / FIRST_SYMBOLS, f"guess one of {FIRST_SYMBOLS} classes", "the predicted class is the first symbol",
-        "A symbol at step 1, then distractors; at the end, say which symbol came first."),
+        1 / FIRST_SYMBOLS, f"guess one of {FIRST_SYMBOLS} symbols", "the predicted class is the first symbol",
+        "A symbol at step 1, then distractors; at the end, say which symbol came first. Training sequences have "
+        "random lengths up to the chosen one (short ones give a first learning signal); tests use the full length.",
+        random_train_lengths=True),
     "temporal-order": Task(
         "temporal-order", "Temporal order", temporal_order_batch, "classification", len(ORDER_SYMBOLS),
         len(ORDER_SYMBOLS), len(ORDER_CLASSES), 10, 1000, 1 / len(ORDER_CLASSES), "guess one of 4 orders",
@@ -198,7 +206,8 @@ def describe_example(task: Task, x: torch.Tensor, y: torch.Tensor) -> dict:
         return {"steps": [f"{v:.2f}" for v in x[:, 0].tolist()], "values": x[:, 0].tolist(), "marked": marked,
                 "answer": f"{x[marked[0], 0]:.2f} + {x[marked[-1], 0]:.2f} = {float(y):.2f}"}
     if task.key == "first-symbol":
-        names = [chr(ord("A") + i) for i in range(FIRST_SYMBOLS)] + [str(i) for i in range(FIRST_DISTRACTORS)]
+        names = ([chr(ord("A") + i) for i in range(FIRST_SYMBOLS)]
+                 + [chr(ord("a") + i) for i in range(FIRST_DISTRACTORS)])
         steps = [names[i] for i in x.tolist()]
         return {"steps": steps, "values": None, "marked": [0], "answer": f"the first symbol: {names[int(y)]}"}
     if task.key == "temporal-order":

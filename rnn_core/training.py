@@ -38,6 +38,7 @@ class TrainConfig:
     clip: float | None = 1.0              # largest gradient norm; None or 0 turns clipping off
     weight_decay: float = 0.0
     eval_every_seconds: float = 5.0
+    eval_every_steps: int | None = None   # evaluate at exact step counts instead (reproducible early stops)
     report_every_seconds: float = 0.25
 
     def __post_init__(self):
@@ -49,6 +50,8 @@ class TrainConfig:
             raise RNNLabError(f"The learning rate must be above 0 and at most 10 (got {self.lr}).")
         if self.clip is not None and not (self.clip >= 0 and math.isfinite(self.clip)):
             raise RNNLabError(f"Gradient clipping must be a norm of 0 (off) or more (got {self.clip}).")
+        if self.eval_every_steps is not None and self.eval_every_steps < 1:
+            raise RNNLabError(f"Evaluate every 1 step or more (got {self.eval_every_steps}).")
         if self.schedule not in SCHEDULES:
             raise RNNLabError(f"Unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}.")
 
@@ -115,7 +118,8 @@ def train(
 
     ``loss_on_step(step)`` builds step ``step``'s batch and returns its mean loss (a scalar tensor with a
     graph). ``evaluate()`` returns metrics (``val_loss``, ``accuracy``, a text sample...) and runs every
-    ``eval_every_seconds`` and at the end, with the model in eval mode and gradients off.
+    ``eval_every_seconds`` (or every ``eval_every_steps`` steps, when set) and at the end, with the model in
+    eval mode and gradients off.
     """
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
@@ -199,7 +203,11 @@ def train(
             rate = (step - warm_step) / max(elapsed - warm_time, 1e-9)
             horizon = max(step + 1, min(config.max_steps, step + int(0.9 * (config.seconds - elapsed) * rate)))
             calibrated = True
-        if evaluate is not None and now - last_eval >= eval_every:
+        if config.eval_every_steps is not None:
+            due = step % config.eval_every_steps == 0   # by steps: the same run stops at the same step anywhere
+        else:
+            due = now - last_eval >= eval_every
+        if evaluate is not None and due:
             run_evaluation(now)
             last_eval = time.perf_counter()
             # Evaluations take at most EVAL_SHARE of the time: a slow one pushes the next one further out.

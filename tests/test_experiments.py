@@ -81,6 +81,29 @@ def test_a_tiny_grid_runs_end_to_end_and_streams_every_run():
     assert {(s["cell"], s["length"]) for s in summary} == {("rnn", 4), ("lstm", 4), ("rnn", 6), ("lstm", 6)}
 
 
+def test_first_symbol_trains_on_random_lengths_up_to_the_chosen_one_and_tests_at_it(monkeypatch):
+    import dataclasses
+
+    import rnn_core.experiments as experiments
+    task = get_task("first-symbol")
+    lengths = []
+
+    def recording(batch, length, generator):
+        lengths.append((batch, length))
+        return task.make_batch(batch, length, generator)
+
+    monkeypatch.setattr(experiments, "get_task", lambda key: dataclasses.replace(task, make_batch=recording))
+    spec = ExperimentSpec(task="first-symbol", lengths=(30,), cells=("gru",), seeds=1, hidden=8, max_steps=40,
+                          batch=16, eval_every=20)
+    run_one(spec, "gru", 30, 0)
+    trained = [n for b, n in lengths if b == 16]
+    held_out = {n for b, n in lengths if b != 16}
+    assert len(trained) == 40 and min(trained) >= task.min_length and max(trained) <= 30
+    assert len(set(trained)) > 10            # short and long lags in training
+    assert held_out == {30}                  # validation and test: the full length only
+    assert not get_task("adding").random_train_lengths   # its lags already vary within every sequence
+
+
 def test_first_seed_picks_which_seeds_run():
     spec = ExperimentSpec(task="adding", lengths=(5,), cells=("gru",), seeds=2, first_seed=7, hidden=8)
     assert spec.runs() == [(5, 7, "gru"), (5, 8, "gru")]
@@ -161,5 +184,5 @@ def test_shipped_results_load_with_their_command():
         assert {"cell", "length", "seed", "accuracy", "loss", "steps", "seconds", "params"} <= set(results.columns)
         grid = {(n, s, c) for n in (10, 25, 50, 100, 200) for s in range(3) for c in ("rnn", "lstm", "gru")}
         runs = list(zip(results["length"], results["seed"], results["cell"]))
-        assert set(runs) <= grid and len(runs) == len(set(runs))   # runs of the stated grid, each once
+        assert set(runs) == grid and len(runs) == len(set(runs))   # every run of the stated grid, each once
         assert results["accuracy"].between(0, 1).all() and len(curves) >= len(results)

@@ -35,8 +35,8 @@ def test_first_symbol_target_is_the_first_symbol_and_distractors_never_are_class
     assert torch.equal(x[:, 0], y)
     assert torch.all(x[:, 1:] >= FIRST_SYMBOLS) and torch.all(y < FIRST_SYMBOLS)
     counts = torch.bincount(y, minlength=FIRST_SYMBOLS).float() / len(y)
-    assert torch.all((counts - 1 / FIRST_SYMBOLS).abs() < 0.05)   # chance really is 1 in 8
-    assert TASKS["first-symbol"].baseline == pytest.approx(1 / 8)
+    assert torch.all((counts - 1 / FIRST_SYMBOLS).abs() < 0.05)   # chance really is 1 in 16
+    assert TASKS["first-symbol"].baseline == pytest.approx(1 / 16)
 
 
 @pytest.mark.parametrize("length", [10, 37, 100])

@@ -63,3 +63,17 @@ def test_a_second_run_is_compared_with_the_first():
     assert not at.exception
     assert len(at.session_state["models"]) == 2
     assert any("Compare your runs" in h.value for h in at.subheader)
+
+
+def test_every_preset_shows_and_trains_with_its_own_values():
+    # A select_slider given a value outside its options shows (and returns) its first option instead: the Quick
+    # preset once trained at a learning rate of 0.0001 that way.
+    from rnn_core.lm import PRESETS
+    at = app_test("pages/language_model.py")
+    for name, preset in PRESETS.items():
+        at.selectbox(key="lm.preset").set_value(name).run()
+        assert not at.exception
+        shown = {key: at.select_slider(key=key).value for key in ("lm.hidden", "lm.lr", "lm.clip", "lm.batch")}
+        assert shown == {"lm.hidden": preset.hidden_size, "lm.lr": preset.lr, "lm.clip": preset.clip,
+                         "lm.batch": preset.batch_size}, name
+        assert at.slider(key="lm.seq_len").value == preset.seq_len

@@ -186,3 +186,23 @@ def test_shipped_results_load_with_their_command():
         runs = list(zip(results["length"], results["seed"], results["cell"]))
         assert set(runs) == grid and len(runs) == len(set(runs))   # every run of the stated grid, each once
         assert results["accuracy"].between(0, 1).all() and len(curves) >= len(results)
+
+
+def test_shipped_grids_show_the_classic_separation_at_length_100():
+    for task in ("adding", "first-symbol"):
+        found = load_shipped(task)
+        assert found is not None, f"no shipped grid for {task}"
+        at_100 = found[0].query("length == 100")
+        by_cell = {cell: list(rows["accuracy"]) for cell, rows in at_100.groupby("cell")}
+        assert len(by_cell["lstm"]) == len(by_cell["gru"]) == len(by_cell["rnn"]) == 3
+        assert min(by_cell["lstm"]) >= 0.95 and min(by_cell["gru"]) >= 0.95, (task, by_cell)
+        assert max(by_cell["rnn"]) < 0.25, (task, by_cell)
+
+
+def test_a_shipped_run_is_replayed_step_for_step():
+    results = load_shipped("first-symbol")[0]
+    shipped = results.query("cell == 'lstm' and length == 10 and seed == 0").iloc[0]
+    spec = ExperimentSpec(task="first-symbol", lengths=(10,), cells=("lstm",), seeds=1)   # the page's defaults
+    row, _ = run_one(spec, "lstm", 10, 0)
+    assert row["steps"] == shipped["steps"] and row["stop_reason"] == shipped["stop_reason"]
+    assert row["accuracy"] == pytest.approx(shipped["accuracy"], abs=0.002)

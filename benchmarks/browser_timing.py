@@ -1,0 +1,74 @@
+"""Cold start and page switches, as a visitor's browser sees them.
+
+Cold start: from launching ``streamlit run app.py`` to the home page rendered in headless Chromium (its
+"What each page teaches" heading visible). Page switch: a click in the sidebar to the new page's script run
+finished, for every page, visited twice: the first visit may compute (the Compare page builds its precomputed
+charts once per server, the Generate page loads a ready-made model), the second is the "results already
+computed" case that must stay under a second.
+
+    python benchmarks/browser_timing.py [--rounds 3]
+
+The last line on stdout is JSON: the cold start in seconds and, per page, the first and the slowest later
+switch in seconds (``rounds`` later visits each).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from e2e.servers import free_ports, launch_chromium, streamlit_app  # noqa: E402
+
+PAGES = ["Train a language model", "Generate text", "Compare RNN, LSTM and GRU", "Vanishing gradients",
+         "Sentiment", "How an RNN works", "Home"]
+RUNNING = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')?.innerText?.includes('Running')"
+
+
+def switch(page, title: str) -> float:
+    """Click ``title`` in the sidebar; seconds until the page's script run has finished."""
+    start = time.perf_counter()
+    page.get_by_test_id("stSidebarNavLink").filter(has_text=title).click()
+    page.wait_for_timeout(150)   # the status widget appears a moment after the click (so 0.15 s at least)
+    page.wait_for_function(RUNNING, timeout=120_000)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto("about:blank")
+        port = free_ports(1)[0]
+        launched = time.perf_counter()
+        with streamlit_app(port) as server:
+            page.goto(server.url + "/")
+            page.get_by_text("What each page teaches").wait_for(timeout=60_000)
+            cold = time.perf_counter() - launched
+            print(f"cold start: {cold:.2f} s", file=sys.stderr)
+            switches: dict[str, list[float]] = {title: [] for title in PAGES}
+            for _ in range(args.rounds + 1):
+                for title in PAGES:
+                    seconds = switch(page, title)
+                    switches[title].append(seconds)
+                    print(f"  {title}: {seconds:.2f} s", file=sys.stderr)
+        browser.close()
+    result = {"cold_start_s": round(cold, 2),
+              "first_switch_s": {t: round(s[0], 2) for t, s in switches.items()},
+              "later_switch_max_s": {t: round(max(s[1:]), 2) for t, s in switches.items()},
+              "targets": {"cold_start_s": 5.0, "later_switch_max_s": 1.0}}
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -6,7 +6,9 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from pages.shared import chart, job_status, poll_interval, rerun_when_finished, run_controls, start_job
+from pages.shared import (chart, job_status, poll_interval, rerun_when_finished, run_controls, show_error,
+                          start_job)
+from pages.workshop import export_button, share_settings
 from rnn_core.errors import RNNLabError
 from rnn_core.experiments import (RNN_INITS, TASK_LR, ExperimentSpec, RunFinished, RunUpdate, check_budget,
                                   forget_gate_memory, run_grid, summarise)
@@ -14,6 +16,7 @@ from rnn_core.figures.compare import (CLIFF_CAPTION, COST_CAPTION, CURVES_CAPTIO
                                       accuracy_vs_length, cell_label, costs, example_sequence, learning_curves)
 from rnn_core.jobs import RUNNING
 from rnn_core.results import load_shipped, shipped_stamp
+from rnn_core.share import Param, Schema, compare_script
 from rnn_core.tasks import TASKS, describe_example, get_task, parse_lengths
 
 JOB = "compare.job"
@@ -24,6 +27,33 @@ LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 1.0)
 CLIPS = (0.0, 0.25, 0.5, 1.0, 2.0, 5.0)
 INIT_LABELS = {"default": "PyTorch default (uniform)", "normal": "normal N(0, 1/H)", "orthogonal": "orthogonal",
                "identity": "identity + ReLU (Le et al. 2015)"}
+FORGET_BIASES = (0.0, 1.0, 2.0)
+
+
+def _check_lengths(text: str) -> str:
+    """A link's lengths, if they are whole numbers (each task checks its own range when the run starts)."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts or len(parts) > 10 or not all(p.isdigit() for p in parts):
+        raise RNNLabError("lengths are whole numbers separated by commas, at most 10 of them.")
+    return ", ".join(parts)
+
+
+# The settings a link carries (?task=first-symbol&lengths=25,100&seeds=3 ...).
+SHARE = Schema((
+    Param("compare.task", "task", "adding", choices=tuple(TASKS)),
+    Param("compare.lengths", "lengths", "10, 50, 100", check=_check_lengths),
+    Param("compare.cells", "cells", list(DEFAULT.cells), choices=tuple(DEFAULT.cells)),
+    Param("compare.seeds", "seeds", 1, low=1, high=5),
+    Param("compare.first_seed", "seed", 0, low=0, high=1_000_000),
+    Param("compare.hidden", "hidden", DEFAULT.hidden, choices=HIDDEN_SIZES),
+    Param("compare.match", "match", False),
+    Param("compare.steps", "steps", DEFAULT.max_steps, low=50, high=5000,
+          check=lambda v: max(50, round(v / 50) * 50)),
+    Param("compare.lr", "lr", TASK_LR["adding"], choices=LEARNING_RATES),
+    Param("compare.clip", "clip", DEFAULT.clip, choices=CLIPS),
+    Param("compare.forget_bias", "forget_bias", 1.0, choices=FORGET_BIASES),
+    Param("compare.rnn_init", "rnn_init", DEFAULT.rnn_init, choices=RNN_INITS),
+))
 TABLE_COLUMNS = ["cell", "length", "seed", "accuracy", "loss", "steps", "stop_reason", "seconds", "ms_per_step",
                  "params", "hidden"]
 
@@ -40,6 +70,10 @@ for key, value in {"compare.task": "adding", "compare.example_len": 30, "compare
                    "compare.lr": TASK_LR["adding"], "compare.clip": DEFAULT.clip, "compare.forget_bias": 1.0,
                    "compare.rnn_init": DEFAULT.rnn_init}.items():
     st.session_state.setdefault(key, value)
+link = st.query_params.to_dict()
+share_settings(SHARE, "compare")   # a link's settings, once; then the address bar follows the widgets
+if "task" in link and "lr" not in link and st.session_state["compare.task"] in TASK_LR:
+    st.session_state["compare.lr"] = TASK_LR[st.session_state["compare.task"]]   # a task's own learning rate
 
 
 # --- 1. the task ---------------------------------------------------------------------------------------
@@ -162,7 +196,7 @@ with c3:
     st.select_slider("Learning rate", LEARNING_RATES, key="compare.lr", format_func=lambda v: f"{v:g}")
     st.select_slider("Gradient clipping (max norm)", CLIPS, key="compare.clip",
                      format_func=lambda v: "off" if v == 0 else f"{v:g}")
-    st.radio("LSTM forget-gate bias", (0.0, 1.0, 2.0), key="compare.forget_bias", horizontal=True,
+    st.radio("LSTM forget-gate bias", FORGET_BIASES, key="compare.forget_bias", horizontal=True,
              format_func=lambda v: f"{v:g}" + (" (recommended)" if v == 1.0 else ""))
     st.selectbox("RNN recurrent initialisation", RNN_INITS, key="compare.rnn_init", format_func=INIT_LABELS.get)
 
@@ -195,8 +229,15 @@ def launch(spec: ExperimentSpec) -> None:
         job.spec = spec
 
 
-job, _ = run_controls(JOB, lambda: launch(live_spec()), label="Run live", start_key="compare.btn_run",
-                      stop_key="compare.btn_stop", stop_help="Stops after recording the run in progress.")
+job, (export_column, _) = run_controls(JOB, lambda: launch(live_spec()), label="Run live",
+                                       start_key="compare.btn_run", stop_key="compare.btn_stop",
+                                       stop_help="Stops after recording the run in progress.", widths=(1, 1, 2, 2))
+with export_column:
+    try:
+        spec = live_spec()
+        export_button(compare_script(spec), f"compare_{spec.task}.py", key="compare.btn_export", schema=SHARE)
+    except RNNLabError as exc:
+        show_error(exc)
 
 
 @st.fragment(run_every=poll_interval(job))

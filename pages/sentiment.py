@@ -10,13 +10,15 @@ import streamlit as st
 
 from pages.shared import (chart, job_status, poll_interval, rerun_when_finished,
                            run_controls, registry, show_error, start_job)
-from rnn_core.classifier import POOLINGS, recommended_settings, train_classifier
+from pages.workshop import export_button, share_settings
+from rnn_core.classifier import POOLINGS, ClassifierSettings, recommended_settings, train_classifier
 from rnn_core.errors import RNNLabError
 from rnn_core.figures.sentiment import (ACCURACY_CAPTION, BALANCE_CAPTION, BY_WORD_CAPTION, CONFUSION_CAPTION,
                                         CURVES_CAPTION, HIDDEN_CAPTION, INFLUENCE_CAPTION, accuracy_bars,
                                         class_balance, confusion_heatmap, hidden_heatmap, influence_bars,
                                         probability_by_word, training_curves)
 from rnn_core.jobs import RUNNING
+from rnn_core.share import Param, Schema, sentiment_script
 from rnn_core.registry import TrainedModel
 from rnn_core.sentence_probe import probe_sentence
 from rnn_core.sentiment_data import (UCI_FILES, ReviewSettings, cached_uci, download_uci, generate_reviews,
@@ -31,6 +33,25 @@ BATCHES = (8, 16, 32, 64, 128)
 POOLING_NAMES = {"last": "last state", "mean": "mean of states", "max": "max of states"}
 EXAMPLES = ("The food was not bad at all.", "The start was dull but the ending was superb.",
             "The service was not, despite what my friends said, good.", "Not good.", "I would not recommend it.")
+# The settings a link carries (?cell=gru&hidden=128&seed=3 ...); an uploaded file stays on the laptop.
+SHARE = Schema((
+    Param("sentiment.source", "data", SOURCES[0], choices=SOURCES),
+    Param("sentiment.n_sentences", "sentences", 4000, low=500, high=20_000,
+          check=lambda v: max(500, round(v / 500) * 500)),
+    Param("sentiment.distractor", "distractor", 8, low=2, high=20),
+    Param("sentiment.contrast", "contrast", True),
+    Param("sentiment.uci_sources", "sources", list(UCI_FILES), choices=tuple(UCI_FILES)),
+    Param("sentiment.cell", "cell", "lstm", choices=("rnn", "lstm", "gru")),
+    Param("sentiment.pooling", "pooling", "last", choices=POOLINGS),
+    Param("sentiment.bidirectional", "bidirectional", False),
+    Param("sentiment.hidden", "hidden", 64, choices=HIDDEN_SIZES),
+    Param("sentiment.embedding", "embedding", 64, choices=EMBEDDING_SIZES),
+    Param("sentiment.layers", "layers", 1, low=1, high=3),
+    Param("sentiment.lr", "lr", 3e-3, choices=LEARNING_RATES),
+    Param("sentiment.batch", "batch", 32, choices=BATCHES),
+    Param("sentiment.seconds", "seconds", 30, low=5, high=180),
+    Param("sentiment.seed", "seed", 0, low=0, high=1_000_000),
+))
 
 st.title("💬 Sentiment")
 st.write("A many-to-one RNN reads a sentence word by word and, at the end, says what it thinks of it. Train one "
@@ -95,6 +116,7 @@ for key, value in {"sentiment.source": SOURCES[0], "sentiment.n_sentences": 4000
     st.session_state.setdefault(key, value)
 if "sentiment.pooling" not in st.session_state:
     apply_defaults()
+share_settings(SHARE, "sentiment")   # a link's settings, once; then the address bar follows the widgets
 
 st.subheader("1. Choose the data")
 source = st.radio("Sentences", SOURCES, key="sentiment.source", horizontal=True, on_change=apply_defaults)
@@ -168,7 +190,21 @@ with c3:
                            help="The same seed gives the same split and the same starting weights.")
 
 
+def data_source() -> dict:
+    """Where the sentences come from, as :func:`rnn_core.share.sentiment_script` reads it."""
+    s = st.session_state
+    if s["sentiment.source"] == SOURCES[0]:
+        return {"kind": "synthetic", "n_sentences": int(s["sentiment.n_sentences"]),
+                "max_distractor": int(s["sentiment.distractor"]), "contrast": bool(s["sentiment.contrast"])}
+    if s["sentiment.source"] == SOURCES[1]:
+        return {"kind": "uci", "sources": list(s.get("sentiment.uci_sources") or UCI_FILES)}
+    upload = s.get("sentiment.upload")
+    return {"kind": "csv", "name": upload.name if upload is not None else "my_reviews.csv",
+            "text_column": s.get("sentiment.text_column"), "label_column": s.get("sentiment.label_column")}
+
+
 def launch(data, held_out) -> None:
+    source = data_source()
     settings = replace(recommended_settings("synthetic" if held_out is not None else "reviews"), cell=cell,
                        pooling=pooling, bidirectional=bidirectional, hidden_size=hidden, embedding_dim=embedding,
                        num_layers=layers, lr=lr, batch_size=batch, seconds=float(seconds), seed=int(seed))
@@ -180,8 +216,8 @@ def launch(data, held_out) -> None:
         if run.result.steps == 0:
             raise RNNLabError(run.result.message or "Training stopped before its first step.")
         name = label + {"stopped": " (stopped)", "diverged": " (diverged)"}.get(run.result.stop_reason, "")
-        entry = TrainedModel(name, "classifier", run.classifier, run.classifier.tokenizer, settings.to_dict(),
-                             run.metrics, run.history, source=data.title)
+        entry = TrainedModel(name, "classifier", run.classifier, run.classifier.tokenizer,
+                             {**settings.to_dict(), "data": source}, run.metrics, run.history, source=data.title)
         models.add(entry)
         return {"entry": entry.name, "message": run.result.message, "reason": run.result.stop_reason}
 
@@ -190,7 +226,7 @@ def launch(data, held_out) -> None:
 
 job, _ = run_controls(JOB, lambda: launch(data, held_out), start_key="sentiment.btn_train",
                       stop_key="sentiment.btn_stop", disabled=data is None,
-                      stop_help="Stops training and keeps the model so far.")
+                      stop_help="Stops training and keeps the model so far.", widths=(1, 1, 2, 2))
 
 
 def live_history(reports) -> list[dict]:
@@ -261,6 +297,13 @@ else:
     cols[2].metric("Training sentences", f"{m['n_train']:,}", help="Of which a tenth pick the best model.")
     cols[3].metric("Vocabulary (words)", f"{m['vocab_size']:,}")
 cols[4].metric("Parameters", f"{m['params']:,}", help=f"{m['steps']:,} steps in {m['seconds']:.0f} s.")
+if "data" in entry.settings:
+    # The run exactly as it went: its number of steps, with no time limit, replays it on any machine.
+    fields = {k: v for k, v in entry.settings.items() if k in ClassifierSettings.__dataclass_fields__}
+    replay = replace(ClassifierSettings(**fields), seconds=None, max_steps=max(1, int(m["steps"])))
+    export_button(sentiment_script(replay, entry.settings["data"]),
+                  f"sentiment_{replay.cell}_seed{replay.seed}.py", key="sentiment.btn_export", schema=SHARE,
+                  label="Export this run as a Python script")
 
 bars = [{"label": "test sentences", "rnn": m["test_accuracy"], "baseline": m["baseline_test_accuracy"]}]
 if "negation_accuracy" in m:

@@ -39,6 +39,8 @@ class Param:
     check: Callable | None = None     # value -> value, raising RNNLabError for a value the page cannot use
 
     def format(self, value) -> str:
+        if isinstance(self.default, (list, tuple)):    # a multiselect: its choices, comma-separated
+            return ",".join(map(str, value))
         if isinstance(self.default, bool):
             return "1" if value else "0"
         if isinstance(self.default, float):
@@ -50,6 +52,13 @@ class Param:
         """The value ``raw`` stands for, and a message when it had to be replaced."""
         raw = str(raw).strip()
         kind = type(self.default)
+        if kind in (list, tuple):
+            items = [part.strip() for part in raw.split(",") if part.strip()]
+            unknown = [i for i in items if self.choices is not None and i not in self.choices]
+            if not items or unknown or len(raw) > MAX_STRING:
+                return self.default, (f"“{self.name}={raw[:40]}” is not a list of "
+                                      f"{', '.join(map(str, self.choices or ()))}; using {self.format(self.default)}.")
+            return kind(dict.fromkeys(items)), None
         try:
             if kind is bool:
                 if raw.lower() not in _TRUE + _FALSE:
@@ -294,3 +303,95 @@ def language_model_script(settings, kind: str, value: str, title: str = "") -> s
                          title=f"Train a language model{': ' + title if title else ''} "
                                f"({settings.cell.upper()} {settings.hidden_size}, seed {settings.seed}).",
                          command=command, notes=notes, report=LM_REPORT)
+
+
+# --- the comparison's and the sentiment page's exports ------------------------------------------------------
+
+COMPARE_REPORT = "\n".join([
+    "for row in result:",
+    "    print(f\"{row['cell']:>4} length {row['length']:>4} seed {row['seed']}: accuracy {row['accuracy']:.3f} \"",
+    "          f\"after {row['steps']:,} steps ({row['stop_reason']})\", file=sys.stderr)",
+    "print(json.dumps(result))",
+])
+
+
+def compare_script(spec) -> str:
+    """A script that runs the comparison grid ``spec`` (an ``ExperimentSpec``) describes, and its command line."""
+    from .experiments import ExperimentSpec, run_grid
+    default = ExperimentSpec(task=spec.task)
+    options = {"task": spec.task, "lengths": ",".join(map(str, spec.lengths)), "cells": ",".join(spec.cells),
+               "seeds": spec.seeds, "first_seed": spec.first_seed or None, "hidden": spec.hidden,
+               "match_params": spec.match_params, "max_steps": spec.max_steps,
+               "lr": f"{spec.lr:g}" if spec.lr != default.lr else None, "clip": f"{spec.clip:g}",
+               "forget_bias": f"{spec.forget_bias:g}", "rnn_init": spec.rnn_init}
+    same_cli = (spec.batch, spec.eval_every, spec.solved_at) == (default.batch, default.eval_every, default.solved_at)
+    return export_script(run_grid, spec, title=f"RNN vs LSTM vs GRU on the {spec.task} task (RNN Lab, Compare).",
+                         seed=spec.first_seed, command=command_line("compare", options) if same_cli else None,
+                         notes="Every run is seeded and evaluated at fixed steps, so it replays step for step.",
+                         report=COMPARE_REPORT, file_name=f"compare_{spec.task}.py")
+
+
+SENTIMENT_REPORT = "\n".join([
+    "print(result.result.message, file=sys.stderr)",
+    "print(json.dumps({k: v for k, v in result.metrics.items() if isinstance(v, (int, float, str, list)) "
+    "and k != 'misclassified'}))",
+])
+
+
+def sentiment_script(settings, data: Mapping[str, Any]) -> str:
+    """A script that trains the sentiment classifier ``settings`` (``ClassifierSettings``) on the same data.
+
+    ``data`` says where the sentences come from: ``{"kind": "synthetic", "n_sentences", "max_distractor",
+    "contrast"}``, ``{"kind": "uci", "sources": [...]}`` or ``{"kind": "csv", "name", "text_column",
+    "label_column"}``.
+    """
+    from .classifier import recommended_settings, train_classifier
+    from .sentiment_data import ReviewSettings
+    kind = data["kind"]
+    held_out, note = None, ""
+    if kind == "synthetic":
+        reviews = ReviewSettings(n_sentences=int(data["n_sentences"]), max_distractor=int(data["max_distractor"]),
+                                 contrast=bool(data["contrast"]))
+        imports = ("from rnn_core.sentiment_data import ReviewSettings, generate_reviews, negation_split",)
+        review_code = _literal(reviews, set())
+        sentences = Code(f"generate_reviews({review_code})", imports, "data")
+        held_out = Code(f"negation_split({review_code}, exclude=set(data.texts))", imports)
+        cli = {"data": "synthetic", "sentences": reviews.n_sentences, "distractor": reviews.max_distractor}
+        cli_ok = reviews == ReviewSettings(n_sentences=reviews.n_sentences, max_distractor=reviews.max_distractor,
+                                           seed=settings.seed)
+    elif kind == "uci":
+        sources = tuple(data["sources"])
+        sentences = Code(f"load_uci({sources!r}, folder=download_uci())",
+                         ("from rnn_core.sentiment_data import download_uci, load_uci",), "data")
+        note = "The UCI sentences are downloaded once (or read from the cache of an earlier download)."
+        cli, cli_ok = {"data": "uci", "sources": ",".join(sources)}, True
+    else:
+        name = str(data["name"])
+        sentences = Code(f"sentences_from_frame(read_csv_table(open({name!r}, 'rb').read(), {name!r})[0], "
+                         f"{data['text_column']!r}, {data['label_column']!r}, {name!r})",
+                         ("from rnn_core.sentiment_data import read_csv_table, sentences_from_frame",), "data")
+        note = f"Put the CSV file {name} next to this script."
+        cli = {"data": name, "text_column": data["text_column"], "label_column": data["label_column"]}
+        cli_ok = True
+    reference = recommended_settings("synthetic" if kind == "synthetic" else "reviews")
+    hidden_options = ("dropout", "word_dropout", "embedding_init", "clip", "weight_decay", "test_fraction",
+                      "val_fraction", "max_vocab", "min_count")
+    if cli_ok and all(getattr(settings, k) == getattr(reference, k) for k in hidden_options):
+        cli.update({"cell": settings.cell, "bidirectional": settings.bidirectional, "pooling": settings.pooling,
+                    "layers": settings.num_layers, "hidden": settings.hidden_size,
+                    "embedding": settings.embedding_dim, "batch": settings.batch_size, "lr": f"{settings.lr:g}",
+                    "seconds": f"{settings.seconds:g}" if settings.seconds else 0,
+                    "max_steps": settings.max_steps if settings.seconds is None else None, "seed": settings.seed})
+        command = command_line("sentiment", cli)
+    else:
+        command = None
+    budget = (f"{settings.max_steps:,} steps from the same seed, as in the app. The weights kept are the best on "
+              "the validation sentences, which are checked every few seconds, so the kept model (and its test "
+              "accuracy) can differ slightly from the app's." if settings.seconds is None
+              else "A time budget: a faster or slower machine trains for more or fewer steps.")
+    kwargs = {"held_out": held_out} if held_out is not None else {}
+    return export_script(train_classifier, sentences, settings, **kwargs, seed=settings.seed,
+                         title=f"Sentiment: {settings.cell.upper()} {settings.hidden_size} on {kind} sentences "
+                               f"(RNN Lab), seed {settings.seed}.",
+                         command=command, notes=" ".join(filter(None, [note, budget])), report=SENTIMENT_REPORT,
+                         file_name=f"sentiment_{settings.cell}_seed{settings.seed}.py")

@@ -42,6 +42,10 @@ def test_built_in_reviews_train_and_explain_a_sentence(empty_cache):
     assert {"Test accuracy (RNN)", "Bag of words", "Negation test (RNN)", "The RNN says",
             "The bag of words says"} <= labels
     assert any(s.key == "sentiment.shown_model" and s.value == entries[0].name for s in at.selectbox)
+    steps = entries[0].metrics["steps"]
+    exported = [c.value for c in at.code if "train_classifier(" in c.value]   # the run, step for step
+    assert len(exported) == 1 and f"max_steps={steps}," in exported[0] and "seconds=None," in exported[0]
+    assert "generate_reviews(ReviewSettings(n_sentences=2000, max_distractor=4" in exported[0]
 
     at.text_input(key="sentiment.sentence").set_value("   ").run()
     assert any("empty" in e.value for e in at.error) and not at.exception

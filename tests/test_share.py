@@ -167,3 +167,112 @@ def test_a_broken_link_opens_the_page_with_defaults_and_says_why():
     assert "hidden=-3" in text and "seed=abc" in text and "lr=1e9" in text
     assert at.radio(key="lm.cell").value == "gru" and at.number_input(key="lm.seed").value == 0
     assert at.select_slider(key="lm.hidden").value == 16 and at.select_slider(key="lm.lr").value == 1.0
+
+
+def test_a_list_setting_round_trips_and_a_bad_one_falls_back():
+    schema = Schema((Param("c.cells", "cells", ["rnn", "lstm", "gru"], choices=("rnn", "lstm", "gru")),))
+    assert schema.to_query({"c.cells": ["lstm", "gru"]}) == {"cells": "lstm,gru"}
+    assert schema.from_query({"cells": "gru, lstm,gru"}) == ({"c.cells": ["gru", "lstm"]}, [])
+    values, problems = schema.from_query({"cells": "lstm,transformer"})
+    assert values == {"c.cells": ["rnn", "lstm", "gru"]} and "cells=lstm,transformer" in problems[0]
+    assert schema.from_query({"cells": ""})[0] == {"c.cells": ["rnn", "lstm", "gru"]}
+
+
+def _query(at) -> dict:
+    return {k: at.query_params[k][0] if isinstance(at.query_params[k], list) else at.query_params[k]
+            for k in at.query_params}
+
+
+def _fresh(page: str, query: dict) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params.update(query)
+    at.run()
+    at.switch_page(page).run()
+    return at
+
+
+def test_a_settings_link_reopens_the_compare_page_as_it_was():
+    at = _fresh("pages/compare.py", {})
+    at.selectbox(key="compare.task").set_value("first-symbol").run()
+    at.text_input(key="compare.lengths").set_value("25, 100").run()
+    at.multiselect(key="compare.cells").set_value(["lstm", "gru"]).run()
+    at.select_slider(key="compare.hidden").set_value(64).run()
+    at.number_input(key="compare.first_seed").set_value(7).run()
+    query = _query(at)
+    assert query["task"] == "first-symbol" and query["cells"] == "lstm,gru" and query["lr"] == "0.01"
+
+    fresh = _fresh("pages/compare.py", query)
+    assert not fresh.exception and not fresh.warning
+    assert fresh.selectbox(key="compare.task").value == "first-symbol"
+    assert fresh.text_input(key="compare.lengths").value == "25, 100"
+    assert fresh.multiselect(key="compare.cells").value == ["lstm", "gru"]
+    assert fresh.select_slider(key="compare.hidden").value == 64
+    assert fresh.number_input(key="compare.first_seed").value == 7
+    # A hand-written link that names only the task gets that task's own learning rate.
+    assert _fresh("pages/compare.py", {"task": "first-symbol"}).select_slider(key="compare.lr").value == 1e-2
+    broken = _fresh("pages/compare.py", {"lengths": "ten", "cells": "cnn", "hidden": "33", "steps": "-5"})
+    text = " ".join(w.value for w in broken.warning)
+    assert not broken.exception and all(k in text for k in ("lengths=ten", "cells=cnn", "hidden=33", "steps=-5"))
+    assert broken.text_input(key="compare.lengths").value == "10, 50, 100"
+
+
+def test_a_settings_link_reopens_the_sentiment_page_as_it_was():
+    at = _fresh("pages/sentiment.py", {})
+    at.radio(key="sentiment.cell").set_value("gru").run()
+    at.select_slider(key="sentiment.hidden").set_value(128).run()
+    at.checkbox(key="sentiment.bidirectional").check().run()
+    at.number_input(key="sentiment.seed").set_value(5).run()
+    query = _query(at)
+    assert query["cell"] == "gru" and query["hidden"] == "128" and query["bidirectional"] == "1"
+
+    fresh = _fresh("pages/sentiment.py", query)
+    assert not fresh.exception and not fresh.warning
+    assert fresh.radio(key="sentiment.cell").value == "gru"
+    assert fresh.select_slider(key="sentiment.hidden").value == 128
+    assert fresh.checkbox(key="sentiment.bidirectional").value is True
+    assert fresh.number_input(key="sentiment.seed").value == 5
+
+
+def test_exported_comparison_script_replays_the_grid(tmp_path):
+    from rnn_core.experiments import ExperimentSpec, run_grid
+    from rnn_core.share import compare_script
+    spec = ExperimentSpec(task="first-symbol", lengths=(6,), cells=("rnn", "gru"), seeds=1, first_seed=3,
+                          hidden=8, max_steps=40, batch=16, eval_every=20)
+    script = compare_script(spec)
+    assert "first_seed=3" in script and "python -m rnn_core" not in script   # batch 16: no matching command
+    done = _run(script, tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout.strip().splitlines()[-1])
+    here = run_grid(spec)
+    assert [(r["cell"], r["steps"], r["accuracy"]) for r in rows] == [(r["cell"], r["steps"], r["accuracy"])
+                                                                      for r in here]
+    command = compare_script(ExperimentSpec(task="adding", lengths=(10, 50), seeds=2))
+    assert "python -m rnn_core compare --task adding --lengths 10,50 --cells rnn,lstm,gru --seeds 2" in command
+
+
+def test_exported_sentiment_script_replays_the_run(tmp_path):
+    from rnn_core.classifier import ClassifierSettings, train_classifier
+    from rnn_core.sentiment_data import ReviewSettings, generate_reviews, negation_split
+    from rnn_core.share import sentiment_script
+    settings = ClassifierSettings(cell="gru", hidden_size=8, embedding_dim=8, seconds=None, max_steps=30, seed=4,
+                                  eval_every_seconds=1e9)   # evaluated only at the end: the same kept model
+    source = {"kind": "synthetic", "n_sentences": 500, "max_distractor": 4, "contrast": True}
+    script = sentiment_script(settings, source)
+    assert "negation_split(" in script and "seed=4" in script
+    done = _run(script, tmp_path)
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads(done.stdout.strip().splitlines()[-1])
+    reviews = ReviewSettings(n_sentences=500, max_distractor=4, contrast=True)
+    data = generate_reviews(reviews)
+    here = train_classifier(data, settings, held_out=negation_split(reviews, exclude=set(data.texts))).metrics
+    assert metrics["steps"] == 30
+    for key in ("test_accuracy", "negation_accuracy", "baseline_test_accuracy"):
+        assert metrics[key] == pytest.approx(here[key], abs=1e-6), key
+    uci = sentiment_script(settings, {"kind": "uci", "sources": ["yelp"]})
+    assert "load_uci(('yelp',), folder=download_uci())" in uci
+    assert "python -m rnn_core" not in uci   # its dropout and starting vectors are not the command line's
+    from rnn_core.classifier import recommended_settings
+    csv = sentiment_script(replace(recommended_settings("reviews"), seconds=None, max_steps=30),
+                           {"kind": "csv", "name": "mine.csv", "text_column": "t", "label_column": "y"})
+    assert "--seconds 0 --max-steps 30" in csv
+    assert "python -m rnn_core sentiment --data mine.csv --text-column t --label-column y" in csv

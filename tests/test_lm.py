@@ -92,6 +92,23 @@ def test_evaluate_loss_is_the_mean_cross_entropy(docs):
     assert data.tokenizer.level == "char"
 
 
+def test_a_sampled_validation_loss_reads_stretches_spread_over_the_whole_text(docs):
+    run = train_language_model(docs, LMSettings(**{**TINY, "max_steps": 5}))
+    ids = torch.tensor(run.tokenizer.encode(docs[:4001]))
+    seen = []
+    original = run.model.forward
+
+    def recording(x, *args, **kwargs):
+        seen.append(x.clone())
+        return original(x, *args, **kwargs)
+
+    run.model.forward = recording
+    evaluate_loss(run.model, ids, seq_len=50, max_tokens=400, streams=4)
+    streams = torch.cat(seen, dim=1)            # (4 streams, 100 tokens each)
+    assert streams.shape == (4, 100)
+    assert torch.equal(streams[0], ids[:100]) and torch.equal(streams[-1], ids[-101:-1])   # first and last stretch
+
+
 def test_presets_exist_and_are_budgeted():
     assert preset("quick").hidden_size < preset("better").hidden_size
     assert preset("quick").seconds <= preset("better").seconds

@@ -47,7 +47,7 @@ SHARE = Schema((
     Param("gradients.radius", "radius", 0.9, low=0.5, high=1.5),
     Param("gradients.forget_bias", "forget_bias", 1.0, low=-2.0, high=6.0),
     Param("gradients.inputs", "inputs", "random", choices=tuple(INPUT_LABELS)),
-    Param("gradients.train_steps", "train_steps", 200, choices=(50, 100, 200, 300, 500, 1000)),
+    Param("gradients.train_steps", "train_steps", 500, choices=(50, 100, 200, 300, 500, 1000)),
 ))
 
 st.title("Vanishing and exploding gradients")
@@ -61,7 +61,7 @@ for key, value in {"gradients.cells": list(CELL_NAMES), "gradients.length": 100,
                    "gradients.seed": 0, "gradients.activation": "tanh", "gradients.init": "orthogonal",
                    "gradients.gain": 1.0, "gradients.use_radius": True, "gradients.radius": 0.9,
                    "gradients.forget_bias": 1.0, "gradients.inputs": "random", "gradients.text": "python-docs",
-                   "gradients.gated_init": False, "gradients.train_steps": 200, "gradients.train_lr": 3e-3,
+                   "gradients.gated_init": False, "gradients.train_steps": 500, "gradients.train_lr": 1e-2,
                    "gradients.train_clip": 1.0}.items():
     st.session_state.setdefault(key, value)
 share_settings(SHARE, "gradients")   # a link's settings, once; then the address bar follows the widgets
@@ -214,7 +214,7 @@ st.subheader("5. Watch the gradients change while the network learns")
 st.write(f"Train on the **adding problem** (remember two marked numbers among T and output their sum), at the "
          f"sequence length and settings above (up to T = {MAX_TRAIN_LENGTH}), and measure the gradients on the same "
          "probe sequences every few steps. The cells train one after the other in the background (you can keep "
-         "using the page); on a free 2-core machine 200 steps at T = 100 take about 20 s for the RNN and 40 s for "
+         "using the page); on a free 2-core machine 500 steps at T = 100 take about 8 s for the RNN and 15 s for "
          "the LSTM or the GRU, longer when the machine is busy.")
 t1, t2, t3 = st.columns(3)
 steps = t1.select_slider("Training steps", (50, 100, 200, 300, 500, 1000), key="gradients.train_steps")
@@ -284,6 +284,12 @@ if train_job is not None and not train_job.active and isinstance(train_job.resul
                      "ratio at initialisation": fmt(run.snapshots[0].ratio), "ratio after training": fmt(ratio),
                      "times the trained RNN's": fmt(ratio / rnn_ratio) if rnn_ratio else "—"})
     st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.caption("How to read it: a test MSE far below 0.167 means the cell found the two marked numbers, and then "
+               "its ratio has jumped by many orders of magnitude (measured with the defaults, T = 100: the GRU goes "
+               "from about 1e-20 to about 0.35 in 500 steps): it learned to hold its gates open, and the gradient "
+               "now reaches step 0. An MSE still near 0.167 means it has not found them yet and its gradient still "
+               "vanishes: here the tanh RNN and the LSTM with a forget-gate bias of 1 had not, even after 1,000 "
+               "steps (on the Compare page, with batches four times larger, the LSTM finds them after about 1,600).")
     chart(gradient_norms_figure(trained, title="Trained networks", show_bound=False), NORMS_CAPTION,
           key="gradients.trained_chart")
     for run in result["runs"].values():

@@ -191,23 +191,26 @@ def _fresh(page: str, query: dict) -> AppTest:
     return at
 
 
-def test_a_settings_link_reopens_the_compare_page_as_it_was():
-    at = _fresh("pages/compare.py", {})
-    at.selectbox(key="compare.task").set_value("first-symbol").run()
-    at.text_input(key="compare.lengths").set_value("25, 100").run()
-    at.multiselect(key="compare.cells").set_value(["lstm", "gru"]).run()
-    at.select_slider(key="compare.hidden").set_value(64).run()
-    at.number_input(key="compare.first_seed").set_value(7).run()
+def _round_trip(page: str, settings: list[tuple[str, str, object]]) -> dict:
+    """Set widgets (kind, key, value) on ``page``, open a fresh session with the address bar's query, and check
+    that every widget comes back as it was; returns the query."""
+    at = _fresh(page, {})
+    for kind, key, value in settings:
+        getattr(at, kind)(key=key).set_value(value).run()
     query = _query(at)
-    assert query["task"] == "first-symbol" and query["cells"] == "lstm,gru" and query["lr"] == "0.01"
-
-    fresh = _fresh("pages/compare.py", query)
+    fresh = _fresh(page, query)
     assert not fresh.exception and not fresh.warning
-    assert fresh.selectbox(key="compare.task").value == "first-symbol"
-    assert fresh.text_input(key="compare.lengths").value == "25, 100"
-    assert fresh.multiselect(key="compare.cells").value == ["lstm", "gru"]
-    assert fresh.select_slider(key="compare.hidden").value == 64
-    assert fresh.number_input(key="compare.first_seed").value == 7
+    for kind, key, value in settings:
+        assert getattr(fresh, kind)(key=key).value == value, key
+    return query
+
+
+def test_a_settings_link_reopens_the_compare_page_as_it_was():
+    query = _round_trip("pages/compare.py", [
+        ("selectbox", "compare.task", "first-symbol"), ("text_input", "compare.lengths", "25, 100"),
+        ("multiselect", "compare.cells", ["lstm", "gru"]), ("select_slider", "compare.hidden", 64),
+        ("number_input", "compare.first_seed", 7)])
+    assert query["task"] == "first-symbol" and query["cells"] == "lstm,gru" and query["lr"] == "0.01"
     # A hand-written link that names only the task gets that task's own learning rate.
     assert _fresh("pages/compare.py", {"task": "first-symbol"}).select_slider(key="compare.lr").value == 1e-2
     broken = _fresh("pages/compare.py", {"lengths": "ten", "cells": "cnn", "hidden": "33", "steps": "-5"})
@@ -217,20 +220,10 @@ def test_a_settings_link_reopens_the_compare_page_as_it_was():
 
 
 def test_a_settings_link_reopens_the_sentiment_page_as_it_was():
-    at = _fresh("pages/sentiment.py", {})
-    at.radio(key="sentiment.cell").set_value("gru").run()
-    at.select_slider(key="sentiment.hidden").set_value(128).run()
-    at.checkbox(key="sentiment.bidirectional").check().run()
-    at.number_input(key="sentiment.seed").set_value(5).run()
-    query = _query(at)
+    query = _round_trip("pages/sentiment.py", [
+        ("radio", "sentiment.cell", "gru"), ("select_slider", "sentiment.hidden", 128),
+        ("checkbox", "sentiment.bidirectional", True), ("number_input", "sentiment.seed", 5)])
     assert query["cell"] == "gru" and query["hidden"] == "128" and query["bidirectional"] == "1"
-
-    fresh = _fresh("pages/sentiment.py", query)
-    assert not fresh.exception and not fresh.warning
-    assert fresh.radio(key="sentiment.cell").value == "gru"
-    assert fresh.select_slider(key="sentiment.hidden").value == 128
-    assert fresh.checkbox(key="sentiment.bidirectional").value is True
-    assert fresh.number_input(key="sentiment.seed").value == 5
 
 
 def test_exported_comparison_script_replays_the_grid(tmp_path):

@@ -15,6 +15,8 @@ swept the moment it finishes.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import os
 import threading
 import time
@@ -95,6 +97,8 @@ class SessionTracker:
             for name in registry.names():
                 registry.remove(name)
                 freed += 1
+        if freed:
+            release_memory()
         return freed
 
     def __len__(self) -> int:
@@ -112,6 +116,21 @@ class SessionTracker:
                 finally:
                     self._lock.release()
         return forget
+
+
+def release_memory() -> None:
+    """Give freed memory back to the operating system, so the server's resident size shrinks after a sweep.
+
+    Freed tensors go back to glibc's allocator, which keeps the pages for later: measured with eight trained
+    sessions swept, the server stayed at 575 MB without this. ``malloc_trim(0)`` hands free pages back; it
+    exists only in glibc, so elsewhere this only collects cycles. Sweeps are rare, so the cost (a full
+    collection takes a few tenths of a second with torch loaded) is paid seldom.
+    """
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _last_activity(registry, last_seen: float) -> float:

@@ -106,3 +106,22 @@ def test_the_page_helper_touches_the_session_and_shows_why_models_went(monkeypat
     at.run()
     assert not at.exception
     assert any("cleared after 60 seconds without activity" in i.value for i in at.info)
+
+
+def test_a_sweep_that_frees_models_hands_memory_back_and_one_that_frees_none_does_not(monkeypatch):
+    import rnn_core.sessions as sessions
+    calls = []
+    monkeypatch.setattr(sessions, "release_memory", lambda: calls.append(1))
+    clock = Clock()
+    tracker = SessionTracker(ttl=60, clock=clock)
+    abandoned, live = _registry_with_model(), _registry_with_model()
+    tracker.touch(abandoned)
+    tracker.touch(live)
+    clock.now += 30
+    tracker.touch(live)
+    assert calls == []                       # nothing freed: no collection
+    clock.now += 45
+    tracker.touch(live)
+    assert len(abandoned) == 0 and calls == [1]
+    monkeypatch.undo()
+    sessions.release_memory()                # the real one runs anywhere (off glibc it only collects)

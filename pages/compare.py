@@ -6,8 +6,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from pages.shared import (chart, job_status, poll_interval, rerun_when_finished, run_controls, show_error,
-                          start_job)
+from pages.shared import chart, job_status, poll_interval, rerun_when_finished, run_controls, start_job
 from pages.workshop import export_button, share_settings
 from rnn_core.errors import RNNLabError
 from rnn_core.experiments import (RNN_INITS, TASK_LR, ExperimentSpec, RunFinished, RunUpdate, check_budget,
@@ -232,12 +231,13 @@ def launch(spec: ExperimentSpec) -> None:
 job, (export_column, _) = run_controls(JOB, lambda: launch(live_spec()), label="Run live",
                                        start_key="compare.btn_run", stop_key="compare.btn_stop",
                                        stop_help="Stops after recording the run in progress.", widths=(1, 1, 2, 2))
-with export_column:
-    try:
-        spec = live_spec()
+try:
+    spec = live_spec()
+except RNNLabError:   # said once, when Run live is pressed; nothing to export meanwhile
+    spec = None
+if spec is not None:
+    with export_column:
         export_button(compare_script(spec), f"compare_{spec.task}.py", key="compare.btn_export", schema=SHARE)
-    except RNNLabError as exc:
-        show_error(exc)
 
 
 @st.fragment(run_every=poll_interval(job))

@@ -23,13 +23,18 @@ from rnn_core.share import Param, Schema, language_model_script
 
 JOB = "lm.job"
 SOURCES = ("Built-in corpus", "Famous public text", "Paste text", "Upload a .txt file")
-HIDDEN_SIZES = (16, 32, 64, 96, 128, 192, 256, 320, 384, 512)
-# Every preset's value is one of the choices: a select_slider given a value outside its options silently
-# shows (and trains with) its first option instead.
-HIDDEN_SIZES = tuple(sorted({*HIDDEN_SIZES, *(p.hidden_size for p in PRESETS.values())}))
-LEARNING_RATES = tuple(sorted({1e-4, 3e-4, 1e-3, 2e-3, 4e-3, 8e-3, 3e-2, 0.1, 1.0, *(p.lr for p in PRESETS.values())}))
-CLIPS = tuple(sorted({0.0, 0.25, 0.5, 1.0, 2.0, 5.0, *(p.clip for p in PRESETS.values())}))
-BATCHES = tuple(sorted({1, 4, 8, 16, 32, 64, 128, *(p.batch_size for p in PRESETS.values())}))
+
+
+def with_presets(choices: tuple, field: str) -> tuple:
+    """``choices`` plus every preset's value of ``field``: a select_slider given a value outside its options
+    silently shows (and trains with) its first option instead."""
+    return tuple(sorted({*choices, *(getattr(p, field) for p in PRESETS.values())}))
+
+
+HIDDEN_SIZES = with_presets((16, 32, 64, 96, 128, 192, 256, 320, 384, 512), "hidden_size")
+LEARNING_RATES = with_presets((1e-4, 3e-4, 1e-3, 2e-3, 4e-3, 8e-3, 3e-2, 0.1, 1.0), "lr")
+CLIPS = with_presets((0.0, 0.25, 0.5, 1.0, 2.0, 5.0), "clip")
+BATCHES = with_presets((1, 4, 8, 16, 32, 64, 128), "batch_size")
 _QUICK = PRESETS["quick"]
 # The settings a link carries (?cell=gru&hidden=64&seed=3 ...); pasted and uploaded texts stay on the laptop.
 SHARE = Schema((

@@ -298,7 +298,7 @@ else:
     cols[3].metric("Vocabulary (words)", f"{m['vocab_size']:,}")
 cols[4].metric("Parameters", f"{m['params']:,}", help=f"{m['steps']:,} steps in {m['seconds']:.0f} s.")
 if "data" in entry.settings:
-    # The run exactly as it went: its number of steps, with no time limit, replays it on any machine.
+    # The run's own number of steps with no time limit (sentiment_script's note says how close a replay comes).
     fields = {k: v for k, v in entry.settings.items() if k in ClassifierSettings.__dataclass_fields__}
     replay = replace(ClassifierSettings(**fields), seconds=None, max_steps=max(1, int(m["steps"])))
     export_button(sentiment_script(replay, entry.settings["data"]),

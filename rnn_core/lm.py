@@ -151,13 +151,12 @@ def evaluate_loss(model: LanguageModel, ids: torch.Tensor, seq_len: int, max_tok
         b = max(1, min(streams, max_tokens // seq_len))
         m = max(1, max_tokens // b)
         starts = torch.linspace(0, n - m, b).long().tolist()
-        x = torch.stack([ids[s:s + m] for s in starts]).to(model.device)
-        y = torch.stack([ids[s + 1:s + m + 1] for s in starts]).to(model.device)
-    else:
+    else:   # the whole text, cut into b consecutive stretches
         b = max(1, min(streams, n // seq_len))
         m = n // b
-        x = ids[:b * m].view(b, m).to(model.device)
-        y = ids[1:b * m + 1].view(b, m).to(model.device)
+        starts = range(0, b * m, m)
+    x = torch.stack([ids[s:s + m] for s in starts]).to(model.device)
+    y = torch.stack([ids[s + 1:s + m + 1] for s in starts]).to(model.device)
     state, total = None, 0.0
     was_training = model.training
     model.eval()

@@ -134,50 +134,6 @@ def test_exported_script_says_how_to_run_it_without_rnn_core(tmp_path):
     assert done.returncode != 0 and "RNN Lab folder" in done.stderr
 
 
-def test_a_settings_link_reopens_the_language_model_page_as_it_was():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.run()
-    at.switch_page("pages/language_model.py").run()
-    at.radio(key="lm.cell").set_value("gru").run()
-    at.select_slider(key="lm.hidden").set_value(64).run()
-    at.number_input(key="lm.seed").set_value(42).run()
-    at.select_slider(key="lm.lr").set_value(1.5e-2).run()
-    query = {k: at.query_params[k][0] if isinstance(at.query_params[k], list) else at.query_params[k]
-             for k in at.query_params}
-    assert query["cell"] == "gru" and query["hidden"] == "64" and query["seed"] == "42"
-
-    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    fresh.query_params.update(query)
-    fresh.run()
-    fresh.switch_page("pages/language_model.py").run()
-    assert not fresh.exception and not fresh.warning
-    assert fresh.radio(key="lm.cell").value == "gru"
-    assert fresh.select_slider(key="lm.hidden").value == 64
-    assert fresh.number_input(key="lm.seed").value == 42
-    assert fresh.select_slider(key="lm.lr").value == 1.5e-2
-
-
-def test_a_broken_link_opens_the_page_with_defaults_and_says_why():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.query_params.update({"cell": "gru", "hidden": "-3", "seed": "abc", "lr": "1e9", "source": "\x00"})
-    at.run()
-    at.switch_page("pages/language_model.py").run()
-    assert not at.exception
-    text = " ".join(w.value for w in at.warning)
-    assert "hidden=-3" in text and "seed=abc" in text and "lr=1e9" in text
-    assert at.radio(key="lm.cell").value == "gru" and at.number_input(key="lm.seed").value == 0
-    assert at.select_slider(key="lm.hidden").value == 16 and at.select_slider(key="lm.lr").value == 1.0
-
-
-def test_a_list_setting_round_trips_and_a_bad_one_falls_back():
-    schema = Schema((Param("c.cells", "cells", ["rnn", "lstm", "gru"], choices=("rnn", "lstm", "gru")),))
-    assert schema.to_query({"c.cells": ["lstm", "gru"]}) == {"cells": "lstm,gru"}
-    assert schema.from_query({"cells": "gru, lstm,gru"}) == ({"c.cells": ["gru", "lstm"]}, [])
-    values, problems = schema.from_query({"cells": "lstm,transformer"})
-    assert values == {"c.cells": ["rnn", "lstm", "gru"]} and "cells=lstm,transformer" in problems[0]
-    assert schema.from_query({"cells": ""})[0] == {"c.cells": ["rnn", "lstm", "gru"]}
-
-
 def _query(at) -> dict:
     return {k: at.query_params[k][0] if isinstance(at.query_params[k], list) else at.query_params[k]
             for k in at.query_params}
@@ -203,6 +159,32 @@ def _round_trip(page: str, settings: list[tuple[str, str, object]]) -> dict:
     for kind, key, value in settings:
         assert getattr(fresh, kind)(key=key).value == value, key
     return query
+
+
+def test_a_settings_link_reopens_the_language_model_page_as_it_was():
+    query = _round_trip("pages/language_model.py", [
+        ("radio", "lm.cell", "gru"), ("select_slider", "lm.hidden", 64), ("number_input", "lm.seed", 42),
+        ("select_slider", "lm.lr", 1.5e-2)])
+    assert query["cell"] == "gru" and query["hidden"] == "64" and query["seed"] == "42"
+
+
+def test_a_broken_link_opens_the_page_with_defaults_and_says_why():
+    at = _fresh("pages/language_model.py",
+                {"cell": "gru", "hidden": "-3", "seed": "abc", "lr": "1e9", "source": "\x00"})
+    assert not at.exception
+    text = " ".join(w.value for w in at.warning)
+    assert "hidden=-3" in text and "seed=abc" in text and "lr=1e9" in text
+    assert at.radio(key="lm.cell").value == "gru" and at.number_input(key="lm.seed").value == 0
+    assert at.select_slider(key="lm.hidden").value == 16 and at.select_slider(key="lm.lr").value == 1.0
+
+
+def test_a_list_setting_round_trips_and_a_bad_one_falls_back():
+    schema = Schema((Param("c.cells", "cells", ["rnn", "lstm", "gru"], choices=("rnn", "lstm", "gru")),))
+    assert schema.to_query({"c.cells": ["lstm", "gru"]}) == {"cells": "lstm,gru"}
+    assert schema.from_query({"cells": "gru, lstm,gru"}) == ({"c.cells": ["gru", "lstm"]}, [])
+    values, problems = schema.from_query({"cells": "lstm,transformer"})
+    assert values == {"c.cells": ["rnn", "lstm", "gru"]} and "cells=lstm,transformer" in problems[0]
+    assert schema.from_query({"cells": ""})[0] == {"c.cells": ["rnn", "lstm", "gru"]}
 
 
 def test_a_settings_link_reopens_the_compare_page_as_it_was():

@@ -77,6 +77,8 @@ def workshop_sidebar(current_url_path: str | None, url_paths: dict[str, str]) ->
             st.session_state[ON] = True
             raw = params.get("step")
             _apply(clamp_step(int(raw) - 1) if raw and raw.strip().isdigit() else 0)
+            # A link to step N opens step N's page, whichever page the link names.
+            st.session_state[GOTO] = STEPS[st.session_state[STEP]].page
     with st.sidebar:
         key = switch_key()
         st.toggle("Workshop mode", value=bool(st.session_state.get(ON)), key=key, on_change=_toggled, args=(key,),

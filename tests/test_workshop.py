@@ -6,10 +6,11 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from rnn_core.registry import TrainedModel
-from rnn_core.workshop import STEPS, WORKSHOP_SEED, agenda, clamp_step, total_minutes
+from rnn_core.workshop import STEPS, WORKSHOP_SEED, agenda, agenda_markdown, clamp_step, total_minutes
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_PAGES = set(re.findall(r'\("(pages/\w+\.py)"', (ROOT / "app.py").read_text()))
+PAGE_TITLES = dict(re.findall(r'\("(pages/\w+\.py)", "([^"]+)"', (ROOT / "app.py").read_text()))
 PREFIX = {"pages/language_model.py": "lm.", "pages/how_it_works.py": "how.", "pages/generate.py": "generate.",
           "pages/compare.py": "compare.", "pages/gradients.py": "gradients.", "pages/sentiment.py": "sentiment."}
 
@@ -105,3 +106,19 @@ def test_a_bad_step_in_the_link_starts_at_the_first_step():
     at.query_params.update({"workshop": "1", "step": "banana"})
     at.run()
     assert not at.exception and at.session_state["workshop.step"] == 0
+
+
+def test_a_link_to_a_step_opens_that_steps_page():
+    """``?workshop=1&step=3`` on the home address opens step 3's page, not Home with step 3 in the sidebar."""
+    at = _workshop(3)
+    assert not at.exception
+    titles = [t.value for t in at.title]
+    assert titles and titles[0] == PAGE_TITLES[STEPS[2].page], titles
+
+
+def test_readme_holds_the_plan_from_its_one_source():
+    """README's workshop table is exactly what ``agenda_markdown`` prints from STEPS."""
+    readme = (ROOT / "README.md").read_text()
+    assert agenda_markdown(PAGE_TITLES) in readme
+    for step in STEPS:
+        assert step.room_does and step.room_sees, step.title

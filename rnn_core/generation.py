@@ -4,6 +4,14 @@ Generation is incremental: the prompt is read once, then each new token is fed w
 state, so producing N tokens costs N single steps, never a re-run of the prefix. :class:`Stepper` holds that
 state between steps, so the page can stream tokens, or advance one token per click and show the
 distribution each token was drawn from; :func:`sample` is the one-call version the other jobs use.
+
+Special tokens are handled on purpose, by every public sampling function unless told otherwise
+(``draw_specials=True``): ``<pad>`` and ``<eos>`` are never drawn, because no model here is ever trained to
+predict them (texts are read as one unbroken stream, so no training example ends with ``<eos>`` and none is
+padded); ``<unk>`` is never drawn either, because it is not a word but "some word outside the vocabulary"
+(rare words read as ``<unk>`` in training), and printing it teaches nothing. Their probability is removed
+before temperature, top-k and top-p, and the rest renormalised; :func:`special_share` says how much the
+model gave them.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import torch.nn.functional as F
 
 from .errors import RNNLabError
 from .models import LanguageModel
-from .text import EOS, Tokenizer, join_tokens, split_tokens
+from .text import EOS, SPECIALS, Tokenizer, join_tokens, split_tokens
 
 MAX_LENGTH = 5000
 MAX_PROMPT_TOKENS = 20_000
@@ -36,13 +44,31 @@ def check_sampling(temperature: float, top_k: int | None, top_p: float | None, l
         raise RNNLabError(f"Length must be between 0 and {MAX_LENGTH:,} tokens (got {length}).")
 
 
-def next_token_probs(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None,
-                     top_p: float | None = None) -> torch.Tensor:
-    """The distribution the sampler draws from: temperature, then top-k, then top-p (nucleus) filtering.
+def special_ids(tokenizer: Tokenizer) -> tuple[int, ...]:
+    """Ids of the special tokens (``<pad>``, ``<unk>``, ``<eos>``) in this vocabulary: never drawn."""
+    return tuple(tokenizer.tokens.index(t) for t in SPECIALS if t in tokenizer.tokens)
 
-    Temperature 0 puts all the mass on the most likely token (greedy decoding).
+
+def special_share(logits: torch.Tensor, tokenizer: Tokenizer) -> dict[str, float]:
+    """The probability the model itself (temperature 1, no filtering) gives each special token."""
+    probs = torch.softmax(logits.float(), -1)
+    return {t: float(probs[tokenizer.tokens.index(t)]) for t in SPECIALS if t in tokenizer.tokens}
+
+
+def next_token_probs(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None,
+                     top_p: float | None = None, exclude=()) -> torch.Tensor:
+    """The distribution the sampler draws from: ``exclude``d ids removed, then temperature, then top-k,
+    then top-p (nucleus) filtering.
+
+    Temperature 0 puts all the mass on the most likely token (greedy decoding). ``exclude`` (token ids, the
+    special tokens when called through a tokenizer) get probability exactly 0; if it would exclude every
+    token it is ignored.
     """
     logits = logits.float()
+    exclude = [int(i) for i in exclude if 0 <= int(i) < logits.size(-1)]
+    if exclude and len(set(exclude)) < logits.size(-1):
+        logits = logits.clone()
+        logits[..., exclude] = -math.inf
     if temperature == 0:
         return F.one_hot(logits.argmax(-1), logits.size(-1)).float()
     if temperature != 1:
@@ -156,8 +182,11 @@ def start_token_id(tokenizer: Tokenizer) -> int:
 
 
 def top_tokens(probs: torch.Tensor, tokenizer: Tokenizer, k: int = 10) -> list[tuple[str, float]]:
-    """The ``k`` most likely tokens of a distribution, as ``(token, probability)``, most likely first."""
-    k = min(k, probs.numel())
+    """The ``k`` most likely tokens of a distribution, as ``(token, probability)``, most likely first.
+
+    Tokens of probability 0 (filtered out, or never drawn) are left out, so the list can be shorter.
+    """
+    k = min(k, int((probs > 0).sum()) or probs.numel())
     values, ids = torch.topk(probs.float(), k)
     return [(tokenizer.tokens[int(i)], float(v)) for v, i in zip(values, ids)]
 
@@ -171,6 +200,7 @@ class Step:
     probability: float          # its probability under the sampling distribution
     top: list                   # [(token, probability)] of the sampling distribution, most likely first
     model_top: list             # the same, for the model's raw distribution (temperature 1, no filtering)
+    model_probability: float = math.nan   # the drawn token's probability under the raw distribution
 
 
 @dataclass
@@ -195,12 +225,17 @@ class Stepper:
     logits: torch.Tensor | None = None
     rng: np.random.Generator | None = None
     steps: CellSteps | None = None
+    exclude: tuple = ()                    # token ids never drawn (the special tokens, by default)
 
     @classmethod
     @torch.no_grad()
     def start(cls, model: LanguageModel, tokenizer: Tokenizer, prompt: str = "", temperature: float = 1.0,
-              top_k: int | None = None, top_p: float | None = None, seed: int = 0) -> "Stepper":
-        """Read the prompt once (or the start token when it is empty) and get ready to sample."""
+              top_k: int | None = None, top_p: float | None = None, seed: int = 0, *,
+              draw_specials: bool = False) -> "Stepper":
+        """Read the prompt once (or the start token when it is empty) and get ready to sample.
+
+        The special tokens are never drawn unless ``draw_specials`` (see the module's docstring).
+        """
         check_sampling(temperature, top_k, top_p)
         prompt = prompt or ""
         prompt_ids = tokenizer.encode(prompt) if prompt else []
@@ -210,7 +245,7 @@ class Stepper:
             prompt_ids = [start_token_id(tokenizer)]
         stepper = cls(model, tokenizer, temperature, top_k, top_p, int(seed), prompt,
                       tokenizer.unknown_tokens(prompt) if prompt else [], rng=np.random.default_rng(int(seed)),
-                      steps=CellSteps(model))
+                      steps=CellSteps(model), exclude=() if draw_specials else special_ids(tokenizer))
         with _eval_mode(model):
             out, _, state = model(torch.tensor([prompt_ids], device=model.device))
         stepper.logits, stepper.layers = out[0, -1], stepper.steps.layers(state)
@@ -222,8 +257,9 @@ class Stepper:
         return self.steps.fused_state(self.layers)
 
     def probs(self) -> torch.Tensor:
-        """The distribution the next token will be drawn from (with temperature, top-k and top-p)."""
-        return next_token_probs(self.logits, self.temperature, self.top_k, self.top_p)
+        """The distribution the next token will be drawn from (special tokens removed, then temperature,
+        top-k and top-p)."""
+        return next_token_probs(self.logits, self.temperature, self.top_k, self.top_p, self.exclude)
 
     @torch.no_grad()
     def next_id(self) -> int:
@@ -237,8 +273,9 @@ class Stepper:
         """Draw one token and feed it, reporting the distribution it came from."""
         probs = self.probs()
         token = draw(probs, self.rng)
+        raw = torch.softmax(self.logits.float(), -1)
         report = Step(token, self.tokenizer.tokens[token], float(probs[token]), top_tokens(probs, self.tokenizer, top),
-                      top_tokens(torch.softmax(self.logits.float(), -1), self.tokenizer, top))
+                      top_tokens(raw, self.tokenizer, top), float(raw[token]))
         self._feed(token)
         return report
 
@@ -287,10 +324,13 @@ class Sample:
 
 def sample(model: LanguageModel, tokenizer: Tokenizer, prompt: str = "", length: int = 200,
            temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None,
-           seed: int = 0) -> Sample:
-    """Generate ``length`` tokens after ``prompt``; the same seed gives the same text."""
+           seed: int = 0, *, draw_specials: bool = False) -> Sample:
+    """Generate ``length`` tokens after ``prompt``; the same seed gives the same text.
+
+    Special tokens are never drawn unless ``draw_specials`` (see the module's docstring).
+    """
     check_sampling(temperature, top_k, top_p, length)
-    stepper = Stepper.start(model, tokenizer, prompt, temperature, top_k, top_p, seed)
+    stepper = Stepper.start(model, tokenizer, prompt, temperature, top_k, top_p, seed, draw_specials=draw_specials)
     for _ in range(length):
         stepper.next_id()
     return Sample(stepper.text, list(stepper.ids), stepper.unknown)
@@ -298,25 +338,34 @@ def sample(model: LanguageModel, tokenizer: Tokenizer, prompt: str = "", length:
 
 def sample_at_temperatures(model: LanguageModel, tokenizer: Tokenizer, prompt: str, length: int,
                            temperatures=(0.2, 0.8, 1.5), seed: int = 0, top_k: int | None = None,
-                           top_p: float | None = None) -> list[tuple[float, Sample]]:
+                           top_p: float | None = None, *, draw_specials: bool = False) -> list[tuple[float, Sample]]:
     """The same prompt and seed sampled at several temperatures, to set side by side."""
-    return [(t, sample(model, tokenizer, prompt, length, t, top_k, top_p, seed)) for t in temperatures]
+    return [(t, sample(model, tokenizer, prompt, length, t, top_k, top_p, seed, draw_specials=draw_specials))
+            for t in temperatures]
 
 
 @torch.no_grad()
 def next_token_distribution(model: LanguageModel, tokenizer: Tokenizer, prompt: str, k: int = 10,
-                            temperature: float = 1.0) -> list[tuple[str, float]]:
-    """The ``k`` likeliest next tokens after ``prompt`` (for a word-level model: the next word)."""
-    stepper = Stepper.start(model, tokenizer, prompt, temperature)
+                            temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None, *,
+                            draw_specials: bool = False) -> list[tuple[str, float]]:
+    """The ``k`` likeliest next tokens after ``prompt`` (for a word-level model: the next word), under the
+    sampling distribution (special tokens removed, then temperature, top-k and top-p)."""
+    stepper = Stepper.start(model, tokenizer, prompt, temperature, top_k, top_p, draw_specials=draw_specials)
     return top_tokens(stepper.probs(), tokenizer, k)
 
 
-def distributions_at_temperatures(logits: torch.Tensor, tokenizer: Tokenizer, temperatures, k: int = 10) -> dict:
-    """For the model's ``k`` likeliest tokens, their probability at each temperature (sharpen or flatten)."""
-    ids = torch.topk(logits.float(), min(k, logits.numel())).indices
+def distributions_at_temperatures(logits: torch.Tensor, tokenizer: Tokenizer, temperatures, k: int = 10, *,
+                                  draw_specials: bool = False) -> dict:
+    """For the model's ``k`` likeliest tokens, their probability at each temperature (sharpen or flatten).
+
+    Special tokens are left out (they are never drawn) unless ``draw_specials``.
+    """
+    exclude = () if draw_specials else special_ids(tokenizer)
+    ranked = next_token_probs(logits, 1.0, exclude=exclude)
+    ids = torch.topk(ranked, min(k, int((ranked > 0).sum()))).indices
     out = {"tokens": [tokenizer.tokens[int(i)] for i in ids]}
     for t in temperatures:
-        out[t] = next_token_probs(logits, t)[ids].tolist()
+        out[t] = next_token_probs(logits, t, exclude=exclude)[ids].tolist()
     return out
 
 

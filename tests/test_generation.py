@@ -6,9 +6,10 @@ import torch
 
 from rnn_core.errors import RNNLabError
 from rnn_core.generation import (Stepper, distributions_at_temperatures, draw, feed_one, next_token_distribution,
-                                 next_token_probs, sample, sample_at_temperatures, top_tokens)
+                                 next_token_probs, sample, sample_at_temperatures, special_ids, special_share,
+                                 top_tokens)
 from rnn_core.models import LanguageModel, ModelConfig
-from rnn_core.text import Tokenizer
+from rnn_core.text import SPECIALS, Tokenizer
 
 TEXT = "the cat sat on the mat. the dog sat on the log.\n"
 
@@ -28,6 +29,7 @@ def test_temperature_zero_is_argmax_at_every_step():
     out = sample(model, tok, "the ", 30, temperature=0)
     ids = tok.encode("the ") + out.ids
     logits, _, _ = model(torch.tensor([ids[:-1]]))
+    logits[..., list(special_ids(tok))] = -float("inf")     # the special tokens are never drawn
     expected = logits[0, len(tok.encode("the ")) - 1:].argmax(-1).tolist()
     assert out.ids == expected
 
@@ -36,7 +38,9 @@ def test_top_k_never_emits_a_token_outside_the_k_most_likely():
     model, tok = _model()
     stepper = Stepper.start(model, tok, "the", temperature=2.0, top_k=3, seed=1)
     for _ in range(200):
-        allowed = set(torch.topk(stepper.logits, 3).indices.tolist())
+        logits = stepper.logits.clone()
+        logits[list(special_ids(tok))] = -float("inf")
+        allowed = set(torch.topk(logits, 3).indices.tolist())
         assert stepper.next_id() in allowed
 
 
@@ -132,7 +136,7 @@ def test_word_level_pieces_are_spaced_like_decoding():
 def test_next_word_top_ten_and_temperature_table():
     model, tok = _model(level="word")
     top = next_token_distribution(model, tok, "the cat sat on the", 10)
-    assert len(top) == 10 and all(a[1] >= b[1] for a, b in zip(top, top[1:]))
+    assert len(top) == min(10, len(tok) - len(SPECIALS)) and all(a[1] >= b[1] for a, b in zip(top, top[1:]))
     table = distributions_at_temperatures(Stepper.start(model, tok, "the").logits, tok, (0.5, 1.0, 2.0), k=5)
     assert len(table["tokens"]) == 5 and table[0.5][0] > table[1.0][0] > table[2.0][0]
     assert [t for t, _ in top_tokens(torch.tensor([0.1, 0.6, 0.3]), tok, 2)] == [tok.tokens[1], tok.tokens[2]]
@@ -159,3 +163,47 @@ def test_sampling_leaves_a_training_model_in_training_mode():
     model.train()
     sample(model, tok, "the", 5)
     assert model.training
+
+
+def _specials_favoured(level="char"):
+    """A model whose head puts most of the mass on <pad>, <unk> and <eos>: the sampler must still avoid them."""
+    model, tok = _model(level=level)
+    with torch.no_grad():
+        for i in special_ids(tok):
+            model.head.bias[i] = 6.0
+    return model, tok
+
+
+@pytest.mark.parametrize("level", ["char", "word"])
+@pytest.mark.parametrize("temperature,top_k,top_p", [(3.0, None, None), (0.0, None, None), (1.0, 2, None),
+                                                     (1.0, None, 0.5), (10.0, None, None)])
+def test_special_tokens_are_never_drawn_by_default(level, temperature, top_k, top_p):
+    model, tok = _specials_favoured(level)
+    banned = set(special_ids(tok))
+    assert len(banned) == 3
+    out = sample(model, tok, "the", 300, temperature, top_k, top_p, seed=0)
+    assert banned.isdisjoint(out.ids) and not any(s in out.text for s in SPECIALS)
+    for _, s in sample_at_temperatures(model, tok, "the", 50, (0.2, 3.0), seed=1):
+        assert banned.isdisjoint(s.ids)
+    assert not {t for t, _ in next_token_distribution(model, tok, "the", 10)} & set(SPECIALS)
+    table = distributions_at_temperatures(Stepper.start(model, tok, "the").logits, tok, (0.5, 2.0), k=5)
+    assert not set(table["tokens"]) & set(SPECIALS)
+
+
+def test_specials_can_still_be_drawn_on_request_and_their_share_is_reported():
+    model, tok = _specials_favoured()
+    out = sample(model, tok, "the", 100, 1.0, seed=0, draw_specials=True)
+    assert set(special_ids(tok)) & set(out.ids)     # the model favours them: drawn when allowed
+    share = special_share(Stepper.start(model, tok, "the").logits, tok)
+    assert set(share) == set(SPECIALS) and sum(share.values()) > 0.5
+
+
+def test_excluding_specials_renormalises_the_rest():
+    model, tok = _specials_favoured()
+    logits = Stepper.start(model, tok, "the").logits
+    probs = next_token_probs(logits, 1.0, exclude=special_ids(tok))
+    assert float(probs[list(special_ids(tok))].sum()) == 0.0
+    assert abs(float(probs.sum()) - 1) < 1e-5
+    raw = torch.softmax(logits, -1)
+    others = [i for i in range(len(tok)) if i not in special_ids(tok)]
+    torch.testing.assert_close(probs[others], raw[others] / raw[others].sum())

@@ -1,45 +1,156 @@
-"""Home: what RNN Lab is, and what each page teaches."""
+"""Home: what RNN Lab shows, in three small real figures, and the pages in the workshop's order.
+
+The cliff is read from the shipped Compare grid (pandas only, drawn at once); the two figures from the
+ready-made models need torch, so they are filled in last, after the tour of the pages has rendered. All three
+are built once per server (``rnn_core.tour`` caches the numbers, this page the figures).
+"""
 
 from pathlib import Path
 
 import streamlit as st
 
 import pages.shared  # noqa: F401  (routes every run through app.py)
+from pages.shared import show_error
+from pages.workshop import ON as WORKSHOP_ON, STEP as WORKSHOP_STEP
+from rnn_core import tour
+from rnn_core.errors import RNNLabError
+from rnn_core.figures import home as figs
+from rnn_core.workshop import STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
+HOME = "pages/home.py"
+
+# Each page's navigation title (as in app.py) and what it teaches, in one line.
+TOUR = {
+    "pages/how_it_works.py": ("How an RNN works",
+                              "A tiny RNN reads “hello” one letter at a time, with every number shown, forwards "
+                              "and then backwards through time; then the same for an LSTM and a GRU."),
+    "pages/language_model.py": ("Train a language model",
+                                "Pick a text, press Train, and watch the loss fall and the samples turn from "
+                                "noise into words; compare an RNN, an LSTM and a GRU on the same text."),
+    "pages/generate.py": ("Generate text",
+                          "Sample from a model and see the probabilities behind every character; turn the "
+                          "temperature, and see how far back each model looks."),
+    "pages/gradients.py": ("Vanishing gradients",
+                           "Measure the gradient as it flows back through time, next to the theory, and see "
+                           "how the spectral radius, activations and gates change it."),
+    "pages/compare.py": ("Compare RNN, LSTM and GRU",
+                         "Tasks that need a long memory, with an adjustable lag: where the RNN falls to the "
+                         "no-memory line and the gated cells hold on."),
+    "pages/sentiment.py": ("Sentiment",
+                           "A many-to-one RNN reads reviews; type your own sentence and watch its opinion move "
+                           "word by word."),
+}
+
+
+def tour_order() -> list[str]:
+    """The pages of TOUR in the workshop's order (rnn_core.workshop.STEPS), then any the workshop skips."""
+    order = []
+    for step in STEPS:
+        if step.page in TOUR and step.page not in order:
+            order.append(step.page)
+    return order + [p for p in TOUR if p not in order]
+
+
+def start() -> None:
+    """The first action: open the workshop's first page after Home (in workshop mode, as its Next would)."""
+    first = next(k for k, s in enumerate(STEPS) if s.page != HOME)
+    if st.session_state.get(WORKSHOP_ON) and STEPS[st.session_state.get(WORKSHOP_STEP, 0)].page == HOME:
+        st.session_state[WORKSHOP_STEP] = first
+        st.session_state.update(STEPS[first].settings)
+    st.switch_page(str(ROOT / STEPS[first].page))
+
+
+# --- the figures, built once per server -----------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def cliff_chart(stamp: float):
+    """(figure, caption, details) of the shipped cliff; ``stamp`` renews it when the grid is regenerated."""
+    cliff = tour.accuracy_cliff()
+    return None if cliff is None else (figs.cliff_figure(cliff), figs.cliff_caption(cliff), figs.cliff_details(cliff))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def gradient_chart(stamp: tuple):
+    """(figure, caption, details) of the ready-made models' gradients; ``stamp``: the model files' times."""
+    found = tour.gradients_through_time()
+    return None if found is None else (figs.gradient_figure(found), figs.GRADIENT_CAPTION,
+                                       figs.gradient_details(found))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def samples_chart(stamp: tuple):
+    """(figure, caption, details, snippets) of the stored samples along training, if the checkpoint has them."""
+    found = tour.samples_along_training()
+    return None if found is None else (figs.samples_figure(found), figs.SAMPLES_CAPTION, figs.SAMPLES_DETAILS,
+                                       found.snippets())
+
+
+def figure(found: tuple, key: str) -> None:
+    """A chart, its "how to read it" caption, and what exactly it measures behind the caption's (?)."""
+    fig, caption, details = found[:3]
+    st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+    st.caption(caption, help=details)
+
 
 st.title("RNN Lab")
 st.markdown(
-    "**See recurrent neural networks work.** Train small RNNs, LSTMs and GRUs live on your own computer, on "
-    "text you choose, and look inside them while they learn. Everything runs on a CPU in seconds and works "
-    "offline.")
+    "**See recurrent neural networks work.** Train small RNNs, LSTMs and GRUs live on a CPU, in seconds, on "
+    "text you choose, and look inside them while they learn. Three things you will see, measured from what "
+    "ships with the app:")
+
+first_page = next(s.page for s in STEPS if s.page != HOME)
+if st.button(f"Start: {TOUR[first_page][0]}", type="primary", icon=":material/arrow_forward:",
+             key="home.btn_start", help="The pages in the workshop's order, starting with one RNN step in numbers."):
+    start()
+
+cliff_col, gradient_col, samples_col = st.columns(3, gap="medium")
+with cliff_col:
+    st.markdown("**Who remembers longer?**")
+    found = cliff_chart(tour.cliff_stamp())
+    if found is None:
+        st.caption("The precomputed comparison is missing (sh rnn_core/results/regenerate.sh makes it).")
+    else:
+        figure(found, key="home.cliff")
+with gradient_col:
+    st.markdown("**The gradient fades going back**")
+    gradient_slot = st.container()
+with samples_col:
+    st.markdown("**Samples turn from noise into words**")
+    samples_slot = st.container()
 
 st.subheader("What each page teaches")
-TOUR = [
-    ("Train a language model", "pages/language_model.py",
-     "Pick a text (built in, pasted, uploaded, or a famous book), press Train, and watch the loss fall and the "
-     "samples turn from noise into words. Train an RNN, an LSTM and a GRU on the same text and compare them."),
-    ("Generate text", "pages/generate.py",
-     "Sample from a trained model and see the probabilities behind every character it picks; turn the "
-     "temperature up and down."),
-    ("Compare RNN, LSTM and GRU", "pages/compare.py",
-     "The classic experiment: tasks that need a long memory, where the vanilla RNN falls to chance and the "
-     "gated cells hold on."),
-    ("Vanishing gradients", "pages/gradients.py",
-     "Measure how the gradient shrinks (or explodes) as it flows back through time, next to the theory, and "
-     "see why gates help."),
-    ("Sentiment", "pages/sentiment.py",
-     "A many-to-one RNN reads real reviews; type your own sentence and watch its opinion change word by word."),
-    ("How an RNN works", "pages/how_it_works.py",
-     "One time step at a time, with the real numbers: inputs, weights, hidden state, softmax, and the "
-     "error flowing backwards."),
-]
-for title, path, text in TOUR:
-    with st.container(border=True):
-        if (ROOT / path).exists():
-            st.page_link(str(ROOT / path), label=title)
-        else:
-            st.markdown(f"**{title}** (coming soon)")
+order = [p for p in tour_order() if (ROOT / p).exists()]
+columns = st.columns(3, gap="medium")
+for number, path in enumerate(order, start=1):
+    title, text = TOUR[path]
+    with columns[(number - 1) % 3].container(border=True):
+        st.page_link(str(ROOT / path), label=f"{number}. {title}", icon=":material/arrow_forward:")
         st.write(text)
 
-st.caption("Start with *Train a language model* and the **Quick** preset: about 20 seconds on a laptop CPU.")
+# Last, so that everything above shows first: these need torch and the ready-made models (once per server).
+with gradient_slot:
+    try:
+        with st.spinner("Measuring the ready-made models' gradients…"):
+            from rnn_core.jobs import configure_torch_threads
+            configure_torch_threads()   # before torch's first use in this process (see app.py)
+            found = gradient_chart(tour.models_stamp())
+    except RNNLabError as exc:
+        show_error(exc)
+        found = None
+    if found is None:
+        st.caption("The ready-made character models are missing (bash rnn_core/pretrained/build.sh makes them).")
+    else:
+        figure(found, key="home.gradients")
+with samples_slot:
+    try:
+        found = samples_chart(tour.models_stamp())
+    except RNNLabError as exc:
+        show_error(exc)
+        found = None
+    if found is None:
+        st.caption("This ready-made model's file stores no samples from along its training yet; the "
+                   "*Train a language model* page shows them live as you train.")
+    else:
+        figure(found, key="home.samples")
+        st.markdown("\n".join(f"- step {step:,}: `{text}`" for step, text in found[3]))

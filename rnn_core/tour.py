@@ -1,0 +1,304 @@
+"""The home page's tour: three small, real figures computed from what ships with the app.
+
+* **the cliff** (:func:`accuracy_cliff`): the precomputed Compare grid (``rnn_core/results/<task>.csv``),
+  read with the csv module so the home page shows it without loading torch or pandas: accuracy against the
+  distance to remember, per cell, with the no-memory baseline;
+* **gradients through time** (:func:`gradients_through_time`): for the three ready-made character models (RNN,
+  LSTM, GRU, same text and size), how strongly a next-character prediction depends on the character d steps
+  back, ‖∂ log p(x_{t+1}) / ∂x_{t−d}‖ from a real backward pass (``interpret.connectivity``), relative to the
+  strongest input of that prediction and averaged over several predictions on held-out text;
+* **samples along training** (:func:`samples_along_training`): the samples a ready-made model wrote at points
+  of its training (stored in its checkpoint), scored by the share of their words that are real words of the
+  training text, from noise to words.
+
+Every function is pure and cached for the process (``lru_cache``, keyed by the files' modification times so a
+rebuilt grid or model is picked up); torch is imported only by the last two.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .corpora import BUILT_IN, load_builtin
+
+RESULTS = Path(__file__).resolve().parent / "results"   # the Compare page's shipped grids (see results/)
+
+CELLS = ("rnn", "lstm", "gru")
+
+# --- the cliff ---------------------------------------------------------------------------------------------
+
+CLIFF_TASK = "adding"
+NEAR_BASELINE = 0.05   # "at the no-memory line": within 5 percentage points of it
+GATED_HOLD = 0.90      # "the LSTM and GRU stay above 90 %"
+
+
+@dataclass(frozen=True)
+class Cliff:
+    """The shipped grid of one task, reduced to what the home chart draws.
+
+    ``runs``: one (cell, length, seed, accuracy) per run of the known cells; ``baseline``: the accuracy of the
+    best model without memory.
+    """
+
+    task: str
+    runs: tuple
+    baseline: float
+
+    @property
+    def cells(self) -> list[str]:
+        present = {r[0] for r in self.runs}
+        return [c for c in CELLS if c in present]
+
+    @property
+    def lengths(self) -> list[int]:
+        return sorted({r[1] for r in self.runs})
+
+    @property
+    def seeds(self) -> list[int]:
+        return sorted({r[2] for r in self.runs})
+
+    def accuracies(self, cell: str, length: int) -> list[float]:
+        """Every seed's accuracy of ``cell`` at ``length``, in seed order."""
+        return [r[3] for r in sorted(self.runs, key=lambda r: r[2]) if r[0] == cell and r[1] == length]
+
+    def table(self, cell: str) -> list[dict]:
+        """Per length: the mean, worst and best accuracy of ``cell`` over seeds."""
+        out = []
+        for n in self.lengths:
+            values = self.accuracies(cell, n)
+            if values:
+                out.append({"length": n, "mean": sum(values) / len(values), "low": min(values), "high": max(values)})
+        return out
+
+    def rnn_at_baseline_from(self) -> int | None:
+        """The shortest length from which on every seed of the RNN is within NEAR_BASELINE of the baseline (at
+        that length and at every longer one), provided every seed solved the shortest length; else None."""
+        lengths = self.lengths
+        if "rnn" not in self.cells or min(self.accuracies("rnn", lengths[0]) or [0.0]) < GATED_HOLD:
+            return None
+        found = None
+        for n in reversed(lengths[1:]):
+            values = self.accuracies("rnn", n)
+            if values and max(values) <= self.baseline + NEAR_BASELINE:
+                found = n
+            else:
+                break
+        return found
+
+    def gated_worst(self) -> float:
+        """The lowest accuracy of any LSTM or GRU run, over every length and seed."""
+        gated = [r[3] for r in self.runs if r[0] in ("lstm", "gru")]
+        return min(gated) if gated else math.nan
+
+
+def cliff_stamp(task: str = CLIFF_TASK) -> float:
+    """When the shipped grid last changed (a cache key for figures built from it)."""
+    path = RESULTS / f"{task}.csv"
+    return path.stat().st_mtime if path.is_file() else 0.0
+
+
+def accuracy_cliff(task: str = CLIFF_TASK) -> Cliff | None:
+    """The shipped grid of ``task`` (None if none ships or it cannot be read).
+
+    Read with the csv module, not pandas, so the home page opens without loading it; rows of other cells (a
+    variant the Compare page adds, say) and rows that do not parse are left out.
+    """
+    return _cliff(task, cliff_stamp(task))
+
+
+@lru_cache(maxsize=8)
+def _cliff(task: str, stamp: float) -> Cliff | None:
+    path = RESULTS / f"{task}.csv"
+    if not stamp:
+        return None
+    runs, baselines = [], []
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                try:
+                    run = (row["cell"], int(float(row["length"])), int(float(row["seed"])), float(row["accuracy"]))
+                    baseline = float(row["baseline"])
+                except (KeyError, TypeError, ValueError):
+                    continue
+                if run[0] in CELLS and math.isfinite(run[3]) and math.isfinite(baseline):
+                    runs.append(run)
+                    baselines.append(baseline)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    if not runs:
+        return None
+    return Cliff(task, tuple(runs), sum(baselines) / len(baselines))
+
+
+# --- gradients through time ----------------------------------------------------------------------------------
+
+GRADIENT_MODELS = {"rnn": "char-rnn", "lstm": "char-lstm", "gru": "char-gru"}
+HELD_OUT = 0.9     # the language models validate on the last 10% of their text: read from there
+DEFAULTS = {"seed": 0, "span": 60, "predictions": 32}   # what the home page shows (seed: which passage)
+PASSAGE_STRIDE = 4000
+
+
+@dataclass(frozen=True)
+class GradientTour:
+    """``curves[cell][d]``: mean over predictions of ‖∂ log p / ∂x_{t−d}‖, relative to that prediction's
+    strongest input, for d = 0 .. span (d = 0: the character just read)."""
+
+    passage: str
+    predictions: int
+    curves: dict
+    hidden: dict      # per cell: the model's hidden size
+    steps: dict       # per cell: how many steps it trained
+
+    @property
+    def distances(self) -> list[int]:
+        return list(range(len(next(iter(self.curves.values()))))) if self.curves else []
+
+
+def held_out_passage(text: str, seed: int, length: int) -> str:
+    """``length`` characters of the held-out last 10% of ``text``; ``seed`` picks which ones."""
+    start = int(len(text) * HELD_OUT)
+    room = max(1, len(text) - start - length)
+    return text[start + (seed * PASSAGE_STRIDE) % room:][:length]
+
+
+def _checkpoint_path(key: str) -> Path | None:
+    from .pretrained import READY_MADE
+    path = READY_MADE[key].path
+    return path if path.is_file() else None
+
+
+def models_stamp() -> tuple:
+    """Which ready-made model files are there and when they last changed (a cache key for figures)."""
+    return _stamps(sorted({*GRADIENT_MODELS.values(), SAMPLES_MODEL}))
+
+
+def _stamps(keys) -> tuple:
+    paths = [_checkpoint_path(k) for k in keys]
+    return tuple((str(p), p.stat().st_mtime) if p else None for p in paths)
+
+
+@lru_cache(maxsize=16)
+def _load(path: str, mtime: float):
+    """A checkpoint read once per process (``mtime`` renews it when the file is rebuilt); never trained."""
+    from .checkpoint import load_checkpoint
+    model, tokenizer, info = load_checkpoint(path)
+    model.requires_grad_(False)
+    return model, tokenizer, info
+
+
+def gradients_through_time(seed: int = DEFAULTS["seed"], span: int = DEFAULTS["span"],
+                           predictions: int = DEFAULTS["predictions"]) -> GradientTour | None:
+    """The three ready-made character models' gradients through time on one held-out passage (None if the
+    models are missing).
+
+    The passage is ``span + predictions`` characters; the predictions after each of its last ``predictions``
+    characters are measured, so every one of them has ``span`` characters of history behind it.
+    """
+    return _gradients(seed, span, predictions, _stamps(GRADIENT_MODELS.values()))
+
+
+@lru_cache(maxsize=8)
+def _gradients(seed: int, span: int, predictions: int, stamps: tuple) -> GradientTour | None:
+    from .interpret import connectivity
+    if any(s is None for s in stamps):
+        return None
+    curves, hidden, steps, passage = {}, {}, {}, ""
+    for cell, stamp in zip(GRADIENT_MODELS, stamps):
+        model, tokenizer, info = _load(*stamp)
+        hidden[cell], steps[cell] = model.config.hidden_size, int(info.get("metrics", {}).get("steps") or 0)
+        text = load_builtin(_corpus_key(info.get("source", "")) or "python-docs")
+        passage = held_out_passage(text, seed, span + predictions)
+        measured = connectivity(model, tokenizer, passage, positions=list(range(span, span + predictions)))
+        curves[cell] = [float(v) for v in measured.by_distance()[:span + 1]]
+    return GradientTour(passage, predictions, curves, hidden, steps)
+
+
+# --- samples along training ----------------------------------------------------------------------------------
+
+SAMPLES_MODEL = "char-lstm"
+WORD = re.compile(r"[A-Za-z]{2,}")   # a word: a run of two or more letters (single letters match by chance)
+
+
+def _corpus_key(source: str) -> str | None:
+    """The built-in corpus a checkpoint was trained on, from its recorded source (its title or key)."""
+    for key, corpus in BUILT_IN.items():
+        if source in (key, corpus.title):
+            return key
+    return None
+
+
+@lru_cache(maxsize=4)
+def word_vocabulary(corpus: str = "python-docs") -> frozenset:
+    """Every word (lowercased) of a built-in text, the dictionary that samples are scored against."""
+    return frozenset(w.lower() for w in WORD.findall(load_builtin(corpus)))
+
+
+def real_word_share(text: str, vocabulary: frozenset) -> float:
+    """The share of ``text``'s words (runs of two or more letters) that are words of ``vocabulary``; nan if
+    it has none."""
+    words = [w.lower() for w in WORD.findall(text)]
+    return sum(w in vocabulary for w in words) / len(words) if words else math.nan
+
+
+@dataclass(frozen=True)
+class SampleTour:
+    """A ready-made model's samples along its training: (step, text, share of real words) per sample, and the
+    same share for a passage of held-out real text of the same length, as a reference."""
+
+    model: str
+    steps: list
+    texts: list
+    shares: list
+    real_text_share: float
+
+    def snippets(self, count: int = 3, width: int = 48) -> list[tuple[int, str]]:
+        """``count`` samples spread from the first to the last, each its first ``width`` characters on one line."""
+        n = len(self.steps)
+        picks = sorted({round(i * (n - 1) / max(1, count - 1)) for i in range(count)})
+        return [(self.steps[i], " ".join(self.texts[i].split()).replace("`", "'")[:width]) for i in picks]
+
+
+def stored_samples(info: dict) -> list[tuple[int, str]]:
+    """The samples a checkpoint stored along its training, as (step, text) in step order ([] if none).
+
+    Read leniently: ``metrics["samples"]`` as a list of {"step", "text"} (or "sample") dicts or of
+    [step, text] pairs; anything unreadable is skipped.
+    """
+    raw = (info.get("metrics") or {}).get("samples")
+    out = []
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, dict):
+            step, text = item.get("step"), item.get("text", item.get("sample"))
+        elif isinstance(item, (list, tuple)) and len(item) == 2:
+            step, text = item
+        else:
+            continue
+        if isinstance(step, (int, float)) and not isinstance(step, bool) and isinstance(text, str):
+            out.append((int(step), text))
+    return sorted(out, key=lambda pair: pair[0])
+
+
+def samples_along_training(key: str = SAMPLES_MODEL) -> SampleTour | None:
+    """A ready-made model's stored samples, scored (None if the model or its samples history is missing)."""
+    return _samples(key, _stamps([key])[0])
+
+
+@lru_cache(maxsize=8)
+def _samples(key: str, stamp) -> SampleTour | None:
+    if stamp is None:
+        return None
+    _, _, info = _load(*stamp)
+    samples = stored_samples(info)
+    if len(samples) < 2:
+        return None
+    corpus = _corpus_key(info.get("source", "")) or "python-docs"
+    vocabulary = word_vocabulary(corpus)
+    length = max(len(t) for _, t in samples)
+    reference = real_word_share(held_out_passage(load_builtin(corpus), 0, length), vocabulary)
+    return SampleTour(key, [s for s, _ in samples], [t for _, t in samples],
+                      [real_word_share(t, vocabulary) for _, t in samples], reference)

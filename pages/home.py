@@ -121,12 +121,12 @@ with samples_col:
 
 st.subheader("What each page teaches")
 order = [p for p in tour_order() if (ROOT / p).exists()]
-columns = st.columns(3, gap="medium")
-for number, path in enumerate(order, start=1):
-    title, text = TOUR[path]
-    with columns[(number - 1) % 3].container(border=True):
-        st.page_link(str(ROOT / path), label=f"{number}. {title}", icon=":material/arrow_forward:")
-        st.write(text)
+for row in range(0, len(order), 3):   # row by row, so that the cards read 1, 2, 3 in the page's order too
+    for column, (number, path) in zip(st.columns(3, gap="medium"), enumerate(order[row:row + 3], start=row + 1)):
+        title, text = TOUR[path]
+        with column.container(border=True, height="stretch"):
+            st.page_link(str(ROOT / path), label=f"{number}. {title}", icon=":material/arrow_forward:")
+            st.write(text)
 
 # Last, so that everything above shows first: these need torch and the ready-made models (once per server).
 with gradient_slot:

@@ -108,12 +108,12 @@ def accuracy_cliff(task: str = CLIFF_TASK) -> Cliff | None:
     Read with the csv module, not pandas, so the home page opens without loading it; rows of other cells (a
     variant the Compare page adds, say) and rows that do not parse are left out.
     """
-    return _cliff(task, cliff_stamp(task))
+    return _cliff(task, str(RESULTS / f"{task}.csv"), cliff_stamp(task))
 
 
 @lru_cache(maxsize=8)
-def _cliff(task: str, stamp: float) -> Cliff | None:
-    path = RESULTS / f"{task}.csv"
+def _cliff(task: str, path: str, stamp: float) -> Cliff | None:
+    path = Path(path)
     if not stamp:
         return None
     runs, baselines = [], []

@@ -1,0 +1,91 @@
+"""Claim tests of the Home page: every sentence its captions predict, on what ships and on seeds 0, 1, 2.
+
+The cliff is the shipped Compare grid (every seed in it); the gradients are the three ready-made character
+models, measured with the page's DEFAULTS on three held-out passages (seeds 0, 1, 2); the samples are the
+histories stored in the ready-made checkpoints.
+"""
+
+import math
+
+import pytest
+
+from rnn_core import tour
+from rnn_core.figures import home as figs
+from rnn_core.pretrained import READY_MADE
+
+SEEDS = (0, 1, 2)
+
+
+@pytest.fixture(scope="module")
+def cliff():
+    found = tour.accuracy_cliff()
+    assert found is not None, "the precomputed Compare grid ships with the app"
+    return found
+
+
+def test_the_rnn_falls_to_the_no_memory_line_from_50_steps_on(cliff):
+    """"The RNN falls to that line from {start} steps on" (the caption says 50 for the shipped grid): every seed
+    of the RNN solves the shortest length, and from {start} steps on every seed is within 5 points of the
+    no-memory baseline, at every longer length too."""
+    start = cliff.rnn_at_baseline_from()
+    assert start is not None and start < cliff.lengths[-1]
+    assert f"The RNN falls to that line from {start} steps on" in figs.cliff_caption(cliff)
+    assert cliff.seeds == list(SEEDS)
+    for seed in SEEDS:
+        by_length = {n: cliff.accuracies("rnn", n)[seed] for n in cliff.lengths}
+        assert by_length[cliff.lengths[0]] >= tour.GATED_HOLD, seed
+        for n in cliff.lengths:
+            if n >= start:
+                assert abs(by_length[n] - cliff.baseline) <= tour.NEAR_BASELINE, (seed, n, by_length[n])
+
+
+def test_the_lstm_and_gru_stay_above_90_percent_up_to_the_longest_length(cliff):
+    """"the LSTM and GRU stay above 90% up to {longest}": every seed, every length."""
+    assert f"the LSTM and GRU stay above 90% up to {cliff.lengths[-1]}" in figs.cliff_caption(cliff)
+    for cell in ("lstm", "gru"):
+        for n in cliff.lengths:
+            values = cliff.accuracies(cell, n)
+            assert len(values) == len(SEEDS) and min(values) > 0.90, (cell, n, values)
+
+
+@pytest.fixture(scope="module", params=SEEDS)
+def gradients(request):
+    found = tour.gradients_through_time(**{**tour.DEFAULTS, "seed": request.param})
+    assert found is not None, "the three ready-made character models ship with the app"
+    return found
+
+
+def test_all_three_fade_going_back(gradients):
+    """"All three fade": the dependence on the character span steps back is under 5 % of that on the last one."""
+    for cell, curve in gradients.curves.items():
+        assert curve[-1] < 0.05 * curve[0], (cell, curve[0], curve[-1])
+
+
+def test_the_rnns_gradient_fades_fastest(gradients):
+    """"the RNN's fades fastest: 40 back it is over 10× weaker than the LSTM's and the GRU's"; and from 20
+    characters back on, the RNN's line is the lowest of the three at every distance."""
+    c = gradients.curves
+    d = figs.GRADIENT_CHECK_AT
+    assert f"{d} back it is over {figs.GRADIENT_FACTOR}× weaker" in figs.GRADIENT_CAPTION
+    assert c["rnn"][d] * figs.GRADIENT_FACTOR < min(c["lstm"][d], c["gru"][d])
+    for distance in range(20, len(c["rnn"])):
+        assert c["rnn"][distance] < min(c["lstm"][distance], c["gru"][distance]), distance
+
+
+CHAR_MODELS = [key for key in ("char-lstm", "char-gru", "char-rnn") if READY_MADE[key].path.is_file()]
+
+
+@pytest.mark.parametrize("key", CHAR_MODELS)
+def test_samples_turn_from_noise_into_words(key):
+    """"It climbs from noise towards the dotted line": the first stored sample has few real words (under
+    25 %), the last has most (over 50 %), and the last is closer to real text's share than the first.
+
+    Shown only when the checkpoint stores its samples; without them the page shows no such chart (None)."""
+    found = tour.samples_along_training(key)
+    if found is None:
+        assert len(tour.stored_samples(tour._load(*tour._stamps([key])[0])[2])) < 2
+        return
+    shares = [s for s in found.shares if not math.isnan(s)]
+    assert shares[0] < 0.25 and shares[-1] > 0.5, shares
+    assert abs(found.real_text_share - shares[-1]) < abs(found.real_text_share - shares[0])
+    assert found.real_text_share > 0.8

@@ -22,6 +22,7 @@ COMMANDS = {
     "gradients": ("gradients", "measure gradient norms through time"),
     "sentiment": ("sentiment", "train and test a sentiment classifier"),
     "step-through": ("step_through", "record every number of a tiny RNN's forward and backward pass"),
+    "forecast": ("forecast", "forecast a time series and test it against the naive forecast"),
 }
 
 

@@ -12,25 +12,22 @@ from pages.shared import chart, registry, show_error
 from rnn_core.checkpoint import load_checkpoint
 from rnn_core.errors import RNNLabError
 from rnn_core.figures import generation as figs
-from rnn_core.generation import (MAX_LENGTH, Stepper, display_token, distributions_at_temperatures,
-                                 next_token_distribution, sample_at_temperatures, top_tokens)
-from rnn_core.interpret import (connectivity, correlated_units, surprise, text_features,
-                                timeline)
+from rnn_core.generation import (MAX_LENGTH, TEMPERATURES, Stepper, display_token, distinct_ngram_share,
+                                 distributions_at_temperatures, next_token_distribution, page_defaults,
+                                 sample_at_temperatures, sampling_pipeline, special_share, top_tokens)
+from rnn_core.interpret import (EXAMPLE_TEXT, best_unit, connectivity, correlated_units, default_feature,
+                                surprise, text_features, timeline, timeline_of_ids)
 from rnn_core.pretrained import READY_MADE, available, load_ready_made, provenance
 from rnn_core.registry import TrainedModel
+from rnn_core.text import SPECIALS
 
 VIEWS = ("Generate", "Step by step", "Three temperatures", "Next word", "Surprise", "Connectivity",
          "Units and gates")
-TEMPERATURES = (0.2, 0.8, 1.5)
-EXAMPLE_TEXT = ('The "print()" function writes its arguments to the stream (sys.stdout by default), separated by '
-                '"sep" and followed by "end".\nIf the "file" argument is given, the text goes there instead; "flush" '
-                '(a boolean) forces the stream to be flushed.\nArguments are converted to strings as "str()" does.\n')
-DEFAULT_PROMPT = {"char": "The ", "word": "The default value of"}
-DEFAULT_LENGTH = {"char": 300, "word": 60}
+GATES = ("input", "forget", "output", "reset", "update")
 
-st.title("✍️ Generate text")
+st.title("Generate text")
 st.write("Pick a model, type the start of a text, and let the model continue it one token at a time. Every "
-         "token is drawn from the model's probabilities: the charts show them, and how the temperature bends them.")
+         "token is drawn from the model's probabilities: the views below show them, and how the settings bend them.")
 
 
 # --- the model -----------------------------------------------------------------------------------------
@@ -76,19 +73,31 @@ def resolve(key: str):
         "validation loss": m.get("val_loss"), f"bits per {per}": m.get(f"bits_per_{per}")}
 
 
+def shown_value(value) -> str:
+    """A fact as a person reads it: 1.405, 1,200, not 1.404813272905448."""
+    if isinstance(value, bool) or value is None:
+        return "unknown" if value is None else str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.3f}" if math.isfinite(value) else "unknown"
+    return str(value)
+
+
 add_upload()
 options = model_options()
-if not registry().entries("language-model"):
-    st.info("No model trained in this session yet. Pick one of the ready-made models (📦) below, train your own "
-            "on **Train a language model**, or load a checkpoint file.", icon="💡")
-    st.page_link("pages/language_model.py", label="Train a language model", icon="📚")
 if not options:
+    st.info("No model yet: train one on **Train a language model**, or load a checkpoint file.", icon="💡")
+    st.page_link("pages/language_model.py", label="Train a language model", icon="📚")
     st.stop()
 if st.session_state.get("generate.model") not in options:
     st.session_state["generate.model"] = next(iter(options))
-choice = st.selectbox("Model", list(options), key="generate.model", format_func=options.get)
-with st.expander("Load a checkpoint file (.pt from the lab's Download button or `train-lm --save`)"):
-    st.file_uploader("Checkpoint", type=["pt"], key="generate.upload", on_change=add_upload)
+m1, m2, m3 = st.columns([5, 1.2, 1.2], vertical_alignment="bottom")
+choice = m1.selectbox("Model (yours first, then the ready-made ones)", list(options), key="generate.model",
+                      format_func=options.get)
+with m3.popover("Load .pt", use_container_width=True, help="Load a checkpoint file"):
+    st.file_uploader("Checkpoint (.pt from the lab's Download button or `train-lm --save`)", type=["pt"],
+                     key="generate.upload", on_change=add_upload)
 if st.session_state.get("generate.upload_error"):
     st.error(st.session_state["generate.upload_error"], icon="⚠️")
 
@@ -99,45 +108,64 @@ except RNNLabError as exc:
     st.stop()
 level = tokenizer.level
 per = "char" if level == "char" else "word"
+with m2.popover("About it", use_container_width=True, help="Where this model comes from"):
+    if choice.startswith("ready:"):
+        st.write(READY_MADE[choice[len("ready:"):]].note)
+    st.dataframe(pd.DataFrame([{"fact": k, "value": shown_value(v)} for k, v in facts.items()]), hide_index=True)
 loss = facts.get("validation loss")
 loss_text = (f"validation loss **{loss:.3f}** nats ({loss / math.log(2):.2f} bits per {per})"
              if isinstance(loss, (int, float)) else "validation loss unknown")
+specials = [t for t in SPECIALS if t in tokenizer.tokens]
 st.caption(f"Trained on **{facts.get('text') or 'an unknown text'}** · {level} level · "
            f"{str(facts.get('cell') or '?').upper()} {facts['hidden size']} × {facts['layers']} layer(s) · "
-           f"{facts['parameters']:,} parameters · {facts['vocabulary']:,} tokens · {loss_text}")
-if choice.startswith("ready:"):
-    with st.expander("Where this ready-made model comes from"):
-        st.write(READY_MADE[choice[len("ready:"):]].note)
-        st.dataframe(pd.DataFrame([{"fact": k, "value": str(v)} for k, v in facts.items()]), hide_index=True)
+           f"{facts['parameters']:,} parameters · {len(tokenizer):,} tokens ({len(tokenizer) - len(specials):,} "
+           f"{level}s + the special {', '.join(specials)}) · {loss_text}"
+           + ("" if registry().entries("language-model") else
+              " · No model trained in this session yet: train your own on **Train a language model**."))
+
+view = st.radio("What to look at", VIEWS, key="generate.view", horizontal=True)
 
 
 # --- the sampling settings -----------------------------------------------------------------------------
 
 # a model of the other level keeps the learner's own prompt and length, but not the other level's defaults
-other = "word" if level == "char" else "char"
-for key, defaults in (("generate.prompt", DEFAULT_PROMPT), ("generate.length", DEFAULT_LENGTH)):
-    if st.session_state.get(key) == defaults[other]:
-        st.session_state[key] = defaults[level]
-for key, value in {"generate.prompt": DEFAULT_PROMPT[level], "generate.length": DEFAULT_LENGTH[level],
-                   "generate.temperature": 0.8, "generate.top_k": 0, "generate.top_p": 1.0, "generate.seed": 0,
-                   "generate.analyse": EXAMPLE_TEXT}.items():
+other = page_defaults("word" if level == "char" else "char")
+for key in ("generate.prompt", "generate.length"):
+    if st.session_state.get(key) == other[key]:
+        st.session_state[key] = page_defaults(level)[key]
+for key, value in {**page_defaults(level), "generate.analyse": EXAMPLE_TEXT}.items():
     st.session_state.setdefault(key, value)
 st.session_state["generate.top_k"] = min(int(st.session_state["generate.top_k"]), len(tokenizer))
-c1, c2 = st.columns([3, 2])
-with c1:
-    prompt = st.text_area("Prompt (empty: the model starts from its start state)", key="generate.prompt", height=90)
-    length = st.number_input(f"Length ({level}s to generate)", 1, 2000, key="generate.length")
-with c2:
-    temperature = st.slider("Temperature (0 = always the likeliest token)", 0.0, 3.0, step=0.05,
-                            key="generate.temperature")
-    top_p = st.slider("Top-p (1 = off)", 0.05, 1.0, step=0.05, key="generate.top_p",
-                      help="Draw only among the likeliest tokens that together hold this much probability.")
-    k1, k2 = st.columns(2)
-    top_k = k1.number_input("Top-k (0 = off)", 0, len(tokenizer), key="generate.top_k",
-                            help="Draw only among the k likeliest tokens.")
-    seed = k2.number_input("Seed", 0, 1_000_000, key="generate.seed", help="The same seed gives the same text.")
+analysing = view in ("Surprise", "Connectivity", "Units and gates")
+if not analysing:
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        prompt = st.text_area("Prompt (empty: the model starts from its start state)", key="generate.prompt",
+                              height=68)
+        l1, l2 = st.columns([1, 2], vertical_alignment="bottom")
+        length = l1.number_input(f"Length ({level}s)", 1, 2000, key="generate.length")
+        action = l2.container()     # the view's main button(s), kept above the fold
+    with c2:
+        temperature = st.slider("Temperature (0 = always the likeliest token)", 0.0, 3.0, step=0.05,
+                                key="generate.temperature")
+        top_p = st.slider("Top-p (1 = off)", 0.05, 1.0, step=0.05, key="generate.top_p",
+                          help="Draw only among the likeliest tokens that together hold this much probability.")
+        k1, k2 = st.columns(2)
+        top_k = k1.number_input("Top-k (0 = off)", 0, len(tokenizer), key="generate.top_k",
+                                help="Draw only among the k likeliest tokens.")
+        seed = k2.number_input("Seed", 0, 1_000_000, key="generate.seed",
+                               help="The same seed gives the same text.")
+    notice = (f"Never drawn: <pad> and <eos> (no model here is trained to predict them: its text is one unbroken "
+              f"stream) and <unk> (“some {level} outside the vocabulary”, not a {level} to print); the other "
+              "tokens share their probability, before temperature, top-k and top-p.")
+else:
+    action, notice = st.container(), ""
+    prompt, length = st.session_state["generate.prompt"], st.session_state["generate.length"]
+    temperature, top_p = st.session_state["generate.temperature"], st.session_state["generate.top_p"]
+    top_k, seed = st.session_state["generate.top_k"], st.session_state["generate.seed"]
 settings = dict(temperature=float(temperature), top_k=int(top_k) or None,
                 top_p=None if top_p >= 1 else float(top_p), seed=int(seed))
+sep = " " if level == "word" else ""
 
 
 def warn_unknown(unknown: list[str]) -> None:
@@ -147,13 +175,19 @@ def warn_unknown(unknown: list[str]) -> None:
                    icon="🔤")
 
 
-view = st.radio("View", VIEWS, key="generate.view", horizontal=True, label_visibility="collapsed")
+def show_generated(stepper: Stepper, highlight_last: bool = False) -> None:
+    """The prompt then the generated tokens, each coloured by the probability it was drawn with."""
+    shown = (list(stepper.prompt) if level == "char" else [stepper.prompt]) if stepper.prompt else []
+    pieces = [stepper.piece(i) for i in range(len(stepper.history))]
+    st.html(figs.generated_html(shown, stepper.history, pieces, highlight_last=highlight_last))
+    st.caption(figs.GENERATED_CAPTION)
 
 
 # --- views ---------------------------------------------------------------------------------------------
 
 def generate_view() -> None:
-    clicked = st.button("Generate", type="primary", key="generate.btn_generate")
+    clicked = action.button("Generate", type="primary", key="generate.btn_generate")
+    st.caption(notice)
     box = st.empty()   # the text streams into this slot, and stays there afterwards
     if clicked:
         try:
@@ -163,8 +197,9 @@ def generate_view() -> None:
             return
         shown, last = [stepper.prompt], 0.0
         started = time.perf_counter()
-        for piece in stepper.stream(int(length)):
-            shown.append(piece)
+        for _ in range(int(length)):
+            stepper.step(top=5)
+            shown.append(stepper.piece(len(stepper.ids) - 1))
             if time.perf_counter() - last > 0.05:
                 box.code("".join(shown), language=None, wrap_lines=True)
                 last = time.perf_counter()
@@ -175,19 +210,46 @@ def generate_view() -> None:
         box.caption("Press **Generate**: the text appears as it is drawn.")
         return
     stepper = result["stepper"]
-    box.code(stepper.full_text, language=None, wrap_lines=True)
+    with box.container():
+        show_generated(stepper)
     warn_unknown(stepper.unknown)
-    st.caption(f"{len(stepper.ids):,} {level}s in {result['seconds']:.2f} s "
-               f"({len(stepper.ids) / max(result['seconds'], 1e-9):,.0f} per second, streaming to the browser "
-               "included): the prompt is read once and the hidden state carried from token to token.")
+    drawn = [s.probability for s in stepper.history]
+    st.caption(f"{len(stepper.ids):,} {level}s in {result['seconds']:.2f} s (streaming to the browser included; the "
+               "prompt is read once and the hidden state carried from token to token) · drawn at temperature "
+               f"{stepper.temperature:g}: the median drawn {level} had probability "
+               f"{pd.Series(drawn).median():.0%}, and {sum(p < 0.1 for p in drawn):,} were gambles under 10 %.")
+    with st.expander("The text as plain text (to copy)"):
+        st.code(stepper.full_text, language=None, wrap_lines=True)
     stepper.temperature, stepper.top_k, stepper.top_p = settings["temperature"], settings["top_k"], settings["top_p"]
     st.markdown(f"**What would come next** after the last {level}, with the settings above:")
     chart(figs.next_token_bars(top_tokens(stepper.probs(), tokenizer, 10)), figs.NEXT_TOKEN_CAPTION,
           key="generate.next_chart")
 
 
+def state_chart(stepper: Stepper) -> None:
+    """The hidden state (or a gate) of every unit along the tokens read so far, newest on the right."""
+    ids = (tokenizer.encode(stepper.prompt) if stepper.prompt else []) or [tokenizer.id_of("\n")
+                                                                          if "\n" in tokenizer.tokens else 0]
+    ids = ids + list(stepper.ids)
+    key = ("state", id(model), tuple(ids[-2000:]))
+    store = st.session_state.setdefault("generate.cache", {})
+    if key not in store:
+        if len(store) > 8:
+            store.clear()
+        store[key] = timeline_of_ids(model, tokenizer, ids[-2000:])
+    tl = store[key]
+    if st.session_state.get("generate.state_quantity") not in tl.quantities:
+        st.session_state["generate.state_quantity"] = "hidden"
+    quantity = st.selectbox("Show", tl.quantities, key="generate.state_quantity",
+                            help="hidden: h_t; the others are the cell's gates (and the LSTM's cell state c_t).")
+    gate = quantity in GATES
+    chart(figs.state_heatmap(tl.tokens, tl.values[quantity], quantity, gate, newest=len(tl.tokens) - 1),
+          figs.STATE_CAPTION, key="generate.state_map")
+
+
 def step_view() -> None:
-    b1, b2, b3, _ = st.columns([1, 1, 1, 3])
+    b1, b2, b3 = action.columns(3)
+    st.caption(notice)
     stepper = st.session_state.get("generate.stepper")
     if stepper is not None and stepper.model is not model:
         stepper = None
@@ -204,37 +266,40 @@ def step_view() -> None:
             if button.button(label, key=key, type="primary" if count == 1 else "secondary"):
                 for _ in range(count):
                     if len(stepper.ids) >= MAX_LENGTH:
-                        raise RNNLabError(f"That is {MAX_LENGTH:,} tokens: press Start to begin again.")
+                        raise RNNLabError(f"That is {MAX_LENGTH:,} tokens: press Restart to begin again.")
                     st.session_state["generate.last_step"] = stepper.step()
     except RNNLabError as exc:
         show_error(exc)
         return
     warn_unknown(stepper.unknown)
     last = st.session_state.get("generate.last_step")
-    tokens = [*(tokenizer.tokens[i] for i in stepper.ids)]
-    st.markdown(f"**Prompt** then **{len(tokens)} generated {level}s** (the last one outlined):")
-    shown = [stepper.prompt or "∅"] + tokens
-    st.html(figs.colored_text_html(shown, [0.0] + [0.25] * len(tokens), color=(31, 119, 180),
-                                   highlight=len(tokens) if tokens else None,
-                                   separator=" " if level == "word" else ""))
+    st.markdown(f"**The prompt, then {len(stepper.ids)} generated {level}s** (the last one outlined):")
+    show_generated(stepper, highlight_last=True)
+    st.markdown("**How the next token will be drawn** (move the temperature, top-k and top-p, and watch each stage):")
+    pipe = sampling_pipeline(stepper.logits, tokenizer, **{k: settings[k] for k in ("temperature", "top_k", "top_p")})
+    chart(figs.pipeline_figure(pipe), figs.PIPELINE_CAPTION, key="generate.pipeline")
+    st.caption(f"{pipe['survivors']:,} of {len(tokenizer):,} tokens survive every cut; the {len(pipe['tokens'])} "
+               f"shown hold {1 - pipe['others']:.0%} of the final probability. Before all this, the special tokens "
+               f"are removed (the model gave them {sum(pipe['specials'].values()):.2%} together).")
     left, right = st.columns(2)
     with left:
         if last is not None:
             st.markdown(f"**The last token, {display_token(last.token)!r}, was drawn from** "
                         f"(it had {last.probability:.1%}):")
-            chart(figs.next_token_bars(last.top, last.token), figs.NEXT_TOKEN_CAPTION, key="generate.step_last")
+            chart(figs.next_token_bars(last.top, last.token), figs.DRAWN_CAPTION, key="generate.step_last")
         else:
             st.caption("Press **Next token** to draw the first token.")
     with right:
-        st.markdown("**The next token will be drawn from** (move the temperature and watch):")
-        chart(figs.next_token_bars(top_tokens(stepper.probs(), tokenizer, 10)), figs.NEXT_TOKEN_CAPTION,
-              key="generate.step_next")
+        st.markdown("**The memory, token by token** (after reading each token):")
+        state_chart(stepper)
 
 
 def temperatures_view() -> None:
-    st.write(f"The same prompt and seed at temperatures {', '.join(f'{t:g}' for t in TEMPERATURES)}: low is safe "
-             "and repetitive, high is inventive and then garbled.")
+    st.caption(notice)
     n = min(int(length), 400)
+    st.write(f"The same prompt and seed at temperatures {', '.join(f'{t:g}' for t in TEMPERATURES)} ({n} {level}s "
+             "each, top-k and top-p as set above). Low is safe and repetitive: the same phrases come back. High is "
+             "wild: more invented " + ("words and stray symbols." if level == "char" else "word sequences."))
     try:
         samples = sample_at_temperatures(model, tokenizer, prompt, n, TEMPERATURES, settings["seed"],
                                          settings["top_k"], settings["top_p"])
@@ -246,31 +311,46 @@ def temperatures_view() -> None:
     for col, (t, s) in zip(st.columns(len(samples)), samples):
         col.markdown(f"**Temperature {t:g}**")
         col.code(prompt + ("" if level == "char" or not s.text else " ") + s.text, language=None, wrap_lines=True)
+        share = distinct_ngram_share(list(s.text) if level == "char" else s.ids, 4)
+        col.caption(f"distinct 4-{level} sequences: **{share:.0%}** (low: it repeats itself) · the sampler's "
+                    f"uncertainty: **{s.mean_entropy:.2f} bits** per draw")
+    st.markdown(f"**The next {level} after the prompt** “{display_token(prompt) if len(prompt) < 2 else prompt}” "
+                "(or the start state), at each temperature:")
     chart(figs.temperature_bars(distributions_at_temperatures(stepper.logits, tokenizer, TEMPERATURES),
                                 TEMPERATURES), figs.TEMPERATURE_CAPTION, key="generate.temp_chart")
 
 
 def next_word_view() -> None:
+    st.caption(notice)
     if level == "char":
         st.info("This is a character-level model, so it predicts the next character. Pick a **Words** model "
                 "(for example the ready-made 📦 Words · LSTM) to see the next word.", icon="ℹ️")
     try:
-        top = next_token_distribution(model, tokenizer, prompt, 10)
+        top = next_token_distribution(model, tokenizer, prompt, 10, settings["temperature"], settings["top_k"],
+                                      settings["top_p"])
+        share = special_share(Stepper.start(model, tokenizer, prompt).logits, tokenizer)
         unknown = tokenizer.unknown_tokens(prompt) if prompt else []
     except RNNLabError as exc:
         show_error(exc)
         return
     warn_unknown(unknown)
-    st.markdown(f"**The ten likeliest next {level}s after** “{prompt.strip() or '(start)'}”:")
+    t = settings["temperature"]
+    cuts = [f"temperature {t:g}"] + ([f"top-k {settings['top_k']}"] if settings["top_k"] else []) + (
+        [f"top-p {settings['top_p']:g}"] if settings["top_p"] else [])
+    st.markdown(f"**The ten likeliest next {level}s after** “{prompt.strip() or '(start)'}”, as the sampler "
+                f"sees them ({', '.join(cuts)}):")
     left, right = st.columns([3, 2])
     with left:
         chart(figs.next_token_bars(top), figs.NEXT_TOKEN_CAPTION, key="generate.word_chart")
     right.dataframe(pd.DataFrame({level: [display_token(t) for t, _ in top],
                                   "probability": [f"{p:.2%}" for _, p in top]}), hide_index=True)
+    right.caption(f"Left out: <unk> (“some {level} outside the vocabulary”), to which the model itself gave "
+                  f"{share.get('<unk>', 0):.1%}, and <pad>/<eos> ({share.get('<pad>', 0) + share.get('<eos>', 0):.2%}): "
+                  "they are never drawn, so the others share their probability.")
 
 
 def analysed_text() -> str:
-    return st.text_area("Text to look at (paste any sentence)", key="generate.analyse", height=110)
+    return st.text_area("Text to look at (paste any text)", key="generate.analyse", height=130)
 
 
 def cached(kind: str, compute):
@@ -293,13 +373,25 @@ def surprise_view() -> None:
         return
     warn_unknown(s.unknown)
     c1, c2, c3 = st.columns(3)
-    c1.metric(f"Bits per {per}", f"{s.bits_per_token:.2f}", help="Mean of -log2 p over the text: lower is better.")
+    c1.metric(f"Bits per {per} on this text", f"{s.bits_per_token:.2f}",
+              help=f"Mean of −log2 p over the {len(s.tokens) - s.unscored:,} scored {level}s: lower is better.")
     if isinstance(loss, (int, float)):
-        c2.metric("On its validation text", f"{loss / math.log(2):.2f}")
-    worst = max(range(len(s.bits)), key=s.bits.__getitem__)
-    c3.metric("Biggest surprise", repr(display_token(s.tokens[worst])), f"{s.bits[worst]:.1f} bits", delta_color="off")
-    st.html(figs.surprise_html(s.tokens, s.probs, s.bits, separator=" " if level == "word" else ""))
-    st.caption(figs.SURPRISE_CAPTION)
+        c2.metric("On its validation text", f"{loss / math.log(2):.2f}",
+                  help="The same measure on the last 10 % of its training text, which it never trained on.")
+    worst = s.biggest()
+    if worst is not None:
+        before, token, after = s.context(worst, 4 if level == "word" else 12, sep)
+        c3.metric("Biggest surprise", f"{s.bits[worst]:.1f} bits",
+                  help=f"{level} {worst + 1} of the text, probability {s.probs[worst]:.3%}")
+        c3.caption(f"{level} {worst + 1}: …{display_token(before) if before in ('', ' ') else before}"
+                   f"**[{display_token(token)}]**{after}… (outlined below)")
+    if s.unscored:
+        st.caption(f"{s.unscored} {level}s are outside the vocabulary (grey): read as <unk> and not scored, "
+                   "because predicting “some rare word” is far cheaper than predicting the word itself.")
+    full = figs.surprise_full_red(level)
+    st.html(figs.surprise_html(s.tokens, s.probs, s.bits, separator=sep, scored=s.scored, full=full,
+                               highlight=worst))
+    st.caption(figs.SURPRISE_CAPTION.format(full=full, pfull=f"1/{2 ** int(full):,}", per=per))
 
 
 def connectivity_view() -> None:
@@ -314,39 +406,44 @@ def connectivity_view() -> None:
     position = st.slider("Prediction after token number", 0, n - 1, key="generate.position")
     st.markdown(f"After reading up to **{display_token(conn.tokens[position])!r}** (outlined next: what came "
                 f"after, **{display_token(conn.targets[position])!r}**), the prediction leans on:")
-    sep = " " if level == "word" else ""
     st.html(figs.connectivity_html(conn.tokens, conn.row(position), position, conn.targets[position], sep))
     chart(figs.connectivity_bars(conn.tokens, conn.row(position), position), figs.CONNECTIVITY_CAPTION,
           key="generate.conn_bars")
-    st.metric("How far back it looks", f"{conn.reach():.1f} {level}s",
-              help="Mean over positions of the furthest input whose gradient norm is still at least a thousandth of "
-                   "the largest one for that prediction.")
     with st.expander("Every prediction against every input (heatmap)"):
         chart(figs.connectivity_heatmap(conn.tokens, conn.matrix), figs.HEATMAP_CAPTION, key="generate.conn_map")
-    st.markdown("**RNN, LSTM and GRU trained on the same text** (the ready-made character models):")
+    name = str(facts.get("cell") or "this model").upper()
+    reach = conn.reach()
+    st.metric("How far back it looks", f"{'≥ ' if conn.reach_capped() else ''}{reach} {level}s",
+              help="The distance at which the average influence of an input, relative to the strongest one, "
+                   "first falls below a thousandth: where its line crosses the dashed line below.")
+    curves, reaches = {name: conn.by_distance()}, {name: reach}
+    st.markdown("**RNN, LSTM and GRU trained on the same text** (the ready-made character models): which keeps an "
+                "input's influence alive longest?")
     trio = [k for k in ("char-rnn", "char-lstm", "char-gru") if READY_MADE[k].path.is_file()]
     if level != "char" or len(trio) < 2:
         st.caption("Needs a character-level text and the ready-made character models.")
-        return
-    if st.button("Compare how far back they look", key="generate.btn_compare"):
-        curves, reach = {}, {}
+    elif st.button("Compare how far back they look", key="generate.btn_compare"):
+        got_curves, got_reach = {}, {}
         try:
             for key in trio:
                 m, tok, _ = load_ready_made(key)
                 c = connectivity(m, tok, text)
-                name = key.split("-")[1].upper()
-                curves[name], reach[name] = c.by_distance(), c.reach()
+                cell = key.split("-")[1].upper()
+                got_curves[cell], got_reach[cell] = c.by_distance(), (c.reach(), c.reach_capped())
         except RNNLabError as exc:
             show_error(exc)
             return
-        st.session_state["generate.trio"] = (text, curves, reach)
+        st.session_state["generate.trio"] = (text, got_curves, got_reach)
     trio_result = st.session_state.get("generate.trio")
-    if trio_result and trio_result[0] == text:
-        _, curves, reach = trio_result
-        cols = st.columns(len(reach))
-        for col, (name, value) in zip(cols, reach.items()):
-            col.metric(f"{name} looks back", f"{value:.1f} chars")
-        chart(figs.reach_curves(curves), figs.REACH_CAPTION, key="generate.reach")
+    if level == "char" and trio_result and trio_result[0] == text:
+        _, got_curves, got_reach = trio_result
+        curves, reaches = got_curves, {k: v for k, (v, _) in got_reach.items()}
+        for col, (cell, (value, capped)) in zip(st.columns(len(got_reach)), got_reach.items()):
+            col.metric(f"{cell} looks back", f"{'≥ ' if capped else ''}{value} chars")
+        ranking = sorted(reaches, key=reaches.get, reverse=True)
+        st.caption(f"On this text the {ranking[0]} looks back furthest ({reaches[ranking[0]]} chars), the "
+                   f"{ranking[-1]} least ({reaches[ranking[-1]]}).")
+    chart(figs.reach_curves(curves, reaches), figs.REACH_CAPTION, key="generate.reach")
 
 
 def units_view() -> None:
@@ -358,15 +455,25 @@ def units_view() -> None:
         show_error(exc)
         return
     hidden = model.config.hidden_size
-    if "generate.unit" not in st.session_state and not hits.empty:
-        # open on the unit that follows quotes best (Karpathy's famous quote neuron), else the strongest one
-        quotes = hits[hits.feature == "inside quotes"]
-        best = (quotes if not quotes.empty else hits).iloc[0]
-        st.session_state.update({"generate.quantity": best["quantity"], "generate.unit": int(best["unit"]),
-                                 "generate.feature": best["feature"]})
+    features = list(text_features(tl.tokens).columns)
+
+    def show_best() -> None:
+        """Show the unit that follows the chosen feature best."""
+        row = best_unit(hits, st.session_state["generate.feature"])
+        if row is not None:
+            st.session_state["generate.quantity"], st.session_state["generate.unit"] = row["quantity"], int(row["unit"])
+
+    opened = (choice, text)
+    if st.session_state.get("generate.units_for") != opened:
+        # a new model or text: open on the memory feature some unit follows best, and that unit
+        st.session_state["generate.units_for"] = opened
+        st.session_state["generate.feature"] = default_feature(hits) or features[0]
+        show_best()
     st.session_state["generate.unit"] = min(int(st.session_state.get("generate.unit", 0)), hidden - 1)
     if st.session_state.get("generate.quantity") not in tl.quantities:
         st.session_state["generate.quantity"] = "hidden"
+    if st.session_state.get("generate.feature") not in features:
+        st.session_state["generate.feature"] = features[0]
 
     def pick_hit() -> None:
         row = hits.iloc[st.session_state["generate.hit"]]
@@ -374,20 +481,26 @@ def units_view() -> None:
         st.session_state["generate.feature"] = row["feature"]
 
     c1, c2, c3 = st.columns(3)
-    quantity = c1.selectbox("Show", tl.quantities, key="generate.quantity",
+    feature = c1.selectbox("Feature of the text", features, key="generate.feature", on_change=show_best,
+                           help="Choosing a feature shows the unit that follows it best.")
+    quantity = c2.selectbox("Show", tl.quantities, key="generate.quantity",
                             help="hidden: h_t; the others are the cell's gates (and the LSTM's cell state c_t).")
-    unit = c2.number_input(f"Unit (0 to {hidden - 1})", 0, hidden - 1, key="generate.unit")
-    feature = c3.selectbox("Against the feature", list(text_features(tl.tokens).columns), key="generate.feature")
+    unit = c3.number_input(f"Unit (0 to {hidden - 1})", 0, hidden - 1, key="generate.unit")
     values = tl.values[quantity][:, int(unit)]
+    f = text_features(tl.tokens)[feature].to_numpy()
+    r = pd.Series(values).corr(pd.Series(f)) if f.std() > 0 and values.std() > 0 else float("nan")
+    best = best_unit(hits, feature)
+    st.caption(f"{quantity} unit {unit} against “{feature}”: r = **{r:+.2f}** along this text"
+               + (f" (the best unit for it: {best['quantity']} unit {int(best['unit'])}, r = "
+                  f"{best['correlation']:+.2f})." if best is not None else " (this feature does not vary here)."))
     scale = float(max(abs(values).max(), 1e-6))
-    gate = quantity not in ("hidden", "candidate", "cell", "pre_activation")
+    gate = quantity in GATES
     colors = [figs.diverging_color(v, 1.0 if gate else scale) for v in values]
     tips = [f"{display_token(t)}: {v:.3f}" for t, v in zip(tl.tokens, values)]
-    st.html(figs.colored_text_html(tl.tokens, [], colors=colors, tooltips=tips,
-                                   separator=" " if level == "word" else ""))
+    st.html(figs.colored_text_html(tl.tokens, [], colors=colors, tooltips=tips, separator=sep))
     st.caption(figs.TIMELINE_CAPTION)
-    chart(figs.unit_trace(tl.tokens, values, text_features(tl.tokens)[feature].to_numpy(), feature,
-                          f"{quantity} unit {unit}"), figs.UNIT_CAPTION, key="generate.unit_trace")
+    chart(figs.unit_trace(tl.tokens, values, f, feature, f"{quantity} unit {unit}"), figs.UNIT_CAPTION,
+          key="generate.unit_trace")
     st.markdown("**Units that follow a feature of this text** (Pearson correlation along the text; pick one):")
     if hits.empty:
         st.caption("No feature varies along this text: paste a longer one, with quotes, brackets and lines.")

@@ -31,6 +31,20 @@ from .text import EOS, SPECIALS, Tokenizer, join_tokens, split_tokens
 MAX_LENGTH = 5000
 MAX_PROMPT_TOKENS = 20_000
 
+# The Generate text page's starting values (its widget keys), here so that tests and the workshop use the
+# very values the page starts with.
+TEMPERATURES = (0.2, 0.8, 1.5)          # the "Three temperatures" view: low, middle, high
+DEFAULT_PROMPT = {"char": "The ", "word": "The default value of"}
+DEFAULT_LENGTH = {"char": 300, "word": 60}
+DEFAULT_SETTINGS = {"temperature": 0.8, "top_k": None, "top_p": None, "seed": 0}
+
+
+def page_defaults(level: str) -> dict:
+    """The page's widget keys and the values they start with, for a model of this level."""
+    return {"generate.prompt": DEFAULT_PROMPT[level], "generate.length": DEFAULT_LENGTH[level],
+            "generate.temperature": DEFAULT_SETTINGS["temperature"], "generate.top_k": 0, "generate.top_p": 1.0,
+            "generate.seed": DEFAULT_SETTINGS["seed"]}
+
 
 def check_sampling(temperature: float, top_k: int | None, top_p: float | None, length: int | None = None) -> None:
     """Refuse settings that make no sense, with a message for the user."""
@@ -201,6 +215,7 @@ class Step:
     top: list                   # [(token, probability)] of the sampling distribution, most likely first
     model_top: list             # the same, for the model's raw distribution (temperature 1, no filtering)
     model_probability: float = math.nan   # the drawn token's probability under the raw distribution
+    entropy: float = math.nan             # entropy of the sampling distribution, in bits
 
 
 @dataclass
@@ -226,6 +241,7 @@ class Stepper:
     rng: np.random.Generator | None = None
     steps: CellSteps | None = None
     exclude: tuple = ()                    # token ids never drawn (the special tokens, by default)
+    history: list = field(default_factory=list)   # a Step for every token drawn with step()
 
     @classmethod
     @torch.no_grad()
@@ -270,13 +286,14 @@ class Stepper:
 
     @torch.no_grad()
     def step(self, top: int = 10) -> Step:
-        """Draw one token and feed it, reporting the distribution it came from."""
+        """Draw one token and feed it, reporting the distribution it came from (also kept in ``history``)."""
         probs = self.probs()
         token = draw(probs, self.rng)
         raw = torch.softmax(self.logits.float(), -1)
         report = Step(token, self.tokenizer.tokens[token], float(probs[token]), top_tokens(probs, self.tokenizer, top),
-                      top_tokens(raw, self.tokenizer, top), float(raw[token]))
+                      top_tokens(raw, self.tokenizer, top), float(raw[token]), entropy_bits(probs))
         self._feed(token)
+        self.history.append(report)
         return report
 
     def _feed(self, token: int) -> None:
@@ -320,28 +337,87 @@ class Sample:
     text: str
     ids: list
     unknown: list       # prompt tokens that were not in the vocabulary (read as <unk>)
+    entropies: list = field(default_factory=list)   # bits of each draw's distribution (when measured)
+
+    @property
+    def mean_entropy(self) -> float:
+        """How undecided the sampler was, on average: bits per draw (0: every draw was certain)."""
+        return float(np.mean(self.entropies)) if self.entropies else math.nan
 
 
 def sample(model: LanguageModel, tokenizer: Tokenizer, prompt: str = "", length: int = 200,
            temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None,
-           seed: int = 0, *, draw_specials: bool = False) -> Sample:
+           seed: int = 0, *, draw_specials: bool = False, measure: bool = False) -> Sample:
     """Generate ``length`` tokens after ``prompt``; the same seed gives the same text.
 
-    Special tokens are never drawn unless ``draw_specials`` (see the module's docstring).
+    Special tokens are never drawn unless ``draw_specials`` (see the module's docstring). ``measure`` also
+    keeps the entropy of every draw's distribution (the same tokens are drawn either way).
     """
     check_sampling(temperature, top_k, top_p, length)
     stepper = Stepper.start(model, tokenizer, prompt, temperature, top_k, top_p, seed, draw_specials=draw_specials)
+    entropies = []
     for _ in range(length):
+        if measure:
+            entropies.append(entropy_bits(stepper.probs()))
         stepper.next_id()
-    return Sample(stepper.text, list(stepper.ids), stepper.unknown)
+    return Sample(stepper.text, list(stepper.ids), stepper.unknown, entropies)
+
+
+def entropy_bits(probs: torch.Tensor) -> float:
+    """Entropy of a distribution in bits: 0 when one token is certain, log2(n) when n tokens are equally likely."""
+    p = probs.float()
+    p = p[p > 0]
+    return float(-(p * p.log2()).sum())
+
+
+def distinct_ngram_share(tokens, n: int = 4) -> float:
+    """Share of the text's n-grams (of characters, or of words) that are distinct: near 1 for text that never
+    repeats itself, low for text stuck in a loop. A measurable "repetitive"."""
+    tokens = list(tokens)
+    grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+    return len(set(grams)) / len(grams) if grams else math.nan
 
 
 def sample_at_temperatures(model: LanguageModel, tokenizer: Tokenizer, prompt: str, length: int,
                            temperatures=(0.2, 0.8, 1.5), seed: int = 0, top_k: int | None = None,
-                           top_p: float | None = None, *, draw_specials: bool = False) -> list[tuple[float, Sample]]:
-    """The same prompt and seed sampled at several temperatures, to set side by side."""
-    return [(t, sample(model, tokenizer, prompt, length, t, top_k, top_p, seed, draw_specials=draw_specials))
-            for t in temperatures]
+                           top_p: float | None = None, *, draw_specials: bool = False,
+                           measure: bool = True) -> list[tuple[float, Sample]]:
+    """The same prompt and seed sampled at several temperatures, to set side by side (with the entropy of
+    every draw, see :func:`sample`)."""
+    return [(t, sample(model, tokenizer, prompt, length, t, top_k, top_p, seed, draw_specials=draw_specials,
+                       measure=measure)) for t in temperatures]
+
+
+def sampling_pipeline(logits: torch.Tensor, tokenizer: Tokenizer, temperature: float = 1.0,
+                      top_k: int | None = None, top_p: float | None = None, k: int = 8, *,
+                      draw_specials: bool = False) -> dict:
+    """What the sampler does to one step's scores, stage by stage, for the model's ``k`` likeliest tokens:
+
+    ``logits`` (the raw scores), ``scaled`` (÷ temperature; greedy at 0 keeps only the top score),
+    ``top_k`` and ``top_p`` (True where the token survives that cut; top-p keeps the likeliest tokens whose
+    probabilities, after temperature and top-k, add up to p), and ``probs``, the final distribution (a softmax
+    over the survivors, exactly :func:`next_token_probs`). The special tokens are removed first; ``specials``
+    holds the probability the model gave them. ``others`` is the final probability of every token not shown.
+    """
+    check_sampling(temperature, top_k, top_p)
+    logits = logits.float()
+    exclude = () if draw_specials else special_ids(tokenizer)
+    allowed = next_token_probs(logits, 1.0, exclude=exclude) > 0
+    ranked = torch.where(allowed, logits, torch.tensor(-math.inf))
+    ids = torch.topk(ranked, min(k, int(allowed.sum()))).indices
+    scaled_shown = logits[ids] / temperature if temperature > 0 else logits[ids]   # greedy: nothing to divide
+    kept_k = torch.ones_like(allowed)
+    if top_k is not None and top_k < int(allowed.sum()):
+        kept_k = ranked >= torch.topk(ranked, top_k).values[-1]
+    before_p = next_token_probs(logits, temperature, top_k, None, exclude)
+    final = next_token_probs(logits, temperature, top_k, top_p, exclude)
+    kept_p = final > 0
+    return {"tokens": [tokenizer.tokens[int(i)] for i in ids], "ids": [int(i) for i in ids],
+            "logits": logits[ids].tolist(), "scaled": scaled_shown.tolist(), "temperature": temperature,
+            "top_k": top_k, "top_p": top_p, "kept_by_top_k": kept_k[ids].tolist(),
+            "before_top_p": before_p[ids].tolist(), "kept_by_top_p": (kept_p | ~kept_k)[ids].tolist(),
+            "probs": final[ids].tolist(), "others": float(1 - final[ids].sum()),
+            "survivors": int(kept_p.sum()), "specials": special_share(logits, tokenizer)}
 
 
 @torch.no_grad()

@@ -24,12 +24,22 @@ import torch
 from .errors import RNNLabError
 from .generation import start_token_id
 from .models import LanguageModel
-from .text import Tokenizer
+from .text import UNK, Tokenizer, split_tokens
 
+# The page's example: long quotes, code and several lines (for the unit search), every word in the ready-made
+# word model's vocabulary (so the surprise view scores every word), short enough for the connectivity view.
+EXAMPLE_TEXT = ('The "print()" function writes "each of its arguments, separated by a space" to the file.\n'
+                '>>> x = [1, 2, 3]\n'
+                '>>> print("The length of the list is", len(x))\n'
+                'The length of the list is 3\n'
+                'If the "file" argument is not given, the text is written to the standard output.\n')
 MAX_SURPRISE_TOKENS = 5000
 MAX_CONNECTIVITY_TOKENS = 300
+REACH_THRESHOLD = 0.001      # "still looks back" while the average influence is at least a thousandth
 MAX_TIMELINE_TOKENS = 2000
 FEATURES = ("inside quotes", "inside brackets", "position in line", "after a space", "inside a word")
+# features a unit can only follow by remembering (the current token alone does not tell)
+MEMORY_FEATURES = ("inside quotes", "inside brackets", "position in line")
 
 
 def _encode(tokenizer: Tokenizer, text: str, limit: int, what: str) -> list[int]:
@@ -49,16 +59,44 @@ def _encode(tokenizer: Tokenizer, text: str, limit: int, what: str) -> list[int]
 
 @dataclass
 class Surprise:
-    """``probs[i]``: the probability the model gave token i before reading it; ``bits[i] = -log2 probs[i]``."""
+    """``probs[i]``: the probability the model gave token i before reading it; ``bits[i] = -log2 probs[i]``.
+
+    ``tokens`` are the text's own tokens. A token outside the vocabulary is read as ``<unk>`` and is not
+    scored (``scored[i]`` is False): the model's probability for ``<unk>`` is the probability of "some rare
+    word", far cheaper than the word itself, so counting it would make a text full of unknown words look
+    easy.
+    """
 
     tokens: list
     probs: list
     bits: list
     unknown: list
+    scored: list = None
+
+    def __post_init__(self):
+        if self.scored is None:
+            self.scored = [True] * len(self.tokens)
 
     @property
     def bits_per_token(self) -> float:
-        return float(np.mean(self.bits)) if self.bits else math.nan
+        """Mean surprise over the scored tokens (every token the vocabulary knows)."""
+        kept = [b for b, ok in zip(self.bits, self.scored) if ok]
+        return float(np.mean(kept)) if kept else math.nan
+
+    @property
+    def unscored(self) -> int:
+        return sum(not ok for ok in self.scored)
+
+    def biggest(self) -> int | None:
+        """Index of the most surprising scored token (None when nothing is scored)."""
+        kept = [i for i, ok in enumerate(self.scored) if ok]
+        return max(kept, key=self.bits.__getitem__) if kept else None
+
+    def context(self, i: int, width: int = 3, separator: str = "") -> tuple[str, str, str]:
+        """``(before, token, after)``: token ``i`` with ``width`` tokens either side, to say which one it is."""
+        before = separator.join(self.tokens[max(0, i - width):i])
+        after = separator.join(self.tokens[i + 1:i + 1 + width])
+        return before, self.tokens[i], after
 
 
 @torch.no_grad()
@@ -66,7 +104,7 @@ def surprise(model: LanguageModel, tokenizer: Tokenizer, text: str) -> Surprise:
     """How surprised the model is by every token of ``text``, read from its start state.
 
     The model first reads the same start token as generation with an empty prompt, so even the first
-    token gets a prediction.
+    token gets a prediction. Tokens outside the vocabulary are read as ``<unk>`` but not scored.
     """
     ids = _encode(tokenizer, text, MAX_SURPRISE_TOKENS, "surprise")
     idx = torch.tensor([[start_token_id(tokenizer)] + ids], device=model.device)
@@ -74,8 +112,10 @@ def surprise(model: LanguageModel, tokenizer: Tokenizer, text: str) -> Surprise:
     log_probs = torch.log_softmax(logits[0].float(), -1)
     target = idx[0, 1:]
     lp = log_probs.gather(1, target[:, None])[:, 0]
-    return Surprise([tokenizer.tokens[i] for i in ids], lp.exp().tolist(), (-lp / math.log(2)).tolist(),
-                    tokenizer.unknown_tokens(text))
+    words = split_tokens(text, tokenizer.level)
+    scored = [i != tokenizer.unk_id or w == UNK for i, w in zip(ids, words)]
+    return Surprise(words, lp.exp().tolist(), (-lp / math.log(2)).tolist(), tokenizer.unknown_tokens(text),
+                    scored)
 
 
 # --- connectivity --------------------------------------------------------------------------------------
@@ -109,17 +149,18 @@ class Connectivity:
             counts[:t + 1] += 1
         return np.divide(sums, counts, out=np.zeros(n), where=counts > 0)
 
-    def reach(self, threshold: float = 0.001) -> float:
-        """How far back the model looks: the mean, over positions, of the furthest distance whose gradient
-        norm is still at least ``threshold`` of that position's largest."""
-        out = []
-        for t in range(len(self.tokens)):
-            row = self.row(t)
-            if row.max() <= 0:
-                continue
-            strong = np.nonzero(row >= threshold * row.max())[0]
-            out.append(t - strong.min())
-        return float(np.mean(out)) if out else 0.0
+    def reach(self, threshold: float = REACH_THRESHOLD) -> int:
+        """How far back the model looks: the largest distance d before the curve :meth:`by_distance` (the
+        average influence of the input d tokens back, relative to the strongest input) first falls below
+        ``threshold``. The number is read off the same curve the page draws; when the curve never falls
+        below it within the text, the answer is the text's length minus one, and :meth:`reach_capped` is
+        True (it looks back at least that far)."""
+        curve = self.by_distance()
+        below = np.nonzero(curve < threshold)[0]
+        return int(below[0] - 1) if len(below) else len(curve) - 1
+
+    def reach_capped(self, threshold: float = REACH_THRESHOLD) -> bool:
+        return not (self.by_distance() < threshold).any()
 
 
 def connectivity(model: LanguageModel, tokenizer: Tokenizer, text: str,
@@ -179,10 +220,14 @@ class Timeline:
         return list(self.values)
 
 
-@torch.no_grad()
 def timeline(model: LanguageModel, tokenizer: Tokenizer, text: str, layer: int | None = None) -> Timeline:
     """Replay ``text`` through the equation cells and keep every unit and gate of one layer (the last one)."""
-    ids = _encode(tokenizer, text, MAX_TIMELINE_TOKENS, "unit timeline")
+    return timeline_of_ids(model, tokenizer, _encode(tokenizer, text, MAX_TIMELINE_TOKENS, "unit timeline"), layer)
+
+
+@torch.no_grad()
+def timeline_of_ids(model: LanguageModel, tokenizer: Tokenizer, ids: list[int], layer: int | None = None) -> Timeline:
+    """:func:`timeline` for token ids (the step-by-step view replays the prompt and the tokens drawn so far)."""
     layers = model.config.num_layers
     layer = layers - 1 if layer is None else layer
     if not 0 <= layer < layers:
@@ -252,3 +297,18 @@ def correlated_units(tl: Timeline, features: pd.DataFrame | None = None, top: in
     table = (table.sort_values(["feature", "strength"], ascending=[True, False]).groupby("feature").head(top)
              .drop(columns="strength").reset_index(drop=True))
     return table
+
+
+def best_unit(hits: pd.DataFrame, feature: str) -> pd.Series | None:
+    """The row of ``hits`` (see :func:`correlated_units`) with the strongest correlation for ``feature``."""
+    rows = hits[hits.feature == feature]
+    return None if rows.empty else rows.loc[rows["correlation"].abs().idxmax()]
+
+
+def default_feature(hits: pd.DataFrame) -> str | None:
+    """The memory feature (quotes, brackets, position in line) that some unit follows best: what to show
+    first. Features the current token gives away (after a space, inside a word) are left for the learner."""
+    best = [(abs(r["correlation"]), f) for f in MEMORY_FEATURES if (r := best_unit(hits, f)) is not None]
+    if best:
+        return max(best)[1]
+    return None if hits.empty else hits.iloc[0]["feature"]

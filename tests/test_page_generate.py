@@ -17,7 +17,7 @@ def _charts(at):
 def test_without_a_session_model_the_page_offers_the_ready_made_ones_and_generates():
     at = app_test("pages/generate.py")
     assert not at.exception and not at.error
-    assert any("No model trained in this session" in i.value for i in at.info)
+    assert any("No model trained in this session" in c.value for c in at.caption)
     picker = at.selectbox(key="generate.model")
     assert picker.value == "ready:char-lstm" and any(o.startswith("📦 Words") for o in picker.options)
     assert any("validation loss" in c.value for c in at.caption)
@@ -48,7 +48,7 @@ def test_step_mode_draws_one_token_per_click_with_its_distribution():
     at.button(key="generate.btn_step_one").click().run()
     assert not at.exception
     assert len(at.session_state["generate.stepper"].ids) == 2
-    assert _charts(at) == 2
+    assert _charts(at) == 3     # the sampler's stages, the last draw, the hidden state
     at.button(key="generate.btn_step_ten").click().run()
     assert len(at.session_state["generate.stepper"].ids) == 12
     at.button(key="generate.btn_step_start").click().run()
@@ -104,7 +104,7 @@ def test_a_model_trained_in_this_session_is_listed_first():
     at.switch_page("pages/generate.py").run()
     assert not at.exception
     assert at.selectbox(key="generate.model").value == "session:GRU 8 · Pasted text (char)"
-    assert not any("No model trained" in i.value for i in at.info)
+    assert not any("No model trained" in c.value for c in at.caption)
     at.button(key="generate.btn_generate").click().run()
     assert not at.exception and len(at.session_state["generate.result"]["stepper"].ids) == 300
     at.radio(key="generate.view").set_value("Units and gates").run()

@@ -15,24 +15,40 @@ import plotly.graph_objects as go
 from ..generation import display_token
 from .style import CELL_COLORS, COLORS, base_layout
 
-NEXT_TOKEN_CAPTION = ("How to read it: the bars are the probabilities of the likeliest next tokens, the ones the "
-                      "sampler draws from (after temperature, top-k and top-p); an orange bar is the token it drew. "
-                      "Tall single bar: the model is sure; many similar bars: it hesitates.")
-TEMPERATURE_CAPTION = ("How to read it: the same next-token distribution at three temperatures. Dividing the scores "
-                       "by a low temperature sharpens it (the favourite takes almost everything: repetitive text); a "
-                       "high one flattens it (rare tokens get a chance: wild text).")
-SURPRISE_CAPTION = ("How to read it: each token's background shows the probability the model gave it before "
-                    "reading it: white means expected, deep red means a surprise (hover for the numbers). The "
-                    "average surprise, in bits per token, is the model's loss on this text.")
+NEXT_TOKEN_CAPTION = ("How to read it: the bars are the probabilities of the likeliest next tokens with the settings "
+                      "above (special tokens removed, then temperature, top-k and top-p): the sampler draws from "
+                      "exactly these. A tall single bar: the model is sure; many similar bars: it hesitates.")
+DRAWN_CAPTION = ("How to read it: the distribution the last token was drawn from (with the settings in force then); "
+                 "the orange bar is the token the sampler drew. A short orange bar means the draw was a gamble.")
+TEMPERATURE_CAPTION = ("How to read it: the model's likeliest next tokens after the prompt, their probability at each "
+                       "temperature (each bar group is one token). Dividing the scores by a low temperature sharpens "
+                       "the distribution (the favourite takes almost everything: safe, repetitive text); a high one "
+                       "flattens it (rare tokens get a chance: wild text).")
+PIPELINE_CAPTION = ("How to read it: one step of the sampler, left to right, for the model's likeliest tokens. The "
+                    "scores (logits) are divided by the temperature; top-k keeps the k highest; top-p keeps the "
+                    "likeliest tokens whose probabilities add up to p; a softmax over the survivors gives the "
+                    "probabilities, and the draw picks one (orange). Grey: cut at that stage.")
+GENERATED_CAPTION = ("How to read it: each generated token's background is how likely it was when drawn: pale for "
+                     "the obvious choice, deep purple for a gamble (10 % or less). Hover a token for its "
+                     "probability and the alternatives it beat. The prompt is in grey.")
+STATE_CAPTION = ("How to read it: one column per token read (the newest on the right), one row per unit; the colour "
+                 "is the unit's value right after reading that token: blue negative, red positive (gates from 0, "
+                 "white, to 1, red). Columns that change a lot are the tokens that moved the memory.")
+SURPRISE_CAPTION = ("How to read it: each token's background shows how surprised the model was to see it, before "
+                    "reading it: white means expected (0 bits: probability 1), deep red means a big surprise "
+                    "({full:g} bits or more: probability {pfull} or less). Hover for the numbers. Grey tokens are "
+                    "outside the vocabulary (read as <unk>) and not scored. The average over the scored tokens, "
+                    "in bits per {per}, is the model's loss on this text.")
 CONNECTIVITY_CAPTION = ("How to read it: each bar is the gradient norm of the chosen prediction with respect to an "
                         "earlier input: how much nudging that token would change the prediction. In the text above, "
                         "the green runs on a log scale, fading out at a thousandth of the strongest input.")
 HEATMAP_CAPTION = ("How to read it: row t is the prediction made after reading token t, column s an earlier input; "
-                   "the colour is the gradient norm relative to the row's largest (log scale). A band hugging the "
-                   "diagonal means the model looks only a few tokens back. Hover for the tokens.")
-REACH_CAPTION = ("How to read it: how strongly a prediction depends on an input d tokens back, averaged over the text "
-                 "and relative to the strongest input (log scale). The line that stays high longest belongs to the "
-                 "cell that looks furthest back.")
+                   "the colour is the gradient norm relative to the row's largest, on a log scale (yellow 1, dark "
+                   "blue a ten-thousandth or less). A band hugging the diagonal means the model looks only a few "
+                   "tokens back. Hover for the tokens.")
+REACH_CAPTION = ("How to read it: how strongly a prediction depends on the input d tokens back, averaged over the text "
+                 "and relative to the strongest input (log scale). Where a line crosses the dashed line (a "
+                 "thousandth) is how far back that cell looks: the numbers above are read off these crossings.")
 UNIT_CAPTION = ("How to read it: the chosen unit's value at every token (line) against a simple feature of the text "
                 "(shaded). A unit that rises and falls with the shading tracks that feature.")
 TIMELINE_CAPTION = ("How to read it: each character's background is the chosen unit's value right after reading it: "
@@ -78,7 +94,8 @@ def temperature_bars(distribution: dict, temperatures) -> go.Figure:
         fig.add_bar(x=labels, y=distribution[t], name=f"temperature {t:g}", marker_color=COLORS[i % len(COLORS)],
                     hovertemplate="%{x}: %{y:.2%}<extra>" + f"T = {t:g}" + "</extra>")
     fig.update_layout(barmode="group")
-    fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    top = max((max(distribution[t], default=0) for t in temperatures), default=0)
+    fig.update_yaxes(tickformat=".0%", range=[0, min(1.0, top * 1.12 + 0.02)])
     return base_layout(fig, "", "next token", "probability", height=340)
 
 
@@ -116,11 +133,20 @@ def colored_text_html(tokens: list[str], weights: list[float], colors: list[str]
             'border:1px solid #ddd;border-radius:6px">' + separator.join(parts) + "</div>")
 
 
-def surprise_html(tokens: list[str], probs: list[float], bits: list[float], separator: str = "") -> str:
-    """The text coloured by surprise: white for tokens the model expected, red for surprises (10+ bits)."""
-    weights = [min(1.0, b / 10) for b in bits]
-    tips = [f"{display_token(t)}: p = {p:.3%}, {b:.2f} bits" for t, p, b in zip(tokens, probs, bits)]
-    return colored_text_html(tokens, weights, tooltips=tips, separator=separator)
+def surprise_full_red(level: str) -> float:
+    """Bits at which a token is full red: 8 for characters (a 1-in-256 guess), 12 for words (1 in 4,096)."""
+    return 8.0 if level == "char" else 12.0
+
+
+def surprise_html(tokens: list[str], probs: list[float], bits: list[float], separator: str = "",
+                  scored: list[bool] | None = None, full: float = 10.0, highlight: int | None = None) -> str:
+    """The text coloured by surprise: white for tokens the model expected, red at ``full`` bits and beyond;
+    tokens not scored (outside the vocabulary) in grey."""
+    scored = scored if scored is not None else [True] * len(tokens)
+    colors = [_mix(_RED, b / full) if ok else "rgb(200,200,200)" for b, ok in zip(bits, scored)]
+    tips = [f"{display_token(t)}: p = {p:.3%}, {b:.2f} bits" if ok else f"{display_token(t)}: not in the "
+            "vocabulary (read as <unk>), not scored" for t, p, b, ok in zip(tokens, probs, bits, scored)]
+    return colored_text_html(tokens, [], colors=colors, tooltips=tips, separator=separator, highlight=highlight)
 
 
 def connectivity_html(tokens: list[str], row: np.ndarray, position: int, target: str, separator: str = "") -> str:
@@ -153,27 +179,119 @@ def connectivity_heatmap(tokens: list[str], matrix: np.ndarray) -> go.Figure:
         z = np.where(rel > 0, np.log10(np.maximum(rel, 1e-6)), np.nan)
     labels = [f"{i}:{display_token(t)}" for i, t in enumerate(tokens)]
     fig = go.Figure(go.Heatmap(z=z, x=labels, y=labels, colorscale="Viridis", zmin=-4, zmax=0,
-                               colorbar=dict(title="log10 relative", tickvals=[-4, -3, -2, -1, 0],
-                                             ticktext=["0.0001", "0.001", "0.01", "0.1", "1"]),
+                               customdata=np.where(rel > 0, rel, np.nan),
+                               colorbar=dict(title=dict(text="relative<br>gradient<br>(log scale)"),
+                                             tickvals=[-4, -3, -2, -1, 0],
+                                             ticktext=["≤ 0.0001", "0.001", "0.01", "0.1", "1"]),
                                hovertemplate="prediction after %{y}<br>input %{x}<br>"
-                                             "log10 rel. %{z:.2f}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", showticklabels=len(tokens) <= 60)
-    fig.update_xaxes(showticklabels=len(tokens) <= 60)
+                                             "relative gradient %{customdata:.2g}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", showticklabels=len(tokens) <= 60, showgrid=False, zeroline=False)
+    fig.update_xaxes(showticklabels=len(tokens) <= 60, showgrid=False, zeroline=False)
     return base_layout(fig, "", "input token", "prediction after token", height=480)
 
 
-def reach_curves(curves: dict[str, np.ndarray], max_distance: int = 60) -> go.Figure:
-    """Relative gradient norm against distance, one line per model (coloured by its cell when named so)."""
+def reach_curves(curves: dict[str, np.ndarray], reach: dict[str, int] | None = None,
+                 threshold: float = 0.001, floor: float = 1e-7) -> go.Figure:
+    """Relative gradient norm against distance, one line per model (coloured by its cell when named so), over
+    the whole text; the dashed threshold line and a marker where each line last stays above it (``reach``)."""
     fig = go.Figure()
+    longest = 1
     for i, (name, curve) in enumerate(curves.items()):
-        curve = np.asarray(curve)[:max_distance + 1]
+        curve = np.asarray(curve, dtype=float)
+        longest = max(longest, len(curve))
         cell = next((c for c in CELL_COLORS if name.lower().startswith(c)), None)
         color = CELL_COLORS[cell] if cell else COLORS[i % len(COLORS)]
-        ys = np.where(curve > 0, curve, np.nan)
-        fig.add_scatter(x=list(range(len(curve))), y=ys, mode="lines+markers", name=name,
-                        line=dict(color=color, width=2), marker=dict(size=4))
-    fig.update_yaxes(type="log", exponentformat="power")
-    return base_layout(fig, "", "distance back (tokens)", "relative gradient norm", height=360)
+        ys = np.where(curve > 0, np.maximum(curve, floor), np.nan)
+        fig.add_scatter(x=list(range(len(curve))), y=ys, mode="lines", name=name, line=dict(color=color, width=2),
+                        hovertemplate=name + ": %{y:.2g} at %{x} back<extra></extra>")
+        if reach and name in reach:
+            d = int(reach[name])
+            fig.add_scatter(x=[d], y=[max(float(curve[d]), floor)], mode="markers+text", showlegend=False,
+                            marker=dict(color=color, size=11, symbol="diamond"), text=[f"{name}: {d}"],
+                            textposition="top right", textfont=dict(color=color),
+                            hovertemplate=f"{name} looks back {d} tokens<extra></extra>")
+    fig.add_hline(y=threshold, line_dash="dash", line_color="#555",
+                  annotation_text=f"a thousandth ({threshold:g})" if threshold == 0.001 else f"{threshold:g}",
+                  annotation_position="bottom left")
+    fig.update_yaxes(type="log", exponentformat="power", range=[math.log10(floor), 0.3])
+    fig.update_xaxes(range=[0, longest - 1])
+    return base_layout(fig, "", "distance back (tokens)", "relative gradient norm", height=380)
+
+
+def pipeline_figure(pipe: dict, drawn: str | None = None) -> go.Figure:
+    """The sampler's stages side by side for the likeliest tokens (see ``generation.sampling_pipeline``)."""
+    from plotly.subplots import make_subplots
+
+    t, k, p = pipe["temperature"], pipe["top_k"], pipe["top_p"]
+    titles = ["1. scores (logits)", "2. ÷ T" + (f" = {t:g}" if t > 0 else ": T = 0, greedy"),
+              "3. top-k" + (f" = {k}" if k else ": off"), "4. top-p" + (f" = {p:g}" if p else ": off"),
+              "5. softmax → draw"]
+    fig = make_subplots(rows=1, cols=5, shared_yaxes=True, subplot_titles=titles, horizontal_spacing=0.025)
+    labels = _bar_labels(pipe["tokens"])[::-1]
+    grey = "#c7c7c7"
+    rev = lambda xs: list(xs)[::-1]   # noqa: E731  (the likeliest token on top)
+    kept_k, kept_p = rev(pipe["kept_by_top_k"]), rev(pipe["kept_by_top_p"])
+    greedy_top = [i == len(labels) - 1 for i in range(len(labels))]
+    alive = [a and (b if t > 0 else g) for a, b, g in zip(kept_k, kept_p, greedy_top)]
+    panels = [
+        (rev(pipe["logits"]), [COLORS[0]] * len(labels), "{:.2f}"),
+        (rev(pipe["scaled"]), [COLORS[0] if (t > 0 or g) else grey for g in greedy_top], "{:.2f}"),
+        (rev(pipe["scaled"]), [COLORS[0] if a and (t > 0 or g) else grey for a, g in zip(kept_k, greedy_top)],
+         "{:.2f}"),
+        (rev(pipe["before_top_p"]), [COLORS[0] if a else grey for a in alive], "{:.0%}"),
+        (rev(pipe["probs"]), [COLORS[1] if tok == drawn and pr > 0 else (COLORS[0] if pr > 0 else grey)
+                              for tok, pr in zip(rev(pipe["tokens"]), rev(pipe["probs"]))], "{:.0%}"),
+    ]
+    for col, (xs, colors, fmt) in enumerate(panels, start=1):
+        fig.add_bar(x=xs, y=labels, orientation="h", marker_color=colors, showlegend=False, row=1, col=col,
+                    text=[fmt.format(x) for x in xs], textposition="auto", cliponaxis=False,
+                    hovertemplate="%{y}: %{x:.3g}<extra></extra>")
+    for col in (4, 5):
+        fig.update_xaxes(range=[0, 1.05], tickformat=".0%", row=1, col=col)
+    fig.update_annotations(font_size=13)
+    return base_layout(fig, "", "", "", height=max(280, 30 * len(labels) + 110))
+
+
+def generated_html(prompt_tokens: list[str], steps: list, pieces: list[str] | None = None,
+                   highlight_last: bool = False, alternatives: int = 4) -> str:
+    """The prompt (grey) then every generated token, its background deeper the less likely it was when drawn
+    (``steps`` are ``generation.Step``s; ``pieces`` their text, with a word model's spaces), with its
+    probability and the top alternatives in the hover text."""
+    purple = (117, 107, 177)
+    pieces = [s.token for s in steps] if pieces is None else pieces
+    tokens = list(prompt_tokens) + list(pieces)
+    colors = ["rgb(232,232,232)"] * len(prompt_tokens)
+    tips = ["prompt"] * len(prompt_tokens)
+    for s in steps:
+        # log scale: probability 1 is white, 10 % or less full colour
+        weight = min(1.0, max(0.0, -math.log10(max(s.probability, 1e-12))))
+        colors.append(_mix(purple, weight))
+        others = ", ".join(f"{display_token(t)!r} {p:.0%}" for t, p in s.top[:alternatives + 1] if t != s.token)
+        tips.append(f"{display_token(s.token)!r}: {s.probability:.1%} · alternatives: {others or 'none'}")
+    return colored_text_html(tokens, [], colors=colors, tooltips=tips,
+                             highlight=len(tokens) - 1 if highlight_last and steps else None)
+
+
+def state_heatmap(tokens: list[str], values: np.ndarray, name: str, gate: bool, newest: int | None = None,
+                  max_columns: int = 40) -> go.Figure:
+    """Units (rows) against the last ``max_columns`` tokens read (columns) for one quantity of the cell."""
+    values = np.asarray(values)[-max_columns:]
+    shown = tokens[-max_columns:]
+    first = len(tokens) - len(shown)
+    labels = [f"{first + i}:{display_token(t)}" for i, t in enumerate(shown)]
+    if gate:
+        scale = dict(colorscale=[[0, "#ffffff"], [1, "#d62728"]], zmin=0, zmax=1)
+    else:
+        peak = float(max(np.abs(values).max(), 1e-6)) if values.size else 1.0
+        scale = dict(colorscale="RdBu_r", zmin=-peak, zmax=peak)
+    fig = go.Figure(go.Heatmap(z=values.T, x=labels, y=list(range(values.shape[1] if values.ndim == 2 else 0)),
+                               colorbar=dict(title=dict(text=name)), **scale,
+                               hovertemplate="after %{x}<br>unit %{y}: %{z:.3f}<extra></extra>"))
+    if newest is not None and newest >= first:
+        fig.add_vrect(x0=newest - first - 0.5, x1=newest - first + 0.5, line_color="#ff7f0e", line_width=2)
+    fig.update_xaxes(showgrid=False, tickangle=-60)
+    fig.update_yaxes(showgrid=False, autorange="reversed")
+    return base_layout(fig, "", "token read", "unit", height=420)
 
 
 def unit_trace(tokens: list[str], values: np.ndarray, feature: np.ndarray | None = None,

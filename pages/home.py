@@ -23,23 +23,22 @@ HOME = "pages/home.py"
 # Each page's navigation title (as in app.py) and what it teaches, in one line.
 TOUR = {
     "pages/how_it_works.py": ("How an RNN works",
-                              "A tiny RNN reads “hello” one letter at a time, with every number shown, forwards "
-                              "and then backwards through time; then the same for an LSTM and a GRU."),
+                              "One step at a time on “hello”, with every number, forwards and backwards through "
+                              "time; then an LSTM and a GRU."),
     "pages/language_model.py": ("Train a language model",
                                 "Pick a text, press Train, and watch the loss fall and the samples turn from "
-                                "noise into words; compare an RNN, an LSTM and a GRU on the same text."),
+                                "noise into words."),
     "pages/generate.py": ("Generate text",
-                          "Sample from a model and see the probabilities behind every character; turn the "
-                          "temperature, and see how far back each model looks."),
+                          "Sample from a model and see the probabilities behind every character it picks."),
     "pages/gradients.py": ("Vanishing gradients",
-                           "Measure the gradient as it flows back through time, next to the theory, and see "
-                           "how the spectral radius, activations and gates change it."),
+                           "Measure how the gradient shrinks or explodes as it flows back through time, next to "
+                           "the theory."),
     "pages/compare.py": ("Compare RNN, LSTM and GRU",
-                         "Tasks that need a long memory, with an adjustable lag: where the RNN falls to the "
-                         "no-memory line and the gated cells hold on."),
+                         "Tasks that need a long memory: where the RNN falls to the no-memory line and the gated "
+                         "cells hold on."),
     "pages/sentiment.py": ("Sentiment",
-                           "A many-to-one RNN reads reviews; type your own sentence and watch its opinion move "
-                           "word by word."),
+                           "A many-to-one RNN reads a review; type your own and watch its opinion move word by "
+                           "word."),
 }
 
 
@@ -125,7 +124,7 @@ for row in range(0, len(order), 3):   # row by row, so that the cards read 1, 2,
     for column, (number, path) in zip(st.columns(3, gap="medium"), enumerate(order[row:row + 3], start=row + 1)):
         title, text = TOUR[path]
         with column.container(border=True, height="stretch"):
-            st.page_link(str(ROOT / path), label=f"{number}. {title}", icon=":material/arrow_forward:")
+            st.page_link(str(ROOT / path), label=f"**{number}. {title}**", icon=":material/arrow_forward:")
             st.write(text)
 
 # Last, so that everything above shows first: these need torch and the ready-made models (once per server).

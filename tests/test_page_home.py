@@ -10,7 +10,7 @@ from rnn_core.workshop import STEPS
 
 
 def card_links(at):
-    return [link.proto.label for link in at.get("page_link")]
+    return [link.proto.label.strip("*") for link in at.get("page_link")]
 
 
 def test_home_shows_the_start_button_the_figures_and_the_cards():

@@ -59,12 +59,18 @@ def hidden_by_word(rnn: SentimentRNN, ids: list[int]) -> np.ndarray:
     return rnn.hidden_states(idx, lengths)[0].numpy()
 
 
+SATURATED = 0.05   # gradient × input below this for every word (in log-odds): the estimate says nothing
+
+
 def word_influence(rnn: SentimentRNN, ids: list[int], target: int, method: str = "leave-one-out") -> np.ndarray:
     """How much each word pushes the model toward class ``target``.
 
     ``leave-one-out``: P(target | sentence) − P(target | sentence without that word); positive values pushed
-    toward ``target``. ``gradient``: gradient × input, the first-order estimate of the change in log P(target)
-    from replacing the word's embedding by zeros (cheap, but blind to saturation).
+    toward ``target``. ``gradient``: gradient × input of the log-odds of ``target`` (its score minus the
+    log-sum-exp of the others' scores), the first-order estimate of the change in the log-odds from replacing
+    the word's vector by zeros. The log-odds, not log P: at P = 0.999 the gradient of log P is almost zero
+    for every word whatever the words do, while the log-odds still moves. Where the network's own units
+    saturate it is small anyway; :func:`gradient_is_saturated` says when.
     """
     rnn.eval()
     if method == "leave-one-out":
@@ -75,10 +81,19 @@ def word_influence(rnn: SentimentRNN, ids: list[int], target: int, method: str =
     if method == "gradient":
         idx, lengths = pad([ids])
         inputs = rnn.embedding(idx).detach().requires_grad_(True)
-        with torch.backends.cudnn.flags(enabled=False):
-            F.log_softmax(rnn(idx, lengths, inputs), dim=-1)[0, target].backward()
-        return (inputs.grad * inputs).sum(-1)[0].detach().numpy()
+        with torch.enable_grad():
+            scores = rnn(idx, lengths, inputs)[0]
+            others = torch.cat([scores[:target], scores[target + 1:]])
+            log_odds = scores[target] - torch.logsumexp(others, 0)
+            # autograd.grad, not backward(): the (possibly shared, read-only) model's weights get no gradients.
+            (grad,) = torch.autograd.grad(log_odds, inputs)
+        return (grad * inputs).sum(-1)[0].detach().numpy()
     raise RNNLabError(f"Unknown influence method {method!r}; choose 'leave-one-out' or 'gradient'.")
+
+
+def gradient_is_saturated(influence: np.ndarray) -> bool:
+    """True when gradient × input is near zero for every word: the units are saturated, the estimate is blind."""
+    return bool(np.abs(np.asarray(influence)).max(initial=0.0) < SATURATED)
 
 
 def probe_sentence(classifier: Classifier, text: str, method: str = "leave-one-out") -> SentenceProbe:
@@ -89,3 +104,23 @@ def probe_sentence(classifier: Classifier, text: str, method: str = "leave-one-o
     baseline = classifier.predict_proba([" ".join(words)], "baseline")[0]
     return SentenceProbe(words, unknown, by_word[-1], baseline, by_word, hidden_by_word(classifier.rnn, ids),
                          word_influence(classifier.rnn, ids, predicted, method), predicted)
+
+
+# The minimal pairs the page shows side by side: one opinion word, with and without "not" (label 1 positive).
+MINIMAL_PAIRS = (("The food was good.", 1), ("The food was not good.", 0), ("The food was bad.", 0),
+                 ("The food was not bad.", 1), ("The food was not bad at all.", 1))
+
+
+def minimal_pairs(classifier: Classifier, pairs=MINIMAL_PAIRS) -> list[dict]:
+    """P(positive) from the RNN and from the bag of words for each sentence, and whether each is right.
+
+    Only for classifiers with a ``positive`` class (the built-in reviews, the UCI sentences); else ``[]``.
+    """
+    if "positive" not in classifier.classes:
+        return []
+    k = classifier.classes.index("positive")
+    texts = [t for t, _ in pairs]
+    rnn, bow = classifier.predict_proba(texts)[:, k], classifier.predict_proba(texts, "baseline")[:, k]
+    return [{"sentence": t, "truth": "positive" if y else "negative", "rnn": float(r), "baseline": float(b),
+             "rnn_right": (r > 0.5) == bool(y), "baseline_right": (b > 0.5) == bool(y)}
+            for (t, y), r, b in zip(pairs, rnn, bow)]

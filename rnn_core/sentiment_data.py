@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import random
 import urllib.error
 import urllib.request
@@ -28,6 +29,7 @@ import pandas as pd
 
 from .corpora import cache_dir, decode_bytes
 from .errors import RNNLabError
+from .text import split_tokens
 
 SENTIMENT_CLASSES = ("negative", "positive")
 
@@ -83,24 +85,36 @@ def stratified_split(labels, test_fraction: float = 0.2, seed: int = 0) -> tuple
 
 # --- the built-in reviews ------------------------------------------------------------------------------
 
-SUBJECTS = ("the food", "the film", "the service", "the plot", "the acting", "the music", "the staff",
-            "the room", "the battery", "the screen", "the story", "the dessert", "the ending", "the start",
-            "the soundtrack", "the coffee", "the hotel", "the camera", "the show", "the book")
+SUBJECTS = ("the food", "the meal", "the service", "the staff", "the waiter", "the place", "the pizza",
+            "the coffee", "the dessert", "the price", "the film", "the movie", "the plot", "the acting",
+            "the story", "the ending", "the start", "the script", "the music", "the soundtrack", "the show",
+            "the book", "the phone", "the battery", "the screen", "the camera", "the sound", "the quality",
+            "the product", "the hotel", "the room", "this place", "this film", "this phone", "it")
 POSITIVE = ("good", "great", "superb", "excellent", "wonderful", "lovely", "brilliant", "tasty", "charming",
-            "fun", "pleasant", "perfect")
+            "fun", "pleasant", "perfect", "amazing", "fantastic", "nice", "enjoyable", "friendly", "delicious",
+            "impressive", "beautiful")
 NEGATIVE = ("bad", "awful", "terrible", "dull", "boring", "bland", "poor", "dreadful", "horrible", "weak",
-            "disappointing", "mediocre")
+            "disappointing", "mediocre", "rude", "slow", "annoying", "useless", "ugly", "stale", "noisy",
+            "overpriced")
+# Verbs of opinion, in the forms the grammar uses them: "I liked it", "I did not like it", "I hated it".
+POSITIVE_VERBS = {"liked": "like", "loved": "love", "enjoyed": "enjoy"}
+NEGATIVE_VERBS = ("hated", "disliked")
+POLAR_VERBS = (*POSITIVE_VERBS, *POSITIVE_VERBS.values(), "recommend"), NEGATIVE_VERBS   # (positive, negative)
 INTENSIFIERS = ("very", "really", "truly", "quite", "so", "extremely")
 NEGATORS = ("not", "never")
 TAILS = ("", "", "", " overall", " in the end", " to be honest")
 NEGATED_TAILS = TAILS + (" at all", " at all")   # "not bad at all"; "bad at all" is not English
+ENDINGS = (".", ".", ".", ".", ".", ".", ".", ".", "!", "")   # most reviews end with a full stop, some do not
 # Neutral phrases for the clause that separates a negation from its adjective: they carry no sentiment.
 DISTRACTORS = ("as I said", "if I am honest", "after a long wait", "despite what my friends said",
                "as far as I remember", "on a rainy tuesday evening", "which we tried last week",
                "according to the people at the next table", "and I have seen many of them",
                "whatever the reviews on the website claimed", "for the price we paid", "in my opinion",
                "when we went there with my parents", "to my surprise", "all things considered")
-CONSTRUCTIONS = ("plain", "negated", "separated", "contrast")
+# Each construction's share of the reviews (out of 20), roughly as often as real reviews use it: mostly plain
+# opinions, so a bag of words learns which words are positive, then negations and contrasts, where it cannot.
+CONSTRUCTION_WEIGHTS = {"plain": 10, "verb": 3, "fragment": 3, "negated": 2, "separated": 1, "contrast": 1}
+CONSTRUCTIONS = tuple(CONSTRUCTION_WEIGHTS)
 
 
 @dataclass(frozen=True)
@@ -134,9 +148,9 @@ def _distractor(rng: random.Random, max_words: int) -> str:
 
 
 def _clause(rng: random.Random, subject: str, adjective: str, negator: str | None, distractor: str | None,
-            intensifier: str | None) -> str:
+            intensifier: str | None, verb: str = "was") -> str:
     """ "the food was not very good", or with a clause between the negation and the adjective."""
-    words = [subject, "was"]
+    words = [subject, verb]
     if negator:
         words.append(negator)
     if distractor:
@@ -148,38 +162,74 @@ def _clause(rng: random.Random, subject: str, adjective: str, negator: str | Non
     return " ".join(words)
 
 
-def _sentence(body: str, tail: str = "") -> str:
-    return body[0].upper() + body[1:] + tail + "."
+def _sentence(body: str, tail: str = "", ending: str = ".") -> str:
+    return body[0].upper() + body[1:] + tail + ending
 
 
 def _single(rng: random.Random, label: int, settings: ReviewSettings, kind: str) -> tuple[str, bool]:
     negated = kind == "negated" or (kind == "separated" and rng.random() < 0.75)
-    negated = negated and kind != "plain"
     polarity = label ^ int(negated)          # the adjective's own polarity: a negation flips it
     adjective = rng.choice(POSITIVE if polarity else NEGATIVE)
     # "not very good" is clearly negative; "not very bad" is not clearly positive, so no intensifier there.
     intensify = settings.intensifiers and rng.random() < 0.3 and (polarity or not negated)
     distractor = _distractor(rng, settings.max_distractor) if kind == "separated" else None
     body = _clause(rng, rng.choice(SUBJECTS), adjective, rng.choice(NEGATORS) if negated else None, distractor,
-                   rng.choice(INTENSIFIERS) if intensify else None)
+                   rng.choice(INTENSIFIERS) if intensify else None, "was" if rng.random() < 0.7 else "is")
     return body, negated
+
+
+def _verb_review(rng: random.Random, label: int) -> tuple[str, bool]:
+    """ "I loved the film", "I hated it", "I did not enjoy the meal", "I would (not) recommend this place"."""
+    thing = rng.choice(SUBJECTS)
+    if label and rng.random() < 0.7:
+        return f"I {rng.choice(list(POSITIVE_VERBS))} {thing}", False
+    if label:
+        return f"I would {rng.choice(('', 'really ', 'truly '))}recommend {thing}", False
+    choice = rng.random()
+    if choice < 0.35:
+        return f"I {rng.choice(NEGATIVE_VERBS)} {thing}", False
+    if choice < 0.7:
+        return f"I did {rng.choice(NEGATORS[:1])} {rng.choice(list(POSITIVE_VERBS.values()))} {thing}", True
+    return f"I would {rng.choice(NEGATORS)} recommend {thing}", True
+
+
+def _fragment(rng: random.Random, label: int) -> tuple[str, bool]:
+    """ "Great food", "Terrible", "Really slow service", "Not bad at all", "Not good"."""
+    negated = rng.random() < 0.3
+    adjective = rng.choice(POSITIVE if label ^ int(negated) else NEGATIVE)
+    if negated:
+        return f"not {adjective}", True
+    noun = rng.choice(SUBJECTS)
+    words = [rng.choice(INTENSIFIERS)] if rng.random() < 0.2 else []
+    words.append(adjective)
+    if rng.random() < 0.6 and noun != "it":
+        words.append(noun.split()[-1])
+    return " ".join(words), False
 
 
 def review_sentence(rng: random.Random, label: int, settings: ReviewSettings, kind: str) -> str:
     """One review of sentiment ``label`` (1 positive) built with construction ``kind``."""
-    if kind != "contrast":
-        body, negated = _single(rng, label, settings, kind)
-        return _sentence(body, rng.choice(NEGATED_TAILS if negated else TAILS))
-    # "A but B": B decides. A has the opposite sentiment, so the sentence holds one word of each polarity.
-    first, _ = _single(rng, 1 - label, settings, rng.choice(("plain", "negated")))
-    second, _ = _single(rng, label, settings, rng.choice(("plain", "negated")))
-    return _sentence(f"{first} but {second}")
+    ending = rng.choice(ENDINGS)
+    if kind == "contrast":
+        # "A but B": B decides. A has the opposite sentiment, so the sentence holds one word of each polarity.
+        first, _ = _single(rng, 1 - label, settings, rng.choice(("plain", "negated")))
+        second, _ = _single(rng, label, settings, rng.choice(("plain", "negated")))
+        return _sentence(f"{first} but {second}", "", ending)
+    if kind == "verb":
+        body, negated = _verb_review(rng, label)
+        return _sentence(body, rng.choice(TAILS), ending)
+    if kind == "fragment":
+        body, negated = _fragment(rng, label)
+        return _sentence(body, rng.choice(("", " at all")) if negated else "", ending)
+    body, negated = _single(rng, label, settings, kind)
+    return _sentence(body, rng.choice(NEGATED_TAILS if negated else TAILS), ending)
 
 
 def generate_reviews(settings: ReviewSettings = ReviewSettings()) -> LabelledSentences:
     """Balanced reviews whose labels are right by construction; ``groups`` names each one's construction."""
     rng = random.Random(settings.seed)
-    kinds = [k for k in CONSTRUCTIONS if settings.contrast or k != "contrast"]
+    kinds = [k for k, weight in CONSTRUCTION_WEIGHTS.items() for _ in range(weight)
+             if settings.contrast or k != "contrast"]
     texts, labels, groups = [], [], []
     for i in range(settings.n_sentences):
         label, kind = i % 2, kinds[(i // 2) % len(kinds)]
@@ -223,9 +273,28 @@ def negation_split(settings: ReviewSettings = ReviewSettings(), n_sentences: int
                              tuple("negation" for _ in texts))
 
 
+def built_in_reviews(settings: ReviewSettings = ReviewSettings()) -> tuple[LabelledSentences, LabelledSentences]:
+    """The built-in reviews and their held-out negation test, as the page and the command line build them."""
+    data = generate_reviews(settings)
+    return data, negation_split(settings, exclude=set(data.texts))
+
+
+def phrase_counts(data: LabelledSentences, phrase: str) -> dict[str, int]:
+    """How many sentences of each class contain ``phrase`` as whole words ("not", "not bad")."""
+    target = split_tokens(phrase.lower(), "word")
+    n = len(target)
+    counts = dict.fromkeys(data.classes, 0)
+    for text, label in zip(data.texts, data.labels):
+        words = split_tokens(text.lower(), "word")
+        if any(words[i:i + n] == target for i in range(len(words) - n + 1)):
+            counts[data.classes[label]] += 1
+    return counts
+
+
 # --- the UCI Sentiment Labelled Sentences --------------------------------------------------------------
 
 UCI_URL = "https://archive.ics.uci.edu/static/public/331/sentiment+labelled+sentences.zip"
+UCI_URL_VARIABLE = "RNN_LAB_UCI_URL"    # another address for the zip (a mirror on the local network, a test server)
 UCI_TITLE = "UCI review sentences"
 UCI_FILES = {"amazon": "amazon_cells_labelled.txt", "imdb": "imdb_labelled.txt", "yelp": "yelp_labelled.txt"}
 UCI_FOLDER = "sentiment-labelled-sentences"
@@ -277,8 +346,14 @@ def cached_uci() -> Path | None:
     return folder if all((folder / f).is_file() for f in UCI_FILES.values()) else None
 
 
-def download_uci(url: str = UCI_URL, timeout: float = 30.0) -> Path:
+def uci_url() -> str:
+    """Where the UCI zip is downloaded from: ``RNN_LAB_UCI_URL`` if set, else the UCI repository."""
+    return os.environ.get(UCI_URL_VARIABLE) or UCI_URL
+
+
+def download_uci(url: str | None = None, timeout: float = 30.0) -> Path:
     """Download the UCI zip once, keep its three files under the cache folder, and return that folder."""
+    url = url or uci_url()
     if cached_uci() is not None:
         return uci_cache_folder()
     try:

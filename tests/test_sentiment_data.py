@@ -10,19 +10,23 @@ import pytest
 
 from rnn_core import sentiment_data
 from rnn_core.errors import RNNLabError
-from rnn_core.sentiment_data import (NEGATIVE, NEGATORS, POSITIVE, ReviewSettings, UCI_FILES, cached_uci,
-                                     download_uci, generate_reviews, load_uci, load_uci_folder, negation_split,
-                                     parse_uci_file, sentences_from_csv, stratified_split)
+from rnn_core.sentiment_data import (CONSTRUCTION_WEIGHTS, NEGATIVE, NEGATORS, POLAR_VERBS, POSITIVE,
+                                     ReviewSettings, UCI_FILES, built_in_reviews, cached_uci, download_uci,
+                                     generate_reviews, load_uci, load_uci_folder, negation_split, parse_uci_file,
+                                     phrase_counts, sentences_from_csv, stratified_split)
 from rnn_core.text import split_tokens
 
 
+POSITIVE_WORDS, NEGATIVE_WORDS = set(POSITIVE) | set(POLAR_VERBS[0]), set(NEGATIVE) | set(POLAR_VERBS[1])
+
+
 def oracle_label(sentence: str) -> int:
-    """An independent reading of a review: the clause after "but" decides; a negation flips its adjective."""
-    clause = sentence.lower().rstrip(".").split(" but ")[-1]
+    """An independent reading of a review: the clause after "but" decides; a negation flips its opinion word."""
+    clause = sentence.lower().rstrip(".!").split(" but ")[-1]
     words = split_tokens(clause, "word")
-    adjectives = [w for w in words if w in POSITIVE or w in NEGATIVE]
-    assert len(adjectives) == 1, sentence
-    polarity = int(adjectives[0] in POSITIVE)
+    opinions = [w for w in words if w in POSITIVE_WORDS or w in NEGATIVE_WORDS]
+    assert len(opinions) == 1, sentence
+    polarity = int(opinions[0] in POSITIVE_WORDS)
     return polarity ^ int(any(w in NEGATORS for w in words))
 
 
@@ -31,7 +35,7 @@ def words_between_negation_and_adjective(sentence: str) -> int:
     if not any(w in NEGATORS for w in words):
         return 0
     start = next(i for i, w in enumerate(words) if w in NEGATORS)
-    end = next(i for i, w in enumerate(words) if i > start and (w in POSITIVE or w in NEGATIVE))
+    end = next(i for i, w in enumerate(words) if i > start and (w in POSITIVE_WORDS or w in NEGATIVE_WORDS))
     return sum(w.isalpha() for w in words[start + 1:end])
 
 
@@ -40,11 +44,38 @@ def test_built_in_labels_are_right_by_construction_and_balanced():
     assert len(data) == 2000 and data.class_counts() == {"negative": 1000, "positive": 1000}
     assert all(oracle_label(t) == y for t, y in zip(data.texts, data.labels))
     kinds = Counter(data.groups)
-    assert set(kinds) == {"plain", "negated", "separated", "contrast"} and min(kinds.values()) >= 400
-    # word order matters: many sentences hold a word of the opposite polarity to their label
-    opposite = sum(any(w in (NEGATIVE if y else POSITIVE) for w in split_tokens(t.lower(), "word"))
+    total = sum(CONSTRUCTION_WEIGHTS.values())
+    assert kinds == {k: 2000 * w // total for k, w in CONSTRUCTION_WEIGHTS.items()}
+    assert kinds["plain"] == 1000            # mostly plain opinions, as in real reviews
+    # word order matters in a good share of them: a word of the opposite polarity to the label
+    opposite = sum(any(w in (NEGATIVE_WORDS if y else POSITIVE_WORDS) for w in split_tokens(t.lower(), "word"))
                    for t, y in zip(data.texts, data.labels))
-    assert opposite > 0.4 * len(data)
+    assert 0.1 * len(data) < opposite < 0.4 * len(data)
+    # ... but in the plain ones the opinion word alone decides, so a bag of words has something fair to learn
+    plain = [(t, y) for t, y, g in zip(data.texts, data.labels, data.groups) if g == "plain"]
+    assert all(any(w in (POSITIVE_WORDS if y else NEGATIVE_WORDS) for w in split_tokens(t.lower(), "word"))
+               and not any(w in NEGATORS for w in split_tokens(t.lower(), "word")) for t, y in plain)
+
+
+def test_the_built_in_vocabulary_covers_ordinary_review_words():
+    data, _ = built_in_reviews()
+    words = Counter(w for t in data.texts for w in split_tokens(t.lower(), "word"))
+    ordinary = ("I did not like it. I would not recommend it. I loved it. The food was terrible. Not good. "
+                "Great service! The film is boring. The staff was really friendly. The movie was not bad at all "
+                "The phone was useless and the battery is weak. I hated the ending. This place is amazing")
+    assert all(words[w] >= 3 for w in split_tokens(ordinary.lower(), "word")), \
+        [w for w in split_tokens(ordinary.lower(), "word") if words[w] < 3]
+    assert len(words) > 150
+    # one-word reviews and reviews without a full stop exist, so "Terrible" alone is not out of the blue
+    assert any(t == "Terrible." for t in data.texts) and any(not t.endswith((".", "!")) for t in data.texts)
+
+
+def test_phrase_counts_count_whole_words():
+    data = generate_reviews(ReviewSettings(n_sentences=40))
+    counts = phrase_counts(data, "not bad")
+    by_hand = [sum(" not bad" in f" {t.lower()}" for t, y in zip(data.texts, data.labels) if y == k) for k in (0, 1)]
+    assert counts == {"negative": by_hand[0], "positive": by_hand[1]}
+    assert phrase_counts(data, "no") == {"negative": 0, "positive": 0}   # "not" and "nothing" are not "no"
 
 
 def test_the_distracting_clause_has_the_chosen_length_and_options_hold():

@@ -15,9 +15,8 @@ from pathlib import Path
 from ..classifier import CELL_NAMES, POOLINGS, recommended_settings, train_classifier
 from ..errors import RNNLabError
 from ..jobs import configure_torch_threads
-from ..sentiment_data import (MAX_CSV_BYTES, UCI_FILES, UCI_URL, LabelledSentences, ReviewSettings,
-                              download_uci, generate_reviews, load_uci, load_uci_folder, negation_split,
-                              sentences_from_csv)
+from ..sentiment_data import (MAX_CSV_BYTES, UCI_FILES, LabelledSentences, ReviewSettings, built_in_reviews,
+                              download_uci, load_uci, load_uci_folder, sentences_from_csv)
 from .common import StderrProgress
 
 
@@ -29,7 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--label-column", help="CSV: the column holding the labels (default: guessed)")
     parser.add_argument("--sources", default=",".join(UCI_FILES),
                         help=f"UCI: which sources to pool, comma-separated (default: {','.join(UCI_FILES)})")
-    parser.add_argument("--uci-url", default=UCI_URL, help="UCI: where to download the zip from")
+    parser.add_argument("--uci-url", help="UCI: where to download the zip from (default: RNN_LAB_UCI_URL or the "
+                                          "UCI repository)")
     parser.add_argument("--sentences", type=int, default=4000, help="synthetic: how many reviews")
     parser.add_argument("--distractor", type=int, default=8,
                         help="synthetic: longest clause (words) between a negation and its adjective")
@@ -41,17 +41,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--embedding", type=int, help="embedding size")
     parser.add_argument("--batch", type=int)
     parser.add_argument("--lr", type=float)
-    parser.add_argument("--seconds", type=float, default=30.0, help="time budget of the RNN's training")
-    parser.add_argument("--max-steps", type=int, help="step budget; with --seconds 0 replays a run exactly")
+    parser.add_argument("--seconds", type=float, default=0.0,
+                        help="a time limit for the RNN's training as well (default 0: none, the step budget decides)")
+    parser.add_argument("--max-steps", type=int,
+                        help="step budget (default: the page's, 600 on the built-in reviews, 400 on real reviews)")
     parser.add_argument("--seed", type=int, default=0)
 
 
 def read_data(args: argparse.Namespace) -> tuple[LabelledSentences, LabelledSentences | None, str]:
     """The sentences, the held-out negation test (synthetic data only), and the kind of data."""
     if args.data == "synthetic":
-        reviews = ReviewSettings(n_sentences=args.sentences, max_distractor=args.distractor, seed=args.seed)
-        data = generate_reviews(reviews)
-        return data, negation_split(reviews, exclude=set(data.texts)), "synthetic"
+        # The same reviews for every seed, as on the page: the seed picks the split and the starting weights.
+        data, held_out = built_in_reviews(ReviewSettings(n_sentences=args.sentences, max_distractor=args.distractor))
+        return data, held_out, "synthetic"
     sources = tuple(s.strip() for s in args.sources.split(",") if s.strip())
     if args.data == "uci":
         download_uci(args.uci_url)
@@ -70,6 +72,8 @@ def read_data(args: argparse.Namespace) -> tuple[LabelledSentences, LabelledSent
 def run(args: argparse.Namespace) -> dict:
     configure_torch_threads(default=os.cpu_count() or 1)
     data, held_out, kind = read_data(args)
+    if args.seconds < 0:
+        raise RNNLabError(f"--seconds must be 0 (no time limit) or more (got {args.seconds:g}).")
     overrides = {"cell": args.cell, "bidirectional": args.bidirectional, "seed": args.seed,
                  "seconds": args.seconds or None}
     for name, value in (("pooling", args.pooling), ("num_layers", args.layers), ("hidden_size", args.hidden),
@@ -77,8 +81,8 @@ def run(args: argparse.Namespace) -> dict:
                         ("max_steps", args.max_steps)):
         if value is not None:
             overrides[name] = value
-    if overrides["seconds"] is None and args.max_steps is None:
-        raise RNNLabError("--seconds 0 removes the time limit; give --max-steps as well.")
+    if args.seconds and args.max_steps is None:
+        overrides["max_steps"] = 1_000_000     # a time budget alone: train until the time is up
     settings = replace(recommended_settings(kind), **overrides)
     run_ = train_classifier(data, settings, held_out=held_out, on_progress=StderrProgress())
     out = {k: v for k, v in run_.metrics.items() if k != "misclassified"}

@@ -24,15 +24,45 @@ CONFUSION_CAPTION = ("How to read it: each row is the true class, each column th
 ACCURACY_CAPTION = ("How to read it: the share of test sentences each model gets right. The bag of words sees "
                     "which words occur but not their order; where the RNN's bar is taller, word order mattered. "
                     "The negation test is built so that only word order can tell its classes apart.")
-BY_WORD_CAPTION = ("How to read it: the model's P(class) after reading the sentence up to each word. Watch "
-                   "where the line jumps: that word changed the model's mind. Above the dotted 0.5 line the "
-                   "model would answer that class if the sentence stopped there.")
+BY_WORD_CAPTION = ("How to read it: the model's P(class) after reading the sentence up to each word, as if the "
+                   "sentence stopped there. Watch where the line jumps: that word changed the model's mind. Above "
+                   "the dotted 0.5 line the model would answer that class.")
 HIDDEN_CAPTION = ("How to read it: one column per word, one row per hidden unit (→ reads left to right, ← right "
                   "to left). Red is positive, blue negative. Units whose colour flips at a word keep track of "
                   "that word; units that stay the same colour carry memory across the sentence.")
 INFLUENCE_CAPTION = ("How to read it: how much each word pushed the prediction toward the predicted class "
                      "(green) or away from it (red): the change in that class's probability when the word is "
                      "left out. A word's effect depends on its neighbours: \"bad\" after \"not\" can push positive.")
+GRADIENT_CAPTION = ("How to read it: gradient × input of the predicted class's log-odds, a first-order estimate "
+                    "of how much each word's vector moves the decision (green toward the predicted class, red "
+                    "away). It is cheap but local: it can miss what leaving a word out would do, most of all where "
+                    "the network's units are saturated.")
+GROUP_CAPTION = ("How to read it: the share of test sentences each model gets right, kind by kind (for the "
+                 "built-in reviews, how each review was built; for the UCI sentences, where it came from). "
+                 "Plain opinions need no word order; negations and contrasts do.")
+PAIRS_CAPTION = ("How to read it: the same sentence with one word changed, and each model's P(positive); ✓ where "
+                 "the model is right (above 0.5 for a positive sentence, below for a negative one). Only a model "
+                 "that reads word order can tell \"bad\" from \"not bad\".")
+
+# What the page says its default models do. Each sentence is checked on seeds 0, 1 and 2 by
+# tests/claims/test_sentiment.py, which quotes it.
+BUILT_IN_READING = (
+    "With the page's defaults, in “The food was not bad at all” P(positive) stays between 0.2 and 0.8 until the "
+    "opinion word, then jumps above 0.5 at “bad”: the hidden state has kept the “not”. In “The food was bad” the "
+    "same word sends it below 0.5. The bag of words calls both sentences negative: it sees “bad” and “not”, "
+    "not their order.")
+BUILT_IN_PAIRS = ("The RNN gets all five right; the bag of words gets “good” and “bad” right and every sentence "
+                  "with “not” wrong.")
+BUILT_IN_RESULTS = ("The RNN gets more than 90 % of every kind of review right, and more than 90 % "
+                    "of the negation test; the bag of words gets plain opinions right (more than 90 %), most "
+                    "negated ones wrong (under 30 %), and stays under 65 % on the negation test, where every word "
+                    "is as frequent in both classes.")
+UCI_READING = (
+    "With the page's defaults, from 3,000 real sentences the RNN learns which words carry an opinion (“The food "
+    "was good.” comes out positive, “The food was bad.” negative) and that “not” is mostly bad news (“The food "
+    "was not good.” comes out negative). It does not learn that “not” flips “bad”: “The food was not bad.” and "
+    "“The food was not bad at all.” come out negative, as they do from the bag of words. Its test accuracy is "
+    "within 5 points of the bag of words'.")
 
 
 def class_balance(counts: dict[str, int], title: str = "") -> go.Figure:

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
 from pages.shared import chart, show_error
-from pages.workshop import export_button, share_settings
+from pages.workshop import _LOADED, export_button, share_settings
 from rnn_core.errors import RNNLabError
-from rnn_core.figures.stepthrough import (ARCH_CAPTION, ARCHITECTURES, BPTT_CAPTION, GATES_CAPTION, PROBS_CAPTION,
-                                          PRODUCT_CAPTION, SUM_CAPTION, UNROLLED_CAPTION, architecture_diagram,
-                                          bptt_chart, gate_timeline, matrix_heatmap, probability_bars, sub,
-                                          unrolled_diagram, vector_sum)
+from rnn_core.figures.stepthrough import (ARCH_CAPTION, ARCHITECTURES, BPTT_CAPTION, CELL_DIAGRAM_CAPTION,
+                                          GATES_CAPTION, PROBS_CAPTION, PRODUCT_CAPTION, SUM_CAPTION,
+                                          architecture_diagram, bptt_chart, cell_diagram, gate_timeline,
+                                          matrix_heatmap, probability_bars, sub, unrolled_caption, unrolled_diagram,
+                                          vector_sum)
 from rnn_core.share import Param, Schema, command_line, export_script
 from rnn_core.stepthrough import MAX_HIDDEN, MIN_HIDDEN, TRAIN_STEPS, check_word, gate_rows, step_through
 
 ROOT = Path(__file__).resolve().parent.parent
 CELLS = ("rnn", "lstm", "gru")
+# The namespace each linked page reads its shared link under (its share_settings call).
+LINK_NAMESPACE = {"pages/compare.py": "compare", "pages/sentiment.py": "sentiment", "pages/language_model.py": "lm"}
 SHARE = Schema((
     Param("how.word", "word", "hello", check=check_word),
     Param("how.cell", "cell", "rnn", choices=CELLS),
@@ -42,7 +46,7 @@ st.write("A tiny recurrent network reads a short word one letter at a time and, 
          "error backwards through time, as training does.")
 
 share_settings(SHARE, "how")
-for key, value in {**SHARE.defaults(), "how.pos": 0}.items():
+for key, value in {**SHARE.defaults(), "how.pos": 0, "how.gated": "lstm"}.items():
     st.session_state.setdefault(key, value)
 
 c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 1, 2])
@@ -64,6 +68,29 @@ def record(word: str, cell: str, hidden: int, seed: int, train: int):
     return walk, difference
 
 
+def settings(walk) -> tuple:
+    """The arguments of :func:`record` that reproduce ``walk``."""
+    return walk.word, walk.cell, walk.hidden_size, walk.seed, walk.train_steps
+
+
+BUILDERS = {f.__name__: f for f in (matrix_heatmap, vector_sum, probability_bars, unrolled_diagram, bptt_chart,
+                                    cell_diagram, gate_timeline)}
+
+
+@st.cache_resource(max_entries=2048, show_spinner=False)
+def figure(builder: str, *args, **kwargs):
+    """A figure from its plain arguments. Figures are pure functions of them, so each is drawn once per server
+    and shared read-only (drawing is most of the time of a step; a room in a workshop shows the same ones)."""
+    return BUILDERS[builder](*args, **kwargs)
+
+
+@st.cache_resource(max_entries=1024, show_spinner=False)
+def walk_figure(builder: str, walk_settings: tuple, *args):
+    """A figure of the walk that ``walk_settings`` records (see :func:`figure`)."""
+    walk, _ = record(*walk_settings)
+    return BUILDERS[builder](walk, *args)
+
+
 walk = None
 try:
     walk, difference = record(st.session_state["how.word"], st.session_state["how.cell"],
@@ -83,71 +110,106 @@ def show_forward(walk, t: int) -> None:
     rows = [f"{b}{k + 1}" if b else f"unit {k + 1}" for b in blocks for k in range(H)]
     left, right = st.columns([3, 2])
     with left:
-        chart(matrix_heatmap(walk.params["W_xh"], rows, [f"'{c}'" for c in walk.vocab],
+        chart(figure("matrix_heatmap", walk.params["W_xh"], rows, [f"'{c}'" for c in walk.vocab],
                              f"W_xh, and x{n} = one-hot '{f.char}'", outline_col=walk.vocab.index(f.char)),
               PRODUCT_CAPTION, key="how.wxh")
     with right:
-        chart(probability_bars(walk.vocab, f.probs, f.target, f"y{n} = softmax(W_hy h{n})"), PROBS_CAPTION,
+        chart(figure("probability_bars", walk.vocab, f.probs, f.target, f"y{n} = softmax(W_hy h{n})"), PROBS_CAPTION,
               key="how.probs")
         a, b, c = st.columns(3)
         right = f.prediction == f.target
         a.metric("Guess", f"'{f.prediction}'", "right" if right else f"wrong, next is '{f.target}'",
                  delta_color="green" if right else "red", delta_arrow="off")
         b.metric(f"p('{f.target}')", f"{f.probs[walk.vocab.index(f.target)]:.2f}")
-        c.metric(f"Loss L{n}", f"{f.loss:.2f}", help="−log p(the true next letter); ln(vocabulary size) is a "
-                                                      "uniform guess.")
+        c.metric(f"Loss L{n}", f"{f.loss:.2f}", help=f"−log p(the true next letter); a uniform guess over the "
+                                                      f"{len(walk.vocab)} letters costs ln {len(walk.vocab)} = "
+                                                      f"{np.log(len(walk.vocab)):.2f}.")
     columns = [(f"W_xh·x{n}", f.input_part), (f"W_hh·h{prev}", f.recurrent_part), ("b", f.bias),
                (f"a{n}", f.pre_activation)]
     operators = ["+", "+", "="]
     if walk.cell == "rnn":
         columns.append((f"h{n}", f.h))
         operators.append("tanh")
-    chart(vector_sum(columns, operators, rows, f"Step {t + 1}: the letter '{f.char}' meets the memory h{prev}"),
-          SUM_CAPTION, key="how.sum")
+        caption = SUM_CAPTION
+    else:
+        caption = ("How to read it: each column is a vector with one row per gate and hidden unit; the three parts "
+                   "add up to every gate's pre-activation a_t, which the cell below turns into its gates.")
+    chart(figure("vector_sum", columns, operators, rows, f"Step {t + 1}: the letter '{f.char}' meets the memory h{prev}"),
+          caption, key="how.sum")
     if walk.cell != "rnn":
-        gates = [(f"{name[0]}{n}", value) for name, value in f.gates.items()]
-        extra = [(f"c{n}", f.c)] if f.c is not None else []
-        chart(vector_sum(gates + extra + [(f"h{n}", f.h)], [""] * (len(gates) + len(extra)),
-                         [f"unit {k + 1}" for k in range(H)], "The gates, then the new state"),
-              "How to read it: each column is one gate's value per unit (σ gates between 0 and 1, candidates "
-              "between −1 and 1); the cell combines them into the new state as the equations above say.",
-              key="how.gates_now")
+        chart(walk_figure("cell_diagram", settings(walk), t, "forward"), CELL_DIAGRAM_CAPTION[walk.cell], key="how.cell_now")
 
 
-def show_backward(walk, t: int) -> None:
+BACKWARD_EQUATIONS = {
+    "rnn": [r"\frac{\partial L}{\partial a_t} = (1 - h_t^2) \odot \frac{\partial L}{\partial h_t},\quad "
+            r"\text{sent back to } h_{t-1}\text{: } W_{hh}^\top \frac{\partial L}{\partial a_t}"],
+    "lstm": [r"\frac{\partial L}{\partial c_t} = o_t \odot (1 - \tanh^2 c_t) \odot \frac{\partial L}{\partial h_t}"
+             r" + \frac{\partial L}{\partial c_t}\Big|_{\text{from } t+1},\qquad \text{sent back to } c_{t-1}"
+             r"\text{: } f_t \odot \frac{\partial L}{\partial c_t}",
+             r"\text{sent back to } h_{t-1}\text{: } W_{hh}^\top \frac{\partial L}{\partial a_t}\quad "
+             r"(a_t\text{: the four gates' pre-activations})"],
+    "gru": [r"\text{sent back to } h_{t-1}\text{: } z_t \odot \frac{\partial L}{\partial h_t} + "
+            r"W_{hh}^\top \frac{\partial L}{\partial a_t}\quad (a_t\text{: the gates' pre-activations})"],
+}
+BACKWARD_STRIP_CAPTION = {
+    "rnn": ("How to read it: the gradient at h_t adds this step's own error (from y) to what came back from later "
+            "steps. Multiplied by tanh′ = 1 − h_t² (never above 1) and then by W_hhᵀ, it goes on to the step "
+            "before (last column), usually smaller than it arrived (with the default random weights, at every "
+            "step): the signal shrinks as it goes back."),
+    "lstm": ("How to read it: the gradient at h_t adds this step's own error (from y) to what came back from later "
+             "steps; it goes on to h_{t−1} only through the gates' weights W_hhᵀ (last column)."),
+    "gru": ("How to read it: the gradient at h_t adds this step's own error (from y) to what came back from later "
+            "steps. It reaches h_{t−1} two ways: z_t ⊙ ∂L/∂h_t directly (no matrix, no tanh′), plus what goes "
+            "back through the gates' weights W_hhᵀ."),
+}
+CELL_STATE_CAPTION = ("How to read it: the cell-state gradient ∂L/∂c_t gathers what arrives through h_t "
+                      "(o_t ⊙ tanh′(c_t) ⊙ ∂L/∂h_t) and what c_{t+1} sent back; it goes on to c_{t−1} multiplied "
+                      "only by the forget gate f_t: no matrix and no tanh′, so where f_t is near 1 it passes almost "
+                      "unchanged.")
+
+
+def show_backward(walk, t: int, difference: float) -> None:
     f, b = walk.forward[t], walk.backward[t]
     n, prev = sub(t + 1), sub(t)
+    later = f"from step {t + 2}" if t + 1 < walk.steps else "from later"
     st.latex(r"\frac{\partial L}{\partial z_t} = y_t - \mathrm{onehot}(\text{next}),\quad "
              r"\frac{\partial L}{\partial h_t} = W_{hy}^\top \frac{\partial L}{\partial z_t} + "
              r"\frac{\partial L}{\partial h_t}\Big|_{\text{from } t+1}")
-    if walk.cell == "rnn":
-        st.latex(r"\frac{\partial L}{\partial a_t} = (1 - h_t^2) \odot \frac{\partial L}{\partial h_t},\quad "
-                 r"\text{sent back: } W_{hh}^\top \frac{\partial L}{\partial a_t}")
+    for line in BACKWARD_EQUATIONS[walk.cell]:
+        st.latex(line)
     left, right = st.columns([2, 3])
     with left:
         onehot = (np.array(walk.vocab) == f.target).astype(float)
-        chart(vector_sum([(f"y{n}", f.probs), (f"'{f.target}'", onehot), ("error", b.d_logits)], ["−", "="],
+        chart(figure("vector_sum", [(f"y{n}", f.probs), (f"'{f.target}'", onehot), ("error", b.d_logits)], ["−", "="],
                          [f"'{c}'" for c in walk.vocab], f"Step {t + 1}: the output's error"),
               "How to read it: the error at the output is the predicted probabilities minus the truth (1 for the "
               "right letter): positive where the network guessed too much, negative where too little.",
               key="how.dlogits")
     with right:
-        H = walk.hidden_size
-        columns = [("from y", b.dh_from_output), (f"from step {t + 2}" if t + 1 < walk.steps else "from later",
-                                                   b.dh_from_future), (f"∂L/∂h{n}", b.dh)]
+        units = [f"unit {k + 1}" for k in range(walk.hidden_size)]
+        columns = [("from y", b.dh_from_output), (later, b.dh_from_future), (f"∂L/∂h{n}", b.dh)]
         operators = ["+", "="]
         if walk.cell == "rnn":
-            columns += [(f"1 − h{n}²", 1 - f.h ** 2), (f"∂L/∂a{n}", b.d_pre_activation), (f"to h{prev}", b.dh_prev)]
+            columns += [(f"1 − h{n}²", 1 - f.h ** 2), (f"∂L/∂a{n}", b.d_pre_activation), (f"W_hhᵀ· → h{prev}", b.dh_prev)]
             operators += ["⊙", "=", "→"]
+        elif walk.cell == "gru":
+            columns += [(f"z{n}", f.gates["update"]), ("direct", b.dh_direct), ("via W_hhᵀ", b.dh_through_weights),
+                        (f"to h{prev}", b.dh_prev)]
+            operators += ["⊙", "=", "+", "="]
         else:
-            columns += [(f"to h{prev}", b.dh_prev)]
+            columns += [(f"W_hhᵀ· → h{prev}", b.dh_prev)]
             operators += ["→"]
-        chart(vector_sum(columns, operators, [f"unit {k + 1}" for k in range(H)],
-                         f"The error signal at h{n}, and what goes on to step {t}"),
-              "How to read it: the gradient at h_t adds this step's own error to what came back from later steps; "
-              "it is then multiplied by tanh' and W_hhᵀ on its way to the step before, which usually shrinks it.",
-              key="how.dh")
-    chart(bptt_chart(walk, t), BPTT_CAPTION, key="how.bptt")
+        chart(figure("vector_sum", columns, operators, units, f"The error signal at h{n}, and what goes on to step {t}"),
+              BACKWARD_STRIP_CAPTION[walk.cell], key="how.dh")
+    if walk.cell == "lstm":
+        columns = [(f"via h{n}", b.dc - b.dc_from_future), (f"from c{sub(t + 2)}" if t + 1 < walk.steps else
+                                                           "from later", b.dc_from_future),
+                   (f"∂L/∂c{n}", b.dc), (f"f{n}", f.gates["forget"]), (f"to c{prev}", b.dc_prev)]
+        chart(figure("vector_sum", columns, ["+", "=", "⊙", "="], units, f"The error signal on the cell state c{n}"),
+              CELL_STATE_CAPTION, key="how.dc")
+    if walk.cell != "rnn":
+        chart(walk_figure("cell_diagram", settings(walk), t, "backward"), CELL_DIAGRAM_CAPTION[walk.cell], key="how.cell_back")
+    chart(walk_figure("bptt_chart", settings(walk), t), BPTT_CAPTION[walk.cell], key="how.bptt")
     if t == 0:
         st.success(f"Backpropagation is complete. Added over every step, these signals are the weight gradients; "
                    f"computed by hand here, they agree with PyTorch's autograd to {difference:.1e}.",
@@ -161,50 +223,62 @@ def show_backward(walk, t: int) -> None:
                   "W_hy": ([f"'{c}'" for c in walk.vocab], [f"unit {k + 1}" for k in range(walk.hidden_size)])}
         for col, (name, title) in zip(cols, names.items()):
             with col:
-                chart(matrix_heatmap(walk.grads[name], *labels[name], title), "How to read it: how much the loss "
+                chart(figure("matrix_heatmap", walk.grads[name], *labels[name], title), "How to read it: how much the loss "
                       "would rise per unit increase of each weight; training moves every weight the other way.",
                       key=f"how.grad_{name}")
 
 
-if walk is not None:
+def move(delta: int, last: int) -> None:
+    st.session_state["how.pos"] = min(max(st.session_state["how.pos"] + delta, 0), last)
+
+
+@st.fragment
+def stepper(walk, difference: float) -> None:
+    """The walk itself. A fragment: Next and Previous rerun only this part, not the settings or the gallery.
+    ``how.step_seconds`` keeps how long its last run took, in wall-clock and CPU seconds of this thread
+    (benchmarks/how_it_works_speed.py reads it)."""
+    started, started_cpu = time.perf_counter(), time.thread_time()
     positions = walk.walk()
-    if st.session_state.get("how.shown_word", walk.word) != walk.word:   # a new word starts at its first step
-        st.session_state["how.pos"] = 0
-    st.session_state["how.shown_word"] = walk.word
-    st.session_state["how.pos"] = min(max(int(st.session_state.get("how.pos", 0)), 0), len(positions) - 1)
-
-    def move(delta: int) -> None:
-        st.session_state["how.pos"] = min(max(st.session_state["how.pos"] + delta, 0), len(positions) - 1)
-
+    last = len(positions) - 1
+    st.session_state["how.pos"] = min(max(int(st.session_state.get("how.pos", 0)), 0), last)
     b1, b2, b3, info = st.columns([1, 1, 1, 4])
-    b1.button("Previous", key="how.btn_prev", on_click=move, args=(-1,), icon=":material/arrow_back:",
+    b1.button("Previous", key="how.btn_prev", on_click=move, args=(-1, last), icon=":material/arrow_back:",
               disabled=st.session_state["how.pos"] == 0, width="stretch")
-    b2.button("Next", key="how.btn_next", on_click=move, args=(1,), type="primary", icon=":material/arrow_forward:",
-              disabled=st.session_state["how.pos"] == len(positions) - 1, width="stretch")
-    b3.button("Start again", key="how.btn_restart", on_click=move, args=(-len(positions),),
+    b2.button("Next", key="how.btn_next", on_click=move, args=(1, last), type="primary",
+              icon=":material/arrow_forward:", disabled=st.session_state["how.pos"] == last, width="stretch")
+    b3.button("Start again", key="how.btn_restart", on_click=move, args=(-len(positions), last),
               icon=":material/replay:", width="stretch")
     phase, t = positions[st.session_state["how.pos"]]
     where = ("Forward: read a letter, update the memory, guess the next letter" if phase == "forward" else
              "Backward through time: the error flows from the last step to the first")
     info.markdown(f"**{st.session_state['how.pos'] + 1} / {len(positions)}** · {where}. "
                   f"Total loss L = Σ L_t = **{walk.loss:.2f}**.")
-    chart(unrolled_diagram(walk, phase, t), UNROLLED_CAPTION, key="how.unrolled")
-    (show_forward if phase == "forward" else show_backward)(walk, t)
+    chart(walk_figure("unrolled_diagram", settings(walk), phase, t), unrolled_caption(walk.cell, phase), key="how.unrolled")
+    if phase == "forward":
+        show_forward(walk, t)
+    else:
+        show_backward(walk, t, difference)
 
     st.subheader("The same step in an LSTM and a GRU")
     st.write("Gated cells have the same inputs and outputs, but decide with gates, unit by unit, what to keep, "
-             "forget and write. Same word, size, seed and weights setting; the outlined column is step "
-             f"{t + 1}.")
-    tabs = st.tabs(["LSTM", "GRU"])
-    for tab, cell in zip(tabs, ("lstm", "gru")):
-        with tab:
-            gated, _ = record(walk.word, cell, walk.hidden_size, walk.seed, walk.train_steps)
-            for line in EQUATIONS[cell][:2]:
-                st.latex(line)
-            guesses = " ".join(f"'{f.prediction}'{'✓' if f.prediction == f.target else '✗'}" for f in gated.forward)
-            st.markdown(f"Guesses: {guesses} · total loss **{gated.loss:.2f}**")
-            chart(gate_timeline(gated, t), GATES_CAPTION, key=f"how.gates_{cell}")
+             "forget and write. Same word, size, seed and weights setting, at the same step "
+             f"({t + 1}, {phase}).")
+    cell = st.segmented_control("Gated cell", ("lstm", "gru"), key="how.gated", format_func=str.upper,
+                                label_visibility="collapsed") or "lstm"
+    gated, _ = record(walk.word, cell, walk.hidden_size, walk.seed, walk.train_steps)
+    guesses = " ".join(f"'{g.prediction}'{'✓' if g.prediction == g.target else '✗'}" for g in gated.forward)
+    st.markdown(f"{cell.upper()} guesses: {guesses} · total loss **{gated.loss:.2f}**")
+    chart(walk_figure("cell_diagram", settings(gated), t, phase), CELL_DIAGRAM_CAPTION[cell], key="how.cell_gated")
+    chart(walk_figure("gate_timeline", settings(gated), t), GATES_CAPTION, key="how.gates_gated")
+    st.session_state["how.step_seconds"] = {"wall": time.perf_counter() - started,
+                                            "cpu": time.thread_time() - started_cpu}
 
+
+if walk is not None:
+    if st.session_state.get("how.shown_word", walk.word) != walk.word:   # a new word starts at its first step
+        st.session_state["how.pos"] = 0
+    st.session_state["how.shown_word"] = walk.word
+    stepper(walk, difference)
     script = export_script(step_through, walk.word, walk.cell, walk.hidden_size, walk.seed, walk.train_steps,
                            title=f"Step through a tiny {walk.cell.upper()} on '{walk.word}'.", seed=walk.seed,
                            command=command_line("step-through", {"word": walk.word, "cell": walk.cell,
@@ -223,6 +297,14 @@ def gallery() -> dict:
     return {key: architecture_diagram(key) for key in ARCHITECTURES}
 
 
+def open_shape(page: str, link: dict) -> None:
+    """Open ``page`` as its shared link with ``link`` would: the page reads the link's settings afresh, even if
+    it was visited before in this session (a page reads a link once per session, see share_settings)."""
+    if page in LINK_NAMESPACE:
+        st.session_state.pop(_LOADED + LINK_NAMESPACE[page], None)
+    st.switch_page(str(ROOT / page), query_params=link or None)
+
+
 st.subheader("The shapes of recurrent models")
 st.caption(ARCH_CAPTION)
 keys = list(ARCHITECTURES)
@@ -234,6 +316,8 @@ for row in (keys[:4], keys[4:]):
             st.markdown(f"**{a['title']}**")
             chart(gallery()[key], a["text"], key=f"how.arch_{key}")
             if a["page"] and (ROOT / a["page"]).exists():
-                st.page_link(str(ROOT / a["page"]), label="Try it", icon=":material/arrow_forward:")
+                if st.button("Try it", key=f"how.btn_try_{key}", icon=":material/arrow_forward:",
+                             help=f"Opens {a['promise']}."):
+                    open_shape(a["page"], a["link"])
             elif a["page"]:
                 st.caption("(its page is coming soon)")

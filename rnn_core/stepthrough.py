@@ -122,6 +122,11 @@ class BackwardStep:
     d_gates: dict                # gradient at each gate's value (name -> (H,))
     dh_prev: np.ndarray          # what goes on to step t−1: ∂L/∂h_{t−1} through this step
     last_loss_dh_norm: float     # ‖∂L_T/∂h_t‖: only the last step's loss, travelling back
+    dh_through_weights: np.ndarray | None = None  # the part of dh_prev that goes back through W_hhᵀ
+    dh_direct: np.ndarray | None = None           # GRU: z_t ⊙ ∂L/∂h_t, the part that skips every matrix
+    dc_from_future: np.ndarray | None = None      # LSTM: what c_{t+1} sent back, f_{t+1} ⊙ ∂L/∂c_{t+1}
+    dc_prev: np.ndarray | None = None             # LSTM: what goes on to c_{t−1}, f_t ⊙ ∂L/∂c_t
+    last_loss_dc_norm: float | None = None        # LSTM: ‖∂L_T/∂c_t‖, the last loss along the cell state
 
 
 @dataclass
@@ -149,10 +154,12 @@ class StepThrough:
         return [("forward", t) for t in range(self.steps)] + [("backward", t) for t in reversed(range(self.steps))]
 
     def autograd_difference(self) -> float:
-        """Largest gap between the hand-computed gradients (weights and every ∂L/∂h_t) and autograd's."""
+        """Largest gap between the hand-computed gradients (weights, every ∂L/∂h_t and, for the LSTM, every
+        ∂L/∂c_t) and autograd's."""
         auto = autograd_gradients(self)
         gaps = [np.max(np.abs(self.grads[n] - auto[n])) for n in PARAM_NAMES]
         gaps += [np.max(np.abs(b.dh - auto["dh"][b.t])) for b in self.backward]
+        gaps += [np.max(np.abs(b.dc - auto["dc"][b.t])) for b in self.backward if b.dc is not None]
         return float(max(gaps))
 
 
@@ -228,8 +235,11 @@ def backpropagate(cell: str, params: dict, forward: list, vocab: list) -> tuple[
     out = []
     for t in range(steps):
         r = records[t]
+        dc_last = last[t].get("dc")
         out.append(BackwardStep(t, d_logits[t], r["dh_out"], r["dh_future"], r["dh"], r.get("dc"), r["da"],
-                                r["d_gates"], r["dh_prev"], float(np.linalg.norm(last[t]["dh"]))))
+                                r["d_gates"], r["dh_prev"], float(np.linalg.norm(last[t]["dh"])),
+                                r["dh_weights"], r.get("dh_direct"), r.get("dc_future"), r.get("dc_prev"),
+                                None if dc_last is None else float(np.linalg.norm(dc_last))))
     return out, grads
 
 
@@ -249,7 +259,7 @@ def _bptt(cell: str, params: dict, forward: list, d_logits: list) -> tuple[list,
             da = (1 - f.h ** 2) * dh                      # tanh'(a) = 1 − h²
             rec["d_gates"] = {}
             d_ih = d_hh = da
-            dh_prev = W_hh.T @ da
+            dh_prev = rec["dh_weights"] = W_hh.T @ da
         elif cell == "lstm":
             i, fg, g, o = (f.gates[k] for k in ("input", "forget", "candidate", "output"))
             c_prev = forward[t - 1].c if t else np.zeros(H)
@@ -258,10 +268,11 @@ def _bptt(cell: str, params: dict, forward: list, d_logits: list) -> tuple[list,
             dc = dc_next + dh * o * (1 - tc ** 2)
             d_i, d_g, d_f = dc * g, dc * i, dc * c_prev
             da = np.concatenate([d_i * i * (1 - i), d_f * fg * (1 - fg), d_g * (1 - g ** 2), d_o * o * (1 - o)])
-            rec.update(dc=dc, d_gates={"input": d_i, "forget": d_f, "candidate": d_g, "output": d_o})
+            rec.update(dc=dc, dc_future=dc_next, dc_prev=dc * fg,
+                       d_gates={"input": d_i, "forget": d_f, "candidate": d_g, "output": d_o})
             dc_next = dc * fg
             d_ih = d_hh = da
-            dh_prev = W_hh.T @ da
+            dh_prev = rec["dh_weights"] = W_hh.T @ da
         else:
             r, z, n = (f.gates[k] for k in ("reset", "update", "candidate"))
             hn = (W_hh @ f.h_prev + params["b_hh"])[2 * H:]
@@ -272,7 +283,8 @@ def _bptt(cell: str, params: dict, forward: list, d_logits: list) -> tuple[list,
             d_ih = da = np.concatenate([da_r, da_z, da_n])
             d_hh = np.concatenate([da_r, da_z, da_n * r])
             rec["d_gates"] = {"reset": d_r, "update": d_z, "candidate": d_n}
-            dh_prev = dh * z + W_hh.T @ d_hh
+            rec.update(dh_direct=dh * z, dh_weights=W_hh.T @ d_hh)
+            dh_prev = rec["dh_direct"] + rec["dh_weights"]
         grads["W_xh"] += np.outer(d_ih, f.x)
         grads["b_xh"] += d_ih
         grads["W_hh"] += np.outer(d_hh, f.h_prev)
@@ -284,19 +296,22 @@ def _bptt(cell: str, params: dict, forward: list, d_logits: list) -> tuple[list,
 
 
 def autograd_gradients(run: StepThrough) -> dict:
-    """The same gradients from PyTorch's autograd: the weights' and every ∂L/∂h_t (key ``dh``, a list)."""
+    """The same gradients from PyTorch's autograd: the weights', every ∂L/∂h_t (key ``dh``, a list) and the
+    LSTM's every ∂L/∂c_t (key ``dc``; empty for the other cells)."""
     net = run.network
     ids = torch.tensor([run.vocab.index(c) for c in run.word])
     x = F.one_hot(ids[:-1], len(run.vocab)).double()
     net.zero_grad(set_to_none=True)
-    logits, hs, _ = net.unroll(x)
-    for h in hs:
+    logits, hs, gates = net.unroll(x)
+    cells = [g["cell"] for g in gates if "cell" in g]
+    for h in hs + cells:
         h.retain_grad()
     F.cross_entropy(logits, ids[1:], reduction="sum").backward()
     c = net.cell
     tensors = (c.weight_ih, c.weight_hh, c.bias_ih, c.bias_hh, net.W_hy.weight)
     out = {name: t.grad.numpy().copy() for name, t in zip(PARAM_NAMES, tensors)}
     out["dh"] = [h.grad[0].numpy().copy() for h in hs]
+    out["dc"] = [c.grad[0].numpy().copy() for c in cells]
     net.zero_grad(set_to_none=True)
     return out
 

@@ -39,7 +39,7 @@ def test_gated_cells_walk_too(cell):
     for _ in range(5):
         at.button(key="how.btn_next").click().run()
         assert not at.exception and not at.error
-    assert len(at.tabs) == 2
+    assert at.session_state["how.gated"] == "lstm"
 
 
 @pytest.mark.parametrize("word, message", [

@@ -1,5 +1,6 @@
 """Charts of *How an RNN works*: the unrolled network, small annotated heatmaps of its numbers, the error
-signal of backpropagation through time, the gates along the word, and the shapes recurrent models come in.
+signal of backpropagation through time, an LSTM and a GRU cell drawn as their equations, the gates along the
+word, and the shapes recurrent models come in.
 
 Time steps are numbered from 1 on screen (x_1 is the first letter, h_0 = 0 the start state), while the
 :class:`rnn_core.stepthrough.StepThrough` lists count from 0.
@@ -17,10 +18,31 @@ INPUT, HIDDEN, OUTPUT, GRADIENT = "#f4a582", "#a6dba0", "#92c5de", "#d62728"
 HIGHLIGHT = "#ffd92f"
 SUB = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
 
-UNROLLED_CAPTION = ("How to read it: each column is one time step (the same weights every time). A letter goes in "
-                    "at the bottom (x), updates the hidden state (h), which predicts the next letter at the top (y). "
-                    "The yellow column is where you are; going backwards, red arrows carry the error back, thinner and "
-                    "with a smaller number (the size of the signal) as it fades.")
+FORWARD_CAPTION = ("How to read it: each column is one time step (the same weights every time). A letter goes in "
+                   "at the bottom (x), updates the hidden state (h), which predicts the next letter at the top (y); "
+                   "✓ marks a right guess. The arrow between the h boxes is the memory carried to the next step "
+                   "(an LSTM carries two: c on top, h below). The yellow column is where you are.")
+BACKWARD_CAPTION = {
+    "rnn": ("How to read it: going backwards, red arrows carry the error from right to left. The red number under "
+            "h_t is the size ‖∂L/∂h_t‖ of the whole error signal at h_t (the bar of the chart further down): its own "
+            "letter's error plus what arrived from the right. The number on the arrow is the part it sends on to "
+            "h_{t−1}, after tanh′ and W_hhᵀ, so it is smaller: that is the signal fading. The arrow's width follows it."),
+    "lstm": ("How to read it: going backwards, red arrows carry the error from right to left, along both memories: "
+             "the upper arrow is ‖∂L/∂c_{t−1}‖ (the cell state, multiplied only by the forget gate), the lower one "
+             "‖∂L/∂h_{t−1}‖ (through the gates' weights W_hhᵀ). The red numbers under each box are the whole signal "
+             "at that step, ‖∂L/∂h_t‖ and ‖∂L/∂c_t‖: its own letter's error plus what arrived from the right."),
+    "gru": ("How to read it: going backwards, red arrows carry the error from right to left. The red number under h_t "
+            "is the size ‖∂L/∂h_t‖ of the whole error signal at h_t (the bar further down): its own letter's error "
+            "plus what arrived from the right. The number on the arrow is the part it sends on to h_{t−1}: "
+            "z_t ⊙ ∂L/∂h_t directly, plus what goes through the gates' weights W_hhᵀ."),
+}
+
+
+def unrolled_caption(cell: str, phase: str) -> str:
+    """The caption under :func:`unrolled_diagram`: how to read its boxes, arrows and numbers."""
+    return FORWARD_CAPTION if phase == "forward" else BACKWARD_CAPTION[cell]
+
+
 PRODUCT_CAPTION = ("How to read it: a one-hot x_t has a single 1, so W_xh·x_t just picks one column of W_xh "
                    "(outlined): each letter has its own column of weights. Red is positive, blue negative.")
 SUM_CAPTION = ("How to read it: each column is a vector with one row per hidden unit; the three parts add up to "
@@ -28,9 +50,19 @@ SUM_CAPTION = ("How to read it: each column is a vector with one row per hidden 
 PROBS_CAPTION = ("How to read it: the network's probability for each possible next letter; the outlined bar is the "
                  "letter that really comes next. The loss −log p(that letter) is 0 for a sure, right guess and large "
                  "for a confident wrong one.")
-BPTT_CAPTION = ("How to read it: bars are the size of the error signal ∂L/∂h_t reaching each step from all later "
-                "losses (log scale); the line is the last step's loss alone, fading as it travels back through "
-                "W_hh and tanh'. A steep fall is the vanishing gradient.")
+BPTT_CAPTION = {
+    "rnn": ("How to read it: each bar is the size ‖∂L/∂h_t‖ of the whole error signal at step t (log scale): that "
+            "step's own error plus everything sent back from later steps (the red numbers under the h boxes above). "
+            "The dotted line follows the last letter's error alone as it travels back through tanh′ and W_hhᵀ: "
+            "it falls at every step back. A steep fall is the vanishing gradient."),
+    "lstm": ("How to read it: each bar is the size ‖∂L/∂h_t‖ of the whole error signal at step t (log scale). The "
+             "dotted line is the last letter's error alone at h_t; the dashed line the same error along the cell "
+             "state, ‖∂L_T/∂c_t‖, which is only multiplied by forget gates on its way back, so it fades far less: "
+             "the LSTM's way around the vanishing gradient."),
+    "gru": ("How to read it: each bar is the size ‖∂L/∂h_t‖ of the whole error signal at step t (log scale). The "
+            "dotted line follows the last letter's error alone as it travels back; part of it takes the direct "
+            "path z_t ⊙ ∂L/∂h_t, which no matrix multiplies."),
+}
 GATES_CAPTION = ("How to read it: one row per hidden unit, one column per letter read; a gate near 1 (dark) is open, "
                  "near 0 is shut. The outlined column is the current step. Gates are the cell's own numbers, "
                  "not a re-derivation.")
@@ -78,33 +110,56 @@ def _arrow(fig, x0, y0, x1, y1, color="#555", width=1.5, text=None):
 
 
 def unrolled_diagram(walk, phase: str = "forward", t: int = 0) -> go.Figure:
-    """The network unrolled over the word, the current step highlighted; backward arrows sized by the error."""
+    """The network unrolled over the word, the current step highlighted.
+
+    Going backwards, each red arrow from step s to step s−1 is labelled with the size of what step s sends
+    back (``dh_prev``; the LSTM's second arrow ``dc_prev``), and the red number under each h box is the whole
+    signal ‖∂L/∂h_s‖ there (the bars of :func:`bptt_chart`).
+    """
     fig = _Canvas()
     T = walk.steps
+    lstm = walk.cell == "lstm"
     fig.add_shape(type="rect", x0=t + 0.55, x1=t + 1.45, y0=-0.5, y1=2.55, fillcolor=HIGHLIGHT, opacity=0.35,
                   line=dict(width=0), layer="below")
-    _box(fig, 0, 1, "h" + sub(0) + " = 0", "#eeeeee")
-    biggest = max(float(np.linalg.norm(b.dh)) for b in walk.backward) if walk.backward else 1.0
+    _box(fig, 0, 1, "h" + sub(0) + (", c" + sub(0) if lstm else "") + " = 0", "#eeeeee")
+    # The recurrent links: (y, label, what step s sends back to step s−1, the signal at h_s or c_s).
+    links = [(1.0, "", "dh_prev", "dh")]
+    if lstm:
+        links = [(1.14, "c", "dc_prev", "dc"), (0.86, "h", "dh_prev", "dh")]
+    biggest = max([float(np.linalg.norm(getattr(b, sent))) for b in walk.backward for _, _, sent, _ in links] or [1.0])
     for s in range(T):
         f, col = walk.forward[s], s + 1
         here = s == t
         edge = dict(line="#222", width=3) if here else {}
         _box(fig, col, 0, f"x{sub(col)} '{f.char}'", INPUT, **edge)
-        _box(fig, col, 1, f"h{sub(col)}", HIDDEN, **edge)
+        _box(fig, col, 1, f"h{sub(col)}" + (f", c{sub(col)}" if lstm else ""), HIDDEN, **edge)
         mark = "✓" if f.prediction == f.target else "✗"
         _box(fig, col, 2, f"y{sub(col)} '{f.prediction}' {mark}", OUTPUT, **edge)
         fig.add_annotation(x=col, y=2.45, text=f"next: '{f.target}'", showarrow=False,
                            font=dict(size=12, color="#333"))
         if phase == "backward" and s >= t:
             b = walk.backward[s]
-            width = 1 + 6 * float(np.linalg.norm(b.dh_prev)) / max(1e-12, biggest)
             _arrow(fig, col, 1.7, col, 1.3, GRADIENT, 2)
-            _arrow(fig, col - 0.62, 1, col - 1 + 0.36, 1, GRADIENT, width,
-                   text=f"{np.linalg.norm(b.dh_prev):.2g}" if s > 0 else None)
+            under = " ".join(f"{name}:{np.linalg.norm(getattr(b, total)):.2g}" if name else
+                             f"{np.linalg.norm(getattr(b, total)):.2g}" for _, name, _, total in links)
+            fig.add_annotation(x=col, y=0.5, text=under, showarrow=False, font=dict(size=12, color=GRADIENT),
+                               bgcolor="white")
+            for y, name, sent, _ in links:
+                size = float(np.linalg.norm(getattr(b, sent)))
+                _arrow(fig, col - 0.36, y, col - 0.64, y, GRADIENT, 1 + 5 * size / max(1e-12, biggest))
+                if s > 0:
+                    above = y >= 1.0
+                    fig.add_annotation(x=col - 0.5, y=y + (0.13 if above else -0.13), text=f"{size:.2g}",
+                                       showarrow=False, font=dict(size=11, color=GRADIENT),
+                                       yanchor="bottom" if above else "top")
         else:
             _arrow(fig, col, 0.3, col, 0.7)
             _arrow(fig, col, 1.3, col, 1.7)
-            _arrow(fig, col - 0.66, 1, col - 0.36, 1)
+            for y, name, _, _ in links:
+                _arrow(fig, col - 0.66, y, col - 0.36, y)
+                if name:
+                    fig.add_annotation(x=col - 0.5, y=y + (0.12 if y >= 1 else -0.12), text=name, showarrow=False,
+                                       font=dict(size=11, color="#555"), yanchor="bottom" if y >= 1 else "top")
     fig = fig.figure()
     fig.update_xaxes(visible=False, range=[-0.6, T + 0.6])
     fig.update_yaxes(visible=False, range=[-0.5, 2.65])
@@ -182,6 +237,10 @@ def bptt_chart(walk, current: int | None = None) -> go.Figure:
                 text=[f"{v:.2g}" for v in total], textposition="outside")
     fig.add_scatter(x=steps, y=last, name="‖∂L_T/∂h_t‖, the last step's loss only", mode="lines+markers",
                     line=dict(color="#333", dash="dot"))
+    if walk.cell == "lstm":
+        fig.add_scatter(x=steps, y=[b.last_loss_dc_norm for b in walk.backward], mode="lines+markers",
+                        name="‖∂L_T/∂c_t‖, the same along the cell state", line=dict(color=CELL_COLORS["lstm"],
+                                                                                      dash="dash"))
     fig.update_yaxes(type="log", dtick=1, exponentformat="power")
     fig.update_xaxes(tickmode="array", tickvals=steps, ticktext=[f"{s} '{walk.forward[s - 1].char}'" for s in steps])
     return base_layout(fig, "", "time step (letter read)", "gradient size (log)", height=320)
@@ -213,7 +272,137 @@ def gate_timeline(walk, current: int | None = None) -> go.Figure:
     return fig
 
 
+# --- inside a gated cell ---------------------------------------------------------------------------------
+
+CELL_DIAGRAM_CAPTION = {
+    "lstm": ("How to read it: the cell-state line runs across the top, from c_{t−1} to c_t; the forget gate f "
+             "multiplies what it carries (⊗), then i ⊙ g is added (⊕). The gates below read h_{t−1} and x_t; "
+             "each box shows its values for this step, one number per hidden unit (σ gates between 0 and 1, the "
+             "candidate g and tanh between −1 and 1). The output gate o decides how much of tanh(c_t) becomes h_t."),
+    "gru": ("How to read it: the memory h runs across the top, from h_{t−1} to h_t. The update gate z keeps z ⊙ h_{t−1} "
+            "of the old memory and lets (1 − z) ⊙ n of the candidate n in; the reset gate r decides how much of "
+            "h_{t−1} the candidate sees. Each box shows its values for this step, one number per hidden unit."),
+}
+GATE_FILL, TANH_FILL, OP_FILL, LINE = "#fff2cc", "#dbe9f6", "#ffffff", "#1f77b4"
+
+
+def _numbers(values, per_line: int = 4) -> str:
+    """A vector as short numbers, ``per_line`` to a line (hidden sizes up to 8 fit in two lines)."""
+    items = [f"{v:.2f}" for v in np.asarray(values, dtype=float)]
+    return "<br>".join(" ".join(items[k:k + per_line]) for k in range(0, len(items), per_line))
+
+
+def _node(fig, x, y, title, values, fill, w=0.72, h=0.5, bold=True):
+    fig.add_shape(type="rect", x0=x - w, x1=x + w, y0=y - h, y1=y + h, fillcolor=fill,
+                  line=dict(color="#555", width=1.2), layer="below")
+    text = f"<b>{title}</b>" if bold else title
+    if values is not None:
+        text += f"<br><span style='font-size:11px'>{_numbers(values)}</span>"
+    fig.add_annotation(x=x, y=y, text=text, showarrow=False, font=dict(size=13, color="#111"))
+
+
+def _op(fig, x, y, symbol):
+    fig.add_shape(type="circle", x0=x - 0.2, x1=x + 0.2, y0=y - 0.2, y1=y + 0.2, fillcolor=OP_FILL,
+                  line=dict(color="#555", width=1.2), layer="below")
+    fig.add_annotation(x=x, y=y, text=f"<b>{symbol}</b>", showarrow=False, font=dict(size=15, color="#111"))
+
+
+def _line(fig, x0, y0, x1, y1, color="#777", width=1.5):
+    fig.add_shape(type="line", x0=x0, y0=y0, x1=x1, y1=y1, line=dict(color=color, width=width), layer="below")
+
+
+def _gradient_note(fig, x, y, text, values, anchor="bottom"):
+    fig.add_annotation(x=x, y=y, text=f"{text} {_numbers(values, 8)}", showarrow=False, yanchor=anchor,
+                       font=dict(size=12, color=GRADIENT), bgcolor="white")
+
+
+def cell_diagram(walk, t: int, phase: str = "forward") -> go.Figure:
+    """An LSTM or GRU cell drawn as its equations: gates as nodes, the memory line across the top, each
+    node carrying its values at step ``t``. Going backwards, the error signals on the memory line in red."""
+    if walk.cell not in ("lstm", "gru"):
+        raise ValueError("cell_diagram draws the gated cells (lstm, gru)")
+    f, b = walk.forward[t], walk.backward[t]
+    n, prev = sub(t + 1), sub(t)
+    gates = f.gates
+    fig = _Canvas()
+    top, mid, gate_y, bus = 4.3, 3.2, 2.0, 0.6
+    if walk.cell == "lstm":
+        c_prev = walk.forward[t - 1].c if t else np.zeros(walk.hidden_size)
+        _line(fig, 0.72, top, 10.1, top, LINE, 5)                          # the cell-state line
+        _node(fig, 0, top, f"c{prev}", c_prev, "#eeeeee")
+        _node(fig, 10.8, top, f"c{n}", f.c, HIDDEN)
+        _op(fig, 3, top, "×")
+        _op(fig, 5.6, top, "+")
+        _op(fig, 5.6, mid, "×")
+        _node(fig, 0, bus, f"h{prev}", f.h_prev, "#eeeeee")
+        _node(fig, 1.6, -0.45, f"x{n} = '{f.char}'", None, INPUT, w=0.6, h=0.3)
+        _arrow(fig, 1.6, -0.15, 1.6, bus)
+        _line(fig, 0.72, bus, 7.9, bus)
+        for x, key, symbol, fill in ((3, "forget", "f forget", GATE_FILL), (4.8, "input", "i input", GATE_FILL),
+                                     (6.4, "candidate", "g candidate", TANH_FILL),
+                                     (7.9, "output", "o output", GATE_FILL)):
+            _arrow(fig, x, bus, x, gate_y - 0.5)
+            _node(fig, x, gate_y, symbol, gates[key], fill, w=0.74)
+        _arrow(fig, 3, gate_y + 0.5, 3, top - 0.2)                         # f multiplies the old cell state
+        _arrow(fig, 4.8, gate_y + 0.5, 5.42, mid - 0.1)                    # i ⊙ g
+        _arrow(fig, 6.4, gate_y + 0.5, 5.78, mid - 0.1)
+        _arrow(fig, 5.6, mid + 0.2, 5.6, top - 0.2)
+        fig.add_annotation(x=4.3, y=top + 0.12, text=f"f⊙c{prev}", showarrow=False, yanchor="bottom",
+                           font=dict(size=11, color="#555"))
+        fig.add_annotation(x=5.75, y=(mid + top) / 2, text="i⊙g", showarrow=False, xanchor="left",
+                           font=dict(size=11, color="#555"))
+        _node(fig, 9.4, mid, f"tanh(c{n})", np.tanh(f.c), TANH_FILL, w=0.66, h=0.45)
+        _arrow(fig, 9.4, top, 9.4, mid + 0.45)
+        _op(fig, 9.4, gate_y, "×")
+        _arrow(fig, 9.4, mid - 0.45, 9.4, gate_y + 0.2)
+        _arrow(fig, 7.9 + 0.74, gate_y, 9.2, gate_y)
+        _node(fig, 10.8, gate_y - 0.9, f"h{n}", f.h, HIDDEN)
+        _arrow(fig, 9.4, gate_y - 0.2, 10.1, gate_y - 0.9)
+        if phase == "backward":
+            _gradient_note(fig, 10.8, top + 0.55, f"∂L/∂c{n}", b.dc)
+            _gradient_note(fig, 0.6, top + 0.55, f"∂L/∂c{prev} = f⊙∂L/∂c{n}", b.dc_prev)
+            _gradient_note(fig, 10.8, gate_y - 1.45, f"∂L/∂h{n}", b.dh, anchor="top")
+    else:
+        _line(fig, 0.72, top, 10.1, top, LINE, 5)                          # the memory line
+        _node(fig, 0, top, f"h{prev}", f.h_prev, "#eeeeee")
+        _node(fig, 10.8, top, f"h{n}", f.h, HIDDEN)
+        _op(fig, 3, top, "×")
+        _op(fig, 8, top, "+")
+        _op(fig, 8, mid, "×")
+        _line(fig, 1.1, top, 1.1, bus)
+        _line(fig, 1.1, bus, 8, bus)
+        _node(fig, 1.9, -0.45, f"x{n} = '{f.char}'", None, INPUT, w=0.6, h=0.3)
+        _arrow(fig, 1.9, -0.15, 1.9, bus)
+        for x, key, symbol, fill in ((3, "update", "z update", GATE_FILL), (5.6, "reset", "r reset", GATE_FILL),
+                                     (8, "candidate", "n candidate", TANH_FILL)):
+            _arrow(fig, x, bus, x, gate_y - 0.5)
+            _node(fig, x, gate_y, symbol, gates[key], fill, w=0.74)
+        _arrow(fig, 3, gate_y + 0.5, 3, top - 0.2)                         # z ⊙ h_{t−1}
+        _node(fig, 5.6, mid, "1 − z", 1 - gates["update"], "#f3f3f3", w=0.62, h=0.42, bold=False)
+        _arrow(fig, 3.5, gate_y + 0.5, 4.98, mid)
+        _arrow(fig, 6.22, mid, 7.8, mid)                                   # (1 − z) ⊙ n
+        _arrow(fig, 6.34, gate_y, 7.26, gate_y)                            # r inside the candidate
+        _arrow(fig, 8, gate_y + 0.5, 8, mid - 0.2)
+        _arrow(fig, 8, mid + 0.2, 8, top - 0.2)
+        fig.add_annotation(x=5.2, y=top + 0.12, text=f"z⊙h{prev}", showarrow=False, yanchor="bottom",
+                           font=dict(size=11, color="#555"))
+        fig.add_annotation(x=8.15, y=(mid + top) / 2, text="(1−z)⊙n", showarrow=False, xanchor="left",
+                           font=dict(size=11, color="#555"))
+        if phase == "backward":
+            _gradient_note(fig, 10.8, top + 0.55, f"∂L/∂h{n}", b.dh)
+            _gradient_note(fig, 0.6, top + 0.55, f"direct to h{prev}: z⊙∂L/∂h{n}", b.dh_direct)
+    fig = fig.figure()
+    fig.update_xaxes(visible=False, range=[-0.85, 11.65])
+    fig.update_yaxes(visible=False, range=[-0.85, 5.15])
+    where = "forward" if phase == "forward" else "backward (red: the error signals)"
+    return base_layout(fig, f"Inside the {walk.cell.upper()} cell at step {t + 1}, reading '{f.char}': {where}",
+                       height=400)
+
+
 # --- the shapes recurrent models come in -----------------------------------------------------------------
+
+# Each shape's "Try it" opens ``page`` with ``link`` as the query of a shared link: the settings (in the target
+# page's own URL names, see its ``SHARE`` schema) that make it show that shape; ``promise`` says what opens.
 
 ARCHITECTURES = {
     "one-to-one": dict(title="One to one", inputs=[0], outputs=[0], steps=1, layers=["none"],
@@ -222,24 +411,29 @@ ARCHITECTURES = {
     "one-to-many": dict(title="One to many", inputs=[0], outputs=[0, 1, 2, 3], steps=4, layers=["→"],
                         text="One input starts a whole sequence: a prompt (or an image) in, text out. Generating "
                              "text feeds each sampled letter back in as the next input.",
-                        page="pages/generate.py"),
+                        page="pages/generate.py", link={}, promise="Generate text"),
     "many-to-one": dict(title="Many to one", inputs=[0, 1, 2, 3], outputs=[3], steps=4, layers=["→"],
                         text="Read a whole sequence, answer once at the end: the sentiment of a review, or the "
-                             "sum of the adding problem.", page="pages/sentiment.py"),
+                             "sum of the adding problem.", page="pages/sentiment.py", link={},
+                        promise="the Sentiment page: one answer per sentence"),
     "many-to-many": dict(title="Many to many (in step)", inputs=[0, 1, 2, 3], outputs=[0, 1, 2, 3], steps=4,
                          layers=["→"], text="An output at every step: the language model predicts the next letter "
-                                            "after each one it reads.", page="pages/language_model.py"),
+                                            "after each one it reads.", page="pages/language_model.py",
+                         link={"layers": "1"}, promise="the language model (one layer)"),
     "encoder-decoder": dict(title="Encoder–decoder", inputs=[0, 1, 2], outputs=[3, 4, 5], steps=6,
                             layers=["→"], text="Read everything first, then write: translation, or reversing a "
                                                "sequence (the Compare page's reverse task).",
-                            page="pages/compare.py"),
+                            page="pages/compare.py", link={"task": "reverse", "lengths": "5, 10, 20"},
+                            promise="the Compare page on its reverse task"),
     "bidirectional": dict(title="Bidirectional", inputs=[0, 1, 2, 3], outputs=[0, 1, 2, 3], steps=4,
                           layers=["→", "←"], text="Two RNNs, one reading left to right and one right to left, so "
                                                  "every output sees the whole sentence (a Sentiment option).",
-                          page="pages/sentiment.py"),
+                          page="pages/sentiment.py", link={"bidirectional": "1"},
+                          promise="the Sentiment page with Bidirectional ticked"),
     "stacked": dict(title="Stacked (deep)", inputs=[0, 1, 2, 3], outputs=[0, 1, 2, 3], steps=4, layers=["→", "→"],
                     text="The hidden states of one layer are the inputs of the next: more layers, more abstract "
-                         "features (the Layers slider of the language model).", page="pages/language_model.py"),
+                         "features (the Layers slider of the language model).", page="pages/language_model.py",
+                    link={"layers": "2"}, promise="the language model with 2 layers"),
 }
 
 

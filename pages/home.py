@@ -1,8 +1,9 @@
 """Home: what RNN Lab shows, in three small real figures, and the pages in the workshop's order.
 
-The cliff is read from the shipped Compare grid (pandas only, drawn at once); the two figures from the
-ready-made models need torch, so they are filled in last, after the tour of the pages has rendered. All three
-are built once per server (``rnn_core.tour`` caches the numbers, this page the figures).
+The cliff is read from the shipped Compare grid; the two figures from the ready-made models come from
+rnn_core/tour.json (computed from those model files), or are measured with torch when the files have changed
+since, so they are filled in last, after the tour of the pages has rendered. All three are built once per
+server (``rnn_core.tour`` caches the numbers, this page the figures).
 """
 
 from pathlib import Path
@@ -127,12 +128,10 @@ for row in range(0, len(order), 3):   # row by row, so that the cards read 1, 2,
             st.page_link(str(ROOT / path), label=f"**{number}. {title}**", icon=":material/arrow_forward:")
             st.write(text)
 
-# Last, so that everything above shows first: these need torch and the ready-made models (once per server).
+# Last, so that everything above shows first if these have to be measured (torch, once per server).
 with gradient_slot:
     try:
-        with st.spinner("Measuring the ready-made models' gradients…"):
-            from rnn_core.jobs import configure_torch_threads
-            configure_torch_threads()   # before torch's first use in this process (see app.py)
+        with st.spinner("Measuring the ready-made models' gradients…"):   # only if tour.json is out of date
             found = gradient_chart(tour.models_stamp())
     except RNNLabError as exc:
         show_error(exc)

@@ -12,19 +12,24 @@
   training text, from noise to words.
 
 Every function is pure and cached for the process (``lru_cache``, keyed by the files' modification times so a
-rebuilt grid or model is picked up); torch is imported only by the last two.
+rebuilt grid or model is picked up). Torch is imported only to measure (:func:`measure_gradients`,
+:func:`score_samples`): the page's figures come from ``tour.json``, written by ``python -m rnn_core.tour`` from
+the model files whose SHA-256 it records, and are measured live only when those files have changed since.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from .corpora import BUILT_IN, load_builtin
+from .errors import RNNLabError
 
 RESULTS = Path(__file__).resolve().parent / "results"   # the Compare page's shipped grids (see results/)
 
@@ -166,15 +171,21 @@ def held_out_passage(text: str, seed: int, length: int) -> str:
     return text[start + (seed * PASSAGE_STRIDE) % room:][:length]
 
 
+# The ready-made files the tour reads (as in rnn_core.pretrained.READY_MADE, which imports torch; a test checks
+# that the two agree).
+MODEL_FILES = {"char-rnn": "char-rnn-python-docs.pt", "char-lstm": "char-lstm-python-docs.pt",
+               "char-gru": "char-gru-python-docs.pt"}
+PRETRAINED = Path(__file__).resolve().parent / "pretrained"
+
+
 def _checkpoint_path(key: str) -> Path | None:
-    from .pretrained import READY_MADE
-    path = READY_MADE[key].path
+    path = PRETRAINED / MODEL_FILES[key]
     return path if path.is_file() else None
 
 
 def models_stamp() -> tuple:
     """Which ready-made model files are there and when they last changed (a cache key for figures)."""
-    return _stamps(sorted({*GRADIENT_MODELS.values(), SAMPLES_MODEL}))
+    return _stamps(_tour_models())
 
 
 def _stamps(keys) -> tuple:
@@ -191,10 +202,10 @@ def _load(path: str, mtime: float):
     return model, tokenizer, info
 
 
-def gradients_through_time(seed: int = DEFAULTS["seed"], span: int = DEFAULTS["span"],
-                           predictions: int = DEFAULTS["predictions"]) -> GradientTour | None:
-    """The three ready-made character models' gradients through time on one held-out passage (None if the
-    models are missing).
+def measure_gradients(seed: int = DEFAULTS["seed"], span: int = DEFAULTS["span"],
+                      predictions: int = DEFAULTS["predictions"]) -> GradientTour | None:
+    """The three ready-made character models' gradients through time on one held-out passage, measured now
+    (None if a model is missing).
 
     The passage is ``span + predictions`` characters; the predictions after each of its last ``predictions``
     characters are measured, so every one of them has ``span`` characters of history behind it.
@@ -204,9 +215,11 @@ def gradients_through_time(seed: int = DEFAULTS["seed"], span: int = DEFAULTS["s
 
 @lru_cache(maxsize=8)
 def _gradients(seed: int, span: int, predictions: int, stamps: tuple) -> GradientTour | None:
-    from .interpret import connectivity
     if any(s is None for s in stamps):
         return None
+    from .interpret import connectivity
+    from .jobs import configure_torch_threads
+    configure_torch_threads()   # torch's first use in the server may be here: bound its threads first
     curves, hidden, steps, passage = {}, {}, {}, ""
     for cell, stamp in zip(GRADIENT_MODELS, stamps):
         model, tokenizer, info = _load(*stamp)
@@ -283,8 +296,8 @@ def stored_samples(info: dict) -> list[tuple[int, str]]:
     return sorted(out, key=lambda pair: pair[0])
 
 
-def samples_along_training(key: str = SAMPLES_MODEL) -> SampleTour | None:
-    """A ready-made model's stored samples, scored (None if the model or its samples history is missing)."""
+def score_samples(key: str = SAMPLES_MODEL) -> SampleTour | None:
+    """A ready-made model's stored samples, scored now (None if the model or its samples history is missing)."""
     return _samples(key, _stamps([key])[0])
 
 
@@ -302,3 +315,85 @@ def _samples(key: str, stamp) -> SampleTour | None:
     reference = real_word_share(held_out_passage(load_builtin(corpus), 0, length), vocabulary)
     return SampleTour(key, [s for s, _ in samples], [t for _, t in samples],
                       [real_word_share(t, vocabulary) for _, t in samples], reference)
+
+
+# --- what the home page shows, computed once and shipped -----------------------------------------------------
+#
+# Measuring the gradients needs torch (about a second to import, and 60 MB more in the server), which the
+# home page otherwise never loads. So the figures for the page's DEFAULTS are computed by this module and
+# shipped in tour.json with the SHA-256 of the model files they came from; when a model file no longer
+# matches (rebuilt, not regenerated), the page measures live instead. Regenerate with
+#     python -m rnn_core.tour
+
+SHIPPED = Path(__file__).resolve().with_name("tour.json")
+COMMAND = "python -m rnn_core.tour"
+
+
+def gradients_through_time(seed: int = DEFAULTS["seed"], span: int = DEFAULTS["span"],
+                           predictions: int = DEFAULTS["predictions"]) -> GradientTour | None:
+    """What :func:`measure_gradients` returns, read from tour.json for the DEFAULTS while it matches the models."""
+    shipped = _valid_shipped()
+    if shipped is not None and {"seed": seed, "span": span, "predictions": predictions} == DEFAULTS:
+        return GradientTour(**shipped["gradients"])
+    return measure_gradients(seed, span, predictions)
+
+
+def samples_along_training(key: str = SAMPLES_MODEL) -> SampleTour | None:
+    """What :func:`score_samples` returns, read from tour.json for the page's model while it matches."""
+    shipped = _valid_shipped()
+    if shipped is not None and key == SAMPLES_MODEL:
+        return None if shipped["samples"] is None else SampleTour(**shipped["samples"])
+    return score_samples(key)
+
+
+def _tour_models() -> list[str]:
+    return sorted({*GRADIENT_MODELS.values(), SAMPLES_MODEL})
+
+
+@lru_cache(maxsize=16)
+def _digest(path: str, mtime: float) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def model_digests() -> dict:
+    """SHA-256 of each ready-made model file the tour reads (None where the file is missing)."""
+    return {key: None if stamp is None else _digest(*stamp) for key, stamp in zip(_tour_models(), models_stamp())}
+
+
+def _valid_shipped() -> dict | None:
+    """tour.json's content if it was computed from exactly the model files that are here now."""
+    stamp = SHIPPED.stat().st_mtime if SHIPPED.is_file() else 0.0
+    shipped = _read_shipped(str(SHIPPED), stamp)
+    if shipped is None or shipped.get("models") != model_digests():
+        return None
+    return shipped
+
+
+@lru_cache(maxsize=4)
+def _read_shipped(path: str, stamp: float) -> dict | None:
+    if not stamp:
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and {"models", "gradients", "samples"} <= set(data) else None
+
+
+def write_shipped(path: Path = SHIPPED) -> dict:
+    """Measure the page's figures from the ready-made models and write them, with the models' digests."""
+    gradients, samples = measure_gradients(), score_samples()
+    if gradients is None:
+        raise RNNLabError("The ready-made character models are missing: run bash rnn_core/pretrained/build.sh.")
+    data = {"about": "The home page's figures from the ready-made models (rnn_core/tour.py); regenerate with "
+                     f"{COMMAND} after rebuilding them.", "command": COMMAND, "defaults": DEFAULTS,
+            "models": model_digests(), "gradients": asdict(gradients),
+            "samples": None if samples is None else asdict(samples)}
+    Path(path).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return data
+
+
+if __name__ == "__main__":
+    written = write_shipped()
+    print(json.dumps({"written": str(SHIPPED), "models": written["models"],
+                      "samples": None if written["samples"] is None else len(written["samples"]["steps"])}))

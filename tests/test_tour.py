@@ -1,5 +1,6 @@
 """The home page's tour (rnn_core.tour): reading the shipped grid robustly, gradients, samples and their scores."""
 
+import json
 import math
 import subprocess
 import sys
@@ -86,7 +87,7 @@ def test_held_out_passages_come_from_the_last_tenth_and_differ_by_seed():
 
 
 def test_gradients_through_time_are_relative_norms_for_each_distance():
-    found = tour.gradients_through_time(seed=0, span=12, predictions=4)
+    found = tour.measure_gradients(seed=0, span=12, predictions=4)
     assert set(found.curves) == {"rnn", "lstm", "gru"}
     for curve in found.curves.values():
         assert len(curve) == 13 and all(0 < v <= 1 for v in curve)
@@ -127,7 +128,7 @@ def fake_lstm(tmp_path, monkeypatch):
 
 
 def test_samples_along_training_scores_every_stored_sample(fake_lstm):
-    found = tour.samples_along_training()
+    found = tour.score_samples()
     assert found.steps == [0, 50, 100]
     assert found.shares[0] == 0.0 and found.shares[-1] == 1.0 and 0 < found.shares[1] < 1
     assert 0.5 < found.real_text_share <= 1
@@ -142,6 +143,45 @@ def test_a_checkpoint_without_samples_shows_no_samples_chart(tmp_path, monkeypat
     path = tmp_path / "plain.pt"
     save_checkpoint(path, LanguageModel(ModelConfig(vocab_size=len(data.tokenizer), hidden_size=4)), data.tokenizer)
     monkeypatch.setattr(tour, "_checkpoint_path", lambda key: path)
-    assert tour.samples_along_training() is None
+    assert tour.score_samples() is None
     monkeypatch.setattr(tour, "_checkpoint_path", lambda key: None)
-    assert tour.samples_along_training() is None and tour.gradients_through_time(span=5, predictions=2) is None
+    assert tour.score_samples() is None and tour.measure_gradients(span=5, predictions=2) is None
+    assert tour.samples_along_training() is None and tour.gradients_through_time() is None   # tour.json no longer fits
+
+
+def test_the_tour_reads_the_ready_made_files_of_the_pretrained_package():
+    from rnn_core.pretrained import READY_MADE
+    assert all(READY_MADE[key].file == name for key, name in tour.MODEL_FILES.items())
+
+
+def test_the_shipped_tour_data_is_what_the_models_give_now():
+    """tour.json must come from the model files that ship (else: python -m rnn_core.tour) and match a live run."""
+    shipped = json.loads(tour.SHIPPED.read_text(encoding="utf-8"))
+    assert shipped["models"] == tour.model_digests(), f"tour.json is out of date: run {tour.COMMAND}"
+    assert shipped["defaults"] == tour.DEFAULTS
+    live, read = tour.measure_gradients(), tour.gradients_through_time()
+    assert read.passage == live.passage and read.steps == live.steps
+    for cell in live.curves:
+        assert read.curves[cell] == pytest.approx(live.curves[cell], rel=1e-3)
+    samples = tour.score_samples()
+    assert (shipped["samples"] is None) == (samples is None)
+    if samples is not None:
+        assert tour.samples_along_training().texts == samples.texts
+
+
+def test_out_of_date_tour_data_is_measured_live(tmp_path, monkeypatch):
+    stale = json.loads(tour.SHIPPED.read_text(encoding="utf-8"))
+    stale["models"] = {key: "0" * 64 for key in stale["models"]}
+    stale["gradients"]["curves"] = {cell: [1.0] * 61 for cell in stale["gradients"]["curves"]}
+    monkeypatch.setattr(tour, "SHIPPED", tmp_path / "tour.json")
+    tour.SHIPPED.write_text(json.dumps(stale))
+    assert tour.gradients_through_time().curves == tour.measure_gradients().curves
+
+
+def test_the_home_figures_need_neither_torch_nor_pandas_while_tour_data_is_current():
+    code = ("import sys; from rnn_core import tour; from rnn_core.figures import home; "
+            "g = tour.gradients_through_time(); home.gradient_figure(g).to_json(); tour.samples_along_training(); "
+            "print('torch' in sys.modules, 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=str(tour.RESULTS.parent.parent))
+    assert out.stdout.split() == ["False", "False"]

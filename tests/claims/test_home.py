@@ -11,7 +11,7 @@ import pytest
 
 from rnn_core import tour
 from rnn_core.figures import home as figs
-from rnn_core.pretrained import READY_MADE
+from rnn_core.pretrained import READY_MADE, load_ready_made
 
 SEEDS = (0, 1, 2)
 
@@ -50,7 +50,7 @@ def test_the_lstm_and_gru_stay_above_90_percent_up_to_the_longest_length(cliff):
 
 @pytest.fixture(scope="module", params=SEEDS)
 def gradients(request):
-    found = tour.gradients_through_time(**{**tour.DEFAULTS, "seed": request.param})
+    found = tour.measure_gradients(**{**tour.DEFAULTS, "seed": request.param})   # live, not tour.json
     assert found is not None, "the three ready-made character models ship with the app"
     return found
 
@@ -81,9 +81,9 @@ def test_samples_turn_from_noise_into_words(key):
     25 %), the last has most (over 50 %), and the last is closer to real text's share than the first.
 
     Shown only when the checkpoint stores its samples; without them the page shows no such chart (None)."""
-    found = tour.samples_along_training(key)
+    found = tour.score_samples(key)
     if found is None:
-        assert len(tour.stored_samples(tour._load(*tour._stamps([key])[0])[2])) < 2
+        assert len(tour.stored_samples(load_ready_made(key)[2])) < 2
         return
     shares = [s for s in found.shares if not math.isnan(s)]
     assert shares[0] < 0.25 and shares[-1] > 0.5, shares

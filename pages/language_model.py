@@ -15,20 +15,30 @@ from rnn_core.checkpoint import checkpoint_bytes
 from rnn_core.corpora import (BUILT_IN, MAX_UPLOAD_BYTES, PUBLIC_TEXTS, cached_public_text, check_text,
                               decode_bytes, load_builtin, load_public_text, text_statistics)
 from rnn_core.errors import RNNLabError
-from rnn_core.figures.lm import COMPARE_CAPTION, LOSS_CAPTION, loss_curves, run_comparison
+from rnn_core.figures.lm import (COMPARE_CAPTION, DIAGRAM_CAPTION, LOSS_CAPTION, loss_curves, model_diagram,
+                                 run_comparison)
 from rnn_core.jobs import RUNNING
-from rnn_core.lm import PRESETS, LMSettings, train_language_model
+from rnn_core.lm import (PRESET_SECONDS, PRESET_TITLES, PRESETS, WEIGHT_SET_NAMES, WEIGHT_SETS, LMSettings,
+                         diagnose, parameter_breakdown, preset, preset_variants, run_label, samples_to_show,
+                         size_advice, train_language_model)
+from rnn_core.models import ModelConfig
 from rnn_core.registry import TrainedModel
 from rnn_core.share import Param, Schema, language_model_script
+from rnn_core.text import Tokenizer, split_tokens
 
 JOB = "lm.job"
 SOURCES = ("Built-in corpus", "Famous public text", "Paste text", "Upload a .txt file")
+CELLS = ("rnn", "lstm", "gru")
+# The sliders a preset sets, and the LMSettings field each one shows.
+PRESET_KEYS = {"lm.hidden": "hidden_size", "lm.layers": "num_layers", "lm.seq_len": "seq_len",
+               "lm.batch": "batch_size", "lm.lr": "lr", "lm.clip": "clip", "lm.steps": "max_steps",
+               "lm.seconds": "seconds", "lm.embedding_dim": "embedding_dim"}
 
 
 def with_presets(choices: tuple, field: str) -> tuple:
-    """``choices`` plus every preset's value of ``field``: a select_slider given a value outside its options
-    silently shows (and trains with) its first option instead."""
-    return tuple(sorted({*choices, *(getattr(p, field) for p in PRESETS.values())}))
+    """``choices`` plus every preset's value of ``field`` (for every cell and level): a select_slider given a
+    value outside its options silently shows (and trains with) its first option instead."""
+    return tuple(sorted({*choices, *(getattr(s, field) for *_, s in preset_variants())}))
 
 
 HIDDEN_SIZES = with_presets((16, 32, 64, 96, 128, 192, 256, 320, 384, 512), "hidden_size")
@@ -42,7 +52,7 @@ SHARE = Schema((
                                                                     choices=tuple(BUILT_IN)),
     Param("lm.public", "book", next(iter(PUBLIC_TEXTS)), choices=tuple(PUBLIC_TEXTS)),
     Param("lm.preset", "preset", "quick", choices=tuple(PRESETS)),
-    Param("lm.cell", "cell", "lstm", choices=("rnn", "lstm", "gru")),
+    Param("lm.cell", "cell", "lstm", choices=CELLS),
     Param("lm.level", "level", "char", choices=("char", "word")),
     Param("lm.encoding", "encoding", "embedding", choices=("embedding", "onehot")),
     Param("lm.hidden", "hidden", _QUICK.hidden_size, choices=HIDDEN_SIZES), Param("lm.layers", "layers", 1, low=1, high=3),
@@ -123,32 +133,46 @@ else:
 
 # --- 2. the model and its training ---------------------------------------------------------------------
 
+def preset_values(name: str, cell: str, level: str) -> dict:
+    """The sliders' values for preset ``name`` with this cell and level (each cell has its learning rate)."""
+    s = preset(name, cell=cell, level=level)
+    return {key: int(getattr(s, f)) if key == "lm.seconds" else getattr(s, f) for key, f in PRESET_KEYS.items()}
+
+
 def apply_preset() -> None:
     name = st.session_state["lm.preset"]
     if name in PRESETS:
-        s = PRESETS[name]
-        st.session_state.update({"lm.hidden": s.hidden_size, "lm.layers": s.num_layers, "lm.seq_len": s.seq_len,
-                                 "lm.batch": s.batch_size, "lm.lr": s.lr, "lm.clip": s.clip, "lm.steps": s.max_steps,
-                                 "lm.seconds": int(s.seconds), "lm.embedding_dim": s.embedding_dim})
+        st.session_state.update(preset_values(name, st.session_state.get("lm.cell", "lstm"),
+                                              st.session_state.get("lm.level", "char")))
 
 
-defaults = PRESETS["quick"]
-for key, value in {"lm.preset": "quick", "lm.hidden": defaults.hidden_size, "lm.layers": defaults.num_layers,
-                   "lm.seq_len": defaults.seq_len, "lm.batch": defaults.batch_size, "lm.lr": defaults.lr,
-                   "lm.clip": defaults.clip, "lm.seconds": int(defaults.seconds), "lm.seed": 0,
-                   "lm.steps": defaults.max_steps, "lm.cell": "lstm",
-                   "lm.embedding_dim": defaults.embedding_dim}.items():
+def follow_preset() -> None:
+    """On a new cell or level: if the sliders still show the preset (for the previous cell and level), show
+    the preset's values for the new one (the GRU's learning rate, say); sliders the learner moved stay."""
+    cell, level = st.session_state.get("lm.choice", ("lstm", "char"))
+    name = st.session_state.get("lm.preset", "quick")
+    if name in PRESETS and all(st.session_state.get(k) == v for k, v in preset_values(name, cell, level).items()):
+        apply_preset()
+
+
+for key, value in {"lm.preset": "quick", "lm.cell": "lstm", "lm.level": "char", "lm.seed": 0}.items():
+    st.session_state.setdefault(key, value)
+for key, value in preset_values(st.session_state["lm.preset"], st.session_state["lm.cell"],
+                                st.session_state["lm.level"]).items():
     st.session_state.setdefault(key, value)
 
 st.subheader("2. Choose the model")
 st.selectbox("Preset", list(PRESETS), key="lm.preset", on_change=apply_preset,
-             format_func=lambda p: {"quick": "Quick (about 20 s)", "better": "Better (about 60 s)"}[p],
-             help="Sets every slider below to values tested on a 2-core laptop. Change any slider afterwards.")
+             format_func=lambda p: f"{PRESET_TITLES[p]} (under {PRESET_SECONDS[p]} s)",
+             help="Sets every slider below to values tested on a 2-core laptop, with the learning rate each cell "
+                  "learns best with (switching the cell switches it too, until you move a slider yourself). "
+                  "The steps are the budget, so the same seed gives the same model on every machine; the time "
+                  "is the slowest cell's (the GRU) on one core of a busy 2-core machine.")
 c1, c2, c3 = st.columns(3)
 with c1:
-    cell = st.radio("Cell", ("rnn", "lstm", "gru"), key="lm.cell", horizontal=True,
+    cell = st.radio("Cell", CELLS, key="lm.cell", horizontal=True, on_change=follow_preset,
                     format_func=str.upper, help="The recurrent unit: vanilla RNN, LSTM or GRU.")
-    level = st.radio("Tokens", ("char", "word"), key="lm.level", horizontal=True,
+    level = st.radio("Tokens", ("char", "word"), key="lm.level", horizontal=True, on_change=follow_preset,
                      format_func={"char": "characters", "word": "words"}.get,
                      help="Predict the next character, or the next word (punctuation counts as a word).")
     encoding = st.radio("Input encoding", ("embedding", "onehot"), key="lm.encoding", horizontal=True,
@@ -168,20 +192,68 @@ with c3:
     steps = st.slider("Training steps", 20, 5000, step=20, key="lm.steps",
                       help="The budget. The same seed and steps give the same model on any machine.")
     seconds = st.slider("Time limit (seconds)", 5, 300, key="lm.seconds",
-                        help="Stops a run early on a busy machine; the model trained so far is kept.")
+                        help="Stops a run early on a very busy machine (the run then depends on the machine's "
+                             "speed); the model trained so far is kept.")
     seed = st.number_input("Seed", 0, 1_000_000, key="lm.seed", help="The same seed gives the same run.")
+st.session_state["lm.choice"] = (cell, level)
 
 
 def make_settings() -> LMSettings:
-    return replace(PRESETS["quick"], level=level, cell=cell, encoding=encoding, hidden_size=hidden,
-                   num_layers=layers, embedding_dim=st.session_state["lm.embedding_dim"], seq_len=seq_len,
-                   batch_size=batch, lr=lr, clip=clip, max_steps=int(steps), seconds=float(seconds), seed=int(seed),
-                   eval_every_seconds=3.0)
+    """The run the widgets describe: the preset for this cell and level (its vocabulary cap, evaluation and
+    best-model keeping), with every slider's value on top."""
+    base = preset(st.session_state["lm.preset"], cell=cell, level=level)
+    return replace(base, encoding=encoding, hidden_size=hidden, num_layers=layers,
+                   embedding_dim=st.session_state["lm.embedding_dim"], seq_len=seq_len, batch_size=batch, lr=lr,
+                   clip=clip, max_steps=int(steps), seconds=float(seconds), seed=int(seed),
+                   eval_every_steps=max(10, int(steps) // 20))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def text_shape(text: str, level: str, max_vocab: int | None) -> tuple[int, int]:
+    """(vocabulary size, training tokens) of ``text`` at ``level``, as the training will see it."""
+    if level == "word" and max_vocab is None:
+        max_vocab = 10_000
+    vocab = len(Tokenizer.build(text, level, max_vocab))
+    n = len(text) if level == "char" else len(split_tokens(text, level))
+    return vocab, int(n * 0.9)
+
+
+def show_model(settings: LMSettings) -> None:
+    """The model about to be trained, drawn with its sizes; why the three cells differ; a short-text warning."""
+    try:
+        vocab, train_tokens = text_shape(text, settings.level, settings.max_vocab)
+        config = settings.model_config(vocab)
+    except RNNLabError as exc:
+        show_error(exc)
+        return
+    parts = parameter_breakdown(config)
+    total = sum(p["count"] for p in parts)
+    st.markdown(f"**The model you will train:** {total:,} weights")
+    chart(model_diagram(parts, config.cell, config.num_layers, config.hidden_size, vocab, config.encoding,
+                        config.embedding_dim), DIAGRAM_CAPTION, key="lm.diagram")
+    recurrent = {c: sum(p["count"] for p in parameter_breakdown(replace(config, cell=c))[1:-1]) for c in CELLS}
+    st.caption(
+        "Why the cells differ in size: each recurrent layer holds one set of weights (W_x, W_h and biases) per "
+        "gate. " + "; ".join(f"{c.upper()}: {WEIGHT_SETS[c]} ({WEIGHT_SET_NAMES[c]}), {recurrent[c]:,} weights"
+                             for c in CELLS) +
+        f". So at {config.hidden_size} units the LSTM's cell is {WEIGHT_SETS['lstm']}× the RNN's and the GRU's "
+        f"{WEIGHT_SETS['gru']}×: more weights per step, more time per step.")
+    advice = size_advice(train_tokens, total, settings.level)
+    if advice is not None:
+        (st.warning if advice[0] == "warning" else st.info)(advice[1])
+
+
+if text is not None:
+    try:
+        show_model(make_settings())
+    except RNNLabError as exc:
+        show_error(exc)
 
 
 def launch(text: str, title: str, settings: LMSettings) -> None:
     models = registry()
-    label = f"{settings.cell.upper()} {settings.hidden_size} · {title} ({settings.level})"
+    label = run_label(settings, title)
+    st.session_state["lm.job_text"] = title
 
     def work(job):
         run = train_language_model(text, settings, on_progress=job.report, stop=job.stop)
@@ -191,7 +263,8 @@ def launch(text: str, title: str, settings: LMSettings) -> None:
         entry = TrainedModel(name, "language-model", run.model, run.tokenizer, settings.to_dict(), run.metrics,
                              run.history, source=title)
         models.add(entry)
-        return {"entry": entry.name, "message": run.result.message, "reason": run.result.stop_reason}
+        return {"entry": entry.name, "message": run.result.message, "reason": run.result.stop_reason,
+                "title": title}
 
     start_job(JOB, work, f"Training {label}")
 
@@ -222,79 +295,132 @@ with b3:
         show_error(exc)
 
 
+def about_this_text(job) -> bool:
+    """Whether ``job`` trained on the text now chosen (its messages are stale after the text changes)."""
+    return job is not None and (job.active or st.session_state.get("lm.job_text") == title)
+
+
 # --- 3. live training ----------------------------------------------------------------------------------
 
 @st.fragment(run_every=poll_interval(job))
 def live_view() -> None:
     job = st.session_state.get(JOB)
-    if job is None:
+    if job is None or not about_this_text(job):
         return
     job_status(job)
     progress = job.progress
-    if job.status == RUNNING and progress is not None:
+    if job.status == RUNNING and progress is not None and progress.step:
         st.progress(progress.fraction,
                     text=f"step {progress.step:,} of about {progress.planned_steps:,} · "
                          f"{progress.tokens_per_second:,.0f} tokens/s · about {progress.time_left:.0f} s left")
     reports = job.reports_so_far()
     if reports and job.active:
-        history = [{"step": p.step, "train_loss": p.train_loss} for p in reports]
+        history = [{"step": p.step, "train_loss": p.train_loss, "mean_train_loss": p.mean_train_loss}
+                   for p in reports if p.step]
         evaluations = {p.metrics["evaluated_at"]: p.metrics["val_loss"] for p in reports if "val_loss" in p.metrics}
-        history += [{"step": step, "train_loss": None, "val_loss": loss} for step, loss in evaluations.items()]
-        chart(loss_curves(history, title="Loss while training"), LOSS_CAPTION, key="lm.live_chart")
+        history += [{"step": step, "val_loss": loss} for step, loss in evaluations.items()]
+        chart(loss_curves(history, uniform_loss=reports[-1].metrics.get("uniform_loss"),
+                          title="Loss while training"), LOSS_CAPTION, key="lm.live_chart")
         sample = reports[-1].metrics.get("sample")
         if sample:
-            st.markdown("**A fresh sample** (temperature 0.8), drawn at the last validation:")
+            st.markdown(f"**A fresh sample** (temperature 0.8), drawn at step "
+                        f"{reports[-1].metrics.get('evaluated_at', 0):,}:")
             st.code(sample, language=None, wrap_lines=True)
     rerun_when_finished(job, "lm")
 
 
 live_view()
 
-if job is not None and not job.active and isinstance(job.result, dict):
+if job is not None and not job.active and isinstance(job.result, dict) and about_this_text(job):
     reason = job.result["reason"]
-    (st.warning if reason == "diverged" else st.success)(job.result["message"])
+    if reason == "time":
+        st.warning(job.result["message"] + " This machine was slower than the preset expects (busy?), so the "
+                   "run ended by the clock, not by its steps: another machine would stop elsewhere. Raise the time "
+                   "limit to train the full budget.")
+    else:
+        (st.warning if reason == "diverged" else st.success)(job.result["message"])
 
 
 # --- 4. results ----------------------------------------------------------------------------------------
+
+def remove_shown() -> None:
+    registry().remove(st.session_state.get("lm.shown_model"))
+    st.session_state.pop("lm.shown_model", None)
+
 
 entries = registry().entries("language-model")
 if entries:
     st.subheader("3. Your models")
     names = [e.name for e in entries]
-    last = job.result["entry"] if job is not None and isinstance(job.result, dict) else names[-1]
-    chosen = st.selectbox("Model", names, index=names.index(last) if last in names else len(names) - 1,
-                          key="lm.shown_model")
+    newest = job.result.get("entry") if job is not None and isinstance(job.result, dict) else None
+    if newest in names and st.session_state.get("lm.shown_for") != job.id:
+        st.session_state["lm.shown_model"] = newest   # a run that just finished is shown
+        st.session_state["lm.shown_for"] = job.id
+    if st.session_state.get("lm.shown_model") not in names:
+        st.session_state["lm.shown_model"] = names[-1]
+    m1, m2 = st.columns((5, 1), vertical_alignment="bottom")
+    chosen = m1.selectbox("Model", names, key="lm.shown_model")
+    m2.button("Remove", key="lm.btn_remove", on_click=remove_shown, help="Forget this model (and its run).")
     entry = registry().get(chosen)
     m = entry.metrics
     per = "char" if m.get("level") == "char" else "word"
-    cols = st.columns(5)
-    cols[0].metric("Validation loss", f"{m.get('val_loss', math.nan):.3f}", help="Nats per token on the last 10%.")
-    cols[1].metric("Perplexity", f"{m.get('perplexity', math.nan):.2f}",
+    uniform = m.get("uniform_loss", math.log(m.get("vocab_size", 2)))
+    cols = st.columns(4)
+    cols[0].metric("Validation loss", f"{m.get('val_loss', math.nan):.3f}",
+                   help="Nats per token on the last 10% of the text, which the model never trains on; of the "
+                        "model kept (the best on validation).")
+    cols[1].metric("Perplexity", f"{m.get('perplexity', math.nan):,.2f}",
                    help="As unsure as choosing uniformly among this many tokens.")
     cols[2].metric(f"Bits per {per}", f"{m.get(f'bits_per_{per}', math.nan):.2f}")
     cols[3].metric("Parameters", f"{m.get('params', 0):,}")
-    cols[4].metric("Speed", f"{m.get('tokens_per_second', 0):,.0f} tok/s")
-    chart(loss_curves(entry.history, uniform_loss=math.log(m.get("vocab_size", 2)), title=entry.name),
+    best_step, steps_done = m.get("best_step", m.get("steps", 0)), m.get("steps", 0)
+    kept = ("the model of the last step is kept" if best_step == steps_done else
+            f"the model kept is from step {best_step:,}, the best on validation; the last evaluation read "
+            f"{m.get('last_val_loss', math.nan):.3f}")
+    st.caption(f"{steps_done:,} steps in {m.get('seconds', 0):.1f} s ({m.get('tokens_per_second', 0):,.0f} "
+               f"tokens/s); {kept}. A uniform guess scores ln {m.get('vocab_size', 2):,} = {uniform:.2f}.")
+    for problem in diagnose(m, entry.history):
+        st.warning(problem)
+    chart(loss_curves(entry.history, uniform_loss=uniform, title=entry.name, best_step=best_step),
           LOSS_CAPTION, key="lm.result_chart")
-    if m.get("sample"):
+    shown = samples_to_show(m.get("samples", []))
+    if shown:
+        st.markdown("**Its samples along training** (temperature 0.8, the same seed each time): from noise to words.")
+        vals = {r["step"]: r["val_loss"] for r in entry.history if "val_loss" in r}
+        for row in shown:
+            loss = vals.get(row["step"])
+            st.caption(f"step {row['step']:,}" + (f" · validation loss {loss:.2f}" if loss is not None else ""))
+            st.code(row["text"], language=None, wrap_lines=True)
+    elif m.get("sample"):
         st.markdown("**Its last sample:**")
         st.code(m["sample"], language=None, wrap_lines=True)
     st.download_button("Download checkpoint", key="lm.btn_download_ckpt",
-                       data=checkpoint_bytes(entry.model, entry.tokenizer, entry.settings, entry.metrics,
-                                             entry.source),
+                       data=lambda e=entry: checkpoint_bytes(e.model, e.tokenizer, e.settings, e.metrics, e.source),
                        file_name=f"{chosen.split(' · ')[0].replace(' ', '-').lower()}.pt",
                        mime="application/octet-stream",
-                       help="Weights, vocabulary and settings in one file; the Generate page and "
-                            "`python -m rnn_core generate --model FILE` read it.")
+                       help="Weights, vocabulary, settings and the samples along training in one file; the "
+                            "Generate page and `python -m rnn_core generate --model FILE` read it.")
 
-    if len(entries) > 1:
+    groups: dict[str, list] = {}
+    for e in entries:
+        groups.setdefault(f"{e.source} ({'characters' if e.settings['level'] == 'char' else 'words'})", []).append(e)
+    if any(len(g) > 1 for g in groups.values()):
         st.subheader("4. Compare your runs")
-        chart(run_comparison([{"name": e.name, "history": e.history} for e in entries]), COMPARE_CAPTION,
-              key="lm.compare_chart")
+        g1, g2 = st.columns((3, 2))
+        comparable = [k for k, g in groups.items() if len(g) > 1]
+        group = g1.selectbox("Runs on", comparable, key="lm.compare_group",
+                             help="Losses compare only on the same text and level: a word-level loss and a "
+                                  "character-level loss measure different things.")
+        axis = g2.radio("Against", ("step", "elapsed"), key="lm.compare_axis", horizontal=True,
+                        format_func={"step": "training steps", "elapsed": "seconds"}.get)
+        chart(run_comparison([{"name": e.name, "history": e.history, "cell": e.settings["cell"]}
+                              for e in groups.get(group, [])], x=axis), COMPARE_CAPTION, key="lm.compare_chart")
     table = pd.DataFrame([{
-        "model": e.name, "cell": e.settings["cell"].upper(), "hidden": e.settings["hidden_size"],
-        "layers": e.settings["num_layers"], "level": e.settings["level"],
-        "validation loss": round(e.metrics.get("val_loss", math.nan), 3), "steps": e.metrics.get("steps"),
+        "model": e.name, "text": e.source, "level": e.settings["level"], "cell": e.settings["cell"].upper(),
+        "hidden": e.settings["hidden_size"], "layers": e.settings["num_layers"],
+        "encoding": e.settings.get("encoding", "embedding"), "learning rate": e.settings["lr"],
+        "seed": e.settings["seed"], "steps": e.metrics.get("steps"), "best step": e.metrics.get("best_step"),
+        "validation loss": round(e.metrics.get("val_loss", math.nan), 3),
         "seconds": round(e.metrics.get("seconds", 0), 1), "parameters": e.metrics.get("params"),
     } for e in entries])
     st.dataframe(table, hide_index=True)

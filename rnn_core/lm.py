@@ -44,8 +44,12 @@ class LMSettings:
     max_vocab: int | None = None         # None: every character; 10,000 words
     min_count: int = 1
     eval_every_seconds: float = 4.0
+    eval_every_steps: int | None = None  # evaluate (and sample) at exact step counts instead: reproducible
     eval_tokens: int = 8_000             # validation tokens used while training (all of them at the end)
     sample_length: int = 200
+    keep_best: bool = False              # hand back the model of the best validation loss, not the last
+    fit_to_time: bool = True             # shorten the schedule to fit ``seconds`` (False: the steps are the budget)
+    patience: int | None = None          # with keep_best: stop after this many evaluations without a new best
 
     def __post_init__(self):
         if not 2 <= self.seq_len <= 1000:
@@ -62,28 +66,57 @@ class LMSettings:
 
     def train_config(self) -> TrainConfig:
         return TrainConfig(max_steps=self.max_steps, seconds=self.seconds, lr=self.lr, clip=self.clip or None,
-                           eval_every_seconds=self.eval_every_seconds)
+                           eval_every_seconds=self.eval_every_seconds, eval_every_steps=self.eval_every_steps,
+                           fit_to_time=self.fit_to_time,
+                           keep_best="val_loss" if self.keep_best else None,
+                           patience=self.patience if self.keep_best else None)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-# Presets are step budgets, so that a seed gives the same model on every laptop in a workshop; the steps
-# take about 20 s ("quick") and 60 s ("better") on one core (a training's share in the app), and the time
-# limit stops a run that a busy machine would otherwise stretch. Short sequences and a high learning rate
-# train best in a minute: many small updates beat few large ones (measured in the README).
+# Presets are step budgets, so that a seed gives the same model on every laptop in a workshop; the time limit
+# (a generous multiple of the stated time) only stops a run that a very busy machine would stretch. Short
+# sequences and many small updates train best in a minute. Each cell gets the learning rate it learns best
+# with (CELL_LR, measured on the Python documentation: the GRU stalls near 1.8 at the LSTM's 0.02, and the RNN
+# does better at a lower rate too). Evaluations at fixed steps make the kept best model reproducible.
 PRESETS = {
     "quick": LMSettings(hidden_size=128, embedding_dim=32, seq_len=32, batch_size=32, lr=2e-2, max_steps=1000,
-                        seconds=60.0),
+                        seconds=180.0, eval_every_steps=50, keep_best=True, patience=5, fit_to_time=False),
     "better": LMSettings(hidden_size=256, embedding_dim=48, seq_len=50, batch_size=32, lr=1.5e-2, max_steps=900,
-                         seconds=120.0, eval_every_seconds=8.0),
+                         seconds=300.0, eval_every_steps=45, keep_best=True, patience=5, fit_to_time=False),
 }
+CELL_LR = {
+    "quick": {"rnn": 5e-3, "lstm": 2e-2, "gru": 1e-2},
+    "better": {"rnn": 4e-3, "lstm": 1.5e-2, "gru": 8e-3},
+}
+# Words: a vocabulary of the 2,000 commonest (the softmax over 10,000 made a step five times slower) and fewer
+# steps, since the built-in texts hold ten times fewer words than characters (more steps only memorise).
+WORD_LEVEL = {
+    "quick": dict(max_vocab=2000, max_steps=400, eval_every_steps=20),
+    "better": dict(max_vocab=4000, max_steps=500, eval_every_steps=25),
+}
+PRESET_TITLES = {"quick": "Quick", "better": "Better"}
+PRESET_SECONDS = {"quick": 30, "better": 90}   # the stated time on a 2-core laptop, worst cell (benchmarks/lm_speed.py)
 
 
 def preset(name: str, **overrides) -> LMSettings:
+    """The preset ``name`` for the cell and level in ``overrides`` (the LSTM on characters by default), with
+    the learning rate that cell learns best with and the word level's budget, then ``overrides`` on top."""
     if name not in PRESETS:
         raise RNNLabError(f"Unknown preset {name!r}; choose one of {', '.join(PRESETS)}.")
-    return replace(PRESETS[name], **overrides)
+    base = PRESETS[name]
+    cell, level = overrides.get("cell", base.cell), overrides.get("level", base.level)
+    tuned = {"lr": CELL_LR[name].get(cell, base.lr), **(WORD_LEVEL[name] if level == "word" else {})}
+    return replace(base, **{**tuned, **overrides})
+
+
+def preset_variants():
+    """Every (preset, cell, level) and its settings: what the page's sliders must be able to show."""
+    for name in PRESETS:
+        for cell in ("rnn", "lstm", "gru"):
+            for level in ("char", "word"):
+                yield name, cell, level, preset(name, cell=cell, level=level)
 
 
 @dataclass
@@ -180,6 +213,99 @@ def check_length(data: EncodedText, settings: LMSettings) -> None:
             f"shorter sequence length.")
 
 
+# Weight sets per recurrent layer: the candidate alone (RNN); update and reset gates and the candidate (GRU);
+# input, forget and output gates and the candidate (LSTM). Each set is W_x (H × input), W_h (H × H) and, as
+# torch keeps them, two bias vectors.
+WEIGHT_SETS = {"rnn": 1, "gru": 3, "lstm": 4}
+WEIGHT_SET_NAMES = {"rnn": "the candidate h̃", "gru": "update gate z, reset gate r, candidate h̃",
+                    "lstm": "input gate i, forget gate f, output gate o, candidate g"}
+
+
+def parameter_breakdown(config: ModelConfig) -> list[dict]:
+    """The model's parameters part by part (``part``, ``shape``, ``count``); the counts add up to the model's."""
+    v, h, gates = config.vocab_size, config.hidden_size, WEIGHT_SETS[config.cell]
+    parts = []
+    if config.encoding == "embedding":
+        parts.append({"part": "embedding", "shape": f"{v:,} tokens × {config.embedding_dim}",
+                      "count": v * config.embedding_dim})
+    else:
+        parts.append({"part": "one-hot input", "shape": f"{v:,} inputs, no weights", "count": 0})
+    for k in range(config.num_layers):
+        inputs = config.input_size if k == 0 else h
+        parts.append({"part": f"{config.cell.upper()} layer {k + 1}",
+                      "shape": f"{gates} × ({h}×{inputs} + {h}×{h} + 2×{h})",
+                      "count": gates * (h * inputs + h * h + 2 * h)})
+    parts.append({"part": "output (softmax)", "shape": f"{h}×{v:,} + {v:,}", "count": h * v + v})
+    return parts
+
+
+def size_advice(train_tokens: int, params: int, level: str) -> tuple[str, str] | None:
+    """Before training: ``("warning" | "info", message)`` when the text is short for the model, else None.
+
+    A model with many more parameters than training tokens can store the text instead of learning its
+    patterns; below a tenth of a token per parameter it will.
+    """
+    unit = "characters" if level == "char" else "words"
+    ratio = train_tokens / max(1, params)
+    if ratio < 0.1:
+        return "warning", (f"The text is far too short for this model: {train_tokens:,} training {unit} for "
+                           f"{params:,} parameters ({ratio:.3f} per parameter). It will memorise the text "
+                           "(overfitting) rather than learn how such text goes: the validation loss will stay "
+                           "high. Paste a much longer text (tens of thousands of characters), or make the model "
+                           "smaller.")
+    if ratio < 1:
+        return "info", (f"The text is short for this model: {train_tokens:,} training {unit} for {params:,} "
+                        f"parameters. Watch the validation curve: when it turns up while the training curve "
+                        "goes on down, the model is memorising; the best model is kept.")
+    return None
+
+
+def diagnose(metrics: dict, history: list) -> list[str]:
+    """After training: what the numbers say went wrong (worse than guessing, memorising), in words; or []."""
+    notes = []
+    uniform, final = metrics.get("uniform_loss"), metrics.get("val_loss")
+    vals = [(r["step"], r["val_loss"]) for r in history if isinstance(r.get("val_loss"), (int, float))
+            and math.isfinite(r["val_loss"])]
+    if uniform is not None and final is not None and math.isfinite(final) and final > uniform:
+        notes.append(f"The validation loss ({final:.2f}) ended above a uniform guess (ln {metrics['vocab_size']} "
+                     f"= {uniform:.2f}): on text it has not seen, the model does worse than guessing every "
+                     "token equally likely. It memorised its training text (overfitting) instead of learning "
+                     "patterns that carry over: the text is too short, or has no pattern to learn.")
+    if len(vals) >= 3:
+        best_step, best = min(vals, key=lambda sv: sv[1])
+        last_step, last = vals[-1]
+        train = [r["train_loss"] for r in history if "train_loss" in r]
+        near = [r["train_loss"] for r in history if "train_loss" in r and abs(r["step"] - best_step) <= 25]
+        if last > best + max(0.02, 0.02 * best) and train and near and sum(train[-25:]) / len(train[-25:]) \
+                < sum(near) / len(near):
+            notes.append(f"The validation loss rose from {best:.3f} (step {best_step:,}) to {last:.3f} (step "
+                         f"{last_step:,}) while the training loss went on falling: the model memorised its "
+                         f"training text (overfitting). The model from step {best_step:,}, the best on "
+                         "validation, is the one kept.")
+    return notes
+
+
+def run_label(settings: LMSettings, title: str) -> str:
+    """A name that tells runs apart: ``"GRU 128 · lr 0.01 · seed 0 · Python documentation (char)"``."""
+    size = f"{settings.hidden_size}" + (f"×{settings.num_layers}" if settings.num_layers > 1 else "")
+    parts = [f"{settings.cell.upper()} {size}", "one-hot" if settings.encoding == "onehot" else "",
+             f"lr {settings.lr:g}", f"seed {settings.seed}", f"{title} ({settings.level})"]
+    return " · ".join(p for p in parts if p)
+
+
+def samples_to_show(samples: list[dict], most: int = 7) -> list[dict]:
+    """A few of the samples kept along training, spaced out more and more (the first steps change the most):
+    the 1st, 2nd, 3rd, 5th, 9th, 17th ... and the last."""
+    if len(samples) <= most:
+        return list(samples)
+    picks = {0, len(samples) - 1}
+    k = 1
+    while len(picks) < most and k < len(samples) - 1:
+        picks.add(k)
+        k *= 2
+    return [samples[i] for i in sorted(picks)]
+
+
 def summarize(loss: float, level: str) -> dict:
     """Loss in the units people quote: nats, perplexity, and bits per character (or word)."""
     per = "char" if level == "char" else "word"
@@ -194,7 +320,13 @@ def train_language_model(
     stop: threading.Event | None = None,
     device: torch.device | None = None,
 ) -> LMRun:
-    """Tokenize ``text``, build the model ``settings`` describe, train it, and measure it on the last 10%."""
+    """Tokenize ``text``, build the model ``settings`` describe, train it, and measure it on the last 10%.
+
+    ``metrics["samples"]`` keeps a sample at every evaluation, the untrained model's first (step 0):
+    ``[{"step": 0, "text": ...}, {"step": 50, "text": ...}, ...]``, saved with the checkpoint, so a page can show
+    the samples turning from noise into words. With ``keep_best`` the model handed back is the one of the best
+    validation loss (``metrics["best_step"]``); ``metrics["last_val_loss"]`` is the last evaluation's.
+    """
     data = text if isinstance(text, EncodedText) else encode_text(
         text, settings.level, settings.max_vocab, settings.min_count)
     check_length(data, settings)
@@ -204,32 +336,68 @@ def train_language_model(
     batches = StreamBatches(data.train_ids, settings.batch_size, settings.seq_len, generator, device)
     val_ids = data.val_ids
     eval_len = min(settings.seq_len, len(val_ids) - 1)
-    prompt_length = 1
+    uniform = math.log(len(data.tokenizer))
+    prompt_ids = data.train_ids[:1].tolist()
+    samples: list[dict] = []
+    done = {"steps": 0}
+
+    def loss_on_step(step: int) -> torch.Tensor:
+        done["steps"] = step + 1
+        return batches.loss(model)
 
     def evaluate() -> dict:
         loss = evaluate_loss(model, val_ids, eval_len, settings.eval_tokens)
         if not math.isfinite(loss):   # a diverged model has no distribution to sample from
-            return {"val_loss": loss, "sample": ""}
-        prompt = data.tokenizer.decode(data.train_ids[:prompt_length].tolist())
-        text_sample = sample(model, data.tokenizer, prompt, settings.sample_length, temperature=0.8,
-                             seed=settings.seed)
-        return {"val_loss": loss, "sample": prompt + text_sample.text}
+            return {"val_loss": loss, "sample": "", "uniform_loss": uniform}
+        drawn = sample(model, data.tokenizer, data.tokenizer.decode(prompt_ids), settings.sample_length,
+                       temperature=0.8, seed=settings.seed)   # special tokens are never drawn
+        text_sample = data.tokenizer.decode(prompt_ids + drawn.ids)   # one detokenisation of the whole text
+        samples.append({"step": done["steps"], "text": text_sample})
+        return {"val_loss": loss, "sample": text_sample, "uniform_loss": uniform}
 
-    result = train(model, lambda step: batches.loss(model), settings.train_config(),
+    with torch.no_grad():
+        before = evaluate()   # step 0: the untrained model, near a uniform guess
+    if on_progress is not None:
+        on_progress(Progress(0, settings.max_steps, math.nan, 0.0, math.nan, 0.0, math.nan, 0.0,
+                             {**before, "evaluated_at": 0}))
+    result = train(model, loss_on_step, settings.train_config(),
                    tokens_per_step=batches.batch_size * settings.seq_len, evaluate=evaluate,
                    on_progress=on_progress, stop=stop)
-    metrics = {"train_loss": _recent_train_loss(result), "steps": result.steps,
+    result.history.insert(0, {"step": 0, "elapsed": 0.0, "val_loss": before["val_loss"]})
+    steps = result.steps
+    metrics = {"train_loss": _recent_train_loss(result), "steps": steps,
                "tokens_per_second": result.tokens_per_second, "seconds": result.seconds,
                "params": model.num_parameters(), "cell": settings.cell, "level": settings.level,
-               "vocab_size": len(data.tokenizer), "stop_reason": result.stop_reason,
-               "planned_steps": result.planned_steps, "unk_fraction": data.unk_fraction}
-    if result.steps or result.diverged:
+               "vocab_size": len(data.tokenizer), "uniform_loss": uniform, "stop_reason": result.stop_reason,
+               "planned_steps": result.planned_steps, "unk_fraction": data.unk_fraction,
+               "train_tokens": len(data.train_ids), "val_tokens": len(val_ids),
+               "last_val_loss": result.metrics.get("val_loss", math.nan),
+               "best_step": result.best_step if result.best_step is not None else steps}
+    if steps or result.diverged:
         metrics.update(summarize(evaluate_loss(model, val_ids, eval_len), settings.level))
-    metrics["sample"] = result.metrics.get("sample", "")
+    kept = [row for row in samples if row["step"] <= metrics["best_step"]]
+    metrics["sample"] = (kept or samples or [{"text": ""}])[-1]["text"]   # the kept model's
+    metrics["samples"] = samples
     return LMRun(model, data.tokenizer, settings, result, metrics)
 
 
 def _recent_train_loss(result: TrainResult, window: int = 50) -> float:
     """Mean training loss over the last steps (one step's loss is noisy)."""
-    losses = [row["train_loss"] for row in result.history[-window:]]
+    losses = [row["train_loss"] for row in result.history[-window:] if "train_loss" in row]
     return sum(losses) / len(losses) if losses else math.nan
+
+
+# --- the preset's claim, run over every cell, built-in corpus and seed ------------------------------------
+
+GRID_COLUMNS = ("preset", "corpus", "cell", "seed", "lr", "steps", "best_step", "val_loss", "train_loss",
+                "uniform_loss", "seconds")
+
+
+def preset_grid_row(text: str | EncodedText, corpus: str, name: str, cell: str, seed: int) -> dict:
+    """One run of preset ``name`` as the page starts it (character level), as a row of the shipped results."""
+    settings = preset(name, cell=cell, seed=seed, seconds=None)
+    run = train_language_model(text, settings)
+    m = run.metrics
+    return {"preset": name, "corpus": corpus, "cell": cell, "seed": seed, "lr": settings.lr, "steps": m["steps"],
+            "best_step": m["best_step"], "val_loss": round(m["val_loss"], 4), "train_loss": round(m["train_loss"], 4),
+            "uniform_loss": round(m["uniform_loss"], 4), "seconds": round(m["seconds"], 1)}

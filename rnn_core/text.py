@@ -1,7 +1,7 @@
 """Tokenizers and vocabularies: text to token ids and back.
 
 Two levels: ``char`` (every character is a token) and ``word`` (words, punctuation marks and line breaks are
-tokens). Every vocabulary starts with the special tokens ``<pad>``, ``<unk>`` and ``<eos>``; tokens beyond the
+tokens; a hyphenated or dotted name such as ``built-in`` or ``os.path`` is one word). Every vocabulary starts with the special tokens ``<pad>``, ``<unk>`` and ``<eos>``; tokens beyond the
 vocabulary cap, or rarer than the minimum count, become ``<unk>``.
 """
 
@@ -18,9 +18,10 @@ from .errors import RNNLabError
 PAD, UNK, EOS = "<pad>", "<unk>", "<eos>"
 SPECIALS = (PAD, UNK, EOS)
 LEVELS = ("char", "word")
-_WORD_RE = re.compile(r"\w+(?:'\w+)*|[^\w\s]|\n")
-_NO_SPACE_BEFORE = set(".,;:!?)]}'\"\n")
+_WORD_RE = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]|\n")
+_NO_SPACE_BEFORE = set(".,;:!?)]}\n")
 _NO_SPACE_AFTER = set("([{\n")
+_QUOTES = set("\"'`")   # the same mark opens and closes: they alternate
 # Above this share of <unk> the model would mostly learn to predict "unknown word".
 MAX_UNK_FRACTION = 0.25
 
@@ -35,15 +36,33 @@ def split_tokens(text: str, level: str) -> list[str]:
 
 
 def join_tokens(tokens: list[str], level: str) -> str:
-    """Inverse of :func:`split_tokens`, up to the spacing that word splitting throws away."""
+    """Inverse of :func:`split_tokens`, up to the spacing that word splitting throws away.
+
+    Words are separated by a space, except before closing punctuation and after opening brackets; a quote
+    mark opens (a space before it, none after) and closes (none before) in turn: ``say "hi" now``.
+    """
     if level == "char":
         return "".join(tokens)
-    out = []
+    out, open_quotes = [], set()
     for i, tok in enumerate(tokens):
-        if i and tok not in _NO_SPACE_BEFORE and tokens[i - 1] not in _NO_SPACE_AFTER:
+        if i and space_before(tokens[i - 1], tok, open_quotes):
             out.append(" ")
+        if tok in _QUOTES:
+            open_quotes ^= {tok}
         out.append(tok)
     return "".join(out)
+
+
+def space_before(previous: str, token: str, open_quotes: set) -> bool:
+    """Whether a space goes between word tokens ``previous`` and ``token``; ``open_quotes`` holds the quote
+    marks opened (and not yet closed) before ``token``."""
+    if token in _NO_SPACE_BEFORE or previous in _NO_SPACE_AFTER:
+        return False
+    if token in _QUOTES and token in open_quotes:   # a closing quote hugs the word before it
+        return False
+    if previous in _QUOTES and previous in open_quotes and previous != token:   # just after an opening quote
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,10 @@ The loop knows nothing of who listens (as minGPT's trainer): it reports :class:`
 stops when a ``threading.Event`` is set, when the step or time budget is spent, when a task says it is solved,
 or when the loss stops being a finite number, and it keeps the model it has in every case.
 
+Early stopping is opt-in (``TrainConfig.keep_best``, ``TrainConfig.patience``): the loop then keeps a copy of
+the weights at the best evaluation, hands back that model rather than the last one, and can stop once the
+metric has not improved for ``patience`` evaluations in a row (the model is memorising its training data).
+
 Reproducibility: the learning-rate schedule runs over a fixed number of steps. With a time budget, that
 number is estimated once, from the speed of the first steps, and reported as ``planned_steps``; passing it
 back as ``max_steps`` with no time limit replays the same run exactly (same seed, same machine type).
@@ -40,6 +44,10 @@ class TrainConfig:
     eval_every_seconds: float = 5.0
     eval_every_steps: int | None = None   # evaluate at exact step counts instead (reproducible early stops)
     report_every_seconds: float = 0.25
+    fit_to_time: bool = True              # with seconds: shorten the schedule to what fits (False: steps rule,
+                                          # the clock only stops a run that a busy machine stretches)
+    keep_best: str | None = None          # a metric of evaluate() to minimise: the best model is kept (opt-in)
+    patience: int | None = None           # with keep_best: stop after this many evaluations without a new best
 
     def __post_init__(self):
         if not 1 <= self.max_steps <= 1_000_000:
@@ -54,6 +62,9 @@ class TrainConfig:
             raise RNNLabError(f"Evaluate every 1 step or more (got {self.eval_every_steps}).")
         if self.schedule not in SCHEDULES:
             raise RNNLabError(f"Unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}.")
+        if self.patience is not None and (self.patience < 1 or self.keep_best is None):
+            raise RNNLabError("Patience counts evaluations without improvement: at least 1, and only with a "
+                              "metric to keep the best of.")
 
 
 @dataclass
@@ -69,6 +80,7 @@ class Progress:
     time_left: float
     tokens_per_second: float
     metrics: dict = field(default_factory=dict)   # the latest evaluation (validation loss, a sample, ...)
+    mean_train_loss: float = math.nan             # mean training loss of the steps since the previous report
 
     @property
     def fraction(self) -> float:
@@ -83,10 +95,12 @@ class TrainResult:
     planned_steps: int
     seconds: float
     tokens_per_second: float
-    stop_reason: str        # finished | time | stopped | solved | diverged
+    stop_reason: str        # finished | time | stopped | solved | diverged | early (only with patience)
     message: str
     history: list = field(default_factory=list)
     metrics: dict = field(default_factory=dict)   # the last evaluation
+    best_step: int | None = None                  # with keep_best: the step of the model handed back
+    best_metrics: dict = field(default_factory=dict)   # with keep_best: that model's evaluation
 
     @property
     def diverged(self) -> bool:
@@ -127,7 +141,7 @@ def train(
     history: list[dict] = []
     metrics: dict = {}
     horizon = config.max_steps
-    calibrated = config.seconds is None
+    calibrated = config.seconds is None or not config.fit_to_time
     start = time.perf_counter()
     last_eval = last_report = start
     step, stop_reason, message = 0, "finished", ""
@@ -136,9 +150,11 @@ def train(
     eval_every = config.eval_every_seconds
     # The weights before the latest update: if they produce a non-finite loss, the run goes back to these.
     previous = [p.detach().clone() for p in params]
+    best_value, best_step, best_metrics, best_state, stale = math.inf, None, {}, None, 0
+    since_report: list[float] = []
 
     def run_evaluation(now: float) -> None:
-        nonlocal metrics
+        nonlocal metrics, best_value, best_step, best_metrics, best_state, stale
         if evaluate is None:
             return
         model.eval()
@@ -146,6 +162,13 @@ def train(
             metrics = {**evaluate(), "evaluated_at": step}
         model.train()
         history[-1].update({k: v for k, v in metrics.items() if isinstance(v, (int, float))})
+        value = metrics.get(config.keep_best) if config.keep_best else None
+        if isinstance(value, (int, float)) and math.isfinite(value):
+            if value < best_value:
+                best_value, best_step, best_metrics, stale = value, step, dict(metrics), 0
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            else:
+                stale += 1
 
     def report(now: float) -> None:
         elapsed = now - start
@@ -153,9 +176,11 @@ def train(
         left = (horizon - step) * per_step
         if config.seconds is not None:
             left = min(left, config.seconds - elapsed)
+        mean = sum(since_report) / len(since_report) if since_report else loss_value
+        since_report.clear()
         if on_progress is not None:
             on_progress(Progress(step, horizon, loss_value, lr, grad_norm, elapsed, max(0.0, left),
-                                 step * tokens_per_step / max(elapsed, 1e-9), dict(metrics)))
+                                 step * tokens_per_step / max(elapsed, 1e-9), dict(metrics), mean))
 
     model.train()
     while step < horizon:
@@ -194,6 +219,7 @@ def train(
         now = time.perf_counter()
         elapsed = now - start
         history.append({"step": step, "elapsed": elapsed, "train_loss": loss_value, "lr": lr, "grad_norm": grad_norm})
+        since_report.append(loss_value)
         if step == WARM_UP_STEPS:
             warm_step, warm_time = step, elapsed   # the first steps are slow (lazy initialisation); skip them
         if not calibrated and step > WARM_UP_STEPS and elapsed - warm_time >= min(6.0, 0.1 * config.seconds):
@@ -215,6 +241,12 @@ def train(
             if solved is not None and solved(metrics):
                 stop_reason, message = "solved", f"Solved at step {step:,}."
                 break
+            if config.patience is not None and stale >= config.patience:
+                stop_reason = "early"
+                message = (f"Stopped early at step {step:,}: the {config.keep_best.replace('_', ' ')} had not "
+                           f"improved for {stale} evaluations in a row (the model was memorising its training "
+                           f"text). The best model, from step {best_step:,}, is kept.")
+                break
         if config.seconds is not None and elapsed >= config.seconds:
             stop_reason, message = "time", f"The time budget of {config.seconds:g} s ran out at step {step:,}."
             break
@@ -224,11 +256,13 @@ def train(
     else:
         message = f"Finished all {step:,} steps."
     seconds = time.perf_counter() - start
-    if history and stop_reason != "solved":
-        run_evaluation(time.perf_counter())
+    if history and stop_reason not in ("solved", "early") and metrics.get("evaluated_at") != step:
+        run_evaluation(time.perf_counter())   # unless the loop has just evaluated this very model
     report(start + seconds)
+    if best_state is not None and best_step != step:
+        model.load_state_dict(best_state)   # hand back the best model, not the last
     return TrainResult(step, horizon, seconds, step * tokens_per_step / max(seconds, 1e-9), stop_reason,
-                       message, history, metrics)
+                       message, history, metrics, best_step if config.keep_best else None, best_metrics)
 
 
 def seed_everything(seed: int) -> torch.Generator:

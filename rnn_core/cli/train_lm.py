@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from .common import StderrProgress
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--text", required=True,
+    parser.add_argument("--text",
                         help=f"a text file, a built-in corpus ({', '.join(BUILT_IN)}) or a public text "
                              f"({', '.join(PUBLIC_TEXTS)}, downloaded once and cached)")
     parser.add_argument("--level", choices=("char", "word"), default="char")
@@ -37,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-vocab", type=int, help="largest vocabulary (default: every character; 10,000 words)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--save", type=Path, help="write a checkpoint here")
+    parser.add_argument("--grid", type=Path,
+                        help="instead of one run: the preset for every cell, built-in corpus and seeds 0-2, "
+                             "written to this CSV (the page's claim tests read rnn_core/results/lm_quick.csv)")
 
 
 def read_text(spec: str) -> tuple[str, str]:
@@ -52,8 +56,36 @@ def read_text(spec: str) -> tuple[str, str]:
     return check_text(text, path.name), path.name
 
 
+def run_grid(args: argparse.Namespace) -> dict:
+    """Every cell on every built-in corpus, seeds 0, 1, 2, at the preset: the shipped results of its claims."""
+    import csv
+
+    from ..lm import GRID_COLUMNS, preset_grid_row
+    from ..text import encode_text
+    import torch
+    torch.set_num_threads(1)   # as the app's trainings and the tests run: the same numbers, step for step
+    rows = []
+    for corpus in BUILT_IN:
+        data = encode_text(load_builtin(corpus), "char")
+        for seed in (0, 1, 2):
+            for cell in ("rnn", "lstm", "gru"):
+                rows.append(preset_grid_row(data, corpus, args.preset, cell, seed))
+                print(", ".join(f"{k} {rows[-1][k]}" for k in ("corpus", "seed", "cell", "val_loss", "seconds")),
+                      file=sys.stderr, flush=True)
+    args.grid.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.grid, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=GRID_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return {"grid": str(args.grid), "runs": len(rows), "preset": args.preset}
+
+
 def run(args: argparse.Namespace) -> dict:
     configure_torch_threads(default=os.cpu_count() or 1)
+    if args.grid is not None:
+        return run_grid(args)
+    if not args.text:
+        raise RNNLabError("Give --text (a file, a built-in corpus or a public text), or --grid FILE.")
     text, title = read_text(args.text)
     overrides = {"level": args.level, "cell": args.cell, "seed": args.seed}
     for field, value in (("hidden_size", args.hidden), ("num_layers", args.layers), ("seq_len", args.seq_len),
@@ -65,7 +97,7 @@ def run(args: argparse.Namespace) -> dict:
     if args.seconds is not None:
         settings = replace(settings, seconds=args.seconds or None)
         if args.seconds and args.max_steps is None:   # "train for S seconds": the clock is the budget
-            settings = replace(settings, max_steps=1_000_000)
+            settings = replace(settings, max_steps=1_000_000, fit_to_time=True)
     if settings.seconds is None and args.max_steps is None:
         raise RNNLabError("--seconds 0 removes the time limit; give --max-steps as well.")
     run_ = train_language_model(text, settings, on_progress=StderrProgress())

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Regenerates the ready-made checkpoints that ship with RNN Lab, with the project's own command line.
 # Every run has a fixed step budget (--seconds 0 --max-steps N), so the same seed gives the same model on the
-# same kind of machine (CPU, torch 2.13). About ten minutes on one free CPU core (17 under load). Run from the repository root:
+# same kind of machine (CPU, torch 2.13). About ten minutes on one free CPU core (17 under load). Each checkpoint
+# keeps the samples drawn along its training (metrics["samples"]: [{"step": ..., "text": ...}, ...]). Run from the repository root:
 #     bash rnn_core/pretrained/build.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-OUT=rnn_core/pretrained
+OUT="${OUT:-rnn_core/pretrained}"   # OUT=/tmp/x builds elsewhere (then copy the files in)
+mkdir -p "$OUT"
 export RNN_LAB_TORCH_THREADS="${RNN_LAB_TORCH_THREADS:-1}"
 
 # Character level, the same text and size for the three cells (the connectivity comparison needs all three).

@@ -23,7 +23,7 @@ from rnn_core.figures.sentiment import (ACCURACY_CAPTION, BALANCE_CAPTION, BUILT
 from rnn_core.jobs import RUNNING
 from rnn_core.share import Param, Schema, sentiment_script
 from rnn_core.registry import TrainedModel
-from rnn_core.sentence_probe import gradient_is_saturated, minimal_pairs, probe_sentence
+from rnn_core.sentence_probe import WORKSHOP_SENTENCE, gradient_is_saturated, minimal_pairs, probe_sentence
 from rnn_core.sentiment_data import (UCI_FILES, ReviewSettings, built_in_reviews, cached_uci,
                                      download_uci, guess_columns, load_uci, phrase_counts, read_csv_table,
                                      sentences_from_frame)
@@ -35,7 +35,6 @@ EMBEDDING_SIZES = (8, 16, 32, 64, 128)
 LEARNING_RATES = (3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2, 0.1)
 BATCHES = (8, 16, 32, 64, 128)
 POOLING_NAMES = {"last": "last state", "mean": "mean of states", "max": "max of states"}
-WORKSHOP_SENTENCE = "The food was not bad at all"
 EXAMPLES = (WORKSHOP_SENTENCE, "The food was bad", "The start was dull but the ending was superb.",
             "The service was not, despite what my friends said, good.", "Not good.", "I would not recommend it.")
 REVIEWS = ReviewSettings()                      # the built-in reviews' defaults

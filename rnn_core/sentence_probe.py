@@ -106,6 +106,7 @@ def probe_sentence(classifier: Classifier, text: str, method: str = "leave-one-o
                          word_influence(classifier.rnn, ids, predicted, method), predicted)
 
 
+WORKSHOP_SENTENCE = "The food was not bad at all"    # the page's first sentence, and the workshop's
 # The minimal pairs the page shows side by side: one opinion word, with and without "not" (label 1 positive).
 MINIMAL_PAIRS = (("The food was good.", 1), ("The food was not good.", 0), ("The food was bad.", 0),
                  ("The food was not bad.", 1), ("The food was not bad at all.", 1))

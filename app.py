@@ -27,6 +27,7 @@ PAGES = [
     ("pages/compare.py", "Compare RNN, LSTM and GRU", "compare", ":material/compare_arrows:"),
     ("pages/gradients.py", "Vanishing gradients", "gradients", ":material/trending_down:"),
     ("pages/sentiment.py", "Sentiment", "sentiment", ":material/reviews:"),
+    ("pages/forecast.py", "Forecast a time series", "forecast", ":material/show_chart:"),
     ("pages/how_it_works.py", "How an RNN works", "how-it-works", ":material/school:"),
 ]
 

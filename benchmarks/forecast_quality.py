@@ -1,0 +1,72 @@
+"""Forecast quality: every public series (from ../shared/data/timeseries/) and the synthetic ones, the three cells
+and the baselines, on seeds 0-2, with the page's default settings (a fixed step budget).
+
+    python benchmarks/forecast_quality.py [--series sunspots,temperatures] [--cells lstm] [--seeds 3]
+
+Prints one row per run (test MAE relative to the naive forecast: below 1 beats "tomorrow = today") and, last,
+one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rnn_core.forecast import CELLS, PAGE_DEFAULTS, train_forecaster  # noqa: E402
+from rnn_core.jobs import configure_torch_threads  # noqa: E402
+from rnn_core.series import PUBLIC_SERIES, SYNTHETIC, load_series, public_series_from_bytes  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "timeseries"
+# (series, target): the S&P 500 daily is run both ways, the lesson of the page.
+RUNS = [("sunspots", "level"), ("temperatures", "level"), ("passengers", "level"), ("sp500-monthly", "change"),
+        ("sp500-daily", "level"), ("sp500-daily", "change"), ("sine", "level"), ("seasonal", "level"),
+        ("random-walk", "change")]
+
+
+def load(key: str):
+    if key in PUBLIC_SERIES:
+        return public_series_from_bytes(key, (DATA / PUBLIC_SERIES[key].file_name).read_bytes())
+    return load_series(key)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--series", help="comma-separated keys (default: all)")
+    parser.add_argument("--cells", default=",".join(CELLS))
+    parser.add_argument("--seeds", type=int, default=3)
+    args = parser.parse_args()
+    configure_torch_threads(1)
+    chosen = set(args.series.split(",")) if args.series else None
+    rows = []
+    print(f"{'series':<14}{'target':<8}{'cell':<6}{'seed':>4} {'model/naive':>11} {'AR/naive':>9} {'sn/naive':>9} "
+          f"{'direction':>9} {'lag':>4} {'steps':>6} {'s':>6}", file=sys.stderr)
+    for key, target in RUNS:
+        if chosen and key not in chosen:
+            continue
+        series = load(key)
+        for cell in args.cells.split(","):
+            for seed in range(args.seeds):
+                settings = replace(PAGE_DEFAULTS, cell=cell, target=target, seed=seed)
+                start = time.perf_counter()
+                m = train_forecaster(series, settings).metrics
+                sn = m["seasonal_naive_mae"] / m["naive_mae"] if m["seasonal_naive_mae"] else float("nan")
+                row = {"series": key, "target": target, "cell": cell, "seed": seed, "mase": m["mase"],
+                       "ar_mase": m["ar_mase"], "seasonal_naive_mase": sn, "direction_accuracy": m["direction_accuracy"],
+                       "up_share": m["up_share"], "best_lag": m["best_lag"], "steps": m["steps"],
+                       "seconds": time.perf_counter() - start, "outside": m["test_outside_training_range"]}
+                rows.append(row)
+                print(f"{key:<14}{target:<8}{cell:<6}{seed:>4} {m['mase']:>11.3f} {m['ar_mase']:>9.3f} {sn:>9.3f} "
+                      f"{m['direction_accuracy']:>9.3f} {m['best_lag']:>4} {m['steps']:>6} {row['seconds']:>6.1f}",
+                      file=sys.stderr, flush=True)
+    print(json.dumps({"settings": PAGE_DEFAULTS.to_dict(), "runs": rows}))
+
+
+if __name__ == "__main__":
+    main()

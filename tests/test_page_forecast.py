@@ -1,0 +1,47 @@
+"""App tests of the Forecast page: a built-in series, a tiny training, the verdict and its charts, bad input."""
+
+import pytest
+
+from conftest import app_test
+
+
+@pytest.fixture
+def empty_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("RNN_LAB_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_built_in_series_trains_and_shows_the_verdict(empty_cache):
+    at = app_test("pages/forecast.py")
+    assert not at.exception and not at.error
+    assert at.title[0].value == "Forecast a time series"
+    assert any(m.label == "Test" and m.value == "300" for m in at.metric)      # the noisy sine: 15 % of 2,000
+    at.select_slider(key="forecast.hidden").set_value(8)
+    at.select_slider(key="forecast.steps").set_value(200)
+    at.select_slider(key="forecast.window").set_value(12)
+    at.button(key="forecast.btn_train").click().run()
+    job = at.session_state["forecast.job"]
+    job.wait(180)
+    at.run()
+    assert job.status == "done", job.error
+    assert not at.exception and not at.error
+    entries = at.session_state["models"].entries("forecaster")
+    assert len(entries) == 1 and entries[0].metrics["steps"] <= 200
+    assert any("naive forecast" in s.value for s in [*at.success, *at.warning])
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 5     # the model and four baselines
+    exported = [c.value for c in at.code if "train_forecaster(" in c.value]
+    assert len(exported) == 1 and "max_steps=200," in exported[0] and "load_series('sine'" in exported[0]
+    at.multiselect(key="forecast.shown").set_value(["seasonal naive", "moving average"]).run()
+    assert not at.exception and not at.error
+    at.radio(key="forecast.source").set_value("Public series (download)").run()   # offline: a message, not a crash
+    assert any("Download" in e.value for e in at.error) and not at.exception
+    assert len(at.session_state["models"].entries("forecaster")) == 1          # nothing lost on the way
+
+
+def test_a_window_longer_than_the_training_part_is_a_message():
+    at = app_test("pages/forecast.py")
+    at.selectbox(key="forecast.builtin").set_value("stocks:GOOG").run()
+    at.select_slider(key="forecast.window").set_value(96).run()
+    at.button(key="forecast.btn_train").click().run()
+    assert any("shorten the window" in e.value for e in at.error) and not at.exception
+    assert not at.session_state["models"].entries("forecaster")

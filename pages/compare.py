@@ -9,24 +9,37 @@ import torch
 from pages.shared import chart, job_status, poll_interval, rerun_when_finished, run_controls, start_job
 from pages.workshop import export_button, share_settings
 from rnn_core.errors import RNNLabError
-from rnn_core.experiments import (RNN_INITS, TASK_LR, ExperimentSpec, RunFinished, RunUpdate, check_budget,
-                                  forget_gate_memory, run_grid, summarise)
-from rnn_core.figures.compare import (CLIFF_CAPTION, COST_CAPTION, CURVES_CAPTION, EXAMPLE_CAPTION,
-                                      accuracy_vs_length, cell_label, costs, example_sequence, learning_curves)
+from rnn_core.experiments import (GRID_CELLS, RNN_INITS, TASK_LR, ExperimentSpec, RunFinished, RunUpdate,
+                                  check_budget, forget_gate_memory, run_grid, summarise)
+from rnn_core.figures.compare import (BIAS_CAPTION, CLIFF_CAPTION, COST_CAPTION, CURVES_CAPTION,
+                                      accuracy_vs_length, cell_label, costs, example_caption, example_sequence,
+                                      learning_curves, steps_to_solve)
 from rnn_core.jobs import RUNNING
-from rnn_core.results import load_shipped, shipped_stamp
+from rnn_core.results import bias_finding, finding, load_shipped, shipped_grid, shipped_stamp
 from rnn_core.share import Param, Schema, compare_script
 from rnn_core.tasks import TASKS, describe_example, get_task, parse_lengths
 
 JOB = "compare.job"
+KEPT = "compare.kept"          # the learner's finished live runs, kept to be overlaid (newest last)
+MAX_KEPT = 4
 LIVE_LIMIT_SECONDS = 15 * 60
 DEFAULT = ExperimentSpec()
+# Live default lengths per task: three lengths either side of the cliff that finish in a minute or three.
+LIVE_LENGTHS = {"adding": "10, 50, 100", "first-symbol": "10, 50, 100", "temporal-order": "10, 30, 50",
+                "reverse": "5, 10"}
 HIDDEN_SIZES = (8, 16, 32, 48, 64, 96, 128)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 1.0)
 CLIPS = (0.0, 0.25, 0.5, 1.0, 2.0, 5.0)
 INIT_LABELS = {"default": "PyTorch default (uniform)", "normal": "normal N(0, 1/H)", "orthogonal": "orthogonal",
                "identity": "identity + ReLU (Le et al. 2015)"}
 FORGET_BIASES = (0.0, 1.0, 2.0)
+# What the settings differ in, as a kept run's label says it ("run 2: forget bias 0").
+SPEC_WORDS = {"forget_bias": "forget bias", "lr": "lr", "hidden": "hidden", "max_steps": "steps", "clip": "clip",
+              "rnn_init": "RNN init", "match_params": "matched", "first_seed": "seed", "seeds": "seeds"}
+TABLE_COLUMNS = {"run": "run", "cell": "cell", "length": "length", "seed": "seed", "accuracy": "accuracy (test)",
+                 "loss": "test loss", "steps": "steps trained", "stop_reason": "stopped because",
+                 "seconds": "seconds", "ms_per_step": "ms per step", "params": "parameters", "hidden": "hidden size"}
+STOP_WORDS = {"solved": "solved", "finished": "used its budget", "stopped": "stopped by you", "diverged": "diverged"}
 
 
 def _check_lengths(text: str) -> str:
@@ -37,11 +50,11 @@ def _check_lengths(text: str) -> str:
     return ", ".join(parts)
 
 
-# The settings a link carries (?task=first-symbol&lengths=25,100&seeds=3 ...).
+# The settings a link carries (?task=reverse&lengths=5,10&seeds=3 ...).
 SHARE = Schema((
     Param("compare.task", "task", "adding", choices=tuple(TASKS)),
-    Param("compare.lengths", "lengths", "10, 50, 100", check=_check_lengths),
-    Param("compare.cells", "cells", list(DEFAULT.cells), choices=tuple(DEFAULT.cells)),
+    Param("compare.lengths", "lengths", LIVE_LENGTHS["adding"], check=_check_lengths),
+    Param("compare.cells", "cells", list(DEFAULT.cells), choices=GRID_CELLS),
     Param("compare.seeds", "seeds", 1, low=1, high=5),
     Param("compare.first_seed", "seed", 0, low=0, high=1_000_000),
     Param("compare.hidden", "hidden", DEFAULT.hidden, choices=HIDDEN_SIZES),
@@ -53,133 +66,149 @@ SHARE = Schema((
     Param("compare.forget_bias", "forget_bias", 1.0, choices=FORGET_BIASES),
     Param("compare.rnn_init", "rnn_init", DEFAULT.rnn_init, choices=RNN_INITS),
 ))
-TABLE_COLUMNS = ["cell", "length", "seed", "accuracy", "loss", "steps", "stop_reason", "seconds", "ms_per_step",
-                 "params", "hidden"]
+# The page's starting values (the claim tests read them from here).
+DEFAULTS = {**SHARE.defaults(), "compare.example_len": 30, "compare.example_seed": 0}
 
-st.title("⚖️ Compare RNN, LSTM and GRU")
-st.write("Some answers depend on something seen long ago. A vanilla RNN has to carry that memory through the same "
-         "squashing matrix at every step, and its learning signal fades on the way (vanishing gradients); the LSTM "
-         "and GRU carry it along a gated, almost additive path. Here the three cells meet on tasks built to need "
-         "memory, with the same step budget, and you can move the things to remember further and further apart.")
+st.title("Compare RNN, LSTM and GRU")
+st.write("Some answers depend on something seen long ago. Here a vanilla RNN, an LSTM and a GRU meet on tasks "
+         "built to need memory, with the same step budget: move the things to remember further apart and watch "
+         "who keeps up.")
 
-for key, value in {"compare.task": "adding", "compare.example_len": 30, "compare.example_seed": 0,
-                   "compare.lengths": "10, 50, 100", "compare.cells": list(DEFAULT.cells), "compare.seeds": 1,
-                   "compare.first_seed": 0,
-                   "compare.hidden": DEFAULT.hidden, "compare.match": False, "compare.steps": DEFAULT.max_steps,
-                   "compare.lr": TASK_LR["adding"], "compare.clip": DEFAULT.clip, "compare.forget_bias": 1.0,
-                   "compare.rnn_init": DEFAULT.rnn_init}.items():
+for key, value in DEFAULTS.items():
     st.session_state.setdefault(key, value)
 link = st.query_params.to_dict()
 share_settings(SHARE, "compare")   # a link's settings, once; then the address bar follows the widgets
-if "task" in link and "lr" not in link and st.session_state["compare.task"] in TASK_LR:
-    st.session_state["compare.lr"] = TASK_LR[st.session_state["compare.task"]]   # a task's own learning rate
+if "task" in link and st.session_state["compare.task"] in TASK_LR:
+    chosen = st.session_state["compare.task"]
+    if "lr" not in link:
+        st.session_state["compare.lr"] = TASK_LR[chosen]              # a task's own learning rate
+    if "lengths" not in link:
+        st.session_state["compare.lengths"] = LIVE_LENGTHS[chosen]    # and lengths it can be trained at
 
 
-# --- 1. the task ---------------------------------------------------------------------------------------
-
-st.subheader("1. Choose a task that needs memory")
-task_key = st.selectbox("Task", list(TASKS), key="compare.task", format_func=lambda k: TASKS[k].title,
-                        on_change=lambda: st.session_state.update(
-                            {"compare.lr": TASK_LR[st.session_state["compare.task"]]}))
-task = get_task(task_key)
-st.write(f"**{task.title}.** {task.what} A sequence counts as solved when {task.success}. "
-         f"Baseline without memory ({task.baseline_label}): **{task.baseline:.3f}** of sequences solved.")
-c1, c2 = st.columns([4, 1])
-example_len = c1.slider("Example length", task.min_length, min(task.max_length, 120), key="compare.example_len",
-                        help="Only for the drawing below; the lengths trained on are chosen further down.")
-if c2.button("New example", key="compare.btn_example"):
-    st.session_state["compare.example_seed"] += 1
-x, y = task.batch(1, example_len, torch.Generator().manual_seed(int(st.session_state["compare.example_seed"])))
-chart(example_sequence(describe_example(task, x[0], y[0])), EXAMPLE_CAPTION, key="compare.example_chart")
+def _task_changed() -> None:
+    chosen = st.session_state["compare.task"]
+    st.session_state.update({"compare.lr": TASK_LR[chosen], "compare.lengths": LIVE_LENGTHS[chosen]})
 
 
-def build_figures(rows: list[dict], curves: list[dict], baseline: float, baseline_label: str) -> tuple:
-    """The cliff, the learning curves and the costs of a set of runs (None where there is nothing to draw)."""
-    summary = summarise(rows)
-    return (accuracy_vs_length(summary, baseline, baseline_label) if summary else None,
-            learning_curves(curves, baseline) if curves else None,
-            costs(summary) if summary else None)
+def table(rows: list[dict]) -> None:
+    """Every run, one row each, with column names and values a reader understands."""
+    frame = pd.DataFrame(rows)
+    frame = frame[[c for c in TABLE_COLUMNS if c in frame.columns]]
+    frame["cell"] = frame["cell"].map(cell_label)
+    if "stop_reason" in frame:
+        frame["stop_reason"] = frame["stop_reason"].map(lambda r: STOP_WORDS.get(r, r))
+    st.dataframe(frame.rename(columns=TABLE_COLUMNS), hide_index=True, width="stretch")
 
 
-def results_view(rows: list[dict], figures: tuple, prefix: str) -> None:
-    """The charts of a set of runs, each with its caption, then the table."""
-    for fig, caption, name in zip(figures, (CLIFF_CAPTION, CURVES_CAPTION, COST_CAPTION), ("cliff", "curves", "costs")):
-        if fig is not None:
-            chart(fig, caption, key=f"{prefix}_{name}")
+def details_view(rows: list[dict], curves: list[dict], baseline: float, prefix: str,
+                 summary: list[dict] | None = None) -> None:
+    """The learning curves, the costs and the table of a set of runs."""
+    if curves:
+        chart(learning_curves(curves, baseline), CURVES_CAPTION, key=f"{prefix}_curves")
+    summary = summarise(rows) if summary is None else summary
+    if summary:
+        chart(costs(summary), COST_CAPTION, key=f"{prefix}_costs")
     if rows:
-        table = pd.DataFrame(rows)
-        st.dataframe(table[[c for c in TABLE_COLUMNS if c in table.columns]], hide_index=True, width="stretch")
+        table(rows)
 
 
-# --- 2. the precomputed grid ----------------------------------------------------------------------------
+# --- 1. the task and its precomputed result ---------------------------------------------------------------
+
+c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
+task_key = c1.selectbox("Task", list(TASKS), key="compare.task", format_func=lambda k: TASKS[k].title,
+                        on_change=_task_changed)
+task = get_task(task_key)
+c2.caption(f"{task.what} Solved when {task.success}; without memory ({task.baseline_label}): "
+           f"{task.baseline:.1%} of sequences.")
+
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def shipped(task: str, stamp: float):
-    """The shipped grid of ``task`` with its figures; ``stamp`` (the files' time) renews the cache when they change."""
+    """The shipped grid of ``task`` with its cliff chart; ``stamp`` (the files' time) renews the cache."""
     found = load_shipped(task)
     if found is None:
         return None
     results, curve_table, command = found
     rows, curves = results.to_dict("records"), curve_table.to_dict("records")
-    task_ = get_task(task)   # figures built once per server: the page opens with them at once
-    return rows, build_figures(rows, curves, task_.baseline, task_.baseline_label), command
+    task_ = get_task(task)
+    three = [r for r in rows if r["cell"] in DEFAULT.cells]   # the bias-0 LSTM has its own chart below
+    cliff = accuracy_vs_length(summarise(three), task_.baseline, task_.baseline_label, height=360)
+    return rows, curves, cliff, command
 
 
-st.subheader("2. The classic result, precomputed")
 found = shipped(task_key, shipped_stamp(task_key))
 if found is None:
     st.info(f"No precomputed grid ships for {task.title.lower()}: use **Run live** below to make one.")
 else:
-    pre_rows, pre_figures, command = found
-    n_cells = len({r["cell"] for r in pre_rows})
-    lengths = sorted({r["length"] for r in pre_rows})
-    seeds = len({r["seed"] for r in pre_rows})
-    st.info(f"**Precomputed**, not trained now: {n_cells} cells × {len(lengths)} lengths "
-            f"({', '.join(map(str, lengths))}) "
-            f"× {seeds} seeds, each run up to {DEFAULT.max_steps:,} steps (hidden size {DEFAULT.hidden}, batch "
-            f"{DEFAULT.batch}, learning rate {TASK_LR[task_key]:g}, stopping early once {DEFAULT.solved_at:.0%} of a "
-            "validation set is solved; accuracy is measured on 1,000 other sequences). Regenerate it with:",
-            icon=":material/inventory_2:")
-    st.code(command, language="bash", wrap_lines=True)
-    results_view(pre_rows, pre_figures, "compare.pre")
-    expected = len(DEFAULT.cells) * 5 * DEFAULT.seeds
-    if len(pre_rows) < expected:
-        st.warning(f"This grid is incomplete: {len(pre_rows)} of {expected} runs were finished when it was saved. "
-                   "The command above completes it.")
-    st.caption("To reproduce any run of this grid, run it live below with the default settings, its length, 1 seed "
-               "and its seed as the first seed: it is replayed step for step (on a machine of the same type).")
+    pre_rows, pre_curves, cliff, command = found
+    st.markdown(f"**The result** (precomputed): {finding(task_key, pre_rows)}")
+    chart(cliff, CLIFF_CAPTION, key="compare.pre_cliff")
+    lengths, cells, seeds = shipped_grid(task_key)
+    missing = len(lengths) * len(cells) * seeds - len(pre_rows)
+    if missing > 0:
+        st.warning(f"This grid is incomplete: {missing} runs were not finished when it was saved. The command "
+                   "below completes it.")
+    with st.expander("How this was measured: learning curves, costs, every run, the command"):
+        st.markdown(f"Not trained now: {len(DEFAULT.cells)} cells × {len(lengths)} lengths "
+                    f"({', '.join(map(str, lengths))}) × {seeds} seeds, each run up to {DEFAULT.max_steps:,} steps "
+                    f"(hidden size {DEFAULT.hidden}, batch {DEFAULT.batch}, learning rate {TASK_LR[task_key]:g}, "
+                    f"stopping early once {DEFAULT.solved_at:.0%} of a validation set is solved); accuracy is "
+                    "measured on 1,000 other sequences. To reproduce any run, run it live below with the default "
+                    "settings, its length, 1 seed and its seed as the first seed: it is replayed step for step (on "
+                    "a machine of the same type). Regenerate the grid with:")
+        st.code(command, language="bash", wrap_lines=True)
+        three = [r for r in pre_rows if r["cell"] in DEFAULT.cells]
+        details_view(three, [c for c in pre_curves if c["cell"] in DEFAULT.cells], task.baseline, "compare.pre")
+
+
+# --- 2. one sequence of the task ------------------------------------------------------------------------
+
+st.subheader("What one sequence looks like")
+c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+example_len = c1.slider("Example length", task.min_length, min(task.max_length, 120), key="compare.example_len",
+                        help="Only for the drawing below; the lengths trained on are chosen under Run live.")
+if c2.button("New example", key="compare.btn_example"):
+    st.session_state["compare.example_seed"] += 1
+x, y = task.batch(1, example_len, torch.Generator().manual_seed(int(st.session_state["compare.example_seed"])))
+chart(example_sequence(describe_example(task, x[0], y[0])), example_caption(task_key), key="compare.example_chart")
 
 
 # --- 3. forget-gate bias ---------------------------------------------------------------------------------
 
-with st.expander("Why the LSTM's forget-gate bias matters (0 vs 1)"):
+with st.expander("Why the LSTM's forget-gate bias starts at 1 (and when it matters)"):
     lag = 100
     st.markdown(
-        "The LSTM's memory is its cell state, **c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t**, and its forget gate is "
-        "**f_t = σ(W_xf x_t + W_hf h_{t−1} + b_f)**. Before training, the weights are small, so f_t ≈ σ(b_f): "
-        "each step keeps that share of the memory, and the gradient that flows back along the cell path is "
-        "multiplied by the same share at each step.\n\n"
-        f"- b_f = 0: σ(0) = 0.50 per step; across {lag} steps, "
-        f"0.50^{lag} ≈ {forget_gate_memory(0.0, lag):.0e} survives.\n"
-        f"- b_f = 1: σ(1) ≈ 0.73 per step; across {lag} steps, "
-        f"0.73^{lag} ≈ {forget_gate_memory(1.0, lag):.0e} survives, "
+        r"The LSTM's memory is its cell state, $c_t = f_t \odot c_{t-1} + i_t \odot g_t$, and its forget gate is "
+        r"$f_t = \sigma(W_{xf} x_t + W_{hf} h_{t-1} + b_f)$. Before training the weights are small, so "
+        r"$f_t \approx \sigma(b_f)$: each step keeps that share of the memory, and the gradient flowing back "
+        "along the cell path is multiplied by the same share at each step.\n\n"
+        f"- $b_f = 0$: σ(0) = 0.50 per step; across {lag} steps, "
+        f"$0.50^{{{lag}}} \\approx$ {forget_gate_memory(0.0, lag):.0e} survives.\n"
+        f"- $b_f = 1$: σ(1) ≈ 0.73 per step; across {lag} steps, "
+        f"$0.73^{{{lag}}} \\approx$ {forget_gate_memory(1.0, lag):.0e} survives, "
         f"about {forget_gate_memory(1.0, lag) / forget_gate_memory(0.0, lag):.0e} times more.\n\n"
-        "Both are small, but the learning signal that teaches the gate to stay open is far stronger with a bias "
-        "of 1, so the LSTM can start to find long dependencies. That is why Gers et al. (2000) and Jozefowicz et al. "
-        "(2015) recommend it and why it is this page's default. Try it: run the adding problem at lengths 25 and 50 "
-        "with a bias of 1, then again with 0, and compare the LSTM's curves.")
+        "Gers et al. (2000) and Jozefowicz et al. (2015) recommend the bias of 1, and it is this page's default. "
+        "How much it buys depends on the lag:")
+    fs = shipped("first-symbol", shipped_stamp("first-symbol"))
+    if fs is not None and any(r["cell"] == "lstm-bias0" for r in fs[0]):
+        st.markdown(bias_finding(fs[0]))
+        chart(steps_to_solve(fs[0], budget=DEFAULT.max_steps), BIAS_CAPTION, key="compare.bias_chart")
+    st.markdown("Try it on any task: under Run live, pick the cells *LSTM* and *LSTM, forget bias 0* and run them "
+                "side by side, or run once with a bias of 1 and once with 0: both runs stay on the charts.")
 
 
 # --- 4. run live ---------------------------------------------------------------------------------------
 
-st.subheader("3. Run live")
+st.subheader("Run live")
 st.write("Train the cells yourself, here on this machine's CPU. The default (1 seed, 3 lengths, 3 cells) takes a "
-         "minute or three; finished runs appear as they come and are kept if you stop or a later run fails.")
+         "minute or three; finished runs appear as they come and are kept if you stop or a later run fails. "
+         f"Your last {MAX_KEPT} runs on a task stay on the charts, each in its own line style, to compare.")
 c1, c2, c3 = st.columns(3)
 with c1:
     st.text_input("Lengths (steps, comma-separated)", key="compare.lengths",
                   help=f"{task.title}: from {task.min_length} to {task.max_length} steps.")
-    st.multiselect("Cells", list(DEFAULT.cells), key="compare.cells", format_func=str.upper)
+    st.multiselect("Cells", list(GRID_CELLS), key="compare.cells", format_func=cell_label)
     s1, s2 = st.columns(2)
     s1.number_input("Seeds per cell and length", 1, 5, key="compare.seeds")
     s2.number_input("First seed", 0, 1_000_000, key="compare.first_seed",
@@ -196,7 +225,8 @@ with c3:
     st.select_slider("Gradient clipping (max norm)", CLIPS, key="compare.clip",
                      format_func=lambda v: "off" if v == 0 else f"{v:g}")
     st.radio("LSTM forget-gate bias", FORGET_BIASES, key="compare.forget_bias", horizontal=True,
-             format_func=lambda v: f"{v:g}" + (" (recommended)" if v == 1.0 else ""))
+             format_func=lambda v: f"{v:g}" + (" (recommended)" if v == 1.0 else ""),
+             help="For the LSTM cell; the cell 'LSTM, forget bias 0' always starts at 0.")
     st.selectbox("RNN recurrent initialisation", RNN_INITS, key="compare.rnn_init", format_func=INIT_LABELS.get)
 
 
@@ -205,7 +235,7 @@ def live_spec() -> ExperimentSpec:
     if not s["compare.cells"]:
         raise RNNLabError("Choose at least one cell to train.")
     return ExperimentSpec(task=task_key, lengths=parse_lengths(s["compare.lengths"], task),
-                          cells=tuple(c for c in DEFAULT.cells if c in s["compare.cells"]),
+                          cells=tuple(c for c in GRID_CELLS if c in s["compare.cells"]),
                           seeds=int(s["compare.seeds"]),
                           first_seed=int(s["compare.first_seed"]),
                           hidden=int(s["compare.hidden"]), match_params=bool(s["compare.match"]),
@@ -228,9 +258,44 @@ def launch(spec: ExperimentSpec) -> None:
         job.spec = spec
 
 
-job, (export_column, _) = run_controls(JOB, lambda: launch(live_spec()), label="Run live",
-                                       start_key="compare.btn_run", stop_key="compare.btn_stop",
-                                       stop_help="Stops after recording the run in progress.", widths=(1, 1, 2, 2))
+def finished_runs(job) -> tuple[list[dict], list[dict]]:
+    """The rows and curves of a job's finished runs."""
+    finished = [r for r in job.reports_so_far() if isinstance(r, RunFinished)]
+    return ([f.row for f in finished],
+            [{**c, "cell": f.row["cell"], "length": f.row["length"], "seed": f.row["seed"]}
+             for f in finished for c in f.curve])
+
+
+def keep_finished(job) -> None:
+    """Once a job has ended, keep its finished runs (once) so the next run is drawn beside them."""
+    kept = st.session_state.setdefault(KEPT, [])
+    seen = st.session_state.setdefault(KEPT + "_ids", set())   # a cleared run is not brought back
+    spec = getattr(job, "spec", None)
+    if job is None or job.active or spec is None or job.id in seen:
+        return
+    seen.add(job.id)
+    rows, curves = finished_runs(job)
+    if rows:
+        kept.append({"id": job.id, "spec": spec, "rows": rows, "curves": curves})
+        same_task = [k for k in kept if k["spec"].task == spec.task]
+        if len(same_task) > MAX_KEPT:
+            kept.remove(same_task[0])
+
+
+def run_labels(specs: list[ExperimentSpec]) -> list[str]:
+    """"run 1", "run 2: forget bias 0", ...: each run named by the settings in which the runs differ."""
+    differing = [f for f in SPEC_WORDS if len({getattr(s, f) for s in specs}) > 1]
+    labels = []
+    for i, s in enumerate(specs, start=1):
+        words = ", ".join(f"{SPEC_WORDS[f]} {getattr(s, f):g}" if isinstance(getattr(s, f), float)
+                          else f"{SPEC_WORDS[f]} {getattr(s, f)}" for f in differing)
+        labels.append(f"run {i}" + (f" ({words})" if words else ""))
+    return labels
+
+
+job, (export_column, clear_column, _) = run_controls(
+    JOB, lambda: launch(live_spec()), label="Run live", start_key="compare.btn_run", stop_key="compare.btn_stop",
+    stop_help="Stops after recording the run in progress.", widths=(1, 1, 2, 1, 1))
 try:
     spec = live_spec()
 except RNNLabError:   # said once, when Run live is pressed; nothing to export meanwhile
@@ -238,37 +303,51 @@ except RNNLabError:   # said once, when Run live is pressed; nothing to export m
 if spec is not None:
     with export_column:
         export_button(compare_script(spec), f"compare_{spec.task}.py", key="compare.btn_export", schema=SHARE)
+if st.session_state.get(KEPT) and clear_column.button("Clear my runs", key="compare.btn_clear",
+                                                      help="Forget the kept runs (the one in progress goes on)."):
+    st.session_state[KEPT] = []
 
 
 @st.fragment(run_every=poll_interval(job))
 def live_view() -> None:
     job = st.session_state.get(JOB)
-    if job is None:
+    keep_finished(job)
+    kept = [k for k in st.session_state.get(KEPT, []) if k["spec"].task == task_key]
+    current = job if job is not None and job.active and getattr(job, "spec", None) is not None else None
+    if current is not None and current.spec.task != task_key:
+        st.caption(f"Your live run is on {get_task(current.spec.task).title.lower()}: choose that task above to "
+                   "see it.")
+        current = None
+    if job is not None and (current is not None or not job.active):
+        job_status(job)
+    entries = [(k["spec"], *(k["rows"], k["curves"])) for k in kept]
+    if current is not None:
+        entries.append((current.spec, *finished_runs(current)))
+        latest = current.progress
+        if current.status == RUNNING and isinstance(latest, RunUpdate):
+            st.progress(latest.fraction, text=f"run {latest.index + 1} of {latest.total}: "
+                                              f"{cell_label(latest.cell)}, length {latest.length}, seed "
+                                              f"{latest.seed}, step {latest.step:,}")
+            entries[-1][2].extend({**c, "cell": latest.cell, "length": latest.length, "seed": latest.seed}
+                                  for c in latest.curve)
+    if not entries:
         return
-    spec = getattr(job, "spec", None)
-    if spec is not None and spec.task != task_key:
-        st.caption(f"Your live run is on {get_task(spec.task).title.lower()}: choose that task above to see it.")
-        return
-    job_status(job)
-    reports = job.reports_so_far()
-    finished = [r for r in reports if isinstance(r, RunFinished)]
-    rows = [f.row for f in finished]
-    curves = [{**c, "cell": f.row["cell"], "length": f.row["length"], "seed": f.row["seed"]}
-              for f in finished for c in f.curve]
-    latest = job.progress
-    if job.status == RUNNING and isinstance(latest, RunUpdate):
-        st.progress(latest.fraction, text=f"run {latest.index + 1} of {latest.total}: {cell_label(latest.cell)}, "
-                                          f"length {latest.length}, seed {latest.seed}, step {latest.step:,}")
-        curves += [{**c, "cell": latest.cell, "length": latest.length, "seed": latest.seed} for c in latest.curve]
-    problems = [r for r in rows if r["stop_reason"] == "diverged"]
-    for r in problems:
-        st.warning(f"{cell_label(r['cell'])} at length {r['length']} (seed {r['seed']}): {r['message']}")
-    if rows or curves:
-        results_view(rows, build_figures(rows, curves, task.baseline, task.baseline_label), "compare.live")
-    if not job.active:
-        if rows:
-            st.success(f"{len(rows)} run(s) finished" + (" (stopped early)" if job.stop.is_set() else "") + ".")
-    rerun_when_finished(job, "compare")
+    labels = run_labels([e[0] for e in entries]) if len(entries) > 1 else [None]
+    rows = [{**r, "run": label} for label, e in zip(labels, entries) for r in e[1]]
+    curves = [{**c, "run": label} for label, e in zip(labels, entries) for c in e[2]]
+    for r in rows:
+        if r["stop_reason"] == "diverged":
+            st.warning(f"{cell_label(r['cell'])} at length {r['length']} (seed {r['seed']}, {r['run'] or 'this run'}): "
+                       f"{r['message']}")
+    summary = [{**s, "run": label} for label, e in zip(labels, entries) for s in summarise(e[1])]
+    if summary:
+        chart(accuracy_vs_length(summary, task.baseline, task.baseline_label), CLIFF_CAPTION, key="compare.live_cliff")
+    details_view(rows, curves, task.baseline, "compare.live", summary)
+    if job is not None and not job.active and job.spec.task == task_key and finished_runs(job)[0]:
+        st.success(f"{len(finished_runs(job)[0])} run(s) finished" + (" (stopped early)" if job.stop.is_set() else "")
+                   + "." + (" Your earlier runs are drawn beside it." if len(entries) > 1 else ""))
+    if job is not None:
+        rerun_when_finished(job, "compare")
 
 
 live_view()

@@ -36,6 +36,20 @@ VAL_SEED, TEST_SEED = 10_007, 20_011     # held-out sets never overlap the train
 TASK_LR = {"adding": 2e-2, "first-symbol": 1e-2, "temporal-order": 1e-2, "reverse": 1e-2}
 # Seconds per training step per step of sequence, at batch 64 and hidden 32, on a busy 2-core box (pessimistic).
 SECONDS_PER_STEP_AND_LENGTH = {"rnn": 1.5e-4, "lstm": 2.0e-4, "gru": 4.0e-4}
+# The lengths of each task's precomputed grid, also a spec's default: where its cliff shows within the budget.
+# Temporal order stops at 50 (at 100 no cell, gated or not, found the order within 2,000 steps in a trial run),
+# reverse at 20 (by then no cell writes a whole sequence back).
+DEFAULT_LENGTHS = {"adding": (10, 25, 50, 100, 200), "first-symbol": (10, 25, 50, 100, 200),
+                   "temporal-order": (10, 20, 30, 40, 50), "reverse": (5, 10, 15, 20)}
+# Cell variants a grid can hold beside the three cells: a name, the cell it builds and what it changes. The
+# bias-0 LSTM shows what the forget-gate bias of 1 is for (rows keep the variant's name in their "cell" column).
+CELL_VARIANTS = {"lstm-bias0": ("lstm", {"forget_bias": 0.0})}
+GRID_CELLS = CELL_NAMES + tuple(CELL_VARIANTS)
+
+
+def base_cell(cell: str) -> str:
+    """The cell a grid entry builds: ``"lstm-bias0"`` is an LSTM."""
+    return CELL_VARIANTS[cell][0] if cell in CELL_VARIANTS else cell
 
 
 class TaskModel(nn.Module):
@@ -127,7 +141,7 @@ class ExperimentSpec:
     """One grid: every cell at every length with every seed, under the same step budget."""
 
     task: str = "adding"
-    lengths: tuple = (10, 25, 50, 100, 200)
+    lengths: tuple | None = None      # None: the task's own (DEFAULT_LENGTHS, the lengths of its shipped grid)
     cells: tuple = CELL_NAMES
     seeds: int = 3
     first_seed: int = 0               # seeds first_seed … first_seed + seeds − 1
@@ -144,14 +158,16 @@ class ExperimentSpec:
 
     def __post_init__(self):
         task = get_task(self.task)
+        if self.lengths is None:
+            object.__setattr__(self, "lengths", DEFAULT_LENGTHS[self.task])
         if self.lr is None:
             object.__setattr__(self, "lr", TASK_LR[self.task])
         if not self.lengths:
             raise RNNLabError("Choose at least one sequence length.")
         for n in self.lengths:
             task.batch(1, int(n), torch.Generator())   # checks the length
-        if not self.cells or any(c not in CELL_NAMES for c in self.cells):
-            raise RNNLabError(f"Choose cells among {', '.join(CELL_NAMES)} (got {', '.join(self.cells) or 'none'}).")
+        if not self.cells or any(c not in GRID_CELLS for c in self.cells):
+            raise RNNLabError(f"Choose cells among {', '.join(GRID_CELLS)} (got {', '.join(self.cells) or 'none'}).")
         if not 1 <= self.seeds <= 20:
             raise RNNLabError(f"Seeds must be between 1 and 20 (got {self.seeds}).")
         if not 0 <= self.first_seed <= 1_000_000:
@@ -170,7 +186,12 @@ class ExperimentSpec:
                            report_every_seconds=0.5)
 
     def hidden_for(self, cell: str) -> int:
+        cell = base_cell(cell)
         return matched_hidden(get_task(self.task), cell, self.hidden) if self.match_params else self.hidden
+
+    def forget_bias_for(self, cell: str) -> float:
+        """The LSTM forget-gate bias of a grid entry: the spec's, unless the entry is a variant that sets its own."""
+        return CELL_VARIANTS.get(cell, (cell, {}))[1].get("forget_bias", self.forget_bias)
 
     def runs(self) -> list[tuple[int, int, str]]:
         """(length, seed, cell) in the order they run: short lengths first, the three cells side by side."""
@@ -179,7 +200,7 @@ class ExperimentSpec:
 
     def estimated_seconds(self) -> float:
         """A pessimistic time for the whole grid if no run stops early (the cost grows with length × batch)."""
-        return sum(self.max_steps * n * SECONDS_PER_STEP_AND_LENGTH[c] * max(1.0, self.batch / 64) ** 0.6
+        return sum(self.max_steps * n * SECONDS_PER_STEP_AND_LENGTH[base_cell(c)] * max(1.0, self.batch / 64) ** 0.6
                    * max(1.0, self.hidden_for(c) / 32) ** 0.5 * (2 if self.task == "reverse" else 1)
                    for n, _, c in self.runs())
 
@@ -239,7 +260,7 @@ def run_one(spec: ExperimentSpec, cell: str, length: int, seed: int, stop: threa
     """Train one cell at one length from one seed; returns its result row and its curve (one row per evaluation)."""
     task = get_task(spec.task)
     generator = seed_everything(seed)
-    model = TaskModel(task, cell, spec.hidden_for(cell), spec.forget_bias, spec.rnn_init)
+    model = TaskModel(task, base_cell(cell), spec.hidden_for(cell), spec.forget_bias_for(cell), spec.rnn_init)
     val = task.batch(VAL_SIZE, length, torch.Generator().manual_seed(VAL_SEED + length))
     curve: list[dict] = []
     losses: list[float] = []
@@ -329,7 +350,8 @@ def summarise(rows: list[dict]) -> list[dict]:
         if r.get("stop_reason") != "stopped":
             groups.setdefault((r["cell"], r["length"]), []).append(r)
     out = []
-    for (cell, length), rs in sorted(groups.items(), key=lambda kv: (CELL_NAMES.index(kv[0][0]), kv[0][1])):
+    order = lambda cell: GRID_CELLS.index(cell) if cell in GRID_CELLS else len(GRID_CELLS)
+    for (cell, length), rs in sorted(groups.items(), key=lambda kv: (order(kv[0][0]), kv[0][0], kv[0][1])):
         acc = [r["accuracy"] for r in rs]
         out.append({"cell": cell, "length": length, "mean": sum(acc) / len(acc), "min": min(acc), "max": max(acc),
                     "seeds": len(rs), "params": rs[0]["params"],

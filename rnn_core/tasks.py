@@ -199,12 +199,15 @@ def success(task: Task, prediction: torch.Tensor, target: torch.Tensor) -> torch
 def describe_example(task: Task, x: torch.Tensor, y: torch.Tensor) -> dict:
     """One sequence as the page draws it.
 
-    ``steps`` (labels), ``values`` (numbers or None), ``marked`` (the steps that matter) and ``answer``.
+    ``steps`` (labels), ``values`` (numbers or None), ``marked`` (the steps that matter), ``all_matter``
+    (every step matters: reverse) and ``answer``.
     """
     if task.key == "adding":
         marked = [int(i) for i in torch.nonzero(x[:, 1]).flatten()]
-        return {"steps": [f"{v:.2f}" for v in x[:, 0].tolist()], "values": x[:, 0].tolist(), "marked": marked,
-                "answer": f"{x[marked[0], 0]:.2f} + {x[marked[-1], 0]:.2f} = {float(y):.2f}"}
+        a, b = (round(float(x[i, 0]), 3) for i in (marked[0], marked[-1]))
+        # The sum of the numbers as printed (within 0.001 of the target), so the arithmetic on screen adds up.
+        return {"steps": [f"{v:.3f}" for v in x[:, 0].tolist()], "values": x[:, 0].tolist(), "marked": marked,
+                "answer": f"{a:.3f} + {b:.3f} = {a + b:.3f}"}
     if task.key == "first-symbol":
         names = ([chr(ord("A") + i) for i in range(FIRST_SYMBOLS)]
                  + [chr(ord("a") + i) for i in range(FIRST_DISTRACTORS)])
@@ -215,4 +218,5 @@ def describe_example(task: Task, x: torch.Tensor, y: torch.Tensor) -> dict:
         marked = [i for i, s in enumerate(steps) if s in ("X", "Y")]
         return {"steps": steps, "values": None, "marked": marked, "answer": f"order {ORDER_CLASSES[int(y)]}"}
     letters = [REVERSE_LETTERS[i] for i in x.tolist()]
-    return {"steps": letters, "values": None, "marked": [], "answer": "".join(REVERSE_LETTERS[i] for i in y.tolist())}
+    return {"steps": letters, "values": None, "marked": list(range(len(letters))), "all_matter": True,
+            "answer": "".join(REVERSE_LETTERS[i] for i in y.tolist())}

@@ -1,4 +1,8 @@
-"""Charts of the RNN vs LSTM vs GRU comparison: an example sequence, learning curves, the accuracy cliff, costs."""
+"""Charts of the RNN vs LSTM vs GRU comparison: an example sequence, learning curves, the accuracy cliff, costs.
+
+Rows may carry a ``run`` label (a learner's live runs, kept to be overlaid): each run gets its own line
+style, so a second run is drawn beside the first on the same axes instead of replacing it.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +11,59 @@ from plotly.subplots import make_subplots
 
 from .style import CELL_COLORS, COLORS, base_layout
 
-CELL_LABELS = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}
+CELL_LABELS = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU", "lstm-bias0": "LSTM, forget bias 0"}
+SERIES_COLORS = {**CELL_COLORS, "lstm-bias0": "#9467bd"}
+SYMBOLS = {"rnn": "circle", "lstm": "square", "gru": "diamond", "lstm-bias0": "triangle-up"}
+RUN_DASHES = ("solid", "dash", "dot", "dashdot")
 
-EXAMPLE_CAPTION = ("How to read it: one training sequence, step by step from left to right. The highlighted steps "
-                   "are the only ones that matter for the answer; everything between them is there to be "
-                   "forgotten. The longer the sequence, the longer the network must hold on.")
+EXAMPLE_CAPTIONS = {
+    "adding": ("How to read it: one training sequence, step by step from left to right; bar height is the "
+               "number shown at that step. Only the two orange steps are marked, and only their numbers "
+               "count; everything between them is there to be ignored."),
+    "first-symbol": ("How to read it: one training sequence from left to right. Only the orange first symbol "
+                     "matters; the grey ones after it are distractors. The longer the sequence, the longer the "
+                     "network must hold on to it."),
+    "temporal-order": ("How to read it: one training sequence from left to right (B begins it, E ends it). Only "
+                       "the two orange markers, X or Y, matter; a–d are noise. The answer is their order."),
+    "reverse": ("How to read it: the letters the encoder reads, left to right; the decoder must then write all of "
+                "them back in reverse order (the answer above). Every letter matters, so nothing here is grey "
+                "and nothing may be forgotten: the whole sequence has to fit in one hidden state."),
+}
 CURVES_CAPTION = ("How to read it: accuracy on held-out sequences as training goes on, one panel per length, one "
-                  "line per cell and seed. A curve that jumps from the dotted baseline to the top has found the "
-                  "dependency; a curve that stays flat on the baseline never did.")
+                  "line per cell and seed (a line ends where its run solved the task and stopped). A curve that "
+                  "jumps from the dotted no-memory line to the top has found the dependency; a curve that stays "
+                  "on that line never did.")
 CLIFF_CAPTION = ("How to read it: final accuracy against the distance to remember (mean over seeds; the bars span "
-                 "the worst and best seed). Where the red RNN line drops to the dotted no-memory baseline while "
-                 "LSTM and GRU stay high is the vanishing-gradient cliff.")
+                 "the worst and best seed; cells that tie are drawn side by side). Where the red RNN line drops to "
+                 "the dotted no-memory line while LSTM and GRU stay high is the vanishing-gradient cliff.")
 COST_CAPTION = ("How to read it: what each cell costs. Left, parameters (an LSTM has four weight blocks, a GRU "
                 "three, an RNN one, at the same hidden size); right, milliseconds per training step on this "
                 "machine (they also depend on how busy it was), growing with the length because the steps of a "
                 "sequence are computed one after another.")
+BIAS_CAPTION = ("How to read it: training steps each LSTM needed before it solved the held-out sequences, one dot "
+                "per seed, the line through their mean; a dot at the top dashed line means the run used its whole "
+                "budget. Lower is faster. Blue: forget-gate bias 1; purple: bias 0.")
 
 
 def cell_label(cell: str) -> str:
     return CELL_LABELS.get(cell, cell)
+
+
+def series_label(cell: str, run: str | None = None) -> str:
+    return cell_label(cell) if not run else f"{cell_label(cell)} · {run}"
+
+
+def example_caption(task: str) -> str:
+    return EXAMPLE_CAPTIONS.get(task, EXAMPLE_CAPTIONS["adding"])
+
+
+def _runs(rows: list[dict]) -> list:
+    """The run labels in order of appearance (``[None]`` when rows carry none)."""
+    return list(dict.fromkeys(r.get("run") for r in rows)) or [None]
+
+
+def _dash(runs: list, run) -> str:
+    return RUN_DASHES[runs.index(run) % len(RUN_DASHES)]
 
 
 def example_sequence(example: dict, title: str = "") -> go.Figure:
@@ -33,11 +71,13 @@ def example_sequence(example: dict, title: str = "") -> go.Figure:
     steps, marked = example["steps"], set(example["marked"])
     xs = list(range(1, len(steps) + 1))
     colors = [COLORS[1] if i in marked else "#c7c7c7" for i in range(len(steps))]
+    if example.get("all_matter"):
+        colors = [COLORS[1]] * len(steps)
     fig = go.Figure()
     if example.get("values") is not None:
         fig.add_bar(x=xs, y=example["values"], marker_color=colors, name="value", showlegend=False,
-                    hovertemplate="step %{x}: %{y:.2f}<extra></extra>")
-        y_title = "value (orange: marked)"
+                    hovertemplate="step %{x}: %{y:.3f}<extra></extra>")
+        y_title = "value"
     else:
         fig.add_scatter(x=xs, y=[0] * len(xs), mode="markers+text", text=steps, textposition="middle center",
                         marker=dict(size=22 if len(xs) <= 60 else 14, color=colors, symbol="square"),
@@ -47,81 +87,131 @@ def example_sequence(example: dict, title: str = "") -> go.Figure:
         y_title = ""
     fig.add_annotation(x=1, xref="paper", y=1.08, yref="paper", xanchor="right", showarrow=False,
                        text=f"answer: {example['answer']}", font=dict(size=14))
-    return base_layout(fig, title, "step", y_title, height=200 if example.get("values") is None else 260)
+    return base_layout(fig, title, "step", y_title, height=200 if example.get("values") is None else 240)
 
 
 def learning_curves(curves: list[dict], baseline: float | None = None, lengths: list[int] | None = None) -> go.Figure:
-    """Validation accuracy against step; ``curves`` rows have cell, length, seed, step, val_accuracy."""
+    """Validation accuracy against step; ``curves`` rows have cell, length, seed, step, val_accuracy (and run)."""
     lengths = sorted({r["length"] for r in curves} if lengths is None else lengths)
     if not lengths:
         return base_layout(go.Figure(), "", "training step", "accuracy")
     fig = make_subplots(rows=1, cols=len(lengths), shared_yaxes=True, horizontal_spacing=0.03,
                         subplot_titles=[f"length {n}" for n in lengths])
+    runs = _runs(curves)
+    last_step = max((r["step"] for r in curves), default=0)
+    x_max = max(100, last_step) * 1.04      # every panel from step 0, and never a range around a single dot
     shown = set()
     for col, length in enumerate(lengths, start=1):
-        runs: dict[tuple, list] = {}
+        groups: dict[tuple, list] = {}
         for r in curves:
             if r["length"] == length:
-                runs.setdefault((r["cell"], r["seed"]), []).append(r)
-        for (cell, seed), rows in sorted(runs.items()):
+                groups.setdefault((runs.index(r.get("run")), r["cell"], r["seed"]), []).append(r)
+        for (run_index, cell, seed), rows in sorted(groups.items()):
+            run = runs[run_index]
             rows.sort(key=lambda r: r["step"])
+            name = series_label(cell, run)
             fig.add_scatter(x=[r["step"] for r in rows], y=[r["val_accuracy"] for r in rows], mode="lines+markers",
-                            marker=dict(size=4),
-                            line=dict(color=CELL_COLORS.get(cell, "grey"), width=2), opacity=0.8,
-                            name=cell_label(cell), legendgroup=cell, showlegend=cell not in shown,
-                            hovertemplate=f"{cell_label(cell)} seed {seed}<br>step %{{x}}: %{{y:.2f}}<extra></extra>",
+                            marker=dict(size=5, symbol=SYMBOLS.get(cell, "circle")),
+                            line=dict(color=SERIES_COLORS.get(cell, "grey"), width=2, dash=_dash(runs, run)),
+                            opacity=0.8, name=name, legendgroup=name, showlegend=name not in shown,
+                            hovertemplate=f"{name} seed {seed}<br>step %{{x}}: %{{y:.2f}}<extra></extra>",
                             row=1, col=col)
-            shown.add(cell)
+            shown.add(name)
         if baseline is not None:   # a trace, not add_hline: hlines on subplots take most of a second to build
-            steps = [r["step"] for rs in runs.values() for r in rs] or [0, 1]
-            fig.add_scatter(x=[min(steps), max(steps)], y=[baseline, baseline], mode="lines", name="no memory",
+            fig.add_scatter(x=[0, x_max], y=[baseline, baseline], mode="lines", name="no memory",
                             line=dict(dash="dot", color="grey"), legendgroup="baseline", showlegend=col == 1,
                             hoverinfo="skip", row=1, col=col)
+        fig.update_xaxes(title_text="training step", range=[0, x_max], row=1, col=col)
     fig.update_yaxes(range=[-0.02, 1.02])
-    base_layout(fig, "", "", "accuracy (held-out)", height=360)
+    base_layout(fig, "", "", "accuracy (held-out)", height=380)
+    fig.update_yaxes(title_text="accuracy (held-out)", row=1, col=1)
     fig.update_layout(margin=dict(t=90), legend=dict(orientation="h", yanchor="bottom", y=1.12, x=0, xanchor="left"))
     return fig
 
 
-def accuracy_vs_length(summary: list[dict], baseline: float, baseline_label: str = "no memory") -> go.Figure:
-    """Mean final accuracy per cell against length, bars from the worst to the best seed, baseline dotted."""
+def accuracy_vs_length(summary: list[dict], baseline: float, baseline_label: str = "no memory",
+                       height: int = 380) -> go.Figure:
+    """Mean final accuracy per cell against length, bars from the worst to the best seed, baseline dotted.
+
+    Series that tie (every cell at 1.0) would hide each other, so each is shifted a little sideways (the
+    hover says the true length) and has its own marker shape.
+    """
     fig = go.Figure()
-    for cell in CELL_LABELS:
-        rows = sorted((r for r in summary if r["cell"] == cell), key=lambda r: r["length"])
-        if not rows:
-            continue
+    runs = _runs(summary)
+    series = [(run, cell) for run in runs for cell in CELL_LABELS
+              if any(r["cell"] == cell and r.get("run") == run for r in summary)]
+    for k, (run, cell) in enumerate(series):
+        rows = sorted((r for r in summary if r["cell"] == cell and r.get("run") == run), key=lambda r: r["length"])
+        shift = 1.0 + 0.025 * (k - (len(series) - 1) / 2)      # a multiplicative nudge on the log axis
+        name = series_label(cell, run)
         fig.add_scatter(
-            x=[r["length"] for r in rows], y=[r["mean"] for r in rows], mode="lines+markers", name=cell_label(cell),
-            line=dict(color=CELL_COLORS[cell], width=3), marker=dict(size=9),
+            x=[r["length"] * shift for r in rows], y=[r["mean"] for r in rows], mode="lines+markers", name=name,
+            line=dict(color=SERIES_COLORS.get(cell, "grey"), width=3, dash=_dash(runs, run)),
+            marker=dict(size=10, symbol=SYMBOLS.get(cell, "circle")),
             error_y=dict(type="data", symmetric=False, array=[r["max"] - r["mean"] for r in rows],
                          arrayminus=[r["mean"] - r["min"] for r in rows], thickness=1.5),
-            customdata=[[r["seeds"], r["min"], r["max"]] for r in rows],
-            hovertemplate=(f"{cell_label(cell)}<br>length %{{x}}: mean %{{y:.2f}}<br>seeds %{{customdata[0]}}, "
-                           "worst %{customdata[1]:.2f}, best %{customdata[2]:.2f}<extra></extra>"))
+            customdata=[[r["length"], r["seeds"], r["min"], r["max"]] for r in rows],
+            hovertemplate=(f"{name}<br>length %{{customdata[0]}}: mean %{{y:.3f}}<br>seeds %{{customdata[1]}}, "
+                           "worst %{customdata[2]:.3f}, best %{customdata[3]:.3f}<extra></extra>"))
     lengths = sorted({r["length"] for r in summary})
     if lengths:
-        fig.add_scatter(x=[lengths[0], lengths[-1]], y=[baseline, baseline], mode="lines", hoverinfo="skip",
-                        name=f"no memory ({baseline_label})", line=dict(dash="dot", color="grey", width=2))
+        fig.add_scatter(x=[lengths[0] * 0.93, lengths[-1] * 1.07], y=[baseline, baseline], mode="lines",
+                        hoverinfo="skip", name=f"no memory ({baseline_label})",
+                        line=dict(dash="dot", color="grey", width=2))
     fig.update_xaxes(type="log", tickvals=lengths, ticktext=[str(n) for n in lengths])
     fig.update_yaxes(range=[-0.03, 1.05])
     return base_layout(fig, "", "sequence length (steps to remember across, log scale)",
-                       "final accuracy (held-out)", height=400)
+                       "final accuracy (held-out)", height=height)
 
 
 def costs(summary: list[dict]) -> go.Figure:
     """Parameters per cell (bars) and milliseconds per training step against length (lines)."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=["parameters", "ms per training step"],
                         horizontal_spacing=0.12)
-    for cell in CELL_LABELS:
-        rows = sorted((r for r in summary if r["cell"] == cell), key=lambda r: r["length"])
-        if not rows:
-            continue
-        fig.add_bar(x=[cell_label(cell)], y=[rows[0]["params"]], marker_color=CELL_COLORS[cell], showlegend=False,
-                    hovertemplate="%{x}: %{y:,} parameters<extra></extra>", row=1, col=1)
-        fig.add_scatter(x=[r["length"] for r in rows], y=[r["ms_per_step"] for r in rows], mode="lines+markers",
-                        name=cell_label(cell), line=dict(color=CELL_COLORS[cell], width=2), row=1, col=2)
+    runs = _runs(summary)
+    for run in runs:
+        for cell in CELL_LABELS:
+            rows = sorted((r for r in summary if r["cell"] == cell and r.get("run") == run), key=lambda r: r["length"])
+            if not rows:
+                continue
+            name = series_label(cell, run)
+            fig.add_bar(x=[name], y=[rows[0]["params"]], marker_color=SERIES_COLORS.get(cell, "grey"),
+                        showlegend=False, hovertemplate="%{x}: %{y:,} parameters<extra></extra>", row=1, col=1)
+            fig.add_scatter(x=[r["length"] for r in rows], y=[r["ms_per_step"] for r in rows], mode="lines+markers",
+                            name=name, line=dict(color=SERIES_COLORS.get(cell, "grey"), width=2, dash=_dash(runs, run)),
+                            marker=dict(symbol=SYMBOLS.get(cell, "circle")), row=1, col=2)
     fig.update_xaxes(title_text="sequence length", row=1, col=2)
+    fig.update_yaxes(title_text="parameters", row=1, col=1)
+    fig.update_yaxes(title_text="ms per step", row=1, col=2)
     base_layout(fig, "", "", "", height=340)
     fig.update_layout(margin=dict(t=40, b=90),
                       legend=dict(orientation="h", yanchor="top", y=-0.25, x=0.55, xanchor="left"))
     return fig
+
+
+def steps_to_solve(rows: list[dict], cells=("lstm", "lstm-bias0"), budget: int | None = None) -> go.Figure:
+    """Steps each run trained for (it stops once solved) against length, one dot per seed, for ``cells``."""
+    fig = go.Figure()
+    lengths = sorted({r["length"] for r in rows if r["cell"] in cells})
+    for k, cell in enumerate(cells):
+        picked = [r for r in rows if r["cell"] == cell]
+        if not picked:
+            continue
+        shift = 1.0 + 0.03 * (k - (len(cells) - 1) / 2)
+        fig.add_scatter(x=[r["length"] * shift for r in picked], y=[r["steps"] for r in picked], mode="markers",
+                        marker=dict(size=9, color=SERIES_COLORS.get(cell), symbol=SYMBOLS.get(cell)),
+                        name=f"{cell_label(cell)} (each seed)", legendgroup=cell, showlegend=False,
+                        customdata=[[r["length"], r["seed"], r["accuracy"]] for r in picked],
+                        hovertemplate=(f"{cell_label(cell)}<br>length %{{customdata[0]}}, seed %{{customdata[1]}}: "
+                                       "%{y:,} steps, accuracy %{customdata[2]:.3f}<extra></extra>"))
+        means = [sum(r["steps"] for r in picked if r["length"] == n) / max(1, sum(r["length"] == n for r in picked))
+                 for n in lengths]
+        fig.add_scatter(x=[n * shift for n in lengths], y=means, mode="lines", legendgroup=cell,
+                        name=cell_label(cell) if cell != "lstm" else "LSTM, forget bias 1",
+                        line=dict(color=SERIES_COLORS.get(cell), width=3), hoverinfo="skip")
+    if budget and lengths:
+        fig.add_scatter(x=[lengths[0] * 0.93, lengths[-1] * 1.07], y=[budget, budget], mode="lines",
+                        name="step budget", line=dict(dash="dash", color="grey"), hoverinfo="skip")
+    fig.update_xaxes(type="log", tickvals=lengths, ticktext=[str(n) for n in lengths])
+    fig.update_yaxes(rangemode="tozero")
+    return base_layout(fig, "", "sequence length (log scale)", "training steps until solved", height=340)

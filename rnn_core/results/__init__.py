@@ -3,7 +3,9 @@
 Each CSV here was written by the command in :data:`SHIPPED` (also in ``regenerate.sh`` next to this file);
 running it again on a machine of the same type gives the same numbers, because every run is seeded and
 evaluated every fixed number of steps. ``<task>.csv`` holds one row per run, ``<task>_curves.csv`` one row
-per evaluation of each run.
+per evaluation of each run. The ``cell`` column holds ``rnn``, ``lstm``, ``gru`` and, in the first-symbol
+grid, ``lstm-bias0`` (an LSTM whose forget-gate bias starts at 0 instead of 1): filter on it for the three
+cells alone.
 """
 
 from __future__ import annotations
@@ -12,13 +14,23 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..experiments import DEFAULT_LENGTHS
+
 HERE = Path(__file__).resolve().parent
-GRID = "--lengths 10,25,50,100,200 --cells rnn,lstm,gru --seeds 3"
+SEEDS = 3
+CELLS = {"adding": "rnn,lstm,gru", "first-symbol": "rnn,lstm,gru,lstm-bias0", "temporal-order": "rnn,lstm,gru",
+         "reverse": "rnn,lstm,gru"}
 SHIPPED = {
-    task: (f"python -m rnn_core compare --task {task} {GRID} "
+    task: (f"python -m rnn_core compare --task {task} --lengths {','.join(map(str, DEFAULT_LENGTHS[task]))} "
+           f"--cells {cells} --seeds {SEEDS} "
            f"--csv rnn_core/results/{task}.csv --curves-csv rnn_core/results/{task}_curves.csv")
-    for task in ("adding", "first-symbol")
+    for task, cells in CELLS.items()
 }
+
+
+def shipped_grid(task: str) -> tuple[tuple[int, ...], tuple[str, ...], int]:
+    """(lengths, cells, seeds) of the grid that ships for ``task``."""
+    return DEFAULT_LENGTHS[task], tuple(CELLS[task].split(",")), SEEDS
 
 
 def load_shipped(task: str) -> tuple[pd.DataFrame, pd.DataFrame, str] | None:
@@ -35,3 +47,81 @@ def shipped_stamp(task: str) -> float:
     """The newest modification time of ``task``'s files (0 if absent), to know when a cache is stale."""
     paths = (HERE / f"{task}.csv", HERE / f"{task}_curves.csv")
     return max((p.stat().st_mtime for p in paths if p.is_file()), default=0.0)
+
+
+# --- what each grid shows, in a sentence whose numbers come from the grid (tests/claims/test_compare.py) ------
+
+def accuracy_range(rows, cell: str, length: int) -> tuple[float, float]:
+    """(worst, best) test accuracy of ``cell`` at ``length`` over the seeds in ``rows`` (dicts or a DataFrame)."""
+    frame = pd.DataFrame(rows)
+    picked = frame[(frame["cell"] == cell) & (frame["length"] == length)]["accuracy"]
+    if picked.empty:
+        raise KeyError(f"no {cell} run at length {length}")
+    return float(picked.min()), float(picked.max())
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.0f} %"
+
+
+def _span(lo: float, hi: float) -> str:
+    a, b = f"{100 * lo:.0f}", f"{100 * hi:.0f}"
+    return f"{a} %" if a == b else f"{a}–{b} %"
+
+
+def _gated(rows, length: int) -> tuple[float, float]:
+    ranges = [accuracy_range(rows, c, length) for c in ("lstm", "gru")]
+    return min(r[0] for r in ranges), max(r[1] for r in ranges)
+
+
+def finding(task: str, rows) -> str:
+    """The grid's result in a sentence or two, with its numbers (worst to best seed) read from ``rows``."""
+    from ..tasks import get_task
+    base = get_task(task).baseline
+    if task == "adding":
+        return (f"the RNN solves {_span(*accuracy_range(rows, 'rnn', 10))} of sequences at length 10, but from "
+                f"length 50 on it is at the no-memory line ({_span(*_lowest_highest(rows, 'rnn', (50, 100, 200)))} "
+                f"vs {_pct(base)}). At length 100 the LSTM and GRU solve {_span(*_gated(rows, 100))}, and still "
+                f"{_span(*_gated(rows, 200))} at 200.")
+    if task == "first-symbol":
+        return (f"the RNN carries the first symbol across 25 steps ({_span(*accuracy_range(rows, 'rnn', 25))}) "
+                f"and mostly across 50 ({_span(*accuracy_range(rows, 'rnn', 50))}), but at 100 and 200 it falls to "
+                f"{_span(*_lowest_highest(rows, 'rnn', (100, 200)))} (chance: {_pct(base)}). The LSTM and GRU solve "
+                f"{_span(*_lowest_highest(rows, ('lstm', 'gru'), (10, 25, 50, 100, 200)))} at every length up to "
+                "200.")
+    if task == "temporal-order":
+        return (f"the RNN finds the order at lengths 10 to 30 ({_span(*_lowest_highest(rows, 'rnn', (10, 20, 30)))}), "
+                f"but at 50 it is at the no-memory line ({_span(*accuracy_range(rows, 'rnn', 50))} vs "
+                f"{_pct(base)}). The LSTM and GRU solve {_span(*_gated(rows, 50))} at 50.")
+    if task == "reverse":
+        return (f"every cell reverses 5 letters ({_span(*_lowest_highest(rows, ('rnn', 'lstm', 'gru'), (5,)))} of "
+                f"sequences entirely right); at 10 the LSTM gets {_span(*accuracy_range(rows, 'lstm', 10))}, the "
+                f"GRU {_span(*accuracy_range(rows, 'gru', 10))} and the RNN "
+                f"{_span(*accuracy_range(rows, 'rnn', 10))}; at 20 no cell gets "
+                f"more than {_pct(_lowest_highest(rows, ('rnn', 'lstm', 'gru'), (20,))[1])} right. Here gates do not "
+                "save the day: the encoder must squeeze every letter into one hidden state of 32 numbers before the "
+                "decoder writes anything, which is why translation models added attention.")
+    return ""
+
+
+def _lowest_highest(rows, cells, lengths) -> tuple[float, float]:
+    cells = (cells,) if isinstance(cells, str) else cells
+    ranges = [accuracy_range(rows, c, n) for c in cells for n in lengths]
+    return min(r[0] for r in ranges), max(r[1] for r in ranges)
+
+
+def mean_steps(rows, cell: str, length: int) -> float:
+    """Mean training steps of ``cell`` at ``length`` over the seeds (a run stops once it has solved the task)."""
+    frame = pd.DataFrame(rows)
+    return float(frame[(frame["cell"] == cell) & (frame["length"] == length)]["steps"].mean())
+
+
+def bias_finding(rows) -> str:
+    """What the first-symbol grid's two LSTMs (forget-gate bias 1 and 0) show, with its numbers."""
+    return ("On the first-symbol task (the shipped grid, 3 seeds) both LSTMs end up solving every length up to 200 "
+            f"(test accuracy {_span(*_lowest_highest(rows, ('lstm', 'lstm-bias0'), (10, 25, 50, 100, 200)))}); "
+            f"the bias shows in how long that takes. Up to length 100 they need about as many steps "
+            f"({mean_steps(rows, 'lstm', 100):,.0f} with bias 1, {mean_steps(rows, 'lstm-bias0', 100):,.0f} with "
+            f"bias 0, at 100); at length 200 bias 1 needs {mean_steps(rows, 'lstm', 200):,.0f} on average and bias 0 "
+            f"{mean_steps(rows, 'lstm-bias0', 200):,.0f}. At short lags (the adding problem at 25 or 50, say) the "
+            "bias makes little difference, or bias 0 is even quicker: the default is for long lags.")

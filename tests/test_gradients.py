@@ -185,3 +185,21 @@ def test_cli_prints_the_json_the_issue_asks_for(capsys):
     assert out["trained"] and out["steps"] == 3 and len(out["grad_norms"]) == 15
     assert main(["gradients", "--length", "100000"]) == 2
     assert str(MAX_LENGTH) in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("cell,activation", [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")])
+def test_the_fused_twin_computes_what_the_equation_cells_compute_and_copies_back(cell, activation):
+    from rnn_core.gradient_training import FusedNetwork
+    s = GradientSettings(cells=(cell,), length=9, hidden_size=5, activation=activation, inputs="adding", seed=2,
+                         forget_bias=3.0)
+    net = build_network(s, cell)
+    fused = FusedNetwork(net)
+    x, _ = make_inputs(s)
+    assert torch.allclose(fused(x), net(x), atol=1e-6)
+    with torch.no_grad():
+        for p in fused.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    other = build_network(s, cell)
+    fused.copy_to(other)
+    assert torch.allclose(fused(x), other(x), atol=1e-6) and not torch.allclose(other(x), net(x), atol=1e-3)
+    assert not FusedNetwork.supports(build_network(GradientSettings(cells=("rnn",), activation="sigmoid"), "rnn"))

@@ -19,22 +19,29 @@ NORMS_CAPTION = ("How to read it: each line is how much of the loss at the last 
                  "(‖∂L/∂h_t‖, log scale): read it from right to left, as the gradient flows back. Each factor of "
                  "10 down is a tenfold weaker learning signal; the dashed line is the RNN's theoretical ceiling "
                  "(γ·σ_max)^(T−1−t).")
-JACOBIAN_CAPTION = ("How to read it: the solid line is the exact size of ∂h_{T−1}/∂h_t for the RNN (the product of "
-                    "one Jacobian per step), the dashed line the bound (γ·σ_max)^(T−1−t). The measurement can never "
-                    "cross above the bound; when σ_max < 1/γ both fall exponentially: the gradient vanishes.")
+TRAINED_CAPTION = ("How to read it: the trained networks on the same probe sequences as the heatmaps (‖∂L/∂h_t‖, "
+                   "log scale, the loss at the last step): read it from right to left, as the gradient flows back. "
+                   "A line that stays high all the way to step 0 means the earliest steps still receive a learning "
+                   "signal, which remembering the first marked number needs.")
+JACOBIAN_CAPTION = ("How to read it: the solid line is the exact size ‖∂h(T−1)/∂h(t)‖ for the RNN (the product of "
+                    "one Jacobian diag(act′(a_s))·W_hh per step), the dashed line the bound (γ·σ_max)^(T−1−t). The "
+                    "measurement can never cross above the bound; when σ_max < 1/γ both fall exponentially: the "
+                    "gradient vanishes. Above, the gap between them is what the slopes act′ < γ take away.")
 EIGEN_CAPTION = ("How to read it: every dot is an eigenvalue of W_hh on the complex plane. Dots inside the unit "
                  "circle shrink what they multiply at each step (vanishing), dots outside grow it (exploding); the "
                  "spectral-radius slider scales every dot towards or away from the centre.")
 FORGET_CAPTION = ("How to read it: top, the forget gate f_t of every LSTM unit (rows) at every step: near 1 "
                   "(yellow) the cell state is kept. Bottom: the cell-state path ∏ f_s from step t to the end (the "
                   "direct route the gradient can take back) next to the measured gradients; with f≈0.73 (bias 1) "
-                  "0.73^99 ≈ 10⁻¹⁴, with f≈0.95 (bias 3) 0.95^99 ≈ 0.006.")
+                  "0.73^99 ≈ 10⁻¹⁴, with f≈0.95 (bias 3) 0.95^99 ≈ 0.006. Where the solid line lies above the "
+                  "dotted one, the gradient arrives by the other routes, through h and the gates.")
 HEATMAP_CAPTION = ("How to read it: each row is one moment of training (top: the start), each column a time step; "
                    "the colour is log₁₀ ‖∂L/∂h_t‖ measured on the same probe sequences. A row that turns dark "
                    "towards the left means the early steps receive almost no learning signal.")
 CLIPPING_CAPTION = ("How to read it: the same RNN trained twice on the same data. Left, the loss (log scale); right, "
                     "the gradient norm before clipping (solid) and after (dashed, never above the clipping norm). "
-                    "The first steps' enormous gradients are what clipping tames.")
+                    "The first steps' enormous gradients are what clipping tames; the dotted line is the loss of "
+                    "always answering 1 (0.167).")
 
 
 def log_safe(values) -> tuple[list[float | None], dict[str, int]]:
@@ -105,7 +112,7 @@ def jacobian_figure(report: GradientReport) -> go.Figure:
         ys, left_out = log_safe(report.jacobian_norms)
         if left_out:
             notes.append(_describe("measured", left_out))
-        fig.add_scatter(x=steps, y=ys, mode="lines", name="measured ‖∂h_{T−1}/∂h_t‖",
+        fig.add_scatter(x=steps, y=ys, mode="lines", name="measured ‖∂h<sub>T−1</sub>/∂h<sub>t</sub>‖",
                         line=dict(color=CELL_COLORS["rnn"], width=3))
         ys, left_out = log_safe(report.bound)
         if left_out:
@@ -153,8 +160,10 @@ def forget_gate_figure(m: Measurement) -> go.Figure:
     series = [("cell-state path ∏ f (mean over units)", cumulative_forget(f), COLORS[1], "dot")]
     last_c, last_h = m.cell_grad_norms[-1], m.grad_norms[-1]
     with np.errstate(all="ignore"):
-        series.append(("‖∂L/∂c_t‖ / ‖∂L/∂c_{T−1}‖", np.asarray(m.cell_grad_norms) / last_c, COLORS[0], "solid"))
-        series.append(("‖∂L/∂h_t‖ / ‖∂L/∂h_{T−1}‖", np.asarray(m.grad_norms) / last_h, CELL_COLORS["lstm"], "dash"))
+        series.append(("‖∂L/∂c<sub>t</sub>‖ / ‖∂L/∂c<sub>T−1</sub>‖", np.asarray(m.cell_grad_norms) / last_c,
+                       COLORS[0], "solid"))
+        series.append(("‖∂L/∂h<sub>t</sub>‖ / ‖∂L/∂h<sub>T−1</sub>‖", np.asarray(m.grad_norms) / last_h,
+                       CELL_COLORS["lstm"], "dash"))
     notes = []
     for name, values, color, dash in series:
         ys, left_out = log_safe(values)
@@ -216,8 +225,15 @@ def clipping_figure(runs: list, clip: float) -> go.Figure:
         if run.result.diverged and steps:
             fig.add_annotation(x=steps[-1], y=0.95, yref="paper", xref="x", text="diverged: stopped", showarrow=False,
                                font=dict(color=color))
+    if runs and runs[0].history:
+        last = max(r["step"] for run in runs for r in run.history)
+        fig.add_scatter(x=[1, last], y=[1 / 6, 1 / 6], mode="lines", name="always answering 1 (0.167)",
+                        line=dict(color="grey", dash="dot"), row=1, col=1)
     _note(fig, notes)
     fig.update_yaxes(type="log", exponentformat="power")
-    base_layout(fig, "", "", "", height=380)
+    base_layout(fig, "", "", "", height=420)
     fig.update_xaxes(title_text="training step")
+    # below the charts: above them the legend would cover the right chart's title
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
+                      margin=dict(b=120))
     return fig

@@ -11,24 +11,26 @@ import streamlit as st
 from pages.shared import chart, show_error
 from pages.workshop import _LOADED, export_button, share_settings
 from rnn_core.errors import RNNLabError
-from rnn_core.figures.stepthrough import (ARCH_CAPTION, ARCHITECTURES, BPTT_CAPTION, CELL_DIAGRAM_CAPTION,
+from rnn_core.figures.stepthrough import (ARCH_CAPTION, ARCHITECTURES, BACKWARD_STRIP_CAPTION, BPTT_CAPTION,
+                                          CELL_DIAGRAM_CAPTION, CELL_STATE_CAPTION, GATED_SUM_CAPTION,
                                           GATES_CAPTION, PROBS_CAPTION, PRODUCT_CAPTION, SUM_CAPTION,
                                           architecture_diagram, bptt_chart, cell_diagram, gate_timeline,
                                           matrix_heatmap, probability_bars, sub, unrolled_caption, unrolled_diagram,
                                           vector_sum)
 from rnn_core.share import Param, Schema, command_line, export_script
-from rnn_core.stepthrough import MAX_HIDDEN, MIN_HIDDEN, TRAIN_STEPS, check_word, gate_rows, step_through
+from rnn_core.stepthrough import (MAX_HIDDEN, MIN_HIDDEN, PAGE_DEFAULTS, TRAIN_STEPS, check_word, gate_rows,
+                                  step_through)
 
 ROOT = Path(__file__).resolve().parent.parent
 CELLS = ("rnn", "lstm", "gru")
 # The namespace each linked page reads its shared link under (its share_settings call).
 LINK_NAMESPACE = {"pages/compare.py": "compare", "pages/sentiment.py": "sentiment", "pages/language_model.py": "lm"}
 SHARE = Schema((
-    Param("how.word", "word", "hello", check=check_word),
-    Param("how.cell", "cell", "rnn", choices=CELLS),
-    Param("how.hidden", "hidden", 3, low=MIN_HIDDEN, high=MAX_HIDDEN),
-    Param("how.seed", "seed", 0, low=0, high=1_000_000),
-    Param("how.train", "train", 0, choices=TRAIN_STEPS),
+    Param("how.word", "word", PAGE_DEFAULTS["word"], check=check_word),
+    Param("how.cell", "cell", PAGE_DEFAULTS["cell"], choices=CELLS),
+    Param("how.hidden", "hidden", PAGE_DEFAULTS["hidden_size"], low=MIN_HIDDEN, high=MAX_HIDDEN),
+    Param("how.seed", "seed", PAGE_DEFAULTS["seed"], low=0, high=1_000_000),
+    Param("how.train", "train", PAGE_DEFAULTS["train_steps"], choices=TRAIN_STEPS),
 ))
 EQUATIONS = {
     "rnn": [r"h_t = \tanh(W_{hh}\,h_{t-1} + W_{xh}\,x_t + b)", r"y_t = \mathrm{softmax}(W_{hy}\,h_t)",
@@ -132,8 +134,7 @@ def show_forward(walk, t: int) -> None:
         operators.append("tanh")
         caption = SUM_CAPTION
     else:
-        caption = ("How to read it: each column is a vector with one row per gate and hidden unit; the three parts "
-                   "add up to every gate's pre-activation a_t, which the cell below turns into its gates.")
+        caption = GATED_SUM_CAPTION
     chart(figure("vector_sum", columns, operators, rows, f"Step {t + 1}: the letter '{f.char}' meets the memory h{prev}"),
           caption, key="how.sum")
     if walk.cell != "rnn":
@@ -151,23 +152,6 @@ BACKWARD_EQUATIONS = {
     "gru": [r"\text{sent back to } h_{t-1}\text{: } z_t \odot \frac{\partial L}{\partial h_t} + "
             r"W_{hh}^\top \frac{\partial L}{\partial a_t}\quad (a_t\text{: the gates' pre-activations})"],
 }
-BACKWARD_STRIP_CAPTION = {
-    "rnn": ("How to read it: the gradient at h_t adds this step's own error (from y) to what came back from later "
-            "steps. Multiplied by tanh′ = 1 − h_t² (never above 1) and then by W_hhᵀ, it goes on to the step "
-            "before (last column), usually smaller than it arrived (with the default random weights, at every "
-            "step): the signal shrinks as it goes back."),
-    "lstm": ("How to read it: the gradient at h_t adds this step's own error (from y) to what came back from later "
-             "steps; it goes on to h_{t−1} only through the gates' weights W_hhᵀ (last column)."),
-    "gru": ("How to read it: the gradient at h_t adds this step's own error (from y) to what came back from later "
-            "steps. It reaches h_{t−1} two ways: z_t ⊙ ∂L/∂h_t directly (no matrix, no tanh′), plus what goes "
-            "back through the gates' weights W_hhᵀ."),
-}
-CELL_STATE_CAPTION = ("How to read it: the cell-state gradient ∂L/∂c_t gathers what arrives through h_t "
-                      "(o_t ⊙ tanh′(c_t) ⊙ ∂L/∂h_t) and what c_{t+1} sent back; it goes on to c_{t−1} multiplied "
-                      "only by the forget gate f_t: no matrix and no tanh′, so where f_t is near 1 it passes almost "
-                      "unchanged.")
-
-
 def show_backward(walk, t: int, difference: float) -> None:
     f, b = walk.forward[t], walk.backward[t]
     n, prev = sub(t + 1), sub(t)

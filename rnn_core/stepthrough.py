@@ -33,6 +33,8 @@ MIN_WORD, MAX_WORD = 2, 10
 MIN_HIDDEN, MAX_HIDDEN = 2, 8
 TRAIN_STEPS = (0, 10, 30, 100, 300)
 PARAM_NAMES = ("W_xh", "W_hh", "b_xh", "b_hh", "W_hy")
+# What the page starts with (its widgets' defaults), as arguments of step_through; the claim tests use them too.
+PAGE_DEFAULTS = {"word": "hello", "cell": "rnn", "hidden_size": 3, "seed": 0, "train_steps": 0}
 
 
 def check_word(word: str) -> str:

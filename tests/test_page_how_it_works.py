@@ -77,3 +77,57 @@ def test_a_good_link_opens_the_same_walk():
     assert not at.exception and not at.warning
     assert at.text_input(key="how.word").value == "world" and at.slider(key="how.hidden").value == 5
     assert at.radio(key="how.cell").value == "gru" and at.number_input(key="how.seed").value == 9
+
+
+# What each gallery shape's "Try it" promises (its ``promise``), as the target page's session state once open.
+def _promises():
+    from rnn_core.experiments import TASK_LR
+    return {
+        "encoder-decoder": ("pages/compare.py", {"compare.task": "reverse", "compare.lengths": "5, 10, 20",
+                                                 "compare.lr": TASK_LR["reverse"]}),
+        "bidirectional": ("pages/sentiment.py", {"sentiment.bidirectional": True}),
+        "stacked": ("pages/language_model.py", {"lm.layers": 2}),
+        "many-to-many": ("pages/language_model.py", {"lm.layers": 1}),
+        "many-to-one": ("pages/sentiment.py", {"sentiment.bidirectional": False}),
+        "one-to-many": ("pages/generate.py", {}),
+    }
+
+
+def test_every_gallery_link_has_a_promise():
+    from rnn_core.figures.stepthrough import ARCHITECTURES
+    assert {k for k, a in ARCHITECTURES.items() if a["page"]} == set(_promises())
+    for key, (page, _) in _promises().items():
+        assert ARCHITECTURES[key]["page"] == page
+
+
+@pytest.mark.parametrize("shape", ["encoder-decoder", "bidirectional", "stacked"])
+def test_try_it_opens_its_page_with_the_shapes_settings_even_after_a_visit(shape):
+    """The link's settings win over what the learner had there before (a page reads a link once per session)."""
+    page, promised = _promises()[shape]
+    at = app_test(page)                                    # visit the target first, with its own defaults
+    assert not at.exception
+    at.switch_page("pages/how_it_works.py").run()
+    at.button(key=f"how.btn_try_{shape}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.warning, [w.value for w in at.warning]     # every name in the link is one the page knows
+    for key, value in promised.items():
+        assert at.session_state[key] == value, key
+    assert at.query_params.get(next(iter(_link(shape)))) is not None
+
+
+def _link(shape):
+    from rnn_core.figures.stepthrough import ARCHITECTURES
+    return ARCHITECTURES[shape]["link"]
+
+
+@pytest.mark.parametrize("shape", ["encoder-decoder", "bidirectional", "stacked", "many-to-many"])
+def test_a_gallery_link_opened_in_a_fresh_session_gives_the_same_settings(shape):
+    """The same query, opened as a shared link in a new browser tab."""
+    page, promised = _promises()[shape]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params.update(_link(shape))
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception and not at.warning
+    for key, value in promised.items():
+        assert at.session_state[key] == value, key

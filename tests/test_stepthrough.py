@@ -99,3 +99,49 @@ def test_command_line_prints_the_numbers(capsys):
     assert out["autograd_difference"] < 1e-12
     assert len(out["steps"][0]["h"]) == 2 and "update" in out["steps"][0]["gates"]
     assert main(["step-through", "--word", "hi there"]) == 2
+
+
+def _red_arrows(fig):
+    from rnn_core.figures.stepthrough import GRADIENT
+    return [a for a in fig.layout.annotations if a.showarrow and a.arrowcolor == GRADIENT]
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_backward_arrows_are_drawn_between_the_h_boxes(cell):
+    """Each recurrent link going back is a visible arrow from h_s's box to h_{s−1}'s (it once ran 0.02 wide)."""
+    from rnn_core.figures.stepthrough import unrolled_diagram
+    run = step_through("hello", cell, hidden_size=3, seed=0)
+    fig = unrolled_diagram(run, "backward", 0)
+    links = [a for a in _red_arrows(fig) if a.y == a.ay]                 # horizontal: the recurrent links
+    assert len(links) == run.steps * (2 if cell == "lstm" else 1)
+    for a in links:
+        assert a.ax - a.x >= 0.25                                       # points left, and long enough to see
+        col = round(a.ax + 0.36)
+        assert abs(a.ax - (col - 0.34)) < 0.05 and abs(a.x - (col - 1 + 0.34)) < 0.05   # box edge to box edge
+    labels = {a.text for a in fig.layout.annotations if not a.showarrow}
+    sent = {f"{np.linalg.norm(b.dh_prev):.2g}" for b in run.backward if b.t > 0}
+    assert sent <= labels                                               # the arrows carry what is sent back
+    assert f"{np.linalg.norm(run.backward[-1].dh):.2g}" in " ".join(labels)   # and ‖∂L/∂h_T‖ is under h_T
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("phase", ["forward", "backward"])
+def test_the_cell_diagram_carries_the_steps_values(cell, phase):
+    from rnn_core.figures.stepthrough import cell_diagram
+    run = step_through("hello", cell, hidden_size=4, seed=2, train_steps=10)
+    t = 2
+    text = " ".join(a.text or "" for a in cell_diagram(run, t, phase).layout.annotations)
+    f = run.forward[t]
+    for name, values in f.gates.items():
+        assert " ".join(f"{v:.2f}" for v in values) in text, name
+    assert " ".join(f"{v:.2f}" for v in f.h) in text
+    if cell == "lstm":
+        assert " ".join(f"{v:.2f}" for v in f.c) in text and "c₃" in text
+    if phase == "backward":
+        b = run.backward[t]
+        shown = b.dc_prev if cell == "lstm" else b.dh_direct
+        assert " ".join(f"{v:.2f}" for v in shown) in text
+    else:
+        assert "∂L" not in text
+    with pytest.raises(ValueError):
+        cell_diagram(step_through("hello", "rnn"), 0)

@@ -63,6 +63,23 @@ BPTT_CAPTION = {
             "dotted line follows the last letter's error alone as it travels back; part of it takes the direct "
             "path z_t ⊙ ∂L/∂h_t, which no matrix multiplies."),
 }
+BACKWARD_STRIP_CAPTION = {
+    "rnn": ("How to read it: the gradient at h_t adds this step's own error (from y) to what came back from later "
+            "steps. Multiplied by tanh′ = 1 − h_t² (never above 1) and then by W_hhᵀ, it goes on to the step "
+            "before (last column), usually smaller than it arrived (with the default random weights, at every "
+            "step): the signal shrinks as it goes back."),
+    "lstm": ("How to read it: the gradient at h_t adds this step's own error (from y) to what came back from later "
+             "steps; it goes on to h_{t−1} only through the gates' weights W_hhᵀ (last column)."),
+    "gru": ("How to read it: the gradient at h_t adds this step's own error (from y) to what came back from later "
+            "steps. It reaches h_{t−1} two ways: z_t ⊙ ∂L/∂h_t directly (no matrix, no tanh′), plus what goes "
+            "back through the gates' weights W_hhᵀ."),
+}
+CELL_STATE_CAPTION = ("How to read it: the cell-state gradient ∂L/∂c_t gathers what arrives through h_t "
+                      "(o_t ⊙ tanh′(c_t) ⊙ ∂L/∂h_t) and what c_{t+1} sent back; it goes on to c_{t−1} multiplied "
+                      "only by the forget gate f_t: no matrix and no tanh′, so where f_t is near 1 it passes almost "
+                      "unchanged.")
+GATED_SUM_CAPTION = ("How to read it: each column is a vector with one row per gate and hidden unit; the three parts "
+                     "add up to every gate's pre-activation a_t, which the cell below turns into its gates.")
 GATES_CAPTION = ("How to read it: one row per hidden unit, one column per letter read; a gate near 1 (dark) is open, "
                  "near 0 is shut. The outlined column is the current step. Gates are the cell's own numbers, "
                  "not a re-derivation.")

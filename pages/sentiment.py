@@ -204,6 +204,9 @@ else:
     with left:
         chart(influence_bars(probe.words, probe.influence, classes[k], f"Which words pushed toward “{classes[k]}”"),
               INFLUENCE_CAPTION if method == "leave-one-out" else GRADIENT_CAPTION, key="sentiment.influence_chart")
+        if method == "leave-one-out" and abs(probe.influence).max() < 0.01:
+            st.info("Leaving out any one word changes the probability by less than 0.01: the model is sure, and "
+                    "no single word decides it on its own.")
         if method == "gradient" and gradient_is_saturated(probe.influence):
             st.warning(f"Gradient × input is near zero for every word here (at most "
                        f"{abs(probe.influence).max():.3f}): the network's units are saturated, so a small change "

@@ -40,6 +40,9 @@ TOUR = {
     "pages/sentiment.py": ("Sentiment",
                            "A many-to-one RNN reads a review; type your own and watch its opinion move word by "
                            "word."),
+    "pages/forecast.py": ("Forecast a time series",
+                          "A many-to-one RNN predicts a series' next value, judged against “next = last” on a "
+                          "test period it has never seen."),
 }
 
 

@@ -39,7 +39,8 @@ def test_the_cards_follow_the_workshop_and_each_links_to_its_page():
             workshop.append(step.page)
     from pages.home import TOUR
     assert titles[:len(workshop)] == [TOUR[p][0] for p in workshop]
-    assert links[0] == "1. How an RNN works" and len(links) == 6
+    assert links[0] == "1. How an RNN works"
+    assert len(links) == len([p for p in TOUR if (Path(__file__).parent.parent / p).exists()])
     urls = [link.proto.page for link in at.get("page_link")]   # app.py's url paths: the files' stems
     assert urls[:len(workshop)] == [Path(p).stem.replace("_", "-") for p in workshop]
 

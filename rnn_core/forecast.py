@@ -153,7 +153,7 @@ def error_metrics(forecast: np.ndarray, truth: np.ndarray, last: np.ndarray, nai
     """MAE, RMSE, MASE (MAE ÷ the naive forecast's MAE on the same steps) and direction accuracy.
 
     Direction accuracy counts the steps where the series moves (truth ≠ last) and the forecast says the same
-    way up or down; NaN forecasts (a seasonal naive forecast before the first season) are left out.
+    way up or down (NaN for a forecast that never moves, as the naive one); NaN forecasts (a seasonal naive forecast before the first season) are left out.
     """
     forecast, truth, last = (np.asarray(a, np.float64) for a in (forecast, truth, last))
     ok = np.isfinite(forecast)
@@ -164,8 +164,10 @@ def error_metrics(forecast: np.ndarray, truth: np.ndarray, last: np.ndarray, nai
     if naive_mae is None:
         naive_mae = float(np.abs(last[ok] - truth[ok]).mean())
     moved = ok & (truth != last)
+    # A forecast that never moves (the naive one) has no direction to be right about.
+    says = moved & (forecast != last)
     direction = float((np.sign(forecast[moved] - last[moved]) == np.sign(truth[moved] - last[moved])).mean()) \
-        if moved.any() else math.nan
+        if says.any() else math.nan
     return {"mae": mae, "rmse": float(np.sqrt((err ** 2).mean())),
             "mase": mae / naive_mae if naive_mae > 0 else math.nan, "direction_accuracy": direction}
 
@@ -466,4 +468,18 @@ def forecast_script(settings: ForecastSettings, data: dict) -> str:
 
 
 # What the page says the defaults do. Each sentence is checked on seeds 0, 1 and 2 by tests/claims/test_forecast.py.
-LESSONS = ()
+SUNSPOTS_LESSON = (
+    "Monthly sunspots (the defaults: LSTM 64, window 24, one step ahead): the LSTM beats the naive forecast, with "
+    "a test error about 0.92 × naive's, and the linear autoregression on the same window does as well (0.90 ×): "
+    "the 11-year cycle is learnable, but a weighted sum of the last 24 months already captures most of it.")
+TEMPERATURES_LESSON = (
+    "Melbourne temperatures: the LSTM beats the naive forecast by about 15 % (at most 0.90 × its error), level "
+    "with the linear autoregression (0.855 ×).")
+SP500_CHANGE_LESSON = (
+    "S&P 500 daily, predicting the change: the LSTM does not beat the naive forecast (its error is within 3 % of "
+    "naive's), and it calls the direction of the next move right about as often as always saying \"up\" would.")
+SP500_LEVEL_LESSON = (
+    "S&P 500 daily, predicting the level: every test price lies above the highest training price, so the LSTM's "
+    "error is several times the naive forecast's, and its lag chart peaks at lag 1: what it still gets right is "
+    "an echo of the last move.")
+LESSONS = (SUNSPOTS_LESSON, TEMPERATURES_LESSON, SP500_CHANGE_LESSON, SP500_LEVEL_LESSON)

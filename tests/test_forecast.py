@@ -55,6 +55,7 @@ def test_error_metrics_by_hand():
     assert m["mase"] == pytest.approx((4 / 3) / ((2 + 2 + 1) / 3))     # naive errors 2, 2, 1
     assert m["direction_accuracy"] == pytest.approx(2 / 3)            # up ✓, up ✓, down ✗ (said up)
     assert error_metrics(last, truth, last)["mase"] == pytest.approx(1.0)
+    assert math.isnan(error_metrics(last, truth, last)["direction_accuracy"])   # naive never moves: no direction
 
 
 def test_the_lag_chart_finds_a_copy_of_the_last_value():

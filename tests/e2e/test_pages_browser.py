@@ -56,6 +56,13 @@ def flow_sentiment(page):
     wait_for_app(page)
 
 
+def flow_forecast(page):
+    slider_to_minimum(page, "Training steps")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("The verdict, on the test period").first.wait_for(timeout=120_000)
+    wait_for_app(page)
+
+
 def flow_how_it_works(page):
     for _ in range(3):
         page.get_by_role("button", name="Next").first.click()
@@ -67,6 +74,7 @@ PAGES = [
     ("compare", "Compare", flow_compare),
     ("gradients", "Vanishing and exploding gradients", flow_gradients),
     ("sentiment", "Sentiment", flow_sentiment),
+    ("forecast", "Forecast a time series", flow_forecast),
     ("how-it-works", "How an RNN works", flow_how_it_works),
 ]
 

@@ -168,6 +168,21 @@ settings = dict(temperature=float(temperature), top_k=int(top_k) or None,
 sep = " " if level == "word" else ""
 
 
+def visible(text: str) -> str:
+    """Line breaks and tabs made visible, for a snippet shown inline."""
+    return text.replace("\n", "⏎").replace("\t", "⇥")
+
+
+def md(text: str) -> str:
+    """Text shown verbatim inside Markdown (no emphasis, links or HTML from the learner's characters)."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+-.!|~$" else ch for ch in text).replace("  ", " \u00a0")
+
+
+def percent(p: float) -> str:
+    """A small probability readably: 2.3 %, 0.04 %, under 0.01 %."""
+    return "under 0.01 %" if 0 < p < 1e-4 else f"{p:.2%}" if p < 0.01 else f"{p:.1%}"
+
+
 def warn_unknown(unknown: list[str]) -> None:
     if unknown:
         shown = ", ".join(repr(t) for t in unknown[:20]) + (" ..." if len(unknown) > 20 else "")
@@ -280,7 +295,7 @@ def step_view() -> None:
     chart(figs.pipeline_figure(pipe), figs.PIPELINE_CAPTION, key="generate.pipeline")
     st.caption(f"{pipe['survivors']:,} of {len(tokenizer):,} tokens survive every cut; the {len(pipe['tokens'])} "
                f"shown hold {1 - pipe['others']:.0%} of the final probability. Before all this, the special tokens "
-               f"are removed (the model gave them {sum(pipe['specials'].values()):.2%} together).")
+               f"are removed (the model gave them {percent(sum(pipe['specials'].values()))} together).")
     left, right = st.columns(2)
     with left:
         if last is not None:
@@ -314,8 +329,8 @@ def temperatures_view() -> None:
         share = distinct_ngram_share(list(s.text) if level == "char" else s.ids, 4)
         col.caption(f"distinct 4-{level} sequences: **{share:.0%}** (low: it repeats itself) · the sampler's "
                     f"uncertainty: **{s.mean_entropy:.2f} bits** per draw")
-    st.markdown(f"**The next {level} after the prompt** “{display_token(prompt) if len(prompt) < 2 else prompt}” "
-                "(or the start state), at each temperature:")
+    after = f"after the prompt “{visible(prompt)}”" if prompt else "from the start state (empty prompt)"
+    st.markdown(f"**The next {level} {md(after)}, at each temperature:**")
     chart(figs.temperature_bars(distributions_at_temperatures(stepper.logits, tokenizer, TEMPERATURES),
                                 TEMPERATURES), figs.TEMPERATURE_CAPTION, key="generate.temp_chart")
 
@@ -337,7 +352,7 @@ def next_word_view() -> None:
     t = settings["temperature"]
     cuts = [f"temperature {t:g}"] + ([f"top-k {settings['top_k']}"] if settings["top_k"] else []) + (
         [f"top-p {settings['top_p']:g}"] if settings["top_p"] else [])
-    st.markdown(f"**The ten likeliest next {level}s after** “{prompt.strip() or '(start)'}”, as the sampler "
+    st.markdown(f"**The ten likeliest next {level}s after** “{md(visible(prompt.strip())) or '(start)'}”, as the sampler "
                 f"sees them ({', '.join(cuts)}):")
     left, right = st.columns([3, 2])
     with left:
@@ -345,8 +360,9 @@ def next_word_view() -> None:
     right.dataframe(pd.DataFrame({level: [display_token(t) for t, _ in top],
                                   "probability": [f"{p:.2%}" for _, p in top]}), hide_index=True)
     right.caption(f"Left out: <unk> (“some {level} outside the vocabulary”), to which the model itself gave "
-                  f"{share.get('<unk>', 0):.1%}, and <pad>/<eos> ({share.get('<pad>', 0) + share.get('<eos>', 0):.2%}): "
-                  "they are never drawn, so the others share their probability.")
+                  f"{percent(share.get('<unk>', 0))}, and <pad> and <eos> "
+                  f"({percent(share.get('<pad>', 0) + share.get('<eos>', 0))}): they are never drawn, so the others "
+                  "share their probability.")
 
 
 def analysed_text() -> str:
@@ -380,11 +396,11 @@ def surprise_view() -> None:
                   help="The same measure on the last 10 % of its training text, which it never trained on.")
     worst = s.biggest()
     if worst is not None:
-        before, token, after = s.context(worst, 4 if level == "word" else 12, sep)
+        before, token, after = (visible(part) for part in s.context(worst, 4 if level == "word" else 12, sep))
         c3.metric("Biggest surprise", f"{s.bits[worst]:.1f} bits",
                   help=f"{level} {worst + 1} of the text, probability {s.probs[worst]:.3%}")
-        c3.caption(f"{level} {worst + 1}: …{display_token(before) if before in ('', ' ') else before}"
-                   f"**[{display_token(token)}]**{after}… (outlined below)")
+        c3.markdown(f"{level} {worst + 1}, **{md(token)}** in “…{md(before + sep)}**{md(token)}**{md(sep + after)}…” "
+                    "(outlined below)")
     if s.unscored:
         st.caption(f"{s.unscored} {level}s are outside the vocabulary (grey): read as <unk> and not scored, "
                    "because predicting “some rare word” is far cheaper than predicting the word itself.")

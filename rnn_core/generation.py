@@ -26,7 +26,7 @@ import torch.nn.functional as F
 
 from .errors import RNNLabError
 from .models import LanguageModel
-from .text import EOS, SPECIALS, Tokenizer, join_tokens, split_tokens
+from .text import _QUOTES, EOS, SPECIALS, Tokenizer, space_before, split_tokens
 
 MAX_LENGTH = 5000
 MAX_PROMPT_TOKENS = 20_000
@@ -35,7 +35,7 @@ MAX_PROMPT_TOKENS = 20_000
 # very values the page starts with.
 TEMPERATURES = (0.2, 0.8, 1.5)          # the "Three temperatures" view: low, middle, high
 DEFAULT_PROMPT = {"char": "The ", "word": "The default value of"}
-DEFAULT_LENGTH = {"char": 300, "word": 60}
+DEFAULT_LENGTH = {"char": 300, "word": 100}
 DEFAULT_SETTINGS = {"temperature": 0.8, "top_k": None, "top_p": None, "seed": 0}
 
 
@@ -242,6 +242,9 @@ class Stepper:
     steps: CellSteps | None = None
     exclude: tuple = ()                    # token ids never drawn (the special tokens, by default)
     history: list = field(default_factory=list)   # a Step for every token drawn with step()
+    _pieces: list = field(default_factory=list, repr=False)     # the text each drawn token adds
+    _before: str | None = field(default=None, repr=False)       # the word token before the next one
+    _open_quotes: set = field(default_factory=set, repr=False)
 
     @classmethod
     @torch.no_grad()
@@ -299,6 +302,25 @@ class Stepper:
     def _feed(self, token: int) -> None:
         self.logits, self.layers = self.steps(token, self.layers)
         self.ids.append(token)
+        self._pieces.append(self._spaced(self.tokenizer.tokens[token]))
+
+    def _spaced(self, token: str) -> str:
+        """The text a word token adds: a space before it unless punctuation or an open quote says otherwise
+        (the same rule as ``text.join_tokens``, carried across the prompt and every token drawn)."""
+        if self.tokenizer.level != "word":
+            return token
+        if self._before is None:       # the quotes the prompt leaves open, and its last token
+            prompt_tokens = split_tokens(self.prompt, "word")
+            self._open_quotes = set()
+            for tok in prompt_tokens:
+                if tok in _QUOTES:
+                    self._open_quotes ^= {tok}
+            self._before = "" if not prompt_tokens or self.prompt[-1:].isspace() else prompt_tokens[-1]
+        space = bool(self._before) and space_before(self._before, token, self._open_quotes)
+        if token in _QUOTES:
+            self._open_quotes ^= {token}
+        self._before = token
+        return (" " if space else "") + token
 
     def stream(self, length: int) -> Iterator[str]:
         """Yield the text of each of ``length`` new tokens as it is drawn (for a streamed display)."""
@@ -309,17 +331,7 @@ class Stepper:
 
     def piece(self, i: int) -> str:
         """The text generated token ``i`` adds, with the space a word-level model puts before it."""
-        token = self.tokenizer.tokens[self.ids[i]]
-        if self.tokenizer.level != "word":
-            return token
-        if i > 0:
-            before = self.tokenizer.tokens[self.ids[i - 1]]
-        else:
-            prompt_tokens = split_tokens(self.prompt, "word")
-            if not prompt_tokens or self.prompt[-1:].isspace():
-                return token
-            before = prompt_tokens[-1]
-        return join_tokens([before, token], "word")[len(before):]
+        return self._pieces[i]
 
     @property
     def text(self) -> str:

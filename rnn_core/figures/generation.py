@@ -22,8 +22,8 @@ DRAWN_CAPTION = ("How to read it: the distribution the last token was drawn from
                  "the orange bar is the token the sampler drew. A short orange bar means the draw was a gamble.")
 TEMPERATURE_CAPTION = ("How to read it: the model's likeliest next tokens after the prompt, their probability at each "
                        "temperature (each bar group is one token). Dividing the scores by a low temperature sharpens "
-                       "the distribution (the favourite takes almost everything: safe, repetitive text); a high one "
-                       "flattens it (rare tokens get a chance: wild text).")
+                       "the distribution (the likeliest few tokens take almost all the probability: safe, repetitive "
+                       "text); a high one flattens it (rare tokens get a chance: wild text).")
 PIPELINE_CAPTION = ("How to read it: one step of the sampler, left to right, for the model's likeliest tokens. The "
                     "scores (logits) are divided by the temperature; top-k keeps the k highest; top-p keeps the "
                     "likeliest tokens whose probabilities add up to p; a softmax over the survivors gives the "
@@ -201,18 +201,20 @@ def reach_curves(curves: dict[str, np.ndarray], reach: dict[str, int] | None = N
         longest = max(longest, len(curve))
         cell = next((c for c in CELL_COLORS if name.lower().startswith(c)), None)
         color = CELL_COLORS[cell] if cell else COLORS[i % len(COLORS)]
-        ys = np.where(curve > 0, np.maximum(curve, floor), np.nan)
-        fig.add_scatter(x=list(range(len(curve))), y=ys, mode="lines", name=name, line=dict(color=color, width=2),
-                        hovertemplate=name + ": %{y:.2g} at %{x} back<extra></extra>")
+        ys = np.where(curve >= floor, curve, np.nan)     # below the axis: not drawn (rather than a flat line)
+        label = f"{name}: looks back {int(reach[name])}" if reach and name in reach else name
+        fig.add_scatter(x=list(range(len(curve))), y=ys, mode="lines", name=label, legendgroup=name,
+                        line=dict(color=color, width=2), hovertemplate=name + ": %{y:.2g} at %{x} back<extra></extra>")
         if reach and name in reach:
             d = int(reach[name])
-            fig.add_scatter(x=[d], y=[max(float(curve[d]), floor)], mode="markers+text", showlegend=False,
-                            marker=dict(color=color, size=11, symbol="diamond"), text=[f"{name}: {d}"],
-                            textposition="top right", textfont=dict(color=color),
+            fig.add_scatter(x=[d], y=[max(float(curve[d]), floor)], mode="markers", showlegend=False,
+                            legendgroup=name, marker=dict(color=color, size=12, symbol="diamond",
+                                                          line=dict(color="white", width=1)),
                             hovertemplate=f"{name} looks back {d} tokens<extra></extra>")
-    fig.add_hline(y=threshold, line_dash="dash", line_color="#555",
-                  annotation_text=f"a thousandth ({threshold:g})" if threshold == 0.001 else f"{threshold:g}",
-                  annotation_position="bottom left")
+    fig.add_hline(y=threshold, line_dash="dash", line_color="#555")
+    fig.add_annotation(x=longest - 1, y=math.log10(threshold), xanchor="right", yanchor="top", showarrow=False,
+                       text=f"a thousandth ({threshold:g})" if threshold == 0.001 else f"{threshold:g}",
+                       font=dict(color="#555"))   # a log axis places annotations by the exponent
     fig.update_yaxes(type="log", exponentformat="power", range=[math.log10(floor), 0.3])
     fig.update_xaxes(range=[0, longest - 1])
     return base_layout(fig, "", "distance back (tokens)", "relative gradient norm", height=380)
@@ -224,7 +226,8 @@ def pipeline_figure(pipe: dict, drawn: str | None = None) -> go.Figure:
 
     t, k, p = pipe["temperature"], pipe["top_k"], pipe["top_p"]
     titles = ["1. scores (logits)", "2. ÷ T" + (f" = {t:g}" if t > 0 else ": T = 0, greedy"),
-              "3. top-k" + (f" = {k}" if k else ": off"), "4. top-p" + (f" = {p:g}" if p else ": off"),
+              "3. top-k" + (f" = {k}" if k else ": off"),
+              "4. top-p" + (f" = {p:g}" if p else ": off") + " (on probabilities)",
               "5. softmax → draw"]
     fig = make_subplots(rows=1, cols=5, shared_yaxes=True, subplot_titles=titles, horizontal_spacing=0.025)
     labels = _bar_labels(pipe["tokens"])[::-1]
@@ -257,7 +260,7 @@ def generated_html(prompt_tokens: list[str], steps: list, pieces: list[str] | No
     """The prompt (grey) then every generated token, its background deeper the less likely it was when drawn
     (``steps`` are ``generation.Step``s; ``pieces`` their text, with a word model's spaces), with its
     probability and the top alternatives in the hover text."""
-    purple = (117, 107, 177)
+    purple = (158, 154, 200)
     pieces = [s.token for s in steps] if pieces is None else pieces
     tokens = list(prompt_tokens) + list(pieces)
     colors = ["rgb(232,232,232)"] * len(prompt_tokens)

@@ -207,3 +207,39 @@ def test_excluding_specials_renormalises_the_rest():
     raw = torch.softmax(logits, -1)
     others = [i for i in range(len(tok)) if i not in special_ids(tok)]
     torch.testing.assert_close(probs[others], raw[others] / raw[others].sum())
+
+
+def test_word_pieces_space_quotes_like_the_tokenizer_across_the_whole_text():
+    from rnn_core.text import join_tokens
+    model, tok = _model(level="word")
+    tok = Tokenizer(tok.level, tok.tokens + ('"',))
+    model = LanguageModel(ModelConfig(vocab_size=len(tok), cell="lstm", hidden_size=8, embedding_dim=4)).eval()
+    stepper = Stepper.start(model, tok, 'the "cat', temperature=3.0, seed=5)
+    for _ in range(60):
+        stepper.next_id()
+    words = ["the", '"', "cat"] + [tok.tokens[i] for i in stepper.ids]
+    assert stepper.full_text == join_tokens(words, "word")
+
+
+def test_step_history_entropy_and_measured_samples():
+    from rnn_core.generation import distinct_ngram_share, entropy_bits
+    model, tok = _model()
+    stepper = Stepper.start(model, tok, "the", temperature=1.0, seed=2)
+    steps = [stepper.step() for _ in range(20)]
+    assert stepper.history == steps and all(0 <= s.entropy <= np.log2(len(tok)) for s in steps)
+    plain, measured = sample(model, tok, "the", 20, 1.0, seed=2), sample(model, tok, "the", 20, 1.0, seed=2,
+                                                                         measure=True)
+    assert plain.ids == measured.ids == [s.token_id for s in steps]
+    assert measured.entropies == pytest.approx([s.entropy for s in steps], abs=1e-5)
+    assert entropy_bits(torch.tensor([0.5, 0.5, 0.0])) == pytest.approx(1.0)
+    assert distinct_ngram_share("abababab", 2) == pytest.approx(2 / 7)
+    assert distinct_ngram_share("abcdefgh", 4) == 1.0
+
+
+def test_the_pipeline_at_temperature_zero_keeps_only_the_top_token():
+    from rnn_core.generation import sampling_pipeline
+    model, tok = _model()
+    logits = Stepper.start(model, tok, "the").logits
+    pipe = sampling_pipeline(logits, tok, 0.0, None, None, k=5)
+    assert pipe["probs"][0] == 1.0 and sum(pipe["probs"]) == 1.0 and pipe["survivors"] == 1
+    assert not set(pipe["tokens"]) & set(SPECIALS)

@@ -131,3 +131,51 @@ def test_the_unit_search_finds_a_planted_quote_unit():
     assert (best.quantity, best.unit) == ("hidden", 5) and best.correlation > 0.99
     best = table[table.feature == "position in line"].iloc[0]
     assert (best.quantity, best.unit) == ("forget", 2) and best.correlation > 0.99
+
+
+def test_reach_is_read_off_the_averaged_curve():
+    from rnn_core.interpret import REACH_THRESHOLD, Connectivity
+    n = 6
+    matrix = np.zeros((n, n))
+    for t in range(n):
+        for s in range(t + 1):
+            matrix[t, s] = 10.0 ** -(t - s)          # influence falls tenfold per step back
+    conn = Connectivity(list("abcdef"), list("bcdefg"), matrix)
+    curve = conn.by_distance()
+    np.testing.assert_allclose(curve, [10.0 ** -d for d in range(n)])
+    assert conn.reach(REACH_THRESHOLD) == 3 and not conn.reach_capped()   # 1e-3 still counts, 1e-4 does not
+    assert conn.reach(1e-9) == n - 1 and conn.reach_capped(1e-9)
+
+
+def test_surprise_leaves_unknown_tokens_unscored_and_names_its_biggest_surprise():
+    model, tok = _model()
+    s = surprise(model, tok, "say жж hi")
+    assert s.tokens == list("say жж hi")                     # the text's own characters, not <unk>
+    assert s.scored == [ch != "ж" for ch in "say жж hi"] and s.unscored == 2
+    kept = [b for b, ok in zip(s.bits, s.scored) if ok]
+    assert s.bits_per_token == pytest.approx(np.mean(kept))
+    worst = s.biggest()
+    assert s.scored[worst] and s.bits[worst] == max(kept)
+    before, token, after = s.context(worst, 2)
+    assert token == s.tokens[worst] and len(before) <= 2 and len(after) <= 2
+
+
+def test_best_unit_and_the_default_feature():
+    import pandas as pd
+    from rnn_core.interpret import best_unit, default_feature
+    hits = pd.DataFrame([
+        {"feature": "after a space", "quantity": "hidden", "unit": 1, "correlation": 0.99},
+        {"feature": "inside quotes", "quantity": "cell", "unit": 2, "correlation": 0.5},
+        {"feature": "position in line", "quantity": "cell", "unit": 3, "correlation": -0.9},
+        {"feature": "position in line", "quantity": "hidden", "unit": 4, "correlation": 0.2}])
+    assert int(best_unit(hits, "position in line")["unit"]) == 3
+    assert best_unit(hits, "inside brackets") is None
+    assert default_feature(hits) == "position in line"     # a memory feature, not the trivial one
+
+
+def test_timeline_of_ids_is_the_timeline_of_the_text():
+    from rnn_core.interpret import timeline_of_ids
+    model, tok = _model("gru")
+    a = timeline(model, tok, TEXT)
+    b = timeline_of_ids(model, tok, tok.encode(TEXT))
+    assert a.tokens == b.tokens and all(np.array_equal(a.values[k], b.values[k]) for k in a.values)

@@ -123,3 +123,78 @@ def test_the_units_view_opens_on_a_quote_unit_and_a_found_unit_can_be_picked():
     assert not at.exception
     assert at.selectbox(key="generate.quantity").value == hits.iloc[last]["quantity"]
     assert at.number_input(key="generate.unit").value == hits.iloc[last]["unit"]
+
+
+def test_the_view_picker_is_labelled_and_the_caption_names_the_special_tokens():
+    at = app_test("pages/generate.py")
+    assert at.radio(key="generate.view").label == "What to look at"
+    assert at.title[0].value == "Generate text"
+    from rnn_core.pretrained import load_ready_made
+    n = len(load_ready_made("char-lstm")[1])
+    caption = next(c.value for c in at.caption if "tokens (" in c.value)
+    assert f"{n} tokens ({n - 3} chars + the special <pad>, <unk>, <eos>)" in caption
+    assert any("Never drawn" in c.value for c in at.caption)
+    facts = at.dataframe[0].value          # the "About it" popover's table
+    assert not any(len(v.split(".")[-1]) > 3 for v in facts["value"] if v.replace(".", "").isdigit())
+
+
+def test_next_word_bars_move_with_the_temperature():
+    at = app_test("pages/generate.py")
+    at.selectbox(key="generate.model").set_value("ready:word-lstm").run()
+    at.radio(key="generate.view").set_value("Next word").run()
+    first = at.dataframe[-1].value["probability"][0]
+    at.slider(key="generate.temperature").set_value(3.0).run()
+    assert not at.exception
+    hot = at.dataframe[-1].value
+    assert hot["probability"][0] != first and "<unk>" not in list(hot["word"])
+    assert any("Left out: <unk>" in c.value for c in at.caption)
+
+
+def test_surprise_names_its_biggest_surprise_without_a_delta():
+    at = app_test("pages/generate.py")
+    at.radio(key="generate.view").set_value("Surprise").run()
+    metric = next(m for m in at.metric if m.label == "Biggest surprise")
+    assert metric.value.endswith("bits") and not metric.delta
+    assert any("(outlined below)" in m.value and "char " in m.value for m in at.markdown)
+
+
+def test_choosing_a_feature_shows_its_best_unit():
+    from rnn_core.interpret import best_unit
+    at = app_test("pages/generate.py")
+    at.radio(key="generate.view").set_value("Units and gates").run()
+    hits = at.dataframe[-1].value
+    for feature in ("inside quotes", "position in line"):
+        at.selectbox(key="generate.feature").set_value(feature).run()
+        best = best_unit(hits, feature)
+        assert at.number_input(key="generate.unit").value == int(best["unit"])
+        assert at.selectbox(key="generate.quantity").value == best["quantity"]
+
+
+def test_the_reach_numbers_are_the_ones_the_curves_cross_at():
+    from rnn_core.interpret import EXAMPLE_TEXT, connectivity
+    from rnn_core.pretrained import load_ready_made
+    at = app_test("pages/generate.py")
+    at.radio(key="generate.view").set_value("Connectivity").run()
+    at.button(key="generate.btn_compare").click().run()
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    model, tok, _ = load_ready_made("char-gru")
+    assert shown["GRU looks back"] == f"{connectivity(model, tok, EXAMPLE_TEXT).reach()} chars"
+
+
+def test_step_mode_shows_the_pipeline_and_the_memory():
+    at = app_test("pages/generate.py")
+    at.radio(key="generate.view").set_value("Step by step").run()
+    at.button(key="generate.btn_step_ten").click().run()
+    assert not at.exception
+    for quantity in at.selectbox(key="generate.state_quantity").options:
+        at.selectbox(key="generate.state_quantity").set_value(quantity).run()
+        assert not at.exception and not at.error
+    assert any("survive every cut" in c.value for c in at.caption)
+
+
+def test_three_temperatures_say_which_context_the_bars_are_for():
+    at = app_test("pages/generate.py")
+    at.radio(key="generate.view").set_value("Three temperatures").run()
+    assert any("after the prompt “The ”" in m.value for m in at.markdown)
+    assert sum("distinct 4-char sequences" in c.value for c in at.caption) == 3

@@ -261,7 +261,7 @@ def real_word_share(text: str, vocabulary: frozenset) -> float:
 @dataclass(frozen=True)
 class SampleTour:
     """A ready-made model's samples along its training: (step, text, share of real words) per sample, and the
-    same share for a passage of held-out real text of the same length, as a reference."""
+    same share for held-out real text (the mean over ten passages as long as the samples), as a reference."""
 
     model: str
     steps: list
@@ -269,10 +269,11 @@ class SampleTour:
     shares: list
     real_text_share: float
 
-    def snippets(self, count: int = 3, width: int = 48) -> list[tuple[int, str]]:
-        """``count`` samples spread from the first to the last, each its first ``width`` characters on one line."""
+    def snippets(self, width: int = 48) -> list[tuple[int, str]]:
+        """The first sample, an early one (a sixth of the way: the first steps change the most) and the last,
+        each its first ``width`` characters on one line."""
         n = len(self.steps)
-        picks = sorted({round(i * (n - 1) / max(1, count - 1)) for i in range(count)})
+        picks = sorted({0, min(n - 1, max(1, (n - 1) // 6)), n - 1})
         return [(self.steps[i], " ".join(self.texts[i].split()).replace("`", "'")[:width]) for i in picks]
 
 
@@ -312,7 +313,10 @@ def _samples(key: str, stamp) -> SampleTour | None:
     corpus = _corpus_key(info.get("source", "")) or "python-docs"
     vocabulary = word_vocabulary(corpus)
     length = max(len(t) for _, t in samples)
-    reference = real_word_share(held_out_passage(load_builtin(corpus), 0, length), vocabulary)
+    text = load_builtin(corpus)
+    references = [real_word_share(held_out_passage(text, seed, max(length, 200)), vocabulary) for seed in range(10)]
+    references = [r for r in references if not math.isnan(r)]
+    reference = sum(references) / len(references) if references else math.nan
     return SampleTour(key, [s for s, _ in samples], [t for _, t in samples],
                       [real_word_share(t, vocabulary) for _, t in samples], reference)
 

@@ -32,7 +32,7 @@ SAMPLES_CAPTION = (
     "the same share for real text. It climbs from noise towards the dotted line.")
 SAMPLES_DETAILS = (
     "A word is a run of two or more letters; it is real if it occurs in the Python documentation, the text "
-    "the model trained on. The dotted line scores a passage of the held-out part of that text the same way.")
+    "the model trained on. The dotted line scores passages of the held-out part of that text the same way.")
 
 
 def cliff_details(cliff: Cliff) -> str:

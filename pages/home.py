@@ -103,7 +103,7 @@ st.markdown(
     "ships with the app:")
 
 first_page = next(s.page for s in STEPS if s.page != HOME)
-if st.button(f"Start: {TOUR[first_page][0]}", type="primary", icon=":material/arrow_forward:",
+if st.button(f"Start: {TOUR.get(first_page, (Path(first_page).stem.replace('_', ' '),))[0]}", type="primary", icon=":material/arrow_forward:",
              key="home.btn_start", help="The pages in the workshop's order, starting with one RNN step in numbers."):
     start()
 

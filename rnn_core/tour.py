@@ -261,7 +261,7 @@ def real_word_share(text: str, vocabulary: frozenset) -> float:
 @dataclass(frozen=True)
 class SampleTour:
     """A ready-made model's samples along its training: (step, text, share of real words) per sample, and the
-    same share for held-out real text (the mean over ten passages as long as the samples), as a reference."""
+    same share for held-out real text (the mean over ten passages), as a reference."""
 
     model: str
     steps: list

@@ -412,7 +412,9 @@ def verdict(metrics: dict) -> str:
     text += f" The linear autoregression on the same window: {ar:.2f} ×."
     direction = metrics.get("direction_accuracy")
     if metrics["target"] == "change" and direction is not None and math.isfinite(direction):
-        text += (f" It calls the direction of the next move right {direction:.0%} of the time (a coin toss: 50 %).")
+        up = metrics.get("up_share", 0.5)
+        text += (f" It calls the direction of the next move right {direction:.0%} of the time; always saying "
+                 f"\"{'up' if up >= 0.5 else 'down'}\" would score {max(up, 1 - up):.0%}.")
     if metrics["target"] == "level" and metrics["test_outside_training_range"] > 0.1 and ratio >= 1 + NO_BETTER_BAND:
         text += (f" {metrics['test_outside_training_range']:.0%} of the test period lies outside the range of the "
                  f"training values ({metrics['train_low']:,.4g} to {metrics['train_high']:,.4g}): a model of the "
@@ -477,7 +479,8 @@ TEMPERATURES_LESSON = (
     "with the linear autoregression (0.855 ×).")
 SP500_CHANGE_LESSON = (
     "S&P 500 daily, predicting the change: the LSTM does not beat the naive forecast (its error is within 3 % of "
-    "naive's), and it calls the direction of the next move right about as often as always saying \"up\" would.")
+    "naive's), and it calls the direction of the next move right about half the time, no more often than always "
+    "saying \"up\" would.")
 SP500_LEVEL_LESSON = (
     "S&P 500 daily, predicting the level: every test price lies above the highest training price, so the LSTM's "
     "error is several times the naive forecast's, and its lag chart peaks at lag 1: what it still gets right is "

@@ -72,7 +72,7 @@ def test_the_verdict_follows_the_numbers():
     assert "beats the naive forecast" in verdict({**base, "mase": 0.85}) and "0.95 ×" in verdict({**base, "mase": 0.85})
     assert "does not beat" in verdict({**base, "mase": 1.01})
     assert "does worse" in verdict({**base, "mase": 1.2})
-    assert "direction" in verdict({**base, "mase": 1.0, "target": "change"})
+    assert "always saying" in verdict({**base, "mase": 1.0, "target": "change", "up_share": 0.57})
     outside = verdict({**base, "mase": 4.0, "test_outside_training_range": 0.9})
     assert "outside the range of the training values" in outside and "Predict the change" in outside
 

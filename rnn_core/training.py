@@ -244,8 +244,8 @@ def train(
             if config.patience is not None and stale >= config.patience:
                 stop_reason = "early"
                 message = (f"Stopped early at step {step:,}: the {config.keep_best.replace('_', ' ')} had not "
-                           f"improved for {stale} evaluations in a row (the model was memorising its training "
-                           f"text). The best model, from step {best_step:,}, is kept.")
+                           f"improved for {stale} evaluations in a row. The best model, from step {best_step:,}, "
+                           "is kept.")
                 break
         if config.seconds is not None and elapsed >= config.seconds:
             stop_reason, message = "time", f"The time budget of {config.seconds:g} s ran out at step {step:,}."

@@ -8,7 +8,11 @@ import torch
 
 from rnn_core.corpora import load_builtin
 from rnn_core.errors import RNNLabError
-from rnn_core.lm import LMSettings, StreamBatches, evaluate_loss, preset, train_language_model
+from rnn_core.checkpoint import load_checkpoint, save_checkpoint
+from rnn_core.lm import (CELL_LR, PRESETS, WORD_LEVEL, LMSettings, StreamBatches, diagnose, evaluate_loss,
+                         parameter_breakdown, preset, preset_variants, run_label, samples_to_show, size_advice,
+                         train_language_model)
+from rnn_core.models import LanguageModel, ModelConfig
 from rnn_core.text import encode_text
 
 TINY = dict(hidden_size=32, embedding_dim=16, seq_len=32, batch_size=16, seconds=None, max_steps=120,
@@ -116,3 +120,89 @@ def test_presets_exist_and_are_budgeted():
         preset("huge")
     with pytest.raises(RNNLabError):
         LMSettings(seq_len=1)
+
+
+def test_each_cell_gets_its_own_learning_rate_and_the_word_level_its_budget():
+    for name in PRESETS:
+        for cell in ("rnn", "lstm", "gru"):
+            assert preset(name, cell=cell).lr == CELL_LR[name][cell]
+            assert preset(name, cell=cell, lr=0.1).lr == 0.1             # an explicit value wins
+        word = preset(name, level="word")
+        assert word.max_vocab == WORD_LEVEL[name]["max_vocab"] and word.max_steps < preset(name).max_steps
+        assert preset(name).keep_best and not preset(name).fit_to_time   # steps are the budget
+    assert preset("quick", cell="gru").lr < preset("quick", cell="lstm").lr
+    assert {v[2] for v in preset_variants()} == {"char", "word"}
+
+
+def test_samples_are_kept_along_training_without_special_tokens_and_saved_in_the_checkpoint(docs, tmp_path):
+    run = train_language_model(docs, LMSettings(**{**TINY, "max_steps": 60, "eval_every_steps": 20,
+                                                   "sample_length": 60}))
+    samples = run.metrics["samples"]
+    assert [s["step"] for s in samples] == [0, 20, 40, 60]
+    assert all(len(s["text"]) > 30 for s in samples)
+    for special in ("<pad>", "<unk>", "<eos>"):
+        assert not any(special in s["text"] for s in samples)
+    assert run.history[0] == {"step": 0, "elapsed": 0.0, "val_loss": run.history[0]["val_loss"]}
+    assert abs(run.history[0]["val_loss"] - math.log(len(run.tokenizer))) < 0.3   # untrained: near uniform
+    path = tmp_path / "m.pt"
+    save_checkpoint(path, run.model, run.tokenizer, run.settings.to_dict(), run.metrics)
+    _, _, info = load_checkpoint(path)
+    assert info["metrics"]["samples"] == samples
+
+
+def test_keep_best_reports_the_kept_model_and_the_last_evaluation(docs):
+    run = train_language_model(docs[:3000], LMSettings(**{**TINY, "max_steps": 200, "eval_every_steps": 20,
+                                                          "keep_best": True, "patience": 3, "lr": 3e-2}))
+    m = run.metrics
+    vals = {r["step"]: r["val_loss"] for r in run.history if "val_loss" in r and r["step"] > 0}
+    assert m["best_step"] in vals and vals[m["best_step"]] == min(vals.values())
+    assert m["last_val_loss"] == vals[max(vals)]
+    kept = [s for s in m["samples"] if s["step"] == m["best_step"]]
+    assert m["sample"] == kept[0]["text"]                  # the sample shown is the kept model's
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("encoding,layers", [("embedding", 1), ("onehot", 2)])
+def test_the_parameter_breakdown_adds_up_to_the_model(cell, encoding, layers):
+    config = ModelConfig(vocab_size=57, cell=cell, encoding=encoding, num_layers=layers, hidden_size=24,
+                         embedding_dim=8)
+    parts = parameter_breakdown(config)
+    assert sum(p["count"] for p in parts) == LanguageModel(config).num_parameters()
+    assert parts[-1]["count"] == 24 * 57 + 57
+
+
+def test_size_advice_warns_for_short_texts_only():
+    assert size_advice(205, 100_000, "char")[0] == "warning"
+    assert size_advice(50_000, 100_000, "word")[0] == "info"
+    assert size_advice(400_000, 100_000, "char") is None
+
+
+def test_diagnosis_names_overfitting_only_when_the_text_was_read_more_than_once():
+    history = [{"step": 0, "val_loss": 4.0}]
+    for step in range(1, 301):
+        history.append({"step": step, "train_loss": 3.0 - step / 150})
+        if step % 50 == 0:
+            history[-1]["val_loss"] = [2.5, 2.0, 2.1, 2.4, 2.6, 2.8][step // 50 - 1]
+    metrics = {"val_loss": 2.0, "uniform_loss": 3.5, "vocab_size": 33, "best_step": 100, "epochs": 40.0}
+    notes = diagnose(metrics, history)
+    assert len(notes) == 1 and "overfitting" in notes[0] and "step 100" in notes[0]
+    once = diagnose({**metrics, "epochs": 0.5}, history)
+    assert "cannot have memorised" in once[0]
+    assert "above a uniform guess" in diagnose({**metrics, "val_loss": 3.6}, history)[0]
+    steady = [r if "val_loss" not in r or r["step"] == 0 else {**r, "val_loss": 3.0 - r["step"] / 200}
+              for r in history]
+    assert diagnose({**metrics, "best_step": 300}, steady) == []
+
+
+def test_run_labels_tell_runs_apart():
+    a = run_label(preset("quick"), "Python documentation")
+    b = run_label(preset("quick", encoding="onehot"), "Python documentation")
+    c = run_label(preset("quick", cell="gru", seed=3), "Python documentation")
+    assert len({a, b, c}) == 3 and "one-hot" in b and "seed 3" in c and "lr 0.01" in c
+
+
+def test_samples_to_show_keep_the_first_and_last_and_space_out_the_rest():
+    rows = [{"step": 50 * k} for k in range(21)]
+    shown = [r["step"] for r in samples_to_show(rows)]
+    assert shown[0] == 0 and shown[-1] == 1000 and len(shown) == 7 and shown == sorted(shown)
+    assert samples_to_show(rows[:3]) == rows[:3]

@@ -50,3 +50,19 @@ def test_split_is_first_ninety_percent_then_last_ten():
     data = encode_text("abcdefghij" * 10, "char")
     assert len(data.train_ids) == 90 and len(data.val_ids) == 10
     assert data.tokenizer.decode(data.val_ids.tolist()) == "abcdefghij"
+
+
+@pytest.mark.parametrize("text", [
+    'He said "hello" to me.',
+    "A built-in function (see os.path.join), not a machine-only one.",
+    "It's a 'quoted' word, and \"nonlocal\" suites.",
+    "Use `repr` here: x = [1, 2]\nThen stop!",
+])
+def test_word_splitting_and_joining_round_trip_ordinary_text(text):
+    tokens = split_tokens(text, "word")
+    assert join_tokens(tokens, "word") == text
+
+
+def test_hyphenated_and_dotted_names_are_one_word_and_quotes_pair_up():
+    assert split_tokens("machine-only os.path", "word") == ["machine-only", "os.path"]
+    assert join_tokens(["by", '"', "nonlocal", '"', "suite"], "word") == 'by "nonlocal" suite'

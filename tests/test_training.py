@@ -114,3 +114,50 @@ def test_slow_evaluations_are_spaced_out_to_a_small_share_of_the_time():
     assert result.stop_reason in ("time", "finished") and result.seconds > 1.0   # the schedule fits the budget
     assert 2 <= len(calls) <= 3      # the first, perhaps one more after 0.05 s × 39, and the last
     assert len(calls) * 0.05 <= 0.15 < EVAL_SHARE * 100 * result.seconds
+
+
+def test_keep_best_hands_back_the_best_evaluated_model_and_patience_stops_early():
+    model, loss_fn = _regression()
+    scores = iter([5.0, 3.0, 4.0, 4.5, 4.2, 6.0, 7.0])   # best at the 2nd evaluation, then none better
+    weights = []
+
+    def evaluate():
+        weights.append(model.weight.detach().clone())
+        return {"val_loss": next(scores)}
+
+    config = TrainConfig(max_steps=100, lr=0.05, eval_every_steps=10, keep_best="val_loss", patience=3)
+    result = train(model, loss_fn, config, evaluate=evaluate)
+    assert result.stop_reason == "early" and result.steps == 50 and "step 20" in result.message
+    assert result.best_step == 20 and result.best_metrics["val_loss"] == 3.0
+    assert result.metrics["val_loss"] == 4.2                 # the last evaluation is still reported
+    torch.testing.assert_close(model.weight, weights[1])      # the model handed back is the best one
+
+
+def test_without_keep_best_the_last_model_is_kept_and_no_best_is_reported():
+    model, loss_fn = _regression()
+    result = train(model, loss_fn, TrainConfig(max_steps=30, eval_every_steps=10),
+                   evaluate=lambda: {"val_loss": 1.0})
+    assert result.best_step is None and result.best_metrics == {}
+    assert [row["step"] for row in result.history if "val_loss" in row] == [10, 20, 30]   # no repeat at the end
+
+
+def test_patience_needs_a_metric_to_watch():
+    with pytest.raises(RNNLabError):
+        TrainConfig(patience=3)
+
+
+def test_a_step_budget_with_a_time_limit_keeps_its_schedule():
+    """fit_to_time=False: the steps are the budget and the clock only stops a stretched run."""
+    model, loss_fn = _regression()
+    result = train(model, loss_fn, TrainConfig(max_steps=200, seconds=60, fit_to_time=False))
+    assert result.planned_steps == 200 and result.steps == 200 and result.stop_reason == "finished"
+
+
+def test_progress_reports_the_mean_training_loss_since_the_last_report():
+    model, loss_fn = _regression()
+    reports = []
+    result = train(model, loss_fn, TrainConfig(max_steps=40, report_every_seconds=0), on_progress=reports.append)
+    losses = [row["train_loss"] for row in result.history]
+    first, second = reports[0], reports[1]
+    assert first.mean_train_loss == pytest.approx(losses[0])
+    assert second.mean_train_loss == pytest.approx(sum(losses[first.step:second.step]) / (second.step - first.step))

@@ -41,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--grid", type=Path,
                         help="instead of one run: the preset for every cell, built-in corpus and seeds 0-2, "
                              "written to this CSV (the page's claim tests read rnn_core/results/lm_quick.csv)")
+    parser.add_argument("--grid-corpus", action="append", choices=tuple(BUILT_IN),
+                        help="with --grid: only this built-in corpus (repeatable; to split the work)")
 
 
 def read_text(spec: str) -> tuple[str, str]:
@@ -65,7 +67,7 @@ def run_grid(args: argparse.Namespace) -> dict:
     import torch
     torch.set_num_threads(1)   # as the app's trainings and the tests run: the same numbers, step for step
     rows = []
-    for corpus in BUILT_IN:
+    for corpus in args.grid_corpus or BUILT_IN:
         data = encode_text(load_builtin(corpus), "char")
         for seed in (0, 1, 2):
             for cell in ("rnn", "lstm", "gru"):

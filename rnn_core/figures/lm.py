@@ -16,8 +16,7 @@ LOSS_CAPTION = ("How to read it: the loss is the average surprise of the model a
                 "when it turns up while training goes on down, the model is memorising (overfitting).")
 COMPARE_CAPTION = ("How to read it: one line per run on the same text and level (choose the group above), "
                    "validation loss against training steps or seconds. Lower is better. Per step, it shows which "
-                   "cell learns more from the same data; per second, which learns faster on this machine "
-                   "(a GRU step costs about twice an LSTM's here).")
+                   "cell learns more from the same data; per second, which learns faster on this machine.")
 DIAGRAM_CAPTION = ("How to read it: a token goes in on the left, a probability for every possible next token "
                    "comes out on the right; the recurrent layers carry the hidden state from one token to the "
                    "next. The numbers are each part's weights: the output layer and the recurrent cell hold most.")

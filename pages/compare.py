@@ -9,24 +9,24 @@ import torch
 from pages.shared import chart, job_status, poll_interval, rerun_when_finished, run_controls, start_job
 from pages.workshop import export_button, share_settings
 from rnn_core.errors import RNNLabError
-from rnn_core.experiments import (GRID_CELLS, RNN_INITS, TASK_LR, ExperimentSpec, RunFinished, RunUpdate,
-                                  check_budget, forget_gate_memory, run_grid, summarise)
-from rnn_core.figures.compare import (BIAS_CAPTION, CLIFF_CAPTION, COST_CAPTION, CURVES_CAPTION,
+from rnn_core.experiments import LIVE_LENGTHS as LIVE
+from rnn_core.experiments import (GRID_CELLS, PAGE_DEFAULTS, RNN_INITS, TASK_LR, ExperimentSpec, RunFinished,
+                                  RunUpdate, check_budget, forget_gate_memory, run_grid, spec_from_settings,
+                                  summarise)
+from rnn_core.figures.compare import (BIAS_CAPTION, COST_CAPTION, CURVES_CAPTION, cliff_caption,
                                       accuracy_vs_length, cell_label, costs, example_caption, example_sequence,
                                       learning_curves, steps_to_solve)
 from rnn_core.jobs import RUNNING
 from rnn_core.results import bias_finding, finding, load_shipped, shipped_grid, shipped_stamp
 from rnn_core.share import Param, Schema, compare_script
-from rnn_core.tasks import TASKS, describe_example, get_task, parse_lengths
+from rnn_core.tasks import TASKS, describe_example, get_task
 
 JOB = "compare.job"
 KEPT = "compare.kept"          # the learner's finished live runs, kept to be overlaid (newest last)
 MAX_KEPT = 4
 LIVE_LIMIT_SECONDS = 15 * 60
 DEFAULT = ExperimentSpec()
-# Live default lengths per task: three lengths either side of the cliff that finish in a minute or three.
-LIVE_LENGTHS = {"adding": "10, 50, 100", "first-symbol": "10, 50, 100", "temporal-order": "10, 30, 50",
-                "reverse": "5, 10"}
+LIVE_LENGTHS = {task: ", ".join(map(str, lengths)) for task, lengths in LIVE.items()}   # as the text box shows them
 HIDDEN_SIZES = (8, 16, 32, 48, 64, 96, 128)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 1.0)
 CLIPS = (0.0, 0.25, 0.5, 1.0, 2.0, 5.0)
@@ -51,23 +51,23 @@ def _check_lengths(text: str) -> str:
 
 
 # The settings a link carries (?task=reverse&lengths=5,10&seeds=3 ...).
+P = PAGE_DEFAULTS
 SHARE = Schema((
-    Param("compare.task", "task", "adding", choices=tuple(TASKS)),
-    Param("compare.lengths", "lengths", LIVE_LENGTHS["adding"], check=_check_lengths),
-    Param("compare.cells", "cells", list(DEFAULT.cells), choices=GRID_CELLS),
-    Param("compare.seeds", "seeds", 1, low=1, high=5),
-    Param("compare.first_seed", "seed", 0, low=0, high=1_000_000),
-    Param("compare.hidden", "hidden", DEFAULT.hidden, choices=HIDDEN_SIZES),
-    Param("compare.match", "match", False),
-    Param("compare.steps", "steps", DEFAULT.max_steps, low=50, high=5000,
+    Param("compare.task", "task", P["compare.task"], choices=tuple(TASKS)),
+    Param("compare.lengths", "lengths", P["compare.lengths"], check=_check_lengths),
+    Param("compare.cells", "cells", P["compare.cells"], choices=GRID_CELLS),
+    Param("compare.seeds", "seeds", P["compare.seeds"], low=1, high=5),
+    Param("compare.first_seed", "seed", P["compare.first_seed"], low=0, high=1_000_000),
+    Param("compare.hidden", "hidden", P["compare.hidden"], choices=HIDDEN_SIZES),
+    Param("compare.match", "match", P["compare.match"]),
+    Param("compare.steps", "steps", P["compare.steps"], low=50, high=5000,
           check=lambda v: max(50, round(v / 50) * 50)),
-    Param("compare.lr", "lr", TASK_LR["adding"], choices=LEARNING_RATES),
-    Param("compare.clip", "clip", DEFAULT.clip, choices=CLIPS),
-    Param("compare.forget_bias", "forget_bias", 1.0, choices=FORGET_BIASES),
-    Param("compare.rnn_init", "rnn_init", DEFAULT.rnn_init, choices=RNN_INITS),
+    Param("compare.lr", "lr", P["compare.lr"], choices=LEARNING_RATES),
+    Param("compare.clip", "clip", P["compare.clip"], choices=CLIPS),
+    Param("compare.forget_bias", "forget_bias", P["compare.forget_bias"], choices=FORGET_BIASES),
+    Param("compare.rnn_init", "rnn_init", P["compare.rnn_init"], choices=RNN_INITS),
 ))
-# The page's starting values (the claim tests read them from here).
-DEFAULTS = {**SHARE.defaults(), "compare.example_len": 30, "compare.example_seed": 0}
+DEFAULTS = {**PAGE_DEFAULTS, "compare.example_len": 30, "compare.example_seed": 0}
 
 st.title("Compare RNN, LSTM and GRU")
 st.write("Some answers depend on something seen long ago. Here a vanilla RNN, an LSTM and a GRU meet on tasks "
@@ -84,6 +84,7 @@ if "task" in link and st.session_state["compare.task"] in TASK_LR:
         st.session_state["compare.lr"] = TASK_LR[chosen]              # a task's own learning rate
     if "lengths" not in link:
         st.session_state["compare.lengths"] = LIVE_LENGTHS[chosen]    # and lengths it can be trained at
+    share_settings(SHARE, "compare")   # the address bar says so at once
 
 
 def _task_changed() -> None:
@@ -143,7 +144,7 @@ if found is None:
 else:
     pre_rows, pre_curves, cliff, command = found
     st.markdown(f"**The result** (precomputed): {finding(task_key, pre_rows)}")
-    chart(cliff, CLIFF_CAPTION, key="compare.pre_cliff")
+    chart(cliff, cliff_caption(task_key), key="compare.pre_cliff")
     lengths, cells, seeds = shipped_grid(task_key)
     missing = len(lengths) * len(cells) * seeds - len(pre_rows)
     if missing > 0:
@@ -154,7 +155,10 @@ else:
                     f"({', '.join(map(str, lengths))}) × {seeds} seeds, each run up to {DEFAULT.max_steps:,} steps "
                     f"(hidden size {DEFAULT.hidden}, batch {DEFAULT.batch}, learning rate {TASK_LR[task_key]:g}, "
                     f"stopping early once {DEFAULT.solved_at:.0%} of a validation set is solved); accuracy is "
-                    "measured on 1,000 other sequences. To reproduce any run, run it live below with the default "
+                    "measured on 1,000 other sequences."
+                    + (" This grid also holds an LSTM whose forget-gate bias starts at 0 (see the forget-gate "
+                       "section below)." if any(r["cell"] == "lstm-bias0" for r in pre_rows) else "")
+                    + " To reproduce any run, run it live below with the default "
                     "settings, its length, 1 seed and its seed as the first seed: it is replayed step for step (on "
                     "a machine of the same type). Regenerate the grid with:")
         st.code(command, language="bash", wrap_lines=True)
@@ -231,17 +235,7 @@ with c3:
 
 
 def live_spec() -> ExperimentSpec:
-    s = st.session_state
-    if not s["compare.cells"]:
-        raise RNNLabError("Choose at least one cell to train.")
-    return ExperimentSpec(task=task_key, lengths=parse_lengths(s["compare.lengths"], task),
-                          cells=tuple(c for c in GRID_CELLS if c in s["compare.cells"]),
-                          seeds=int(s["compare.seeds"]),
-                          first_seed=int(s["compare.first_seed"]),
-                          hidden=int(s["compare.hidden"]), match_params=bool(s["compare.match"]),
-                          max_steps=int(s["compare.steps"]), batch=DEFAULT.batch, lr=float(s["compare.lr"]),
-                          clip=float(s["compare.clip"]), forget_bias=float(s["compare.forget_bias"]),
-                          rnn_init=s["compare.rnn_init"])
+    return spec_from_settings({k: st.session_state[k] for k in PAGE_DEFAULTS})
 
 
 def launch(spec: ExperimentSpec) -> None:
@@ -340,8 +334,10 @@ def live_view() -> None:
             st.warning(f"{cell_label(r['cell'])} at length {r['length']} (seed {r['seed']}, {r['run'] or 'this run'}): "
                        f"{r['message']}")
     summary = [{**s, "run": label} for label, e in zip(labels, entries) for s in summarise(e[1])]
+    st.markdown("**Your runs**" + (f" ({len(entries)}, one line style each)" if len(entries) > 1 else ""))
     if summary:
-        chart(accuracy_vs_length(summary, task.baseline, task.baseline_label), CLIFF_CAPTION, key="compare.live_cliff")
+        chart(accuracy_vs_length(summary, task.baseline, task.baseline_label), cliff_caption(task_key),
+              key="compare.live_cliff")
     details_view(rows, curves, task.baseline, "compare.live", summary)
     if job is not None and not job.active and job.spec.task == task_key and finished_runs(job)[0]:
         st.success(f"{len(finished_runs(job)[0])} run(s) finished" + (" (stopped early)" if job.stop.is_set() else "")

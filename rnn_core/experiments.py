@@ -38,9 +38,12 @@ TASK_LR = {"adding": 2e-2, "first-symbol": 1e-2, "temporal-order": 1e-2, "revers
 SECONDS_PER_STEP_AND_LENGTH = {"rnn": 1.5e-4, "lstm": 2.0e-4, "gru": 4.0e-4}
 # The lengths of each task's precomputed grid, also a spec's default: where its cliff shows within the budget.
 # Temporal order stops at 50 (at 100 no cell, gated or not, found the order within 2,000 steps in a trial run),
-# reverse at 20 (by then no cell writes a whole sequence back).
+# reverse at 15 (by then no cell writes a whole sequence back; at 20 none got a single one right in a trial run).
 DEFAULT_LENGTHS = {"adding": (10, 25, 50, 100, 200), "first-symbol": (10, 25, 50, 100, 200),
-                   "temporal-order": (10, 20, 30, 40, 50), "reverse": (5, 10, 15, 20)}
+                   "temporal-order": (10, 20, 30, 40, 50), "reverse": (3, 5, 10, 15)}
+# The page's live default lengths per task: three either side of the cliff that finish in a minute or a few.
+LIVE_LENGTHS = {"adding": (10, 50, 100), "first-symbol": (10, 50, 100), "temporal-order": (10, 30, 50),
+                "reverse": (5, 10)}
 # Cell variants a grid can hold beside the three cells: a name, the cell it builds and what it changes. The
 # bias-0 LSTM shows what the forget-gate bias of 1 is for (rows keep the variant's name in their "cell" column).
 CELL_VARIANTS = {"lstm-bias0": ("lstm", {"forget_bias": 0.0})}
@@ -206,6 +209,31 @@ class ExperimentSpec:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+# The Compare page's widgets start from these values (session-state keys); claim tests read them from here.
+PAGE_DEFAULTS = {"compare.task": "adding", "compare.lengths": ", ".join(map(str, LIVE_LENGTHS["adding"])),
+                 "compare.cells": list(CELL_NAMES), "compare.seeds": 1, "compare.first_seed": 0, "compare.hidden": 32,
+                 "compare.match": False, "compare.steps": 2000, "compare.lr": TASK_LR["adding"], "compare.clip": 1.0,
+                 "compare.forget_bias": 1.0, "compare.rnn_init": "default"}
+# What the workshop's "Who remembers longer?" step sets, from any prior state: the adding problem's grid.
+WORKSHOP_SETTINGS = {"compare.task": "adding", "compare.lr": TASK_LR["adding"],
+                     "compare.lengths": PAGE_DEFAULTS["compare.lengths"]}
+
+
+def spec_from_settings(settings: dict) -> "ExperimentSpec":
+    """The grid the page's Run live starts from its widget values (``compare.*`` keys, as in PAGE_DEFAULTS)."""
+    from .tasks import parse_lengths
+    s = {**PAGE_DEFAULTS, **settings}
+    task = get_task(s["compare.task"])
+    if not s["compare.cells"]:
+        raise RNNLabError("Choose at least one cell to train.")
+    return ExperimentSpec(task=task.key, lengths=parse_lengths(s["compare.lengths"], task),
+                          cells=tuple(c for c in GRID_CELLS if c in s["compare.cells"]), seeds=int(s["compare.seeds"]),
+                          first_seed=int(s["compare.first_seed"]), hidden=int(s["compare.hidden"]),
+                          match_params=bool(s["compare.match"]), max_steps=int(s["compare.steps"]),
+                          lr=float(s["compare.lr"]), clip=float(s["compare.clip"]),
+                          forget_bias=float(s["compare.forget_bias"]), rnn_init=s["compare.rnn_init"])
 
 
 def check_budget(spec: ExperimentSpec, limit_seconds: float) -> None:

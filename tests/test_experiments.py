@@ -2,15 +2,17 @@
 
 import json
 import threading
+from pathlib import Path
 
 import pytest
 import torch
 
 from rnn_core.__main__ import main
 from rnn_core.errors import RNNLabError
-from rnn_core.experiments import (ExperimentSpec, RunFinished, TaskModel, check_budget, forget_gate_memory,
-                                  matched_hidden, parameter_count, run_grid, run_one, summarise)
-from rnn_core.results import SHIPPED, load_shipped
+from rnn_core.experiments import (DEFAULT_LENGTHS, ExperimentSpec, RunFinished, TaskModel, check_budget,
+                                  forget_gate_memory, matched_hidden, parameter_count, run_grid, run_one, summarise)
+from rnn_core.results import SHIPPED, load_shipped, shipped_grid
+from rnn_core.share import compare_script
 from rnn_core.tasks import TASKS, get_task
 
 TINY = dict(lengths=(5,), seeds=1, hidden=8, max_steps=40, batch=16, eval_every=20)
@@ -182,10 +184,39 @@ def test_shipped_results_load_with_their_command():
         results, curves, cmd = found
         assert cmd == command and f"--task {task}" in cmd
         assert {"cell", "length", "seed", "accuracy", "loss", "steps", "seconds", "params"} <= set(results.columns)
-        grid = {(n, s, c) for n in (10, 25, 50, 100, 200) for s in range(3) for c in ("rnn", "lstm", "gru")}
+        lengths, cells, seeds = shipped_grid(task)
+        assert f"--lengths {','.join(map(str, lengths))}" in cmd and f"--cells {','.join(cells)}" in cmd
+        assert len(lengths) >= 4 and seeds == 3 and {"rnn", "lstm", "gru"} <= set(cells)
+        grid = {(n, s, c) for n in lengths for s in range(seeds) for c in cells}
         runs = list(zip(results["length"], results["seed"], results["cell"]))
         assert set(runs) == grid and len(runs) == len(set(runs))   # every run of the stated grid, each once
         assert results["accuracy"].between(0, 1).all() and len(curves) >= len(results)
+
+
+def test_every_task_ships_a_grid():
+    assert set(SHIPPED) == set(TASKS)
+    for task in TASKS:
+        assert load_shipped(task) is not None, f"no shipped grid for {task}"
+
+
+def test_a_spec_defaults_to_its_tasks_lengths_so_every_task_exports():
+    for task in TASKS:
+        spec = ExperimentSpec(task=task)
+        assert spec.lengths == DEFAULT_LENGTHS[task]
+        assert f"task={task!r}" in compare_script(spec)
+    script = compare_script(ExperimentSpec(task="reverse", lengths=(5, 10), cells=("lstm", "lstm-bias0")))
+    assert "--task reverse --lengths 5,10 --cells lstm,lstm-bias0" in script
+
+
+def test_the_bias0_variant_is_an_lstm_whose_forget_gate_starts_at_0():
+    spec = ExperimentSpec(task="first-symbol", cells=("lstm", "lstm-bias0"), **TINY)
+    assert spec.forget_bias_for("lstm") == 1.0 and spec.forget_bias_for("lstm-bias0") == 0.0
+    assert spec.hidden_for("lstm-bias0") == spec.hidden_for("lstm")
+    rows = run_grid(spec)
+    assert [r["cell"] for r in rows] == ["lstm", "lstm-bias0"] and rows[0]["params"] == rows[1]["params"]
+    assert [s["cell"] for s in summarise(rows)] == ["lstm", "lstm-bias0"]
+    with pytest.raises(RNNLabError, match="cells"):
+        ExperimentSpec(cells=("gru-bias0",))
 
 
 def test_shipped_grids_show_the_classic_separation_at_length_100():
@@ -206,3 +237,9 @@ def test_a_shipped_run_is_replayed_step_for_step():
     row, _ = run_one(spec, "lstm", 10, 0)
     assert row["steps"] == shipped["steps"] and row["stop_reason"] == shipped["stop_reason"]
     assert row["accuracy"] == pytest.approx(shipped["accuracy"], abs=0.002)
+
+
+def test_regenerate_sh_holds_every_shipped_command():
+    script = (Path(__file__).resolve().parents[1] / "rnn_core" / "results" / "regenerate.sh").read_text()
+    for command in SHIPPED.values():
+        assert command in script

@@ -1,30 +1,41 @@
-"""The Compare page in an app test: it opens with the precomputed grid, refuses bad input, runs a tiny live grid."""
+"""The Compare page in an app test: it opens with the precomputed grid, refuses bad input, runs tiny live grids."""
 
 import time
 
 from conftest import app_test
 
+from rnn_core.tasks import TASKS
+
 PAGE = "pages/compare.py"
 
 
-def test_page_opens_with_the_task_example_and_the_precomputed_results():
+def wait_for(job, seconds=180):
+    deadline = time.time() + seconds
+    while job.active and time.time() < deadline:
+        time.sleep(0.5)
+    assert job.status == "done", job.error
+
+
+def test_page_opens_with_the_precomputed_result_first():
     at = app_test(PAGE)
     assert not at.exception
-    assert any("Compare RNN, LSTM and GRU" in t.value for t in at.title)
-    infos = " ".join(i.value for i in at.info)
-    assert "Precomputed" in infos or "No precomputed grid" in infos
-    if "Precomputed" in infos:
-        assert any("python -m rnn_core compare --task adding" in c.value for c in at.code)
+    assert [t.value for t in at.title] == ["Compare RNN, LSTM and GRU"]
+    results = [m.value for m in at.markdown if m.value.startswith("**The result**")]
+    assert results and "no-memory line" in results[0]
+    assert any("python -m rnn_core compare --task adding" in c.value for c in at.code)
     assert any("forget-gate bias" in e.label for e in at.expander)
+    assert not at.info   # no "nothing ships" box
 
 
-def test_every_task_draws_an_example_and_bad_input_gets_clear_messages():
+def test_every_task_opens_with_its_result_and_bad_input_gets_clear_messages():
     at = app_test(PAGE)
-    for task in ("first-symbol", "temporal-order", "reverse"):
+    for task in TASKS:
         at.selectbox(key="compare.task").set_value(task).run()
-        assert not at.exception
-    assert any("No precomputed grid" in i.value for i in at.info)   # reverse ships none
+        assert not at.exception and not at.error, task
+        assert any(m.value.startswith("**The result**") for m in at.markdown), task
+        assert not at.warning, task   # a complete grid
     assert at.session_state["compare.lr"] == 1e-2                   # the task's own learning rate
+    assert at.session_state["compare.lengths"] == "5, 10"           # and lengths it can train at
     for lengths, message in (("10, 500", "too long"), ("ten", "whole number"), ("1", "at least 2")):
         at.text_input(key="compare.lengths").set_value(lengths).run()
         at.button(key="compare.btn_run").click().run()
@@ -43,22 +54,43 @@ def test_every_task_draws_an_example_and_bad_input_gets_clear_messages():
     assert "compare.job" not in at.session_state   # nothing was started
 
 
-def test_a_tiny_live_grid_runs_and_shows_its_results():
+def test_a_link_to_the_reverse_task_opens_with_its_result_and_exports():
+    at = app_test()
+    at.query_params.update({"task": "reverse", "lengths": "5,10"})
+    at.switch_page(PAGE).run()
+    assert not at.exception and not at.error
+    assert at.session_state["compare.task"] == "reverse" and at.session_state["compare.lengths"] == "5, 10"
+    assert any(m.value.startswith("**The result**") for m in at.markdown)
+    assert any("--task reverse --lengths 5,10" in c.value for c in at.code)   # the export's command line
+
+
+def test_two_tiny_live_runs_are_both_kept_and_drawn_together():
     at = app_test(PAGE)
     at.selectbox(key="compare.task").set_value("first-symbol").run()
     at.text_input(key="compare.lengths").set_value("3, 4").run()
-    at.multiselect(key="compare.cells").set_value(["rnn", "gru"]).run()
+    at.multiselect(key="compare.cells").set_value(["rnn", "lstm-bias0"]).run()
     at.select_slider(key="compare.hidden").set_value(8).run()
     at.slider(key="compare.steps").set_value(50).run()
     at.button(key="compare.btn_run").click().run()
     assert not at.exception
-    job = at.session_state["compare.job"]
-    deadline = time.time() + 120
-    while job.active and time.time() < deadline:
-        time.sleep(0.5)
-    assert job.status == "done", job.error
+    first = at.session_state["compare.job"]
+    wait_for(first)
     at.run()
     assert not at.exception
-    assert len(job.result["rows"]) == 4
+    assert len(first.result["rows"]) == 4
     assert any("4 run(s) finished" in s.value for s in at.success)
-    assert at.dataframe   # the live table
+    at.select_slider(key="compare.hidden").set_value(16).run()
+    at.button(key="compare.btn_run").click().run()
+    second = at.session_state["compare.job"]
+    assert second is not first
+    wait_for(second)
+    at.run()
+    at.run()
+    assert not at.exception
+    kept = at.session_state["compare.kept"]
+    assert [k["id"] for k in kept] == [first.id, second.id]          # the second run did not replace the first
+    table = at.dataframe[-1].value
+    assert sorted(set(table["run"])) == ["run 1 (hidden 8)", "run 2 (hidden 16)"] and len(table) == 8
+    assert any("earlier runs are drawn beside it" in s.value for s in at.success)
+    at.button(key="compare.btn_clear").click().run()
+    assert not at.exception and at.session_state["compare.kept"] == []

@@ -91,10 +91,15 @@ def test_describe_example_marks_the_steps_that_matter():
     x, y = task.batch(1, 20, gen())
     ex = describe_example(task, x[0], y[0])
     assert len(ex["steps"]) == 20 and len(ex["marked"]) == 2
+    a, b, total = (float(v) for v in ex["answer"].replace("+", "=").split("="))
+    assert f"{a + b:.3f}" == f"{total:.3f}"                 # the printed numbers add up
+    assert abs(total - float(y[0])) <= 0.0011             # and give the target
     task = get_task("first-symbol")
     x, y = task.batch(1, 20, gen())
     ex = describe_example(task, x[0], y[0])
     assert ex["marked"] == [0] and ex["answer"].endswith(ex["steps"][0])
     task = get_task("reverse")
     x, y = task.batch(1, 5, gen())
-    assert describe_example(task, x[0], y[0])["answer"] == "".join(describe_example(task, x[0], y[0])["steps"])[::-1]
+    ex = describe_example(task, x[0], y[0])
+    assert ex["answer"] == "".join(ex["steps"])[::-1]
+    assert ex["all_matter"] and ex["marked"] == list(range(5))   # every letter matters

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..cells import CELL_NAMES
 from ..errors import RNNLabError
-from ..experiments import RNN_INITS, ExperimentSpec, run_grid
+from ..experiments import DEFAULT_LENGTHS, GRID_CELLS, RNN_INITS, ExperimentSpec, run_grid
 from ..jobs import configure_torch_threads
 from ..tasks import TASKS, get_task, parse_lengths
 
@@ -25,8 +24,11 @@ DEFAULTS = ExperimentSpec()
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", choices=tuple(TASKS), default="adding")
-    parser.add_argument("--lengths", default="25,50,100", help="comma-separated sequence lengths")
-    parser.add_argument("--cells", default=",".join(CELL_NAMES), help="comma-separated: rnn,lstm,gru")
+    parser.add_argument("--lengths", help="comma-separated sequence lengths (default: the task's precomputed grid's, "
+                        + "; ".join(f"{t} {','.join(map(str, n))}" for t, n in DEFAULT_LENGTHS.items()) + ")")
+    parser.add_argument("--cells", default="rnn,lstm,gru",
+                        help=f"comma-separated, among {','.join(GRID_CELLS)} (lstm-bias0: an LSTM whose forget-gate "
+                             "bias starts at 0 whatever --forget-bias says)")
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0 … N−1 per cell and length")
     parser.add_argument("--first-seed", type=int, default=0, help="seeds run from this one up")
     parser.add_argument("--hidden", type=int, default=DEFAULTS.hidden)
@@ -46,7 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def spec_from_args(args: argparse.Namespace) -> ExperimentSpec:
     task = get_task(args.task)
     cells = tuple(c.strip() for c in args.cells.split(",") if c.strip())
-    return ExperimentSpec(task=args.task, lengths=parse_lengths(args.lengths, task), cells=cells, seeds=args.seeds,
+    lengths = parse_lengths(args.lengths, task) if args.lengths else None
+    return ExperimentSpec(task=args.task, lengths=lengths, cells=cells, seeds=args.seeds,
                           first_seed=args.first_seed,
                           hidden=args.hidden, match_params=args.match_params, max_steps=args.max_steps,
                           batch=args.batch, lr=args.lr, clip=args.clip, forget_bias=args.forget_bias,

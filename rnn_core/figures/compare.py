@@ -6,6 +6,8 @@ style, so a second run is drawn beside the first on the same axes instead of rep
 
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -36,6 +38,14 @@ CURVES_CAPTION = ("How to read it: accuracy on held-out sequences as training go
 CLIFF_CAPTION = ("How to read it: final accuracy against the distance to remember (mean over seeds; the bars span "
                  "the worst and best seed; cells that tie are drawn side by side). Where the red RNN line drops to "
                  "the dotted no-memory line while LSTM and GRU stay high is the vanishing-gradient cliff.")
+REVERSE_CLIFF_CAPTION = ("How to read it: the share of sequences written back entirely right against their length "
+                         "(mean over seeds; the bars span the worst and best seed; cells that tie are drawn side by "
+                         "side). Here every line falls: the limit is what one hidden state can hold, not only how "
+                         "far the gradient reaches.")
+
+
+def cliff_caption(task: str) -> str:
+    return REVERSE_CLIFF_CAPTION if task == "reverse" else CLIFF_CAPTION
 COST_CAPTION = ("How to read it: what each cell costs. Left, parameters (an LSTM has four weight blocks, a GRU "
                 "three, an RNN one, at the same hidden size); right, milliseconds per training step on this "
                 "machine (they also depend on how busy it was), growing with the length because the steps of a "
@@ -158,10 +168,17 @@ def accuracy_vs_length(summary: list[dict], baseline: float, baseline_label: str
         fig.add_scatter(x=[lengths[0] * 0.93, lengths[-1] * 1.07], y=[baseline, baseline], mode="lines",
                         hoverinfo="skip", name=f"no memory ({baseline_label})",
                         line=dict(dash="dot", color="grey", width=2))
-    fig.update_xaxes(type="log", tickvals=lengths, ticktext=[str(n) for n in lengths])
+    _log_axis(fig, lengths)
     fig.update_yaxes(range=[-0.03, 1.05])
     return base_layout(fig, "", "sequence length (steps to remember across, log scale)",
                        "final accuracy (held-out)", height=height)
+
+
+def _log_axis(fig: go.Figure, lengths: list[int]) -> None:
+    """A log length axis with a tick per length and room either side (a single length is not stretched)."""
+    if lengths:
+        lo, hi = math.log10(lengths[0] / 1.3), math.log10(lengths[-1] * 1.3)
+        fig.update_xaxes(type="log", tickvals=lengths, ticktext=[str(n) for n in lengths], range=[lo, hi])
 
 
 def costs(summary: list[dict]) -> go.Figure:
@@ -212,6 +229,6 @@ def steps_to_solve(rows: list[dict], cells=("lstm", "lstm-bias0"), budget: int |
     if budget and lengths:
         fig.add_scatter(x=[lengths[0] * 0.93, lengths[-1] * 1.07], y=[budget, budget], mode="lines",
                         name="step budget", line=dict(dash="dash", color="grey"), hoverinfo="skip")
-    fig.update_xaxes(type="log", tickvals=lengths, ticktext=[str(n) for n in lengths])
+    _log_axis(fig, lengths)
     fig.update_yaxes(rangemode="tozero")
     return base_layout(fig, "", "sequence length (log scale)", "training steps until solved", height=340)

@@ -24,7 +24,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rnn_core.corpora import load_builtin  # noqa: E402
-from rnn_core.generation import Stepper, draw, next_token_probs  # noqa: E402
+from rnn_core.generation import Stepper, draw, next_token_probs, special_ids  # noqa: E402
 from rnn_core.jobs import configure_torch_threads  # noqa: E402
 from rnn_core.models import LanguageModel, ModelConfig  # noqa: E402
 from rnn_core.text import Tokenizer  # noqa: E402
@@ -35,9 +35,10 @@ def naive(model, tokenizer, prompt_ids, length, temperature, seed):
     """Re-run the model over the whole sequence so far for every new token (what not to do)."""
     rng = np.random.default_rng(seed)
     ids = list(prompt_ids)
+    never = special_ids(tokenizer)     # the sampler never draws <pad>, <unk>, <eos>
     for _ in range(length):
         logits, _, _ = model(torch.tensor([ids]))
-        probs = next_token_probs(logits[0, -1], temperature)
+        probs = next_token_probs(logits[0, -1], temperature, exclude=never)
         ids.append(draw(probs, rng))
     return ids[len(prompt_ids):]
 

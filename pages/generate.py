@@ -202,7 +202,6 @@ def show_generated(stepper: Stepper, highlight_last: bool = False) -> None:
 
 def generate_view() -> None:
     clicked = action.button("Generate", type="primary", key="generate.btn_generate")
-    st.caption(notice)
     box = st.empty()   # the text streams into this slot, and stays there afterwards
     if clicked:
         try:
@@ -223,6 +222,7 @@ def generate_view() -> None:
     result = st.session_state.get("generate.result")
     if not result or result["model"] != choice:
         box.caption("Press **Generate**: the text appears as it is drawn.")
+        st.caption(notice)
         return
     stepper = result["stepper"]
     with box.container():
@@ -239,6 +239,7 @@ def generate_view() -> None:
     st.markdown(f"**What would come next** after the last {level}, with the settings above:")
     chart(figs.next_token_bars(top_tokens(stepper.probs(), tokenizer, 10)), figs.NEXT_TOKEN_CAPTION,
           key="generate.next_chart")
+    st.caption(notice)
 
 
 def state_chart(stepper: Stepper) -> None:
@@ -301,7 +302,9 @@ def step_view() -> None:
         if last is not None:
             st.markdown(f"**The last token, {display_token(last.token)!r}, was drawn from** "
                         f"(it had {last.probability:.1%}):")
-            chart(figs.next_token_bars(last.top, last.token), figs.DRAWN_CAPTION, key="generate.step_last")
+            top = last.top if any(t == last.token for t, _ in last.top) else last.top + [(last.token,
+                                                                                           last.probability)]
+            chart(figs.next_token_bars(top, last.token), figs.DRAWN_CAPTION, key="generate.step_last")
         else:
             st.caption("Press **Next token** to draw the first token.")
     with right:

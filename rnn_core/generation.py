@@ -245,6 +245,7 @@ class Stepper:
     _pieces: list = field(default_factory=list, repr=False)     # the text each drawn token adds
     _before: str | None = field(default=None, repr=False)       # the word token before the next one
     _open_quotes: set = field(default_factory=set, repr=False)
+    _mask: torch.Tensor | None = field(default=None, repr=False)   # -inf at the excluded ids, else 0
 
     @classmethod
     @torch.no_grad()
@@ -278,7 +279,11 @@ class Stepper:
     def probs(self) -> torch.Tensor:
         """The distribution the next token will be drawn from (special tokens removed, then temperature,
         top-k and top-p)."""
-        return next_token_probs(self.logits, self.temperature, self.top_k, self.top_p, self.exclude)
+        if self._mask is None:       # built once: adding it is cheaper than indexing at every step
+            self._mask = torch.zeros_like(self.logits, dtype=torch.float32)
+            if self.exclude and len(set(self.exclude)) < self._mask.numel():
+                self._mask[list(self.exclude)] = -math.inf
+        return next_token_probs(self.logits.float() + self._mask, self.temperature, self.top_k, self.top_p)
 
     @torch.no_grad()
     def next_id(self) -> int:

@@ -44,7 +44,7 @@ CONNECTIVITY_CAPTION = ("How to read it: each bar is the gradient norm of the ch
                         "the green runs on a log scale, fading out at a thousandth of the strongest input.")
 HEATMAP_CAPTION = ("How to read it: row t is the prediction made after reading token t, column s an earlier input; "
                    "the colour is the gradient norm relative to the row's largest, on a log scale (yellow 1, dark "
-                   "blue a ten-thousandth or less). A band hugging the diagonal means the model looks only a few "
+                   "purple a ten-thousandth or less). A band hugging the diagonal means the model looks only a few "
                    "tokens back. Hover for the tokens.")
 REACH_CAPTION = ("How to read it: how strongly a prediction depends on the input d tokens back, averaged over the text "
                  "and relative to the strongest input (log scale). Where a line crosses the dashed line (a "

@@ -31,13 +31,13 @@ INIT_LABELS = {"orthogonal": "orthogonal × gain", "normal": "normal, N(0, scale
                "default": "PyTorch default (uniform ±1/√H)"}
 INPUT_LABELS = {"random": "random numbers", "adding": "adding-problem sequences", "text": "a real text"}
 PRESETS = {
-    "Vanishing: tanh RNN, σ_max 0.9": dict(activation="tanh", init="orthogonal", gain=1.0, use_radius=True,
+    "Vanishing: tanh, σ_max 0.9": dict(activation="tanh", init="orthogonal", gain=1.0, use_radius=True,
                                            radius=0.9, forget_bias=1.0),
-    "Exploding: ReLU, identity, radius 1.2": dict(activation="relu", init="identity", gain=1.0, use_radius=True,
+    "Exploding: ReLU, radius 1.2": dict(activation="relu", init="identity", gain=1.0, use_radius=True,
                                                   radius=1.2, forget_bias=1.0),
-    "LSTM forget-gate bias 3": dict(activation="tanh", init="orthogonal", gain=1.0, use_radius=True, radius=0.9,
+    "LSTM forget bias 3": dict(activation="tanh", init="orthogonal", gain=1.0, use_radius=True, radius=0.9,
                                     forget_bias=3.0),
-    "Saturation: tanh RNN, radius 1.5": dict(activation="tanh", init="orthogonal", gain=1.0, use_radius=True,
+    "Saturation: tanh, radius 1.5": dict(activation="tanh", init="orthogonal", gain=1.0, use_radius=True,
                                              radius=1.5, forget_bias=1.0),
 }
 
@@ -146,19 +146,24 @@ if settings is not None:
 def slope_text(m, settings: GradientSettings, radius: float) -> str:
     """What the measured slopes did to the RNN's gradient: the honest story of saturation."""
     sat = saturation(m, settings.activation)
+    low, high = (("inactive units", "active units") if settings.activation == "relu" else
+                 ("saturated units", "units in the linear regime"))
     factor = per_step_factor(m.ratio, settings.length)
     T = settings.length
     text = (f"**Measured here:** going back from step {T - 1} to step 0 the gradient was multiplied by "
             f"**{fmt(factor)}** per step on average (‖∂L/∂h_0‖/‖∂L/∂h_{T - 1}‖ = {fmt(m.ratio)}). The slopes "
             f"{settings.activation}′(a_t) it met average **{fmt(sat.mean_slope)}**; {sat.saturated_share:.0%} of "
-            f"them are below {0.2 * GAMMA[settings.activation]:g} (saturated units) and {sat.linear_share:.0%} "
-            f"above {0.9 * GAMMA[settings.activation]:g} (units in the linear regime). ")
+            f"them are below {0.2 * GAMMA[settings.activation]:g} ({low}) and {sat.linear_share:.0%} "
+            f"above {0.9 * GAMMA[settings.activation]:g} ({high}). ")
     if settings.activation == "relu":
-        return text + ("ReLU's slope is exactly 1 on an active unit and 0 on an inactive one, so it never "
-                       "saturates: the units that stay active pass W_hh's factor on untouched. With W_hh = "
-                       f"identity × {fmt(radius)} that is a factor of about {fmt(radius)} per step, "
-                       f"{fmt(radius)}^{T - 1} = {fmt(radius ** (T - 1))} in all: below 1 it vanishes, above 1 "
-                       "it explodes, exponentially both ways.")
+        text += ("ReLU's slope is exactly 1 on an active unit and 0 on an inactive one, so it never saturates: "
+                 "the units that stay active pass W_hh's factor on untouched. ")
+        if settings.init == "identity" and settings.radius is not None:
+            return text + (f"With W_hh = identity × {fmt(radius)} that is a factor of about {fmt(radius)} per step, "
+                           f"{fmt(radius)}^{T - 1} = {fmt(radius ** (T - 1))} in all: below 1 it vanishes, above 1 it "
+                           "explodes, exponentially both ways.")
+        return text + ("With this W_hh, which units are active changes from step to step, and so does the "
+                       "product: the radius alone does not set the factor.")
     if settings.activation == "tanh" and radius > 1:
         rest = ("What growth is left happens mostly over the first steps, while the state is still small. "
                 if m.ratio > 1 else "Here they cancel all of it: the gradient still vanishes. ")
@@ -249,7 +254,7 @@ if report is not None:
 
 # --- 4. the honest comparison ----------------------------------------------------------------------------
 
-st.subheader("4. Do gates save the gradient? Three situations")
+st.subheader("4. Do gates save the gradient? At initialisation, and after training")
 st.markdown(
     "**At initialisation, gates do not save the gradient by themselves.** A forget gate of σ(1) ≈ 0.73 multiplies "
     "the gradient by 0.73 at every step, which after 99 steps is 0.73⁹⁹ ≈ 10⁻¹⁴: an LSTM with the usual forget-gate "
@@ -368,13 +373,14 @@ if train_job is not None and not train_job.active and isinstance(train_job.resul
 
 st.subheader("6. Exploding gradients and gradient clipping")
 st.write(f"A ReLU RNN with W_hh = identity rescaled to radius {EXPLODING.radius:g}, on the adding problem at "
-         f"T = {EXPLODING.length}: its first gradients are millions of times too large. It is trained twice on the "
-         "same data, once as it is and once with the gradient's norm clipped to 1 before each update. The optimiser "
-         "is Adam, which divides every step by a running average of squared gradients, so one explosion does not "
-         "throw the weights to infinity; instead the huge early gradients fill that average (it forgets only 0.1 % "
-         f"of it per step) and stall learning: for the rest of its {CLIP_DEMO_STEPS} steps the unclipped run's loss "
-         "stays more than ten times that of always answering 1. Clipping keeps every gradient to a sane size, and "
-         "the clipped run's loss comes down to about that of always answering 1 or below.")
+         f"T = {EXPLODING.length}: in its first steps its gradient's norm reaches 10⁸ or more, where a sane update "
+         "needs about 1. It is trained twice on the same data, once as it is and once with the gradient's norm "
+         "clipped to 1 before each update. The optimiser is Adam, which divides every step by a running average "
+         "of squared gradients, so one explosion does not throw the weights to infinity; instead the huge early "
+         "gradients fill that average (it forgets only 0.1 % of it per step) and stall learning: at the end of its "
+         f"{CLIP_DEMO_STEPS} steps the unclipped run's loss is still several times the clipped run's. Clipping "
+         "keeps every gradient to a sane size, and the clipped run's loss comes down to about that of always "
+         "answering 1 (0.167); learning the sums themselves would take far longer.")
 clip_job = st.session_state.get(CLIP_JOB)
 clip_busy = clip_job is not None and clip_job.active
 if st.button("Run with and without clipping", key="gradients.btn_clip", disabled=clip_busy):

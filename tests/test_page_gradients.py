@@ -63,3 +63,20 @@ def test_training_runs_in_the_background_and_shows_heatmaps_and_the_trained_tabl
     assert any("After training" in m.value for m in at.markdown)
     table = at.dataframe[-1].value
     assert list(table["cell"]) == ["RNN", "LSTM"] and list(table["steps"]) == [50, 50]
+    assert "test MSE (always answering 1: 0.167)" in table.columns
+
+
+def test_workshop_settings_tell_the_relu_story_and_the_saturation_preset_the_tanh_one():
+    from rnn_core.gradients import WORKSHOP_SETTINGS
+    at = _page()
+    for key, value in WORKSHOP_SETTINGS.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "explodes, exponentially both ways" in text
+    at.button(key="gradients.btn_preset_3").click().run()     # Saturation: tanh, radius 1.5
+    assert not at.exception and at.session_state["gradients.activation"] == "tanh"
+    text = " ".join(m.value for m in at.markdown)
+    assert "only if the state stayed near 0" in text and "mostly over the first steps" in text
+    assert "GRU, PyTorch's default" in " ".join(at.dataframe[0].value["network"])

@@ -2,7 +2,10 @@
 
 The JSON holds ``grad_norms`` (index t = ‖∂L/∂h_t‖, the loss at the last step), ``ratio``
 (‖∂L/∂h_0‖ / ‖∂L/∂h_{T-1}‖), ``spectral_radius``, and for the RNN ``max_singular_value``, ``bound``
-((γ·σ_max)^(T−1−t)) and ``jacobian_norms`` (‖∂h_{T-1}/∂h_t‖).
+((γ·σ_max)^(T−1−t)), ``jacobian_norms`` (‖∂h_{T-1}/∂h_t‖), ``mean_slope`` (the mean act'(a_t) the gradient met:
+well below 1 means saturated units) and ``per_step_factor``; for the LSTM ``cell_state_ratio``
+(‖∂L/∂c_0‖ / ‖∂L/∂c_{T-1}‖), ``forget_path`` (∏ f, what the cell-state path alone carries) and
+``step_jacobian_radius`` (the whole step Jacobian's spectral radius at a few steps: the real gain per step).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gated-init", action="store_true",
                         help="apply --init/--gain/--radius to every gate block of the LSTM and GRU too")
     parser.add_argument("--forget-bias", type=float, default=1.0, help="the LSTM's forget-gate bias")
+    parser.add_argument("--update-bias", type=float, help="the GRU's update-gate bias (default: PyTorch's, about 0)")
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--inputs", choices=INPUT_KINDS, default="random",
                         help="random numbers, adding-problem sequences, or a text (one-hot characters)")
@@ -37,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--train-steps", type=int, default=0,
                         help="first train on the adding problem of this length for this many steps")
-    parser.add_argument("--lr", type=float, default=3e-3, help="learning rate for --train-steps")
+    parser.add_argument("--lr", type=float, default=1e-2, help="learning rate for --train-steps (the page's default)")
     parser.add_argument("--clip", type=float, default=1.0, help="gradient clipping for --train-steps (0: off)")
 
 
@@ -46,7 +50,7 @@ def run(args: argparse.Namespace) -> dict:
     settings = GradientSettings(cells=(args.cell,), length=args.length, hidden_size=args.hidden,
                                 activation=args.activation, init=args.init, gain=args.gain, radius=args.radius,
                                 forget_bias=args.forget_bias, gated_init=args.gated_init, inputs=args.inputs,
-                                text=args.text, batch=args.batch, seed=args.seed)
+                                text=args.text, batch=args.batch, seed=args.seed, update_bias=args.update_bias)
     if args.train_steps <= 0:
         out = measure(settings).summary(args.cell)
         out.update(trained=False, inputs=settings.inputs, seed=settings.seed)

@@ -26,7 +26,7 @@ TRAINED_CAPTION = ("How to read it: the trained networks on the same probe seque
 JACOBIAN_CAPTION = ("How to read it: the solid line is the exact size ‖∂h(T−1)/∂h(t)‖ for the RNN (the product of "
                     "one Jacobian diag(act′(a_s))·W_hh per step), the dashed line the bound (γ·σ_max)^(T−1−t). The "
                     "measurement can never cross above the bound; when σ_max < 1/γ both fall exponentially: the "
-                    "gradient vanishes. Above, the gap between them is what the slopes act′ < γ take away.")
+                    "gradient vanishes. The gap between them is what slopes act′ below γ take away.")
 EIGEN_CAPTION = ("How to read it: every dot is an eigenvalue of W_hh on the complex plane. Dots inside the unit "
                  "circle shrink what they multiply at each step (vanishing), dots outside grow it (exploding); the "
                  "spectral-radius slider scales every dot towards or away from the centre.")

@@ -1,0 +1,287 @@
+"""Claim tests for the Vanishing gradients page: every outcome sentence, on the page's defaults, seeds 0, 1, 2.
+
+The page's widget values start from ``rnn_core.gradients.PAGE_DEFAULTS`` (the page reads them from there);
+``page_settings``/``page_watch`` turn them into what the page computes. The workshop step's settings come from
+``rnn_core.workshop.STEPS`` once integrated, else from ``WORKSHOP_SETTINGS`` (what the step should set).
+Trainings are the page's section 5 defaults (500 steps at T = 100, three cells): about a minute of CPU in all,
+run once per seed and shared by the training claims.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from rnn_core.gradient_training import (CLIP_DEMO_STEPS, EXPLODING, clipping_demo, page_watch, train_and_watch,
+                                        trained_report)
+from rnn_core.gradients import (PAGE_DEFAULTS, WORKSHOP_SETTINGS, build_network, cell_state_path,
+                                gradient_norms_through_time, make_inputs, measure, page_settings, per_step_factor,
+                                saturation, situations_at_init)
+from rnn_core.workshop import STEPS
+
+SEEDS = (0, 1, 2)
+RATIO = "ratio ‖∂L/∂h_0‖/‖∂L/∂h_T−1‖"
+
+
+def page(seed: int, **changes):
+    """The page's settings for these widget values (keys without the ``gradients.`` prefix) over the defaults."""
+    return page_settings({**PAGE_DEFAULTS, "gradients.seed": seed, **{f"gradients.{k}": v for k, v in changes.items()}})
+
+
+def workshop_state() -> dict:
+    step = next(s for s in STEPS if s.page == "pages/gradients.py")
+    return {**PAGE_DEFAULTS, **step.settings} if step.settings else dict(WORKSHOP_SETTINGS)
+
+
+def workshop(seed: int, radius: float, **changes):
+    state = {**workshop_state(), "gradients.seed": seed, "gradients.radius": radius}
+    return page_settings({**state, **{f"gradients.{k}": v for k, v in changes.items()}})
+
+
+def rnn(settings):
+    report = measure(replace(settings, cells=("rnn",)))
+    return report, report.measurements["rnn"]
+
+
+# --- intro and section 2: the vanilla RNN -------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_below_one_the_gradient_must_vanish(seed):
+    """'γ·σ_max = 0.9: below 1, the gradient must vanish.' (the defaults)"""
+    report, m = rnn(page(seed))
+    sigma = report.spectra["rnn"]["W_hh"].max_singular_value
+    assert sigma == pytest.approx(0.9, rel=1e-4)
+    assert m.ratio <= 0.9 ** 99 and m.ratio < 1e-5
+    assert per_step_factor(m.ratio, 100) < 0.9
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_radius_above_one_mostly_saturates_a_tanh_rnn_instead_of_exploding_its_gradient(seed):
+    """'a spectral radius above 1 mostly saturates a tanh RNN instead of exploding its gradient'; 'the small
+    slopes cancel most of the growth'; 'Here they cancel all of it: the gradient still vanishes' (1.1)."""
+    slopes = {}
+    for radius in (0.9, 1.1, 1.3, 1.5):
+        _, m = rnn(page(seed, radius=radius))
+        sat = saturation(m, "tanh")
+        slopes[radius] = sat.mean_slope
+        if radius > 1:
+            assert m.ratio < 1e-3 * radius ** 99            # nowhere near the linear-regime growth
+    assert slopes[0.9] > slopes[1.1] > slopes[1.3] > slopes[1.5]      # the state saturates more and more
+    assert rnn(page(seed, radius=1.1))[1].ratio < 1
+    assert rnn(page(seed, radius=1.5))[1].ratio < 1e4      # the Saturation preset: 1.5^99 would be 2.6e17
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("radius", (1.3, 1.5))
+def test_what_growth_is_left_happens_over_the_first_steps_while_the_state_is_small(seed, radius):
+    """'What growth is left happens mostly over the first steps, while the state is still small.'"""
+    _, m = rnn(page(seed, radius=radius))
+    g = m.grad_norms
+    assert m.ratio > 1
+    early = (g[0] / g[20]) ** (1 / 20)
+    late = (g[20] / g[99]) ** (1 / 79)
+    assert early > late
+    h = np.tanh(m.pre_activations.numpy())
+    assert np.abs(h[:10]).mean() < np.abs(h[40:]).mean()
+
+
+# --- the workshop step and the Exploding preset: ReLU, W_hh = identity × radius --------------------------------
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_workshop_below_one_the_gradient_vanishes_exponentially_above_one_it_explodes(seed):
+    """Workshop: 'Below 1 the gradient vanishes exponentially; above 1 it explodes.' and the page's ReLU text:
+    'a factor of about R per step, R^(T−1) in all: below 1 it vanishes, above 1 it explodes, exponentially'."""
+    state = workshop_state()
+    assert state["gradients.activation"] == "relu" and state["gradients.init"] == "identity"
+    ratios = {}
+    for radius in (0.9, state["gradients.radius"], 1.1, 1.2):
+        _, m = rnn(workshop(seed, radius))
+        g = np.log(np.asarray(m.grad_norms))
+        ratios[radius] = m.ratio
+        assert per_step_factor(m.ratio, 100) == pytest.approx(radius, rel=0.02)
+        # exponential: the same factor per step in the first and in the second half of the way back
+        first, second = (g[50] - g[0]) / 50, (g[99] - g[50]) / 49
+        assert first == pytest.approx(second, abs=0.01)
+    assert 1e-5 < ratios[0.9] < 1e-4              # 'below 1 (0.9: about 2·10⁻⁵ reaches step 0)'
+    assert 0.1 < ratios[1.0] < 10                 # 'At 1 the RNN's line is flat'
+    assert ratios[1.1] > 1e3 and 1e7 < ratios[1.2] < 1e8   # 'above 1 it explodes (1.2: about 5·10⁷)'
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_workshop_the_gated_cells_do_not_follow_the_slider_and_vanish_at_initialisation(seed):
+    """Workshop: 'The LSTM and GRU lines do not move with the slider (it shapes the RNN's W_hh only); at
+    initialisation their gradients vanish too, the GRU's most.'"""
+    low, high = (measure(workshop(seed, r)) for r in (0.9, 1.2))
+    for cell in ("lstm", "gru"):
+        assert low.measurements[cell].grad_norms == high.measurements[cell].grad_norms
+        assert low.measurements[cell].ratio < 1e-4
+    assert low.measurements["gru"].ratio < low.measurements["lstm"].ratio
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_workshop_with_tanh_the_same_radius_makes_the_gradient_vanish(seed):
+    """Workshop: 'switch the activation to tanh: at the same radius the gradient now vanishes: every unit
+    saturates, and tanh′ = 1 − h² damps each step more than W_hh amplifies it'."""
+    for radius in (1.1, 1.2, 1.3, 1.5):
+        _, m = rnn(workshop(seed, radius, activation="tanh"))
+        assert m.ratio < 1e-2 and rnn(workshop(seed, radius))[1].ratio > 1e3
+        assert saturation(m, "tanh").mean_slope * radius < 1
+
+
+# --- section 3: the LSTM ---------------------------------------------------------------------------------------
+
+def lstm(settings):
+    report = measure(replace(settings, cells=("lstm",)))
+    return report, report.measurements["lstm"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("bias", (1.0, 3.0))
+def test_the_routes_through_h_and_the_gates_bring_more_than_the_cell_state_path(seed, bias):
+    """'The routes through h_(t−1) and the gates bring N times what ∏ f alone would.'"""
+    _, m = lstm(page(seed, forget_bias=bias))
+    c_ratio = m.cell_grad_norms[0] / m.cell_grad_norms[-1]
+    assert c_ratio > 10 * cell_state_path(m.forget_gates)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("length", (100, 500))
+def test_with_a_forget_bias_of_3_the_gain_per_step_exceeds_1_where_the_cell_state_is_small(seed, length):
+    """'Every f_t is below 1, yet the gain per step reaches 1.08 (step 1), highest where the cell state is still
+    smallest: where it is above 1, the gradient grows as it goes back.' and 'So a large forget-gate bias keeps
+    the gradient at initialisation' (the LSTM forget bias 3 preset; T = 500 is where the issue saw 3.18)."""
+    report, m = lstm(page(seed, forget_bias=3.0, length=length))
+    gains = report.loop_gains
+    assert all(g.max_forget < 1 for g in gains)
+    top = max(gains, key=lambda g: g.spectral_radius)
+    assert top.spectral_radius > 1
+    assert top.mean_abs_cell == min(g.mean_abs_cell for g in gains)
+    c = m.cell_grad_norms
+    assert c[0] > c[20]                  # over the first steps, where the gain is above 1, it grew going back
+    assert m.ratio >= 0.1
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_with_the_default_forget_bias_the_lstm_gradient_still_vanishes(seed):
+    """'Still, with these forget gates the gradient vanishes: each step loses more than the gates bring back.'"""
+    report, m = lstm(page(seed))
+    assert all(g.spectral_radius < 1 for g in report.loop_gains)
+    assert m.cell_grad_norms[0] / m.cell_grad_norms[-1] < 1e-3 and m.ratio < 1e-4
+
+
+# --- section 4: the table at initialisation ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module", params=SEEDS)
+def situations(request):
+    rows = situations_at_init(100, 64, PAGE_DEFAULTS["gradients.inputs"], request.param)
+    return {r["network"].split(" (")[0]: r[RATIO] for r in rows}
+
+
+def test_an_lstm_with_bias_1_loses_its_gradient_about_as_fast_as_the_tanh_rnn(situations):
+    """'an LSTM with the usual forget-gate bias of 1 loses its gradient about as fast as a tanh RNN whose W_hh has
+    σ_max = 0.9'"""
+    ratio = situations["LSTM, forget-gate bias 1"] / situations["RNN, tanh, σ_max(W_hh) = 0.9"]
+    assert 0.01 < ratio < 100
+
+
+def test_with_bias_3_a_sizeable_share_reaches_step_0_more_than_095_to_the_99(situations):
+    """'With a forget-gate bias of 3, f ≈ 0.95 and the gradient reaching step 0 is a sizeable share of the last
+    step's (… even more than 0.95⁹⁹)'"""
+    assert situations["LSTM, forget-gate bias 3"] > max(0.1, 0.95 ** 99)
+
+
+def test_the_gru_starts_worst_of_all_and_an_update_bias_of_3_rescues_it(situations):
+    """'The GRU starts worst of all … z ≈ σ(0) = 0.5 … 0.5⁹⁹ ≈ 10⁻³⁰ along that path (the candidate path n_t adds
+    a little). Give its update gate a bias of 3 and it keeps the gradient like the LSTM with bias 3.'"""
+    gru = situations["GRU, PyTorch's default"]
+    others = [v for k, v in situations.items() if not k.startswith("GRU")]
+    assert gru < min(others)
+    assert 0.5 ** 99 < gru < 1e-15
+    rescued = situations["GRU, update-gate bias 3"]
+    assert rescued > 1e-3 and 0.01 < rescued / situations["LSTM, forget-gate bias 3"] < 100
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_gru_update_gate_starts_near_one_half(seed):
+    """'PyTorch gives it no bias, so z ≈ σ(0) = 0.5: each step keeps half the old state'"""
+    m = measure(page(seed)).measurements["gru"]
+    assert abs(float(np.mean(m.update_gates)) - 0.5) < 0.02
+
+
+# --- section 5: training (the page's defaults) -------------------------------------------------------------------
+
+@pytest.fixture(scope="module", params=SEEDS)
+def trained(request):
+    settings = page(request.param)
+    watch = page_watch(PAGE_DEFAULTS)
+    runs = {cell: train_and_watch(settings, cell, watch) for cell in settings.cells}
+    return runs, trained_report(runs, settings)
+
+
+def test_after_training_the_gru_has_found_the_numbers_and_its_ratio_jumped(trained):
+    """'With the defaults (T = 100, 500 steps at 0.01, seeds 0 to 2) the GRU finds them (MSE below 0.01; its
+    ratio goes from about 1e-20 to above 0.01)'; 'a test MSE far below 0.167 means the cell found the two marked
+    numbers, and then its ratio has jumped by many orders of magnitude'."""
+    runs, report = trained
+    gru = runs["gru"]
+    assert gru.result.steps == PAGE_DEFAULTS["gradients.train_steps"]
+    assert gru.result.metrics["val_mse"] < 0.01
+    assert gru.snapshots[0].ratio < 1e-15 and report.measurements["gru"].ratio > 0.01
+
+
+def test_after_training_the_rnn_and_the_bias_1_lstm_stay_on_the_plateau(trained):
+    """'the tanh RNN and the LSTM with a forget-gate bias of 1 stay on the plateau near 0.17'"""
+    runs, _ = trained
+    for cell in ("rnn", "lstm"):
+        assert 0.15 < runs[cell].result.metrics["val_mse"] < 0.2
+
+
+def test_after_training_the_gated_cells_gradient_reaches_back_further_than_the_rnns(trained):
+    """'yet the gated cells' gradients reach back more than a thousand times further than the trained RNN's';
+    section 4: 'their gradients reach far further back than the trained RNN's'."""
+    _, report = trained
+    rnn_ratio = report.measurements["rnn"].ratio
+    for cell in ("lstm", "gru"):
+        assert report.measurements[cell].ratio > 1000 * rnn_ratio
+
+
+def test_the_gru_that_found_the_task_learned_to_hold_its_gate_open(trained):
+    """'it learned to hold its gates open, and the gradient now reaches step 0' (the GRU's update gate z, the
+    share of the old state each step keeps, is larger after training than the 0.5 it starts at)."""
+    runs, _ = trained
+    settings = page(0)
+    x, y = make_inputs(replace(settings, inputs="adding"))
+    before = gradient_norms_through_time(build_network(replace(settings, inputs="adding"), "gru"), x, y)
+    assert float(np.mean(runs["gru"].final.update_gates)) > float(np.mean(before.update_gates)) + 0.1
+
+
+# --- section 6: exploding gradients and clipping -----------------------------------------------------------------
+
+@pytest.fixture(scope="module", params=SEEDS)
+def clipping(request):
+    return clipping_demo(replace(EXPLODING, seed=request.param))
+
+
+def test_in_its_first_steps_the_gradient_norm_reaches_1e8(clipping):
+    """'in its first steps its gradient's norm reaches 10⁸ or more, where a sane update needs about 1'"""
+    for run in clipping:
+        assert max(r["grad_norm"] for r in run.history[:5]) > 1e8
+
+
+def test_without_clipping_adam_stalls_and_with_clipping_the_loss_comes_down(clipping):
+    """'at the end of its 150 steps the unclipped run's loss is still several times the clipped run's. Clipping
+    keeps every gradient to a sane size, and the clipped run's loss comes down to about that of always answering
+    1 (0.167)'"""
+    unclipped, clipped = clipping
+    assert len(unclipped.history) == len(clipped.history) == CLIP_DEMO_STEPS
+
+    def tail(run):
+        return sum(r["train_loss"] for r in run.history[-20:]) / 20
+
+    assert tail(unclipped) > 2 * tail(clipped)
+    assert 0.1 < tail(clipped) < 0.25
+    assert all(min(r["grad_norm"], run.clip) <= 1.0 for run in clipping[1:] for r in run.history)
+    assert not math.isnan(clipped.history[-1]["train_loss"])

@@ -10,9 +10,10 @@ def test_home_page_tours_the_app():
     assert any("press Train" in m.value for m in at.markdown)
 
 
-def _train(at, seconds=5):
+def _train(at, seconds=5, steps=40):
     at.select_slider(key="lm.hidden").set_value(16)
     at.slider(key="lm.seconds").set_value(seconds)
+    at.slider(key="lm.steps").set_value(steps)
     at.select_slider(key="lm.batch").set_value(8)
     at.slider(key="lm.seq_len").set_value(16)
     at.button(key="lm.btn_train").click().run()
@@ -53,7 +54,7 @@ def test_empty_pasted_text_gives_a_message_and_disables_training():
     assert any("needs at least" in e.value for e in at.error) and not at.exception
 
 
-def test_a_second_run_is_compared_with_the_first():
+def test_a_second_run_is_shown_and_compared_with_the_first_and_can_be_removed():
     # (settings surviving a page switch is checked in the browser test: AppTest's switch_page differs)
     at = app_test("pages/language_model.py")
     at.radio(key="lm.cell").set_value("gru")
@@ -61,19 +62,63 @@ def test_a_second_run_is_compared_with_the_first():
     at.radio(key="lm.cell").set_value("rnn")
     _train(at, seconds=5)
     assert not at.exception
-    assert len(at.session_state["models"]) == 2
+    models = at.session_state["models"]
+    assert len(models) == 2
+    newest = models.entries()[-1]
+    assert newest.settings["cell"] == "rnn"
+    assert at.selectbox(key="lm.shown_model").value == newest.name    # the run just trained is shown
     assert any("Compare your runs" in h.value for h in at.subheader)
+    assert at.selectbox(key="lm.compare_group").value == "Python documentation (characters)"
+    at.radio(key="lm.compare_axis").set_value("elapsed").run()
+    assert not at.exception
+    at.button(key="lm.btn_remove").click().run()
+    assert len(at.session_state["models"]) == 1 and not at.exception
+    assert not any("Compare your runs" in h.value for h in at.subheader)
+
+
+def test_the_cell_switches_the_preset_learning_rate_until_a_slider_is_moved():
+    from rnn_core.lm import preset
+    at = app_test("pages/language_model.py")
+    at.radio(key="lm.cell").set_value("gru").run()
+    assert at.select_slider(key="lm.lr").value == preset("quick", cell="gru").lr
+    at.radio(key="lm.level").set_value("word").run()
+    assert at.slider(key="lm.steps").value == preset("quick", cell="gru", level="word").max_steps
+    at.select_slider(key="lm.hidden").set_value(64).run()            # the learner's own choice
+    at.radio(key="lm.cell").set_value("lstm").run()
+    assert at.select_slider(key="lm.lr").value == preset("quick", cell="gru").lr   # left alone
+    assert at.select_slider(key="lm.hidden").value == 64 and not at.exception
+
+
+def test_a_short_pasted_text_is_warned_about_before_training():
+    at = app_test("pages/language_model.py")
+    at.radio(key="lm.source").set_value("Paste text").run()
+    at.text_area(key="lm.paste").set_value("Two short sentences. " * 10).run()
+    assert any("far too short" in w.value for w in at.warning) and not at.exception
+
+
+def test_the_last_message_goes_when_the_text_changes():
+    at = app_test("pages/language_model.py")
+    job = _train(at, steps=20)
+    assert job.status == "done"
+    at.run()
+    assert any("Finished" in s.value for s in at.success)
+    at.selectbox(key="lm.builtin").set_value("python-docstrings").run()
+    assert not any("Finished" in s.value for s in at.success)
 
 
 def test_every_preset_shows_and_trains_with_its_own_values():
     # A select_slider given a value outside its options shows (and returns) its first option instead: the Quick
     # preset once trained at a learning rate of 0.0001 that way.
     from rnn_core.lm import PRESETS
+    from rnn_core.lm import preset as preset_for
     at = app_test("pages/language_model.py")
-    for name, preset in PRESETS.items():
-        at.selectbox(key="lm.preset").set_value(name).run()
-        assert not at.exception
-        shown = {key: at.select_slider(key=key).value for key in ("lm.hidden", "lm.lr", "lm.clip", "lm.batch")}
-        assert shown == {"lm.hidden": preset.hidden_size, "lm.lr": preset.lr, "lm.clip": preset.clip,
-                         "lm.batch": preset.batch_size}, name
-        assert at.slider(key="lm.seq_len").value == preset.seq_len
+    for name in PRESETS:
+        for cell in ("lstm", "gru"):
+            at.radio(key="lm.cell").set_value(cell).run()
+            at.selectbox(key="lm.preset").set_value(name).run()
+            assert not at.exception
+            preset = preset_for(name, cell=cell)
+            shown = {key: at.select_slider(key=key).value for key in ("lm.hidden", "lm.lr", "lm.clip", "lm.batch")}
+            assert shown == {"lm.hidden": preset.hidden_size, "lm.lr": preset.lr, "lm.clip": preset.clip,
+                             "lm.batch": preset.batch_size}, name
+            assert at.slider(key="lm.seq_len").value == preset.seq_len

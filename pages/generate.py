@@ -111,7 +111,9 @@ per = "char" if level == "char" else "word"
 with m2.popover("About it", use_container_width=True, help="Where this model comes from"):
     if choice.startswith("ready:"):
         st.write(READY_MADE[choice[len("ready:"):]].note)
-    st.dataframe(pd.DataFrame([{"fact": k, "value": shown_value(v)} for k, v in facts.items()]), hide_index=True)
+    shown = {**facts, "vocabulary": f"{len(tokenizer):,} ({len(tokenizer) - len(SPECIALS):,} {level}s + "
+                                   f"{', '.join(SPECIALS)})"}
+    st.dataframe(pd.DataFrame([{"fact": k, "value": shown_value(v)} for k, v in shown.items()]), hide_index=True)
 loss = facts.get("validation loss")
 loss_text = (f"validation loss **{loss:.3f}** nats ({loss / math.log(2):.2f} bits per {per})"
              if isinstance(loss, (int, float)) else "validation loss unknown")

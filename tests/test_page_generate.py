@@ -198,3 +198,22 @@ def test_three_temperatures_say_which_context_the_bars_are_for():
     at.radio(key="generate.view").set_value("Three temperatures").run()
     assert any("after the prompt “The ”" in m.value for m in at.markdown)
     assert sum("distinct 4-char sequences" in c.value for c in at.caption) == 3
+
+
+# Workshop step 7 ("Generate text and turn the temperature"): the settings it should apply (rnn_core/workshop.py)
+STEP_7 = {"generate.view": "Three temperatures", "generate.prompt": "The ", "generate.length": 300,
+          "generate.temperature": 0.8, "generate.top_k": 0, "generate.top_p": 1.0, "generate.seed": 0}
+
+
+def test_workshop_step_7_settings_show_repetitive_and_wild_text_from_a_fresh_session():
+    import re
+    from rnn_core.generation import page_defaults
+    assert {k: v for k, v in STEP_7.items() if k != "generate.view"} == page_defaults("char")
+    at = app_test()
+    for key, value in STEP_7.items():
+        at.session_state[key] = value
+    at.switch_page("pages/generate.py").run()
+    assert not at.exception and not at.error
+    shares = [int(m.group(1)) for c in at.caption if (m := re.search(r"distinct 4-char sequences: \*\*(\d+)%", c.value))]
+    assert len(shares) == 3 and shares[0] <= 75 and shares[-1] >= 90
+    assert _charts(at) == 1

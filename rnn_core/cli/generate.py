@@ -24,6 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top-k", type=int, help="draw only among the k likeliest tokens")
     parser.add_argument("--top-p", type=float, help="draw only among the likeliest tokens holding this much mass")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--draw-special-tokens", action="store_true",
+                        help="let the sampler draw <pad>, <unk> and <eos> (by default it never does: no model here "
+                             "is trained to predict <pad> or <eos>, and <unk> stands for any rare token)")
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -33,7 +36,8 @@ def run(args: argparse.Namespace) -> dict:
     if not path.is_file():
         raise RNNLabError(f"No checkpoint file at {args.model}.")
     model, tokenizer, info = load_checkpoint(path)
-    stepper = Stepper.start(model, tokenizer, args.prompt, args.temperature, args.top_k, args.top_p, args.seed)
+    stepper = Stepper.start(model, tokenizer, args.prompt, args.temperature, args.top_k, args.top_p, args.seed,
+                            draw_specials=args.draw_special_tokens)
     if stepper.unknown:
         print(f"note: not in the model's vocabulary, read as <unk>: {' '.join(map(repr, stepper.unknown))}",
               file=sys.stderr)
@@ -44,5 +48,6 @@ def run(args: argparse.Namespace) -> dict:
     return {"text": stepper.text, "prompt": args.prompt, "tokens": len(stepper.ids),
             "tokens_per_second": len(stepper.ids) / seconds if seconds > 0 else None, "seconds": seconds,
             "unknown": stepper.unknown, "seed": args.seed, "temperature": args.temperature,
-            "top_k": args.top_k, "top_p": args.top_p, "model": str(args.model), "trained_on": info["source"],
+            "top_k": args.top_k, "top_p": args.top_p, "special_tokens_drawn": args.draw_special_tokens,
+            "model": str(args.model), "trained_on": info["source"],
             "level": tokenizer.level}

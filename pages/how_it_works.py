@@ -243,12 +243,16 @@ def stepper(walk, difference: float) -> None:
     else:
         show_backward(walk, t, difference)
 
-    st.subheader("The same step in an LSTM and a GRU")
+    others = [c for c in ("lstm", "gru") if c != walk.cell]     # the gated cells not already shown above
+    st.subheader("The same step in an LSTM and a GRU" if len(others) == 2 else
+                 f"The same step in {'an LSTM' if others == ['lstm'] else 'a GRU'}")
     st.write("Gated cells have the same inputs and outputs, but decide with gates, unit by unit, what to keep, "
              "forget and write. Same word, size, seed and weights setting, at the same step "
              f"({t + 1}, {phase}).")
-    cell = st.segmented_control("Gated cell", ("lstm", "gru"), key="how.gated", format_func=str.upper,
-                                label_visibility="collapsed") or "lstm"
+    cell = others[0]
+    if len(others) == 2:
+        cell = st.segmented_control("Gated cell", others, key="how.gated", format_func=str.upper,
+                                    label_visibility="collapsed") or "lstm"
     gated, _ = record(walk.word, cell, walk.hidden_size, walk.seed, walk.train_steps)
     guesses = " ".join(f"'{g.prediction}'{'✓' if g.prediction == g.target else '✗'}" for g in gated.forward)
     st.markdown(f"{cell.upper()} guesses: {guesses} · total loss **{gated.loss:.2f}**")

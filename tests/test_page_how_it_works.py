@@ -39,7 +39,9 @@ def test_gated_cells_walk_too(cell):
     for _ in range(5):
         at.button(key="how.btn_next").click().run()
         assert not at.exception and not at.error
-    assert at.session_state["how.gated"] == "lstm"
+    other = {"lstm": "a GRU", "gru": "an LSTM"}[cell]
+    assert any(s.value == f"The same step in {other}" for s in at.subheader)
+    assert not at.get("segmented_control")   # the cell above is the other gated one: nothing to choose
 
 
 @pytest.mark.parametrize("word, message", [

@@ -56,9 +56,9 @@ BPTT_CAPTION = {
             "The dotted line follows the last letter's error alone as it travels back through tanh′ and W_hhᵀ: "
             "it falls at every step back. A steep fall is the vanishing gradient."),
     "lstm": ("How to read it: each bar is the size ‖∂L/∂h_t‖ of the whole error signal at step t (log scale). The "
-             "dotted line is the last letter's error alone at h_t; the dashed line the same error along the cell "
-             "state, ‖∂L_T/∂c_t‖, which is only multiplied by forget gates on its way back, so it fades far less: "
-             "the LSTM's way around the vanishing gradient."),
+             "dotted line is the last letter's error alone at h_t; the dashed line the same error at the cell "
+             "state, ‖∂L_T/∂c_t‖. Along the cell state each step back multiplies it only by a forget gate, so it "
+             "fades far less: the LSTM's way around the vanishing gradient."),
     "gru": ("How to read it: each bar is the size ‖∂L/∂h_t‖ of the whole error signal at step t (log scale). The "
             "dotted line follows the last letter's error alone as it travels back; part of it takes the direct "
             "path z_t ⊙ ∂L/∂h_t, which no matrix multiplies."),

@@ -173,8 +173,8 @@ def test_the_backward_walk_starts_where_the_workshop_step_says():
 @pytest.mark.parametrize("seed", SEEDS)
 def test_the_lstm_cell_state_error_is_multiplied_only_by_the_forget_gate_and_fades_far_less(seed):
     """LSTM: "it goes on to c_{t−1} multiplied only by the forget gate f_t: no matrix and no tanh′"; the chart:
-    "the same error along the cell state, ‖∂L_T/∂c_t‖, which is only multiplied by forget gates on its way back,
-    so it fades far less"."""
+    "the same error at the cell state, ‖∂L_T/∂c_t‖. Along the cell state each step back multiplies it only by a
+    forget gate, so it fades far less"."""
     says(CELL_STATE_CAPTION, "multiplied only by the forget gate f_t")
     says(BPTT_CAPTION["lstm"], "so it fades far less")
     run = walk(cell="lstm", seed=seed)

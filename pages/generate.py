@@ -135,8 +135,11 @@ other = page_defaults("word" if level == "char" else "char")
 for key in ("generate.prompt", "generate.length"):
     if st.session_state.get(key) == other[key]:
         st.session_state[key] = page_defaults(level)[key]
+# the sampling widgets are not drawn on the analysis views, and Streamlit forgets a widget that is not drawn:
+# their values are kept in generate.saved and put back when the widgets return
+saved = st.session_state.setdefault("generate.saved", {})
 for key, value in {**page_defaults(level), "generate.analyse": EXAMPLE_TEXT}.items():
-    st.session_state.setdefault(key, value)
+    st.session_state.setdefault(key, saved.get(key, value))
 st.session_state["generate.top_k"] = min(int(st.session_state["generate.top_k"]), len(tokenizer))
 analysing = view in ("Surprise", "Connectivity", "Units and gates")
 if not analysing:
@@ -157,6 +160,7 @@ if not analysing:
                                 help="Draw only among the k likeliest tokens.")
         seed = k2.number_input("Seed", 0, 1_000_000, key="generate.seed",
                                help="The same seed gives the same text.")
+    saved.update({key: st.session_state[key] for key in page_defaults(level)})
     notice = (f"Never drawn: <pad> and <eos> (no model here is trained to predict them: its text is one unbroken "
               f"stream) and <unk> (“some {level} outside the vocabulary”, not a {level} to print); the other "
               "tokens share their probability, before temperature, top-k and top-p.")
@@ -181,8 +185,8 @@ def md(text: str) -> str:
 
 
 def percent(p: float) -> str:
-    """A small probability readably: 2.3 %, 0.04 %, under 0.01 %."""
-    return "under 0.01 %" if 0 < p < 1e-4 else f"{p:.2%}" if p < 0.01 else f"{p:.1%}"
+    """A small probability readably: 2.3%, 0.04%, under 0.01%."""
+    return "under 0.01%" if 0 < p < 1e-4 else f"{p:.2%}" if p < 0.01 else f"{p:.1%}"
 
 
 def warn_unknown(unknown: list[str]) -> None:
@@ -514,6 +518,9 @@ def units_view() -> None:
     st.caption(f"{quantity} unit {unit} against “{feature}”: r = **{r:+.2f}** along this text"
                + (f" (the best unit for it: {best['quantity']} unit {int(best['unit'])}, r = "
                   f"{best['correlation']:+.2f})." if best is not None else " (this feature does not vary here)."))
+    if best is not None and abs(best["correlation"]) < 0.5:
+        st.caption(f"No unit follows “{feature}” closely here (every |r| < 0.5): this model keeps little memory "
+                   "of it on this text. Try another model (the ready-made LSTM and GRU have such units) or feature.")
     scale = float(max(abs(values).max(), 1e-6))
     gate = quantity in GATES
     colors = [figs.diverging_color(v, 1.0 if gate else scale) for v in values]

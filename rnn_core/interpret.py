@@ -6,7 +6,8 @@ Three views, each a plain function the page and the tests call:
   in bits per token (bits per character at the character level);
 * **connectivity**: how much the prediction made at position t depends on each earlier input x_s, measured as
   the gradient norm ||∂ log p(x_{t+1}) / ∂ x_s||, by autograd through ``LanguageModel.forward(..., inputs=...)``;
-  for the vanilla RNN it dies within a few steps, the gated cells look further back;
+  averaged by distance it says how far back a model looks (:meth:`Connectivity.reach`, read off that curve);
+  on the page's example the vanilla RNN's influence dies fastest and the GRU's reaches furthest;
 * **units and gates**: every hidden unit and gate along the text (via ``LanguageModel.replay``), and a search
   for the units whose activation follows simple features of the text (inside quotes, position in the line...),
   after Karpathy's pictures of a quote-tracking and a line-length-tracking neuron.

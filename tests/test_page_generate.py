@@ -217,3 +217,13 @@ def test_workshop_step_7_settings_show_repetitive_and_wild_text_from_a_fresh_ses
     shares = [int(m.group(1)) for c in at.caption if (m := re.search(r"distinct 4-char sequences: \*\*(\d+)%", c.value))]
     assert len(shares) == 3 and shares[0] <= 75 and shares[-1] >= 90
     assert _charts(at) == 1
+
+
+def test_sampling_settings_survive_a_visit_to_the_analysis_views():
+    at = app_test("pages/generate.py")
+    at.slider(key="generate.temperature").set_value(1.5).run()
+    at.text_area(key="generate.prompt").set_value("Hello ").run()
+    for view in ("Surprise", "Connectivity", "Generate"):
+        at.radio(key="generate.view").set_value(view).run()
+    assert not at.exception
+    assert at.slider(key="generate.temperature").value == 1.5 and at.text_area(key="generate.prompt").value == "Hello "

@@ -252,6 +252,16 @@ def test_the_units_view_opens_on_a_unit_that_really_follows_its_feature():
     assert max(len(q) for q in quotes) >= 30 and EXAMPLE_TEXT.count("\n") >= 4 and ">>>" in EXAMPLE_TEXT
 
 
+@pytest.mark.parametrize("key", ["char-lstm", "char-gru"])
+def test_the_ready_made_lstm_and_gru_have_a_memory_unit(key):
+    """The units view's hint for a model without one: "Try another model (the ready-made LSTM and GRU have such
+    units)": on the example text each has a unit following a memory feature (quotes, brackets, position in the
+    line) with |r| >= 0.7."""
+    model, tokenizer, _ = load_ready_made(key)
+    hits = correlated_units(timeline(model, tokenizer, EXAMPLE_TEXT), top=3)
+    assert abs(best_unit(hits, default_feature(hits))["correlation"]) >= 0.7
+
+
 def test_the_example_text_is_all_in_the_word_models_vocabulary():
     """Issue 12: the default example had 6 unknown words for the word model; the surprise view of the default
     example scores every word."""

@@ -238,7 +238,7 @@ def generate_view() -> None:
     st.caption(f"{len(stepper.ids):,} {level}s in {result['seconds']:.2f} s (streaming to the browser included; the "
                "prompt is read once and the hidden state carried from token to token) · drawn at temperature "
                f"{stepper.temperature:g}: the median drawn {level} had probability "
-               f"{pd.Series(drawn).median():.0%}, and {sum(p < 0.1 for p in drawn):,} were gambles under 10 %.")
+               f"{pd.Series(drawn).median():.0%}, and {sum(p < 0.1 for p in drawn):,} were gambles under 10%.")
     with st.expander("The text as plain text (to copy)"):
         st.code(stepper.full_text, language=None, wrap_lines=True)
     stepper.temperature, stepper.top_k, stepper.top_p = settings["temperature"], settings["top_k"], settings["top_p"]
@@ -402,7 +402,7 @@ def surprise_view() -> None:
               help=f"Mean of −log2 p over the {len(s.tokens) - s.unscored:,} scored {level}s: lower is better.")
     if isinstance(loss, (int, float)):
         c2.metric("On its validation text", f"{loss / math.log(2):.2f}",
-                  help="The same measure on the last 10 % of its training text, which it never trained on.")
+                  help="The same measure on the last 10% of its training text, which it never trained on.")
     worst = s.biggest()
     if worst is not None:
         before, token, after = (visible(part) for part in s.context(worst, 4 if level == "word" else 12, sep))

@@ -29,7 +29,7 @@ PIPELINE_CAPTION = ("How to read it: one step of the sampler, left to right, for
                     "likeliest tokens whose probabilities add up to p; a softmax over the survivors gives the "
                     "probabilities, and the draw picks one (orange). Grey: cut at that stage.")
 GENERATED_CAPTION = ("How to read it: each generated token's background is how likely it was when drawn: pale for "
-                     "the obvious choice, deep purple for a gamble (10 % or less). Hover a token for its "
+                     "the obvious choice, deep purple for a gamble (10% or less). Hover a token for its "
                      "probability and the alternatives it beat. The prompt is in grey.")
 STATE_CAPTION = ("How to read it: one column per token read (the newest on the right), one row per unit; the colour "
                  "is the unit's value right after reading that token: blue negative, red positive (gates from 0, "

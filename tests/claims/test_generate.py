@@ -287,7 +287,7 @@ def test_unknown_words_would_make_a_text_look_easy():
 
 
 def test_a_deep_purple_token_was_a_gamble():
-    """GENERATED_CAPTION: "pale for the obvious choice, deep purple for a gamble (10 % or less)"."""
+    """GENERATED_CAPTION: "pale for the obvious choice, deep purple for a gamble (10% or less)"."""
     from rnn_core.generation import Step
     steps = [Step(1, "a", 1.0, [("a", 1.0)], []), Step(1, "a", 0.1, [("a", 0.1)], []),
              Step(1, "a", 0.01, [("a", 0.01)], []), Step(1, "a", 0.5, [("a", 0.5)], [])]

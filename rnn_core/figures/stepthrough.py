@@ -440,7 +440,7 @@ ARCHITECTURES = {
     "encoder-decoder": dict(title="Encoder–decoder", inputs=[0, 1, 2], outputs=[3, 4, 5], steps=6,
                             layers=["→"], text="Read everything first, then write: translation, or reversing a "
                                                "sequence (the Compare page's reverse task).",
-                            page="pages/compare.py", link={"task": "reverse", "lengths": "5, 10, 20"},
+                            page="pages/compare.py", link={"task": "reverse"},
                             promise="the Compare page on its reverse task"),
     "bidirectional": dict(title="Bidirectional", inputs=[0, 1, 2, 3], outputs=[0, 1, 2, 3], steps=4,
                           layers=["→", "←"], text="Two RNNs, one reading left to right and one right to left, so "

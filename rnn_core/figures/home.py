@@ -6,18 +6,19 @@ import math
 
 import plotly.graph_objects as go
 
-from ..tour import GATED_HOLD, Cliff, GradientTour, SampleTour
+from ..tour import DEFAULTS, GATED_HOLD, Cliff, GradientTour, SampleTour
 from .style import CELL_COLORS, base_layout
 
 LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 HEIGHT = 290
-GRADIENT_CHECK_AT = 40        # the caption's "40 characters back"
-GRADIENT_FACTOR = 10          # ... "at least 10 times weaker"
+GRADIENT_CHECK_AT = DEFAULTS["span"]   # the caption's "60 characters back": the chart's far end
+LSTM_FACTOR, GRU_FACTOR = 10, 100      # ... "over 10× weaker than the LSTM's and over 100× than the GRU's"
 
 GRADIENT_CAPTION = (
     "How to read it: how much each ready-made model's next-character guess depends on the character d steps "
-    "back (log scale). All three fade; the RNN's fades fastest: "
-    f"{GRADIENT_CHECK_AT} back it is over {GRADIENT_FACTOR}× weaker than the LSTM's and the GRU's.")
+    "back (log scale). All three fade going back, the RNN's the most: "
+    f"{GRADIENT_CHECK_AT} characters back it is over {LSTM_FACTOR}× weaker than the LSTM's and over {GRU_FACTOR}× "
+    "weaker than the GRU's.")
 
 
 def gradient_details(tour: GradientTour) -> str:

@@ -111,13 +111,16 @@ def test_a_model_trained_in_this_session_is_listed_first():
     assert not at.exception and not at.error
 
 
-def test_the_units_view_opens_on_a_quote_unit_and_a_found_unit_can_be_picked():
+def test_the_units_view_opens_on_the_best_memory_unit_and_a_found_unit_can_be_picked():
+    from rnn_core.interpret import MEMORY_FEATURES, best_unit, default_feature
     at = app_test("pages/generate.py")
     at.selectbox(key="generate.model").set_value("ready:char-gru").run()
     at.radio(key="generate.view").set_value("Units and gates").run()
     assert not at.exception and not at.error
-    assert at.selectbox(key="generate.feature").value == "inside quotes"
     hits = at.dataframe[-1].value
+    feature = at.selectbox(key="generate.feature").value
+    assert feature == default_feature(hits) and feature in MEMORY_FEATURES
+    assert at.number_input(key="generate.unit").value == int(best_unit(hits, feature)["unit"])
     last = len(hits) - 1
     at.selectbox(key="generate.hit").set_value(last).run()
     assert not at.exception

@@ -40,6 +40,9 @@ EXAMPLES = (WORKSHOP_SENTENCE, "The food was bad", "The start was dull but the e
 REVIEWS = ReviewSettings()                      # the built-in reviews' defaults
 BUILT_IN = recommended_settings("synthetic")    # the model's defaults on them
 REAL = recommended_settings("reviews")          # ... and on real sentences (UCI, a CSV file)
+GROUP_NAMES = {"plain": "plain: “was great”", "verb": "“I (did not) like”", "fragment": "short: “Great food.”",
+               "negated": "“was not bad”", "separated": "“not, …clause…, bad”", "contrast": "“A but B”",
+               "amazon": "Amazon", "imdb": "IMDb", "yelp": "Yelp"}
 READY = f"Ready-made: LSTM {BUILT_IN.hidden_size} (last state) · Built-in reviews, seed 0"
 
 
@@ -174,8 +177,7 @@ st.caption(f"{entry.source}: test accuracy {m['test_accuracy']:.1%} (bag of word
            f" · {m['steps']:,} training steps · {m['vocab_size']:,} words in its vocabulary.")
 
 c1, c2 = st.columns([3, 1])
-sentence = c1.text_input("Your sentence", key="sentiment.sentence", max_chars=500,
-                         help="Ideas: " + " · ".join(f"“{e}”" for e in EXAMPLES))
+sentence = c1.text_input("Your sentence", key="sentiment.sentence", max_chars=500)
 method = c2.radio("Word influence", ("leave-one-out", "gradient"), key="sentiment.influence",
                   format_func={"leave-one-out": "leave one word out", "gradient": "gradient × input"}.get)
 st.caption("Ideas: " + " · ".join(f"“{e}”" for e in EXAMPLES))
@@ -273,7 +275,7 @@ with left:
     chart(accuracy_bars(bars, "RNN and bag of words"), ACCURACY_CAPTION, key="sentiment.accuracy_chart")
 with right:
     if m.get("by_group"):
-        chart(accuracy_bars([{"label": f"{r['group']} ({r['n']})", "rnn": r["rnn"], "baseline": r["baseline"]}
+        chart(accuracy_bars([{"label": f"{GROUP_NAMES.get(r['group'], r['group'])} ({r['n']})", "rnn": r["rnn"], "baseline": r["baseline"]}
                              for r in m["by_group"]], "Test accuracy by kind of sentence"), GROUP_CAPTION,
               key="sentiment.group_chart")
 left, right = st.columns(2)

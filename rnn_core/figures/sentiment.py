@@ -48,8 +48,9 @@ PAIRS_CAPTION = ("How to read it: the same sentence with one word changed, and e
 # tests/claims/test_sentiment.py, which quotes it.
 BUILT_IN_READING = (
     "With the page's defaults, in “The food was not bad at all” P(positive) stays between 0.2 and 0.8 until the "
-    "opinion word, then jumps above 0.5 at “bad”: the hidden state has kept the “not”. In “The food was bad” the "
-    "same word sends it below 0.5. The bag of words calls both sentences negative: it sees “bad” and “not”, "
+    "opinion word (no evidence yet, “not” included: it could go either way), then jumps up at “bad”, to above "
+    "0.85: the hidden state has kept the “not”. In “The food was bad” the same word sends it below 0.1. The bag "
+    "of words calls both sentences negative: it sees “bad” and “not”, "
     "not their order.")
 BUILT_IN_PAIRS = ("The RNN gets all five right; the bag of words gets “good” and “bad” right and every sentence "
                   "with “not” wrong.")

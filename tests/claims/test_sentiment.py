@@ -57,21 +57,21 @@ def test_p_positive_stays_in_the_middle_until_the_opinion_word(built_in):
     assert words[:4] == ["the", "food", "was", "not"] and ((0.2 < before) & (before < 0.8)).all(), before
 
 
-def test_not_bad_jumps_above_one_half_at_bad(built_in):
-    """“then jumps above 0.5 at “bad”: the hidden state has kept the “not”.”"""
-    says(captions.BUILT_IN_READING, "then jumps above 0.5 at “bad”: the hidden state has kept the “not”.")
+def test_not_bad_jumps_up_at_bad(built_in):
+    """“then jumps up at “bad”, to above 0.85: the hidden state has kept the “not”.”"""
+    says(captions.BUILT_IN_READING, "then jumps up at “bad”, to above 0.85: the hidden state has kept the “not”.")
     words, p, probe = trajectory(built_in.classifier, WORKSHOP_SENTENCE)
     at_bad = words.index("bad")
-    assert p[at_bad] > 0.5 and p[at_bad] > p[at_bad - 1] + 0.1
+    assert p[at_bad] > 0.85 and p[at_bad] > p[at_bad - 1] + 0.15
     assert (p[at_bad:] > 0.5).all()                              # and the sentence ends positive
     assert built_in.classifier.classes[probe.predicted] == "positive"
 
 
-def test_without_not_the_same_word_sends_it_below_one_half(built_in):
-    """“In “The food was bad” the same word sends it below 0.5.”"""
-    says(captions.BUILT_IN_READING, "In “The food was bad” the same word sends it below 0.5.")
+def test_without_not_the_same_word_sends_it_below_a_tenth(built_in):
+    """“In “The food was bad” the same word sends it below 0.1.”"""
+    says(captions.BUILT_IN_READING, "In “The food was bad” the same word sends it below 0.1.")
     words, p, _ = trajectory(built_in.classifier, "The food was bad")
-    assert p[words.index("bad")] < 0.5 and p[words.index("bad")] < p[words.index("was")]
+    assert p[words.index("bad")] < 0.1 and p[words.index("bad")] < p[words.index("was")]
 
 
 def test_the_bag_of_words_calls_both_negative(built_in):

@@ -50,9 +50,10 @@ def flow_gradients(page):
 
 
 def flow_sentiment(page):
-    slider_to_minimum(page, "Time budget (seconds)")
+    page.get_by_text("Read a sentence word by word").first.wait_for(timeout=120_000)   # the ready-made model
+    slider_to_minimum(page, "Training steps")
     page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text("Try your own sentence").first.wait_for(timeout=120_000)
+    page.get_by_text("is now the model in sections 1 and 2").first.wait_for(timeout=120_000)
     wait_for_app(page)
 
 

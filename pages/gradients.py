@@ -96,7 +96,9 @@ with c2:
     gain = st.slider("Gain / scale", 0.1, 3.0, step=0.05, key="gradients.gain", disabled=init == "default")
     use_radius = st.checkbox("Rescale W_hh to a spectral radius", key="gradients.use_radius")
     radius = st.slider("Spectral radius of W_hh", 0.5, 1.5, step=0.01, key="gradients.radius",
-                       disabled=not use_radius, help="Largest |eigenvalue|: below 1 vanishing, above 1 exploding.")
+                       disabled=not use_radius,
+                       help="Largest |eigenvalue| of W_hh. With ReLU and W_hh = identity × radius the gradient "
+                            "vanishes below 1 and explodes above 1; a tanh RNN saturates instead (section 2).")
 with c3:
     forget_bias = st.slider("LSTM forget-gate bias", -2.0, 6.0, step=0.5, key="gradients.forget_bias",
                             help="f = σ(bias + ...): bias 1 gives f ≈ 0.73, bias 3 gives f ≈ 0.95.")
@@ -284,10 +286,10 @@ st.subheader("5. Watch the gradients change while the network learns")
 st.write(f"Train on the **adding problem** (remember two marked numbers among T and output their sum), at the "
          f"sequence length and settings above (up to T = {MAX_TRAIN_LENGTH}), and measure the gradients on the same "
          "probe sequences every few steps. The cells train one after the other in the background (you can keep "
-         "using the page), in batches of 32 sequences. With the defaults (T = 100, 500 steps) that takes about 5 s "
-         "for the RNN, 5 s for the LSTM and 11 s for the GRU on a free 2-core machine (the GRU is about twice as "
-         "slow per step at this size), and longer on a busy one; the budget is in steps, so the result is the same "
-         "however long it takes.")
+         "using the page), in batches of 32 sequences. With the defaults (T = 100, 500 steps) that takes about 4 s "
+         "for the RNN, 4 s for the LSTM and 10 s for the GRU on a free 2-core machine (the GRU is two to three "
+         "times as slow per step at this size), and longer on a busy one; the budget is in steps, so the result "
+         "is the same however long it takes.")
 t1, t2, t3 = st.columns(3)
 steps = t1.select_slider("Training steps", (50, 100, 200, 300, 500, 1000), key="gradients.train_steps")
 lr = t2.select_slider("Learning rate", (1e-3, 3e-3, 1e-2), key="gradients.train_lr",
@@ -405,8 +407,8 @@ def clipping_view() -> None:
             if h:
                 label = "Without clipping" if not run.clip else "With clipping"
                 tail = [r["train_loss"] for r in h[-20:]]
-                st.write(f"{label}: largest gradient norm {fmt(max(r['grad_norm'] for r in h))}, loss over the last "
-                         f"20 steps {fmt(sum(tail) / len(tail))}. {run.result.message}")
+                st.write(f"{label}: largest gradient norm (before clipping) {fmt(max(r['grad_norm'] for r in h))}, "
+                         f"mean loss over the last 20 steps {fmt(sum(tail) / len(tail))}. {run.result.message}")
     if not job.active and st.session_state.get("gradients.seen_clip") != job.id:
         st.session_state["gradients.seen_clip"] = job.id
         st.rerun()

@@ -203,3 +203,22 @@ def test_the_fused_twin_computes_what_the_equation_cells_compute_and_copies_back
     fused.copy_to(other)
     assert torch.allclose(fused(x), other(x), atol=1e-6) and not torch.allclose(other(x), net(x), atol=1e-3)
     assert not FusedNetwork.supports(build_network(GradientSettings(cells=("rnn",), activation="sigmoid"), "rnn"))
+
+
+def test_lstm_loop_gains_read_the_right_step_and_the_cli_reports_them(capsys):
+    from rnn_core.gradients import lstm_loop_gains
+    s = GradientSettings(cells=("lstm",), length=30, hidden_size=8, forget_bias=3.0, seed=1)
+    net = build_network(s, "lstm")
+    x, y = make_inputs(s)
+    m = gradient_norms_through_time(net, x, y)
+    gains = lstm_loop_gains(net, x, [1, 15, 29, 0, 99])
+    assert [g.step for g in gains] == [1, 15, 29]             # steps outside 1..T−1 are left out
+    for g in gains:
+        assert g.max_forget == pytest.approx(float(m.forget_gates[g.step].max()), rel=1e-6)
+    assert main(["gradients", "--cell", "lstm", "--length", "20", "--hidden", "8", "--forget-bias", "3"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(out["step_jacobian_radius"]) == {"1", "10", "19"}
+    assert out["cell_state_ratio"] > out["forget_path"] > 0
+    assert main(["gradients", "--cell", "gru", "--length", "20", "--update-bias", "3"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["mean_update_gate"] > 0.9

@@ -28,8 +28,10 @@ JACOBIAN_CAPTION = ("How to read it: the solid line is the exact size ‖∂h(T�
                     "measurement can never cross above the bound; when σ_max < 1/γ both fall exponentially: the "
                     "gradient vanishes. The gap between them is what slopes act′ below γ take away.")
 EIGEN_CAPTION = ("How to read it: every dot is an eigenvalue of W_hh on the complex plane. Dots inside the unit "
-                 "circle shrink what they multiply at each step (vanishing), dots outside grow it (exploding); the "
-                 "spectral-radius slider scales every dot towards or away from the centre.")
+                 "circle shrink what W_hh multiplies at each step, dots outside grow it; the activation's slopes "
+                 "multiply in too, so only a network that stays in its linear regime (ReLU's active units) "
+                 "vanishes or explodes exactly as the dots say. The spectral-radius slider scales every dot towards "
+                 "or away from the centre.")
 FORGET_CAPTION = ("How to read it: top, the forget gate f_t of every LSTM unit (rows) at every step: near 1 "
                   "(yellow) the cell state is kept. Bottom: the cell-state path ∏ f_s from step t to the end (the "
                   "direct route the gradient can take back) next to the measured gradients; with f≈0.73 (bias 1) "
@@ -37,7 +39,8 @@ FORGET_CAPTION = ("How to read it: top, the forget gate f_t of every LSTM unit (
                   "dotted one, the gradient arrives by the other routes, through h and the gates.")
 HEATMAP_CAPTION = ("How to read it: each row is one moment of training (top: the start), each column a time step; "
                    "the colour is log₁₀ ‖∂L/∂h_t‖ measured on the same probe sequences. A row that turns dark "
-                   "towards the left means the early steps receive almost no learning signal.")
+                   "towards the left means the early steps receive almost no learning signal. Each cell's heatmap has its "
+                   "own colour scale: compare cells by the numbers on the colour bars.")
 CLIPPING_CAPTION = ("How to read it: the same RNN trained twice on the same data. Left, the loss (log scale); right, "
                     "the gradient norm before clipping (solid) and after (dashed, never above the clipping norm). "
                     "The first steps' enormous gradients are what clipping tames; the dotted line is the loss of "

@@ -1,7 +1,8 @@
 """Tokenizers and vocabularies: text to token ids and back.
 
 Two levels: ``char`` (every character is a token) and ``word`` (words, punctuation marks and line breaks are
-tokens; a hyphenated or dotted name such as ``built-in`` or ``os.path`` is one word). Every vocabulary starts with the special tokens ``<pad>``, ``<unk>`` and ``<eos>``; tokens beyond the
+tokens; a hyphenated or dotted name such as ``built-in`` or ``os.path`` is one word, and so is a run of one
+mark such as ``----``). Every vocabulary starts with the special tokens ``<pad>``, ``<unk>`` and ``<eos>``; tokens beyond the
 vocabulary cap, or rarer than the minimum count, become ``<unk>``.
 """
 
@@ -18,9 +19,10 @@ from .errors import RNNLabError
 PAD, UNK, EOS = "<pad>", "<unk>", "<eos>"
 SPECIALS = (PAD, UNK, EOS)
 LEVELS = ("char", "word")
-_WORD_RE = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]|\n")
+_WORD_RE = re.compile(r"\w+(?:[-'.]\w+)*|([^\w\s])\1*|\n")   # a run of one mark ("----", "...") is one token
 _NO_SPACE_BEFORE = set(".,;:!?)]}\n")
 _NO_SPACE_AFTER = set("([{\n")
+_CLOSING_MARKS = set(".,;:!?")   # and runs of them: "...", "?!"
 _QUOTES = set("\"'`")   # the same mark opens and closes: they alternate
 # Above this share of <unk> the model would mostly learn to predict "unknown word".
 MAX_UNK_FRACTION = 0.25
@@ -31,7 +33,7 @@ def split_tokens(text: str, level: str) -> list[str]:
     if level == "char":
         return list(text)
     if level == "word":
-        return _WORD_RE.findall(text)
+        return [m.group(0) for m in _WORD_RE.finditer(text)]
     raise RNNLabError(f"Unknown level {level!r}; choose 'char' or 'word'.")
 
 
@@ -56,7 +58,7 @@ def join_tokens(tokens: list[str], level: str) -> str:
 def space_before(previous: str, token: str, open_quotes: set) -> bool:
     """Whether a space goes between word tokens ``previous`` and ``token``; ``open_quotes`` holds the quote
     marks opened (and not yet closed) before ``token``."""
-    if token in _NO_SPACE_BEFORE or previous in _NO_SPACE_AFTER:
+    if token in _NO_SPACE_BEFORE or previous in _NO_SPACE_AFTER or set(token) <= _CLOSING_MARKS:
         return False
     if token in _QUOTES and token in open_quotes:   # a closing quote hugs the word before it
         return False

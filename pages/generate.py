@@ -465,9 +465,13 @@ def connectivity_view() -> None:
         curves, reaches = got_curves, {k: v for k, (v, _) in got_reach.items()}
         for col, (cell, (value, capped)) in zip(st.columns(len(got_reach)), got_reach.items()):
             col.metric(f"{cell} looks back", f"{'≥ ' if capped else ''}{value} chars")
-        ranking = sorted(reaches, key=reaches.get, reverse=True)
-        st.caption(f"On this text the {ranking[0]} looks back furthest ({reaches[ranking[0]]} chars), the "
-                   f"{ranking[-1]} least ({reaches[ranking[-1]]}).")
+        far, near = max(reaches.values()), min(reaches.values())
+        furthest = " and the ".join(k for k, v in reaches.items() if v == far)
+        least = " and the ".join(k for k, v in reaches.items() if v == near)
+        at_least = "at least " if any(capped for v, capped in got_reach.values() if v == far) else ""
+        if far > near:
+            st.caption(f"On this text the {furthest} looks back furthest ({at_least}{far} chars), the {least} "
+                       f"least ({near}).")
     chart(figs.reach_curves(curves, reaches), figs.REACH_CAPTION, key="generate.reach")
 
 

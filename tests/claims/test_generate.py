@@ -219,11 +219,12 @@ def reach():
 
 
 def test_the_gru_looks_back_furthest_and_the_rnn_forgets_fastest(reach):
-    """"On this text the GRU looks back furthest …, the RNN least" (the sentence the page writes after
-    "Compare how far back they look"): the GRU's reach is at least twice the RNN's and beats the LSTM's, and
-    40 characters back the RNN's average influence is under a tenth of the LSTM's and of the GRU's."""
+    """"On this text the GRU looks back furthest …, the RNN … least" (the sentence the page writes after
+    "Compare how far back they look", naming every cell tied for least): the GRU's reach is at least twice the
+    RNN's and beats the LSTM's, the RNN's is no longer than the LSTM's, and 40 characters back the RNN's average
+    influence is under a tenth of the LSTM's and of the GRU's (it fades fastest)."""
     (r_rnn, c_rnn), (r_lstm, c_lstm), (r_gru, c_gru) = reach["rnn"], reach["lstm"], reach["gru"]
-    assert r_gru >= 2 * r_rnn and r_gru > r_lstm
+    assert r_gru >= 2 * r_rnn and r_gru > r_lstm >= r_rnn
     assert c_rnn[40] < c_lstm[40] / 10 and c_rnn[40] < c_gru[40] / 10
 
 
@@ -231,7 +232,7 @@ def test_the_reach_is_where_the_drawn_curve_crosses_a_thousandth(reach):
     """REACH_CAPTION: "Where a line crosses the dashed line (a thousandth) is how far back that cell looks: the
     numbers above are read off these crossings" (issue 12: the page said 144.7 where its curve stopped at 60)."""
     for name, (r, curve) in reach.items():
-        assert curve[r] >= 0.001 > curve[r + 1] or r == len(curve) - 1, name
+        assert r == len(curve) - 1 or curve[r] >= 0.001 > curve[r + 1], name
         assert all(curve[:r + 1] >= 0.001), name
     fig = figs.reach_curves({k: c for k, (_, c) in reach.items()}, {k: r for k, (r, _) in reach.items()})
     lines = [t for t in fig.data if t.mode == "lines"]
@@ -256,10 +257,10 @@ def test_the_units_view_opens_on_a_unit_that_really_follows_its_feature():
 def test_the_ready_made_lstm_and_gru_have_a_memory_unit(key):
     """The units view's hint for a model without one: "Try another model (the ready-made LSTM and GRU have such
     units)": on the example text each has a unit following a memory feature (quotes, brackets, position in the
-    line) with |r| >= 0.7."""
+    line) well above the hint's 0.5: |r| >= 0.6."""
     model, tokenizer, _ = load_ready_made(key)
     hits = correlated_units(timeline(model, tokenizer, EXAMPLE_TEXT), top=3)
-    assert abs(best_unit(hits, default_feature(hits))["correlation"]) >= 0.7
+    assert abs(best_unit(hits, default_feature(hits))["correlation"]) >= 0.6
 
 
 def test_the_example_text_is_all_in_the_word_models_vocabulary():

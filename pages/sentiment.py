@@ -12,11 +12,11 @@ from pages.shared import (chart, job_status, poll_interval, rerun_when_finished,
                            run_controls, registry, show_error, start_job)
 from pages.workshop import export_button, share_settings
 from rnn_core.classifier import (POOLINGS, STEP_CHOICES, ClassifierSettings, ready_made_run, recommended_settings,
-                                 train_classifier)
+                                 train_classifier, words_of)
 from rnn_core.errors import RNNLabError
 from rnn_core.figures.sentiment import (ACCURACY_CAPTION, BALANCE_CAPTION, BUILT_IN_PAIRS, BUILT_IN_READING,
                                         BUILT_IN_RESULTS, BY_WORD_CAPTION, CONFUSION_CAPTION, CURVES_CAPTION,
-                                        GRADIENT_CAPTION, GROUP_CAPTION, HIDDEN_CAPTION, INFLUENCE_CAPTION,
+                                        GRADIENT_CAPTION, GROUP_CAPTION, HIDDEN_CAPTION, INFLUENCE_CAPTION, INFLUENCE_NOT_BAD,
                                         PAIRS_CAPTION, UCI_READING, accuracy_bars, class_balance,
                                         confusion_heatmap, hidden_heatmap, influence_bars, probability_by_word,
                                         training_curves)
@@ -205,7 +205,9 @@ else:
     left, right = st.columns(2)
     with left:
         chart(influence_bars(probe.words, probe.influence, classes[k], f"Which words pushed toward “{classes[k]}”"),
-              INFLUENCE_CAPTION if method == "leave-one-out" else GRADIENT_CAPTION, key="sentiment.influence_chart")
+              (INFLUENCE_CAPTION if method == "leave-one-out" else GRADIENT_CAPTION)
+              + (" " + INFLUENCE_NOT_BAD if is_default and data_kind == "synthetic" and method == "leave-one-out"
+                 and probe.words == words_of(WORKSHOP_SENTENCE) else ""), key="sentiment.influence_chart")
         if method == "leave-one-out" and abs(probe.influence).max() < 0.01:
             st.info("Leaving out any one word changes the probability by less than 0.01: the model is sure, and "
                     "no single word decides it on its own.")

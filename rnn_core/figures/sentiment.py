@@ -32,7 +32,9 @@ HIDDEN_CAPTION = ("How to read it: one column per word, one row per hidden unit 
                   "that word; units that stay the same colour carry memory across the sentence.")
 INFLUENCE_CAPTION = ("How to read it: how much each word pushed the prediction toward the predicted class "
                      "(green) or away from it (red): the change in that class's probability when the word is "
-                     "left out. A word's effect depends on its neighbours: \"bad\" after \"not\" can push positive.")
+                     "left out.")
+# Added under the influence chart for the built-in reviews' models (checked there; the UCI models never learn it).
+INFLUENCE_NOT_BAD = "A word's effect depends on its neighbours: here \"bad\" after \"not\" pushes positive."
 GRADIENT_CAPTION = ("How to read it: gradient × input of the predicted class's log-odds, a first-order estimate "
                     "of how much each word's vector moves the decision (green toward the predicted class, red "
                     "away). It is cheap but local: it can miss what leaving a word out would do, most of all where "

@@ -82,8 +82,8 @@ def test_the_bag_of_words_calls_both_negative(built_in):
 
 
 def test_bad_after_not_pushes_positive(built_in):
-    """INFLUENCE_CAPTION: “A word's effect depends on its neighbours: "bad" after "not" can push positive.”"""
-    says(captions.INFLUENCE_CAPTION, "\"bad\" after \"not\" can push positive")
+    """Under the influence chart of “The food was not bad at all”: “here "bad" after "not" pushes positive.”"""
+    says(captions.INFLUENCE_NOT_BAD, "here \"bad\" after \"not\" pushes positive.")
     words, _, probe = trajectory(built_in.classifier, WORKSHOP_SENTENCE)
     assert built_in.classifier.classes[probe.predicted] == "positive" and probe.influence[words.index("bad")] > 0
 

@@ -28,11 +28,12 @@ from .models import LanguageModel
 from .text import UNK, Tokenizer, split_tokens
 
 # The page's example: long quotes, code and several lines (for the unit search), every word in the ready-made
-# word model's vocabulary (so the surprise view scores every word), short enough for the connectivity view.
+# word model's vocabulary (so the surprise view scores every word; no run of one mark such as '>>>' or '))', which
+# the word tokenizer reads as one token), short enough for the connectivity view.
 EXAMPLE_TEXT = ('The "print()" function writes "each of its arguments, separated by a space" to the file.\n'
-                '>>> x = [1, 2, 3]\n'
-                '>>> print("The length of the list is", len(x))\n'
-                'The length of the list is 3\n'
+                'x = [1, 2, 3]\n'
+                'print("The length of the list is", len(x) + 1)\n'
+                'The length of the list is 4\n'
                 'If the "file" argument is not given, the text is written to the standard output.\n')
 MAX_SURPRISE_TOKENS = 5000
 MAX_CONNECTIVITY_TOKENS = 300

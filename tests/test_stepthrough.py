@@ -98,6 +98,10 @@ def test_command_line_prints_the_numbers(capsys):
     assert out["vocab"] == ["e", "h", "l", "o"] and len(out["steps"]) == 4
     assert out["autograd_difference"] < 1e-12
     assert len(out["steps"][0]["h"]) == 2 and "update" in out["steps"][0]["gates"]
+    assert main(["step-through", "--word", "hello", "--cell", "lstm"]) == 0
+    steps = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["steps"]
+    run = step_through("hello", "lstm")
+    assert [s["last_loss_grad_c_norm"] for s in steps] == [round(b.last_loss_dc_norm, 6) for b in run.backward]
     assert main(["step-through", "--word", "hi there"]) == 2
 
 

@@ -35,6 +35,9 @@ def run(args: argparse.Namespace) -> dict:
                       "gates": {k: _round(v) for k, v in f.gates.items()}, "probs": _round(f.probs),
                       "loss": round(f.loss, 6), "prediction": f.prediction, "grad_h_norm": round(float(
                           (b.dh ** 2).sum() ** 0.5), 6), "last_loss_grad_h_norm": round(b.last_loss_dh_norm, 6)})
+        if b.dc is not None:   # the LSTM's cell state: its gradient, and the last loss's along it
+            steps[-1].update({"c": _round(f.c), "grad_c_norm": round(float((b.dc ** 2).sum() ** 0.5), 6),
+                              "last_loss_grad_c_norm": round(b.last_loss_dc_norm, 6)})
     return {"word": walk.word, "cell": walk.cell, "hidden": walk.hidden_size, "seed": walk.seed,
             "train_steps": walk.train_steps, "vocab": walk.vocab, "loss": walk.loss, "steps": steps,
             "grad_norms": {k: float((v ** 2).sum() ** 0.5) for k, v in walk.grads.items()},

@@ -11,16 +11,16 @@ from pages.shared import (chart, job_status, poll_interval, registry, rerun_when
                           start_job)
 from pages.workshop import export_button, share_settings
 from rnn_core.errors import RNNLabError
-from rnn_core.figures.forecast import (CURVES_CAPTION, FORECAST_CAPTION, LAG_CAPTION, RANGE_CAPTION, ROLLOUT_CAPTION,
-                                       SERIES_CAPTION, forecast_figure, lag_figure, rollout_figure, series_figure,
-                                       training_curves)
+from rnn_core.figures.forecast import (CURVES_CAPTION, FORECAST_CAPTION, LAG_CAPTION, LIVE_CAPTION, RANGE_CAPTION,
+                                       ROLLOUT_CAPTION, SERIES_CAPTION, forecast_figure, lag_figure,
+                                       live_forecast_figure, rollout_figure, series_figure, training_curves)
 from rnn_core.forecast import (BASELINES, CELLS, LESSONS, PAGE_DEFAULTS, PAGE_SERIES, ForecastSettings,
                                forecast_script, train_forecaster, verdict)
 from rnn_core.jobs import RUNNING
 from rnn_core.registry import TrainedModel
-from rnn_core.series import (PUBLIC_SERIES, STOCKS, SYNTHETIC, cached_public_series, chronological_split,
-                             download_public_series, load_public_series, load_series, read_table, series_from_frame,
-                             guess_columns)
+from rnn_core.series import (PUBLIC_SERIES, STOCKS, cached_public_series, chronological_split, download_public_series,
+                             guess_columns, load_public_series, load_series, make_windows, read_table,
+                             series_from_frame)
 from rnn_core.share import Param, Schema
 
 JOB = "forecast.job"
@@ -186,8 +186,6 @@ def series_source() -> dict:
 def launch(series) -> None:
     settings = current_settings()
     source = series_source()
-    chronological_split(len(series))
-    from rnn_core.series import make_windows
     make_windows(series.values, chronological_split(len(series), settings.train_share, settings.val_share),
                  settings.window, settings.horizon, settings.target)     # a bad window is said before the job starts
     models = registry()
@@ -201,7 +199,9 @@ def launch(series) -> None:
         models.add(entry)
         return {"entry": entry.name, "message": run.result.message, "reason": run.result.stop_reason}
 
-    start_job(JOB, work, f"Training {label}")
+    started = start_job(JOB, work, f"Training {label}")
+    if started is not None:
+        started.series, started.cell = series, settings.cell     # what the live chart draws against
 
 
 job, _ = run_controls(JOB, lambda: launch(series), start_key="forecast.btn_train", stop_key="forecast.btn_stop",
@@ -228,7 +228,16 @@ def live_view() -> None:
                 row["val_loss"] = p.metrics["val_loss"]
                 last = p.metrics.get("evaluated_at")
             rows.append(row)
-        chart(training_curves(rows, "While training"), CURVES_CAPTION, key="forecast.live_chart")
+        left, right = st.columns(2)
+        with left:
+            chart(training_curves(rows, "While training"), CURVES_CAPTION, key="forecast.live_chart")
+        latest = reports[-1].metrics
+        trained_on = getattr(job, "series", None)
+        if latest.get("val_forecast") and trained_on is not None:
+            with right:
+                chart(live_forecast_figure(trained_on.axis, trained_on.values, latest["val_steps"],
+                                           latest["val_forecast"], job.cell, "Validation forecast, latest check"),
+                      LIVE_CAPTION, key="forecast.live_forecast_chart")
     rerun_when_finished(job, "forecast")
 
 
@@ -256,16 +265,18 @@ text = verdict(m)
 (st.success if m["mase"] <= 0.97 else st.warning)(text)
 
 table = pd.DataFrame([{"forecaster": r["forecaster"], "MAE": r["mae"], "RMSE": r["rmse"],
-                       "MAE ÷ naive (MASE)": r["mase"], "direction right": r["direction_accuracy"]}
+                       "MAE ÷ naive (MASE)": r["mase"],
+                       "direction right": f"{r['direction_accuracy']:.1%}" if math.isfinite(r["direction_accuracy"])
+                       else "— (never moves)"}
                       for r in run.table])
 st.dataframe(table, hide_index=True, column_config={
     "MAE": st.column_config.NumberColumn(format="%.4g"), "RMSE": st.column_config.NumberColumn(format="%.4g"),
-    "MAE ÷ naive (MASE)": st.column_config.NumberColumn(format="%.3f"),
-    "direction right": st.column_config.NumberColumn(format="percent")})
+    "MAE ÷ naive (MASE)": st.column_config.NumberColumn(format="%.3f")})
 st.caption(f"How to read it: errors on the {m['n_test']:,} test steps, in the series' own units. MASE here is the "
            "MAE divided by the naive forecast's on the same steps: below 1 beats \"tomorrow = today\". Direction: "
            f"how often the forecast moves the way the series does (the series went up on {m['up_share']:.0%} of "
-           "the test steps, so always saying \"up\" scores that).")
+           f"the test steps, so always saying \"{'up' if m['up_share'] >= 0.5 else 'down'}\" scores "
+           f"{max(m['up_share'], 1 - m['up_share']):.0%}).")
 if "data" in entry.settings:
     fields = {k: v for k, v in entry.settings.items() if k in ForecastSettings.__dataclass_fields__}
     export_button(forecast_script(ForecastSettings(**fields), entry.settings["data"]),

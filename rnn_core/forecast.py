@@ -268,6 +268,7 @@ class _BestOnValidation:
         self.x = torch.as_tensor(windows.inputs[val_index], dtype=torch.float32)
         self.y = torch.as_tensor(windows.targets[val_index], dtype=torch.float32)
         self.naive = naive_val_mae
+        self.steps = (windows.ends[val_index] + windows.horizon).tolist()
         self.patience = patience
         self.best_mae, self.best_state, self.best_step, self.since_best = math.inf, None, 0, 0
 
@@ -281,7 +282,8 @@ class _BestOnValidation:
             self.best_state = copy.deepcopy(self.net.state_dict())
         else:
             self.since_best += 1
-        return {"val_loss": loss, "val_mae": mae, "val_vs_naive": mae / self.naive if self.naive > 0 else math.nan}
+        return {"val_loss": loss, "val_mae": mae, "val_vs_naive": mae / self.naive if self.naive > 0 else math.nan,
+                "val_forecast": level.tolist(), "val_steps": self.steps}   # for the page's live chart
 
     def restore_best(self) -> None:
         if self.best_state is not None:

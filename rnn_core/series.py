@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import io
-import math
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field

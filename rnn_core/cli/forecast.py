@@ -8,7 +8,6 @@ file (``--date-column`` and ``--value-column`` guessed when left out).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 

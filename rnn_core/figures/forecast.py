@@ -86,6 +86,20 @@ def forecast_figure(axis: list, windows, forecasts: dict, shown: tuple = (), cel
     return base_layout(fig, title, "", unit, height=380)
 
 
+LIVE_CAPTION = ("How to read it: the truth (black) over the validation part and the model's forecast at its latest "
+                "check (blue), one step ahead. Watch the blue line settle onto the black one as training goes on.")
+
+
+def live_forecast_figure(axis: list, values, steps: list, forecast: list, cell: str = "lstm", title: str = "") -> go.Figure:
+    """The validation part's truth and the latest forecast, redrawn at every check while the model trains."""
+    x = [axis[i] for i in steps]
+    fig = go.Figure(go.Scatter(x=x, y=np.asarray(values)[steps], mode="lines", name="truth",
+                               line=dict(color="black", width=1.2)))
+    fig.add_trace(go.Scatter(x=x, y=forecast, mode="lines", name=cell.upper(),
+                             line=dict(color=CELL_COLORS.get(cell, COLORS[0]), width=2)))
+    return base_layout(fig, title, "", "", height=300)
+
+
 def lag_figure(lags: dict, cell: str = "lstm", title: str = "") -> go.Figure:
     fig = go.Figure()
     names = {"model": cell.upper(), "naive": "naive (next = last)", "linear AR": "linear AR"}

@@ -170,8 +170,9 @@ st.selectbox("Preset", list(PRESETS), key="lm.preset", on_change=apply_preset,
              format_func=lambda p: f"{PRESET_TITLES[p]} (under {PRESET_SECONDS[p]} s)",
              help="Sets every slider below to values tested on a 2-core laptop, with the learning rate each cell "
                   "learns best with (switching the cell switches it too, until you move a slider yourself). "
-                  "The steps are the budget, so the same seed gives the same model on every machine; the time "
-                  "is the slowest cell's (the GRU) on one core of a busy 2-core machine.")
+                  "The steps are the budget, so the same seed gives the same model on every machine. The time "
+                  "is the slowest cell's (the GRU) on a 2-core laptop; a busy shared machine takes longer "
+                  "(up to three times, measured), and the time limit only stops a run stretched beyond it.")
 c1, c2, c3 = st.columns(3)
 with c1:
     cell = st.radio("Cell", CELLS, key="lm.cell", horizontal=True, on_change=follow_preset,

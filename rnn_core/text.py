@@ -41,7 +41,8 @@ def join_tokens(tokens: list[str], level: str) -> str:
     """Inverse of :func:`split_tokens`, up to the spacing that word splitting throws away.
 
     Words are separated by a space, except before closing punctuation and after opening brackets; a quote
-    mark opens (a space before it, none after) and closes (none before) in turn: ``say "hi" now``.
+    mark opens (a space before it, none after) and closes (none before) in turn: ``say "hi" now``, starting
+    afresh on every line.
     """
     if level == "char":
         return "".join(tokens)
@@ -51,6 +52,8 @@ def join_tokens(tokens: list[str], level: str) -> str:
             out.append(" ")
         if tok in _QUOTES:
             open_quotes ^= {tok}
+        elif tok == "\n":
+            open_quotes.clear()   # a quote left open by a generated text does not flip every later line
         out.append(tok)
     return "".join(out)
 

@@ -98,8 +98,12 @@ def test_one_live_seed_reproduces_the_shipped_results(shipped, live_seed):
 
 def test_samples_go_from_noise_to_words(shipped, live_seed):
     """Page intro: "press Train, and watch it go from noise to words." The first sample (the untrained model)
-    has almost no real words; the last one mostly real words of the corpus."""
-    for row in shipped:
+    has almost no real words; the last one mostly real words of the corpus. Checked on the English corpora,
+    the default among them: in Python source code, whose identifiers include most short letter runs, the
+    measure cannot tell noise from words."""
+    prose = [r for r in shipped if r["corpus"] != "python-source"]
+    assert {r["corpus"] for r in prose} >= {DEFAULT_CORPUS} and len(prose) == 18
+    for row in prose:
         assert row["words_first"] < 0.3 and row["words_last"] > 0.5, row
     for cell, live in live_seed.items():
         samples = live["metrics"]["samples"]

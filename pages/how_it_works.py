@@ -53,7 +53,8 @@ for key, value in {**SHARE.defaults(), "how.pos": 0, "how.gated": "lstm"}.items(
 
 c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 1, 2])
 c1.text_input("Word to unroll", key="how.word", max_chars=40, help="2 to 10 letters a–z; each letter is one "
-              "time step, and the one-hot vocabulary is the word's own letters.")
+              "time step, and the one-hot vocabulary is the word's own letters.",
+              on_change=lambda: st.session_state.update({"how.pos": 0}))   # a new word starts at its first step
 c2.radio("Cell", CELLS, key="how.cell", horizontal=True, format_func=str.upper)
 c3.slider("Hidden size", MIN_HIDDEN, MAX_HIDDEN, key="how.hidden", help="Small, so every matrix fits on screen.")
 c4.number_input("Seed", 0, 1_000_000, key="how.seed", help="The random starting weights; same seed, same numbers.")
@@ -263,9 +264,6 @@ def stepper(walk, difference: float) -> None:
 
 
 if walk is not None:
-    if st.session_state.get("how.shown_word", walk.word) != walk.word:   # a new word starts at its first step
-        st.session_state["how.pos"] = 0
-    st.session_state["how.shown_word"] = walk.word
     stepper(walk, difference)
     script = export_script(step_through, walk.word, walk.cell, walk.hidden_size, walk.seed, walk.train_steps,
                            title=f"Step through a tiny {walk.cell.upper()} on '{walk.word}'.", seed=walk.seed,

@@ -133,3 +133,21 @@ def test_a_gallery_link_opened_in_a_fresh_session_gives_the_same_settings(shape)
     assert not at.exception and not at.warning
     for key, value in promised.items():
         assert at.session_state[key] == value, key
+
+
+def test_a_new_word_starts_at_step_one_but_a_workshop_step_keeps_its_position():
+    """Typing a word restarts the walk; settings set from outside (a workshop step: word and position together)
+    are kept as they are, whatever word was there before."""
+    from rnn_core.workshop import STEPS
+    at = app_test("pages/how_it_works.py")
+    for _ in range(3):
+        at.button(key="how.btn_next").click().run()
+    at.text_input(key="how.word").set_value("world").run()
+    assert at.session_state["how.pos"] == 0
+    at.button(key="how.btn_next").click().run()
+    backward = next(s for s in STEPS if s.page == "pages/how_it_works.py" and s.settings.get("how.pos"))
+    for key, value in backward.settings.items():
+        at.session_state[key] = value
+    at.run()
+    assert at.session_state["how.pos"] == backward.settings["how.pos"] and not at.exception
+    assert any("Backward" in m.value for m in at.markdown)

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 
 from .errors import RNNLabError
 from .models import LanguageModel
-from .text import _QUOTES, EOS, SPECIALS, Tokenizer, space_before, split_tokens
+from .text import EOS, SPECIALS, Tokenizer, join_tokens, split_tokens
 
 MAX_LENGTH = 5000
 MAX_PROMPT_TOKENS = 20_000
@@ -243,8 +243,7 @@ class Stepper:
     exclude: tuple = ()                    # token ids never drawn (the special tokens, by default)
     history: list = field(default_factory=list)   # a Step for every token drawn with step()
     _pieces: list = field(default_factory=list, repr=False)     # the text each drawn token adds
-    _before: str | None = field(default=None, repr=False)       # the word token before the next one
-    _open_quotes: set = field(default_factory=set, repr=False)
+    _line: list | None = field(default=None, repr=False)        # the word tokens of the current line
     _mask: torch.Tensor | None = field(default=None, repr=False)   # -inf at the excluded ids, else 0
 
     @classmethod
@@ -310,22 +309,24 @@ class Stepper:
         self._pieces.append(self._spaced(self.tokenizer.tokens[token]))
 
     def _spaced(self, token: str) -> str:
-        """The text a word token adds: a space before it unless punctuation or an open quote says otherwise
-        (the same rule as ``text.join_tokens``, carried across the prompt and every token drawn)."""
+        """The text a word token adds: what ``text.join_tokens`` puts before it given the tokens before it.
+
+        Spacing (quotes opening and closing in turn) starts afresh on every line, so only the current line's
+        tokens are joined again: cheap, whatever the length of the text.
+        """
         if self.tokenizer.level != "word":
             return token
-        if self._before is None:       # the quotes the prompt leaves open, and its last token
-            prompt_tokens = split_tokens(self.prompt, "word")
-            self._open_quotes = set()
-            for tok in prompt_tokens:
-                if tok in _QUOTES:
-                    self._open_quotes ^= {tok}
-            self._before = "" if not prompt_tokens or self.prompt[-1:].isspace() else prompt_tokens[-1]
-        space = bool(self._before) and space_before(self._before, token, self._open_quotes)
-        if token in _QUOTES:
-            self._open_quotes ^= {token}
-        self._before = token
-        return (" " if space else "") + token
+        first = self._line is None
+        if first:
+            self._line = split_tokens(self.prompt, "word")
+            if "\n" in self._line:
+                self._line = self._line[len(self._line) - self._line[::-1].index("\n") - 1:]
+        before = join_tokens(self._line, "word")
+        piece = join_tokens(self._line + [token], "word")[len(before):]
+        if first and (not self.prompt or self.prompt[-1:].isspace()):
+            piece = piece.lstrip(" ")
+        self._line = [token] if token == "\n" else self._line + [token]
+        return piece
 
     def stream(self, length: int) -> Iterator[str]:
         """Yield the text of each of ``length`` new tokens as it is drawn (for a streamed display)."""

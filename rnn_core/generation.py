@@ -35,7 +35,7 @@ MAX_PROMPT_TOKENS = 20_000
 # very values the page starts with.
 TEMPERATURES = (0.2, 0.8, 1.5)          # the "Three temperatures" view: low, middle, high
 DEFAULT_PROMPT = {"char": "The ", "word": "The default value of"}
-DEFAULT_LENGTH = {"char": 300, "word": 100}
+DEFAULT_LENGTH = {"char": 300, "word": 200}
 DEFAULT_SETTINGS = {"temperature": 0.8, "top_k": None, "top_p": None, "seed": 0}
 
 

@@ -334,7 +334,7 @@ def temperatures_view() -> None:
     warn_unknown(samples[0][1].unknown)
     for col, (t, s) in zip(st.columns(len(samples)), samples):
         col.markdown(f"**Temperature {t:g}**")
-        col.code(prompt + ("" if level == "char" or not s.text else " ") + s.text, language=None, wrap_lines=True)
+        col.code(prompt + s.text, language=None, wrap_lines=True)     # a word's piece brings its own space
         share = distinct_ngram_share(list(s.text) if level == "char" else s.ids, 4)
         col.caption(f"distinct 4-{level} sequences: **{share:.0%}** (low: it repeats itself) · the sampler's "
                     f"uncertainty: **{s.mean_entropy:.2f} bits** per draw")

@@ -10,8 +10,8 @@ from functools import lru_cache
 import pytest
 
 from conftest import DATA
-from rnn_core.forecast import (PAGE_DEFAULTS, PAGE_SERIES, SP500_CHANGE_LESSON, SP500_LEVEL_LESSON, SUNSPOTS_LESSON,
-                               TEMPERATURES_LESSON, train_forecaster, verdict)
+from rnn_core.forecast import (PAGE_DEFAULTS, PAGE_SERIES, RANDOM_WALK_LESSON, SP500_CHANGE_LESSON, SP500_LEVEL_LESSON,
+                               SUNSPOTS_LESSON, TEMPERATURES_LESSON, train_forecaster, verdict)
 from rnn_core.series import PUBLIC_SERIES, load_series, public_series_from_bytes
 
 SEEDS = (0, 1, 2)
@@ -69,6 +69,14 @@ def test_sp500_level_model_fails_above_the_training_range_and_echoes_at_lag_1(se
     assert m["mase"] >= 2.0, m["mase"]                                   # "several times"
     assert m["best_lag"] == 1
     assert "outside the range of the training values" in verdict(m)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_random_walks_change_is_not_predictable(seed):
+    assert "the LSTM's error is within 1 % of the naive forecast's" in RANDOM_WALK_LESSON
+    m = _metrics("random-walk", "change", seed)
+    assert abs(m["mase"] - 1) <= 0.01, m["mase"]
+    assert "does not beat" in verdict(m)
 
 
 def test_the_default_series_is_offline_and_beaten():

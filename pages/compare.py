@@ -92,6 +92,12 @@ def _task_changed() -> None:
     st.session_state.update({"compare.lr": TASK_LR[chosen], "compare.lengths": LIVE_LENGTHS[chosen]})
 
 
+def _sci(value: float) -> str:
+    """8e-31 as LaTeX: 8 \\times 10^{-31}."""
+    mantissa, exponent = f"{value:.0e}".split("e")
+    return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+
+
 def table(rows: list[dict]) -> None:
     """Every run, one row each, with column names and values a reader understands."""
     frame = pd.DataFrame(rows)
@@ -188,10 +194,10 @@ with st.expander("Why the LSTM's forget-gate bias starts at 1 (and when it matte
         r"$f_t \approx \sigma(b_f)$: each step keeps that share of the memory, and the gradient flowing back "
         "along the cell path is multiplied by the same share at each step.\n\n"
         f"- $b_f = 0$: σ(0) = 0.50 per step; across {lag} steps, "
-        f"$0.50^{{{lag}}} \\approx$ {forget_gate_memory(0.0, lag):.0e} survives.\n"
+        f"$0.50^{{{lag}}} \\approx {_sci(forget_gate_memory(0.0, lag))}$ survives.\n"
         f"- $b_f = 1$: σ(1) ≈ 0.73 per step; across {lag} steps, "
-        f"$0.73^{{{lag}}} \\approx$ {forget_gate_memory(1.0, lag):.0e} survives, "
-        f"about {forget_gate_memory(1.0, lag) / forget_gate_memory(0.0, lag):.0e} times more.\n\n"
+        f"$0.73^{{{lag}}} \\approx {_sci(forget_gate_memory(1.0, lag))}$ survives, "
+        f"about ${_sci(forget_gate_memory(1.0, lag) / forget_gate_memory(0.0, lag))}$ times more.\n\n"
         "Gers et al. (2000) and Jozefowicz et al. (2015) recommend the bias of 1, and it is this page's default. "
         "How much it buys depends on the lag:")
     fs = shipped("first-symbol", shipped_stamp("first-symbol"))

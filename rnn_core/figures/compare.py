@@ -152,7 +152,7 @@ def accuracy_vs_length(summary: list[dict], baseline: float, baseline_label: str
               if any(r["cell"] == cell and r.get("run") == run for r in summary)]
     for k, (run, cell) in enumerate(series):
         rows = sorted((r for r in summary if r["cell"] == cell and r.get("run") == run), key=lambda r: r["length"])
-        shift = 1.0 + 0.025 * (k - (len(series) - 1) / 2)      # a multiplicative nudge on the log axis
+        shift = 1.0 + 0.04 * (k - (len(series) - 1) / 2)      # a multiplicative nudge on the log axis
         name = series_label(cell, run)
         fig.add_scatter(
             x=[r["length"] * shift for r in rows], y=[r["mean"] for r in rows], mode="lines+markers", name=name,

@@ -82,7 +82,7 @@ def example_sequence(example: dict, title: str = "") -> go.Figure:
     xs = list(range(1, len(steps) + 1))
     colors = [COLORS[1] if i in marked else "#c7c7c7" for i in range(len(steps))]
     if example.get("all_matter"):
-        colors = [COLORS[1]] * len(steps)
+        colors = ["#ffbb78"] * len(steps)   # a light orange: every letter matters, and stays readable
     fig = go.Figure()
     if example.get("values") is not None:
         fig.add_bar(x=xs, y=example["values"], marker_color=colors, name="value", showlegend=False,

@@ -30,7 +30,7 @@ from e2e.servers import free_ports, launch_chromium, streamlit_app  # noqa: E402
 # (sidebar link, the page's title as it renders)
 PAGES = [("Train a language model", "Train a language model"), ("Generate text", "Generate text"),
          ("Compare RNN, LSTM and GRU", "Compare RNN, LSTM and GRU"),
-         ("Vanishing gradients", "Vanishing and exploding gradients"), ("Sentiment", "Sentiment"),
+         ("Vanishing gradients", "Vanishing gradients"), ("Sentiment", "Sentiment"),
          ("How an RNN works", "How an RNN works"), ("Home", "RNN Lab")]
 SETTLED = """() => document.querySelector('[data-testid="stApp"]')
   ?.getAttribute('data-test-script-state') === 'notRunning'"""

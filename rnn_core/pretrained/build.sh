@@ -21,3 +21,8 @@ python -m rnn_core train-lm --text python-docs --level char --cell rnn --preset 
 # Word level: the 2,000 commonest words (the rest read as <unk>) keep the file under 2 MB.
 python -m rnn_core train-lm --text python-docs --level word --cell lstm --preset quick --hidden 128 \
     --max-vocab 2000 --seconds 0 --max-steps 600 --seed 0 --save "$OUT/word-lstm-python-docs.pt" | tail -n 1
+
+# Home's previews of these models (gradients through time, samples along training) ship in rnn_core/tour.json.
+if [ "$OUT" = "rnn_core/pretrained" ]; then
+    python -m rnn_core.tour
+fi

@@ -73,7 +73,7 @@ def flow_how_it_works(page):
 PAGES = [
     ("generate", "Generate text", flow_generate),
     ("compare", "Compare", flow_compare),
-    ("gradients", "Vanishing and exploding gradients", flow_gradients),
+    ("gradients", "Vanishing gradients", flow_gradients),
     ("sentiment", "Sentiment", flow_sentiment),
     ("forecast", "Forecast a time series", flow_forecast),
     ("how-it-works", "How an RNN works", flow_how_it_works),

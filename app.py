@@ -22,13 +22,13 @@ registry()   # every run on any page counts as activity for the session's models
 # (file, title, url path, icon); a page appears once its file exists.
 PAGES = [
     ("pages/home.py", "Home", "home", ":material/home:"),
-    ("pages/language_model.py", "Train a language model", "language-model", ":material/menu_book:"),
+    ("pages/language_model.py", "Train a language model", "language_model", ":material/menu_book:"),
     ("pages/generate.py", "Generate text", "generate", ":material/edit_note:"),
     ("pages/compare.py", "Compare RNN, LSTM and GRU", "compare", ":material/compare_arrows:"),
     ("pages/gradients.py", "Vanishing gradients", "gradients", ":material/trending_down:"),
     ("pages/sentiment.py", "Sentiment", "sentiment", ":material/reviews:"),
     ("pages/forecast.py", "Forecast a time series", "forecast", ":material/show_chart:"),
-    ("pages/how_it_works.py", "How an RNN works", "how-it-works", ":material/school:"),
+    ("pages/how_it_works.py", "How an RNN works", "how_it_works", ":material/school:"),
 ]
 
 navigation = st.navigation([

@@ -23,7 +23,7 @@ def test_home_then_quick_training_in_chromium(page, app_url):
     assert page.get_by_role("radio", name="GRU").is_checked()
 
     # A fresh session from a link: the Quick preset with a short budget, so the test stays quick on a busy box.
-    page.goto(app_url + "/language-model?cell=lstm&steps=200")
+    page.goto(app_url + "/language_model?cell=lstm&steps=200")
     page.get_by_text("2. Choose the model").wait_for(timeout=60_000)
     wait_for_app(page)
     assert page.get_by_text("The model you will train").count() == 1    # the diagram of the model

@@ -76,7 +76,7 @@ PAGES = [
     ("gradients", "Vanishing gradients", flow_gradients),
     ("sentiment", "Sentiment", flow_sentiment),
     ("forecast", "Forecast a time series", flow_forecast),
-    ("how-it-works", "How an RNN works", flow_how_it_works),
+    ("how_it_works", "How an RNN works", flow_how_it_works),
 ]
 
 

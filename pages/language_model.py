@@ -423,8 +423,8 @@ if entries:
     table = pd.DataFrame([{
         "model": e.name, "text": e.source, "level": e.settings["level"], "cell": e.settings["cell"].upper(),
         "hidden": e.settings["hidden_size"], "layers": e.settings["num_layers"],
-        "encoding": e.settings.get("encoding", "embedding"), "learning rate": e.settings["lr"],
-        "seed": e.settings["seed"], "steps": e.metrics.get("steps"), "best step": e.metrics.get("best_step"),
+        "encoding": e.settings.get("encoding", "embedding"), "learning rate": e.settings.get("lr"),
+        "seed": e.settings.get("seed"), "steps": e.metrics.get("steps"), "best step": e.metrics.get("best_step"),
         "validation loss": round(e.metrics.get("val_loss", math.nan), 3),
         "seconds": round(e.metrics.get("seconds", 0), 1), "parameters": e.metrics.get("params"),
     } for e in entries])

@@ -95,7 +95,7 @@ def workshop_sidebar(current_url_path: str | None, url_paths: dict[str, str]) ->
         exists = (ROOT / step.page).exists()
         goto = st.session_state.pop(GOTO, None)
         if goto and exists and target != current_url_path:
-            st.switch_page(step.page, query_params={"workshop": "1", "step": str(index + 1)})
+            st.switch_page(str(ROOT / step.page), query_params={"workshop": "1", "step": str(index + 1)})
         params["workshop"], params["step"] = "1", str(index + 1)
         start = sum(s.minutes for s in STEPS[:index])
         with st.container(border=True):

@@ -12,13 +12,30 @@ from dataclasses import dataclass, field
 
 WORKSHOP_SEED = 0
 
-# The language-model lab's "Quick" preset, spelled out so that a step can set it (the page's widget keys).
+# Each step's settings set everything its "You should see" depends on, so a laptop left in any state shows the
+# room's picture. They are written out here (this module is imported by every page, Home included, which
+# renders without torch); tests/test_workshop.py checks them against the pages' own defaults in rnn_core.
 _LM_QUICK = {"lm.source": "Built-in corpus", "lm.builtin": "python-docs", "lm.level": "char",
-             "lm.encoding": "embedding", "lm.preset": "quick", "lm.hidden": 128, "lm.layers": 1, "lm.seq_len": 64,
-             "lm.batch": 32, "lm.lr": 8e-3, "lm.clip": 1.0, "lm.steps": 800, "lm.seconds": 60,
-             "lm.embedding_dim": 32, "lm.seed": WORKSHOP_SEED}
+             "lm.encoding": "embedding", "lm.preset": "quick", "lm.hidden": 128, "lm.layers": 1, "lm.seq_len": 32,
+             "lm.batch": 32, "lm.clip": 1.0, "lm.steps": 1000, "lm.seconds": 180, "lm.embedding_dim": 32,
+             "lm.seed": WORKSHOP_SEED}
 _HOW = {"how.word": "hello", "how.cell": "rnn", "how.hidden": 3, "how.seed": WORKSHOP_SEED, "how.train": 0,
         "how.pos": 0}
+_GENERATE = {"generate.view": "Three temperatures", "generate.prompt": "The ", "generate.length": 300,
+             "generate.temperature": 0.8, "generate.top_k": 0, "generate.top_p": 1.0, "generate.seed": WORKSHOP_SEED}
+_GRADIENTS = {"gradients.cells": ["rnn", "lstm", "gru"], "gradients.length": 100, "gradients.hidden": 64,
+              "gradients.seed": WORKSHOP_SEED, "gradients.activation": "relu", "gradients.init": "identity",
+              "gradients.gain": 1.0, "gradients.use_radius": True, "gradients.radius": 1.0,
+              "gradients.forget_bias": 1.0, "gradients.inputs": "random", "gradients.text": "python-docs",
+              "gradients.gated_init": False, "gradients.train_steps": 500, "gradients.train_lr": 0.01,
+              "gradients.train_clip": 1.0}
+_COMPARE = {"compare.task": "adding", "compare.lengths": "10, 50, 100", "compare.cells": ["rnn", "lstm", "gru"],
+            "compare.seeds": 1, "compare.first_seed": WORKSHOP_SEED, "compare.hidden": 32, "compare.match": False,
+            "compare.steps": 2000, "compare.lr": 0.02, "compare.clip": 1.0, "compare.forget_bias": 1.0,
+            "compare.rnn_init": "default"}
+SENTIMENT_READY_MADE = "Ready-made: LSTM 64 (last state) · Built-in reviews, seed 0"
+_SENTIMENT = {"sentiment.shown_model": SENTIMENT_READY_MADE, "sentiment.sentence": "The food was not bad at all",
+              "sentiment.influence": "leave-one-out"}
 
 
 @dataclass(frozen=True)
@@ -39,76 +56,104 @@ STEPS = (
         "Welcome: what a recurrent network is for", "pages/home.py", 3,
         "Text, speech and prices arrive one piece at a time. A recurrent network reads them in order and keeps "
         "a memory, the hidden state, that it updates at every step. Today we watch that memory at work.",
-        "Read the tour of the pages. Do not train anything yet.",
-        "Six pages; we will visit them in order, with the same seed on every laptop.", {},
-        room_does='read the tour', room_sees='what each page teaches'),
+        "Look at the three charts and read the numbered cards; then press Next (or Start: How an RNN works).",
+        "Three measured previews: the RNN's accuracy falls to the no-memory line as the lag grows while the "
+        "LSTM and GRU stay above 90 %; far back, the RNN's gradient is many times weaker than the gated cells'; "
+        "a ready-made model's samples climb from noise to words. The cards are numbered in the order we visit "
+        "them.", {},
+        room_does="look at the three previews", room_sees="what each page teaches, in the order we visit"),
     WorkshopStep(
         "One step forward, with real numbers", "pages/how_it_works.py", 6,
         "A tiny RNN reads 'hello' one letter at a time and guesses the next letter. Each letter is a one-hot "
         "vector; h_t = tanh(W_hh h_{t−1} + W_xh x_t + b); y_t = softmax(W_hy h_t).",
-        "Press Next four times, one time step each. Look at the sum strip and the probability bars.",
+        "Step 1 is on screen. Press Next three times, one time step each (steps 2 to 4). Look at the sum strip "
+        "and the probability bars.",
         "W_xh·x_t just picks one column of W_xh. The hidden state stays between −1 and 1. Untrained, the "
-        "guesses are poor: each step's loss is near ln 4 ≈ 1.4, a uniform guess over e, h, l, o.", dict(_HOW),
-        room_does='Next ×4 through "hello"', room_sees='W_xh·x_t picks a column; h_t in (−1, 1); loss ≈ ln 4 per step'),
+        "guesses are poor: each step's loss is between about 0.9 and 1.8, around ln 4 ≈ 1.39, the cost of a "
+        "uniform guess over e, h, l, o.", dict(_HOW),
+        room_does='Next ×3 through "hello"', room_sees="W_xh·x_t picks a column; h_t in (−1, 1); loss ≈ ln 4 per step"),
     WorkshopStep(
         "Backwards through time", "pages/how_it_works.py", 5,
         "Learning means sending the error back through every step: backpropagation through time. Each step "
-        "back multiplies the signal by W_hh and by tanh' = 1 − h².",
+        "back multiplies the signal by tanh′ = 1 − h² and by W_hhᵀ.",
         "Keep pressing Next through the backward steps, down to step 1. Watch the gradient chart.",
-        "The dotted line (the last letter's error alone) shrinks at each step back: on everyone's screen it "
-        "loses about a factor of 30 by step 1. That is the vanishing gradient, in four steps.",
-        {**_HOW, "how.pos": 4},
-        room_does='Next through the backward steps', room_sees='the last error shrinks as it travels back: the vanishing gradient'),
+        "The dotted line (the last letter's error alone) shrinks at each step back: on everyone's screen (seed "
+        "0) it loses a factor of about 30 by step 1 (other seeds: 20 to 130). That is the vanishing gradient, "
+        "in four steps.", {**_HOW, "how.pos": 4},
+        room_does="Next through the backward steps", room_sees="the last error shrinks about 30× by step 1"),
     WorkshopStep(
         "Train it, then open the gates", "pages/how_it_works.py", 5,
         "After 100 training steps the same network predicts 'e', 'l', 'l', 'o'. Note the two 'l's: the same "
-        "input gives different outputs, because the hidden state remembers what came before.",
-        "Set Weights to 'after 100 steps'. Then switch the cell to LSTM, then GRU, and look at the gate charts.",
-        "All four predictions turn right (✓). The LSTM's forget gate and the GRU's update gate decide, unit by "
-        "unit, how much of the old memory to keep.", {**_HOW, "how.train": 100},
-        room_does='weights "after 100 steps", then LSTM, GRU', room_sees='guesses become e, l, l, o; forget and update gates at work'),
+        "input 'l' gives 'l' the first time and 'o' the second, because the hidden state remembers what came "
+        "before.",
+        "Weights are already set to 'after 100 steps' (trained on the word). Read the guesses in the unrolled "
+        "diagram, then switch the cell to LSTM, then GRU, and look at the cell diagram and the gate charts.",
+        "All four guesses turn right (✓): e, l, l, o, for the RNN, then the LSTM and the GRU. The LSTM's forget "
+        "gates spread out unit by unit (some near 1: keep; some far below: forget), and the GRU's update gates "
+        "drop towards 0: on so short a word it mostly replaces its memory with the new candidate.",
+        {**_HOW, "how.train": 100},
+        room_does="read the trained guesses, then LSTM, GRU", room_sees="e, l, l, o all right; the gates at work"),
     WorkshopStep(
         "Train a language model", "pages/language_model.py", 7,
         "Now the same idea at scale: an LSTM with 128 units reads Python's documentation and learns to predict "
-        "the next character. Everyone uses seed 0 and the Quick preset: 800 steps, the same model everywhere.",
+        "the next character. Everyone uses seed 0 and the Quick preset: 1,000 steps, the same model everywhere.",
         "Press Train. While it runs, read the samples under the chart.",
-        "The loss falls far below the dotted 'uniform guess' line; the samples turn from noise into "
-        "word-like text with spaces and punctuation. Everyone's curve is the same.", {**_LM_QUICK, "lm.cell": "lstm"},
-        room_does='Train (Quick, LSTM, seed 0)', room_sees='the loss falls below "uniform guess"; samples turn into words'),
+        "The loss starts at the dotted uniform guess (ln 106 ≈ 4.66) and falls to about 1.40. The samples go "
+        "from random symbols to word-like English. Everyone's numbers are the same.",
+        {**_LM_QUICK, "lm.cell": "lstm", "lm.lr": 0.02},
+        room_does="Train (Quick, LSTM, seed 0)", room_sees="the loss falls from the uniform guess to ≈ 1.40; samples turn into words"),
     WorkshopStep(
         "RNN, LSTM and GRU on the same text", "pages/language_model.py", 5,
-        "Same text, same budget, same seed: only the cell changes.",
-        "Choose RNN, press Train; then GRU, press Train. Look at 'Compare your runs'.",
-        "The comparison chart puts the three runs side by side: which one learns fastest per second here?",
-        {**_LM_QUICK, "lm.cell": "rnn"},
-        room_does='train an RNN, then a GRU', room_sees='the "Compare your runs" chart'),
+        "Same text, same step budget, same seed: only the cell changes (each with the learning rate it learns "
+        "well with).",
+        "Press Train (RNN); then choose GRU and press Train. The learning rate follows the cell's preset.",
+        "In 'Compare your runs' (Python documentation, characters, against training steps) the RNN ends highest "
+        "(about 1.61), above the LSTM (1.40) and the GRU (1.35). Switch the axis to seconds: the RNN finishes "
+        "first but ends higher.",
+        {**_LM_QUICK, "lm.cell": "rnn", "lm.lr": 0.01, "lm.compare_axis": "step"},
+        room_does="train an RNN, then a GRU", room_sees="both gated cells end below the RNN in \"Compare your runs\""),
     WorkshopStep(
         "Generate text and turn the temperature", "pages/generate.py", 4,
-        "A language model gives a probability for every next character; sampling picks one and feeds it back "
-        "in (one to many).",
-        "Pick your LSTM, type a prompt, generate at a low and at a high temperature, seed 0.",
-        "Low temperature: safe and repetitive. High: wild. The probability bars sharpen or flatten.", {},
-        room_does='low and high temperature', room_sees='repetitive vs wild text; the bars sharpen or flatten'),
+        "A language model gives a probability for every next character; sampling draws one and feeds it back "
+        "in (one to many). The temperature divides the scores before the softmax.",
+        "Pick your LSTM (or the ready-made LSTM). 'Three temperatures' shows the same prompt and seed 0 at 0.2, "
+        "0.8 and 1.5. Then open Step by step, press Next token, and drag the temperature.",
+        "Low temperature: safe and repetitive (many 4-character sequences repeat). High: wild, with invented "
+        "words and stray symbols. The bars sharpen at low temperature and flatten at high.", dict(_GENERATE),
+        room_does="three temperatures, then step by step", room_sees="repetitive vs wild text; the bars sharpen or flatten"),
     WorkshopStep(
         "Vanishing and exploding gradients", "pages/gradients.py", 5,
-        "The shrinking we saw on 'hello' over four steps, now over a hundred, measured and next to the theory.",
-        "Drag the spectral radius of W_hh above 1, then below; compare the RNN with the LSTM and GRU.",
-        "Below 1 the gradient vanishes exponentially; above 1 it explodes. Gates give it a path that can "
-        "stay open, once trained.", {},
-        room_does='drag the spectral radius past 1', room_sees='vanishing turns into exploding'),
+        "The shrinking we saw on 'hello' over four steps, now over a hundred, measured. Each step back "
+        "multiplies the gradient by diag(act′(a_t))·W_hh. We start with a ReLU RNN whose W_hh is the identity "
+        "times the spectral radius: its active units have slope 1, so each step multiplies the gradient by "
+        "about the radius.",
+        "Drag the spectral radius of W_hh above 1 (1.1, 1.2), then below (0.9); compare the RNN with the LSTM "
+        "and GRU. Then switch the RNN activation to tanh and drag above 1 again.",
+        "At 1 the RNN's line is flat. Below 1 the gradient vanishes exponentially (0.9: about 2·10⁻⁵ reaches "
+        "step 0); above 1 it explodes (1.2: about 5·10⁷), a straight line on the log scale either way. The LSTM "
+        "and GRU lines do not move (the slider shapes only the RNN's W_hh), and at initialisation they vanish "
+        "too, the GRU's most. With tanh, above 1 the gradient shrinks instead: the units saturate, and "
+        "tanh′ = 1 − h² damps each step more than W_hh amplifies it.", dict(_GRADIENTS),
+        room_does="drag the spectral radius past 1 (ReLU), then tanh",
+        room_sees="vanishing turns into exploding; tanh saturates instead"),
     WorkshopStep(
         "Who remembers longer?", "pages/compare.py", 3,
-        "The classic experiment: remember something for 100 steps.",
+        "The classic experiment: remember two numbers for up to 200 steps and add them (the adding problem).",
         "Look at the precomputed chart of accuracy against sequence length.",
-        "The vanilla RNN falls to chance as the lag grows; the LSTM and GRU hold on.", {},
-        room_does='read the precomputed chart', room_sees='the RNN falls to the no-memory line as the lag grows'),
+        "The vanilla RNN falls to the no-memory line as the lag grows; the LSTM and GRU hold on, solving "
+        "almost every sequence at length 100.", dict(_COMPARE),
+        room_does="read the precomputed chart", room_sees="the RNN falls to the no-memory line as the lag grows"),
     WorkshopStep(
         "Many to one: sentiment", "pages/sentiment.py", 2,
-        "Read a whole sentence, answer once at the end.",
-        "Type 'The food was not bad at all' and watch the prediction move word by word.",
-        "'bad' pulls the prediction down; 'not' before it flips the meaning, which a bag of words cannot do.",
-        {},
-        room_does='"The food was not bad at all"', room_sees='the prediction moves word by word'),
+        "Many to one: the RNN reads the whole sentence, one word at a time, and answers once at the end. Next "
+        "to it, a bag of words sees which words occur but not their order.",
+        "The sentence 'The food was not bad at all' is already in the box, with a ready-made model. Read the "
+        "chart 'Its opinion, word by word'. Then delete 'not' and press Enter.",
+        "Up to 'not' the line stays in the middle: no evidence yet. At 'bad' it jumps above 0.85, because the "
+        "hidden state kept the 'not'. The RNN says positive and the bag of words says negative. Without 'not', "
+        "the same word 'bad' drops it below 0.1.", dict(_SENTIMENT),
+        room_does='"The food was not bad at all", then delete "not"',
+        room_sees="the line jumps up at \"bad\" only after \"not\"; the bag of words says negative"),
 )
 
 

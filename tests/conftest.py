@@ -22,6 +22,31 @@ def shared_data() -> Path:
     return DATA
 
 
+def _route_every_apptest_run_through_app() -> None:
+    """Make each AppTest run route like a running server's sessions do: through app.py's ``st.navigation``.
+
+    AppTest starts every run as if it were a fresh server's first session, in which Streamlit routes by the
+    file names in ``pages/`` (its old multipage behaviour) and, once a page's address equals its file name,
+    runs that page file alone, without the router (no sidebar, no workshop panel). A server does that only
+    for its very first session (see tests/e2e/test_first_visit.py); every later one goes through app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if getattr(PagesManager.__init__, "routes_through_app", False):
+        return
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    init.routes_through_app = True
+    PagesManager.__init__ = init
+
+
+_route_every_apptest_run_through_app()
+
+
 def app_test(page: str | None = None, timeout: float = 60):
     """An AppTest of the whole app (router included), switched to ``page`` (e.g. ``"pages/generate.py"``)."""
     from streamlit.testing.v1 import AppTest

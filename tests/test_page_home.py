@@ -42,7 +42,7 @@ def test_the_cards_follow_the_workshop_and_each_links_to_its_page():
     assert links[0] == "1. How an RNN works"
     assert len(links) == len([p for p in TOUR if (Path(__file__).parent.parent / p).exists()])
     urls = [link.proto.page for link in at.get("page_link")]   # app.py's url paths: the files' stems
-    assert urls[:len(workshop)] == [Path(p).stem.replace("_", "-") for p in workshop]
+    assert urls[:len(workshop)] == [Path(p).stem for p in workshop]
 
 
 def test_start_opens_the_first_page_of_the_workshop():

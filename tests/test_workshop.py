@@ -54,10 +54,8 @@ def test_next_applies_the_steps_fixed_settings_and_back_returns():
     assert at.session_state["workshop.step"] == 1 and at.session_state["workshop.on"] is True
     for key, value in STEPS[1].settings.items():
         assert at.session_state[key] == value, key
-    # Next also opens the step's page with st.switch_page, which AppTest does not follow (the browser does):
-    # open the page of step 3 from a link instead, and go back from there.
+    # A link to step 3 opens step 3's page; go back from there.
     at = _workshop(3)
-    at.switch_page(STEPS[2].page).run()
     assert not at.exception
     assert STEPS[2].title in _panel_text(at) and at.text_input(key="how.word").value == "hello"
     assert at.session_state["how.pos"] == 4
@@ -69,8 +67,7 @@ def test_every_step_with_settings_opens_its_page_cleanly():
     for index, step in enumerate(STEPS):
         if not step.settings or not (ROOT / step.page).exists():
             continue
-        at = _workshop(index + 1)
-        at.switch_page(step.page).run()
+        at = _workshop(index + 1)   # the link opens the step's page
         assert not at.exception, step.title
         assert not at.error, (step.title, [e.value for e in at.error])
         for key, value in step.settings.items():
@@ -78,8 +75,7 @@ def test_every_step_with_settings_opens_its_page_cleanly():
 
 
 def test_reset_forgets_the_participants_session_and_reapplies_the_step():
-    at = _workshop(5)   # train a language model
-    at.switch_page("pages/language_model.py").run()
+    at = _workshop(5)   # train a language model: the link opens its page
     at.number_input(key="lm.seed").set_value(99).run()
     at.session_state["models"].add(TrainedModel("mine", "test", None, None, {}, {}))
     at.session_state["lm.private"] = "something of mine"
@@ -122,3 +118,23 @@ def test_readme_holds_the_plan_from_its_one_source():
     assert agenda_markdown(PAGE_TITLES) in readme
     for step in STEPS:
         assert step.room_does and step.room_sees, step.title
+
+
+def test_the_steps_settings_are_the_pages_own_defaults():
+    """The settings written out in rnn_core.workshop (imported by every page, so without torch) are the
+    pages' own: a changed default in rnn_core fails here instead of silently showing the room another picture."""
+    from rnn_core import experiments, gradients, workshop
+    from rnn_core.generation import page_defaults
+    from rnn_core.lm import preset
+
+    for step in STEPS:
+        if step.page != "pages/language_model.py":
+            continue
+        s = preset("quick", cell=step.settings["lm.cell"], level="char")
+        assert step.settings["lm.lr"] == s.lr, step.title
+        assert (step.settings["lm.hidden"], step.settings["lm.seq_len"], step.settings["lm.batch"],
+                step.settings["lm.steps"], step.settings["lm.embedding_dim"], step.settings["lm.clip"]) == \
+            (s.hidden_size, s.seq_len, s.batch_size, s.max_steps, s.embedding_dim, s.clip), step.title
+    assert {k: v for k, v in workshop._GENERATE.items() if k != "generate.view"} == page_defaults("char")
+    assert workshop._GRADIENTS == gradients.WORKSHOP_SETTINGS
+    assert workshop._COMPARE == {**experiments.PAGE_DEFAULTS, **experiments.WORKSHOP_SETTINGS}

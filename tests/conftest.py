@@ -1,6 +1,8 @@
 """Shared test set-up: the project root on sys.path, one torch thread, and paths to the shared data."""
 
+import http.server
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,15 @@ def app_test(page: str | None = None, timeout: float = 60):
     if page is not None:
         at.switch_page(page).run()
     return at
+
+
+@pytest.fixture
+def http_server(tmp_path):
+    """A local HTTP server on 127.0.0.1 serving ``tmp_path / "www"``: the downloads' tests fetch from it."""
+    root = tmp_path / "www"
+    root.mkdir()
+    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(root), **k)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()

@@ -1,7 +1,5 @@
 """Built-in corpora, uploads in any encoding, and public texts downloaded from a local HTTP server."""
 
-import http.server
-import threading
 
 import pytest
 
@@ -48,17 +46,6 @@ def test_gutenberg_header_and_footer_are_stripped():
     assert strip_gutenberg(raw) == "Well, Prince\n"
 
 
-@pytest.fixture
-def http_server(tmp_path):
-    """A local HTTP server on 127.0.0.1 serving ``tmp_path / "www"``."""
-    root = tmp_path / "www"
-    root.mkdir()
-    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(root), **k)  # noqa: E731
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
 
 
 def test_public_text_is_downloaded_stripped_and_cached(http_server, tmp_path, monkeypatch):

@@ -1,8 +1,6 @@
 """Sentiment data: the built-in reviews' labels, the negation test, the UCI loader and downloader, CSV files."""
 
-import http.server
 import io
-import threading
 import zipfile
 from collections import Counter
 
@@ -149,16 +147,6 @@ def test_a_folder_in_another_layout_is_refused(tmp_path):
         load_uci_folder(tmp_path, ("twitter",))
 
 
-@pytest.fixture
-def http_server(tmp_path):
-    """A local HTTP server on 127.0.0.1 serving ``tmp_path / "www"``."""
-    root = tmp_path / "www"
-    root.mkdir()
-    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(root), **k)  # noqa: E731
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
 
 
 def uci_zip(folder) -> bytes:

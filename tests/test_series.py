@@ -1,7 +1,5 @@
 """Series sources, CSV oddities, downloads through a local HTTP server, and the leak-free windows."""
 
-import http.server
-import threading
 
 import numpy as np
 import pytest
@@ -113,15 +111,6 @@ def test_repeated_dates_keep_the_last_value():
 
 # --- downloads through a local HTTP server -------------------------------------------------------------------
 
-@pytest.fixture
-def http_server(tmp_path):
-    root = tmp_path / "www"
-    root.mkdir()
-    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(root), **k)  # noqa: E731
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
 
 
 @pytest.mark.parametrize("key, length, first", [

@@ -89,15 +89,17 @@ def finding(task: str, rows) -> str:
     base = get_task(task).baseline
     if task == "adding":
         return (f"the RNN solves {_span(*accuracy_range(rows, 'rnn', 10))} of sequences at length 10, but from "
-                f"length 50 on it is at the no-memory line ({_span(*_lowest_highest(rows, 'rnn', (50, 100, 200)))} "
+                "length 50 on it stays at or just above the no-memory line "
+                f"({_span(*_lowest_highest(rows, 'rnn', (50, 100, 200)))} "
                 f"vs {_base(base)}). At length 100 the LSTM and GRU solve {_span(*_gated(rows, 100))}, and still "
                 f"{_span(*_gated(rows, 200))} at 200.")
     if task == "first-symbol":
         return (f"the RNN carries the first symbol across 25 steps ({_span(*accuracy_range(rows, 'rnn', 25))}) "
-                f"and mostly across 50 ({_span(*accuracy_range(rows, 'rnn', 50))}), but at 100 and 200 it falls to "
-                f"{_span(*_lowest_highest(rows, 'rnn', (100, 200)))} (chance: {_base(base)}). The LSTM and GRU solve "
-                f"{_span(*_lowest_highest(rows, ('lstm', 'gru'), (10, 25, 50, 100, 200)))} at every length up to "
-                "200.")
+                f"and mostly across 50 ({_span(*accuracy_range(rows, 'rnn', 50))}), but at 100 and 200 it gets only "
+                f"{_span(*_lowest_highest(rows, 'rnn', (100, 200)))} (chance: {_base(base)}). The GRU solves every "
+                f"length up to 200 ({_span(*_lowest_highest(rows, 'gru', (10, 25, 50, 100, 200)))}); the LSTM every "
+                f"length up to 100 ({_span(*_lowest_highest(rows, 'lstm', (10, 25, 50, 100)))}) and "
+                f"{_span(*accuracy_range(rows, 'lstm', 200))} at 200.")
     if task == "temporal-order":
         failing = [a for a in accuracy_range_per_seed(rows, "rnn", 40) if a < 0.9]
         return (f"the RNN finds the order up to length 30 ({_span(*_lowest_highest(rows, 'rnn', (10, 20, 30)))}); "
@@ -133,10 +135,10 @@ def bias_finding(rows) -> str:
     """What the first-symbol grid's two LSTMs (forget-gate bias 1 and 0) show, with its numbers."""
     worst0, _ = accuracy_range(rows, "lstm-bias0", 200)
     worst1, _ = accuracy_range(rows, "lstm", 200)
-    return ("On the first-symbol task (the shipped grid, 3 seeds) the bias makes no difference at short lags: up to "
-            "length 25 both LSTMs solve the task in about the same number of steps. From length 50 on, the bias-0 "
-            "LSTM is never faster on any seed and slower on average "
-            f"({mean_steps(rows, 'lstm-bias0', 50):,.0f} vs {mean_steps(rows, 'lstm', 50):,.0f} steps at 50, "
-            f"{mean_steps(rows, 'lstm-bias0', 200):,.0f} vs {mean_steps(rows, 'lstm', 200):,.0f} at 200), and at "
-            f"200 its worst seed is still at {_pct(worst0)} when the budget runs out, where the worst with bias 1 "
-            f"gets {100 * worst1:.1f} %. A gate that starts open pays off at long lags.")
+    return ("On the first-symbol task (the shipped grid, 3 seeds) the effect is modest. Up to length 25 both LSTMs "
+            "solve the task in about the same number of steps; at 50 the bias-0 LSTM needs more steps on every seed "
+            f"({mean_steps(rows, 'lstm-bias0', 50):,.0f} vs {mean_steps(rows, 'lstm', 50):,.0f} on average), at 100 "
+            f"about as many ({mean_steps(rows, 'lstm-bias0', 100):,.0f} vs {mean_steps(rows, 'lstm', 100):,.0f}); "
+            "at 200 neither solves every seed within the 2,000-step budget, and the worst seed does worse with bias 0 "
+            f"({_pct(worst0)} vs {_pct(worst1)}). The bias of 1 gives the memory a head start; within this budget it "
+            "is a small advantage, not a cliff.")

@@ -6,7 +6,8 @@
 # running, adding and first symbol took 13 minutes together; temporal order and reverse about as long again.
 # Every run is seeded and evaluated at fixed steps, so a run's numbers do not depend on which other cells or
 # lengths share its grid: the first-symbol grid's lstm-bias0 rows were made by the same line with
-# --cells lstm-bias0 and merged in, and are what the full line gives.
+# --cells lstm-bias0 (its other rows with --cells rnn,lstm,gru), the reverse grid's length 3 with --lengths 3, the adding grid in two parts (--seeds 2, then
+# --first-seed 2 --seeds 1), each merged in; they are what the full line gives.
 set -e
 export RNN_LAB_TORCH_THREADS=1
 LOGS="${TMPDIR:-/tmp}"

@@ -20,7 +20,7 @@ from rnn_core.tasks import get_task
 from rnn_core.workshop import STEPS
 
 SEEDS = (0, 1, 2)
-NEAR_LINE = 0.03      # "at the no-memory line": within 3 points of what a model without memory gets
+NEAR_LINE = 0.04      # "at or just above the no-memory line": within 4 points of a model without memory
 NEAR_CHANCE_4 = 0.05  # the same for temporal order's 4 classes, whose 1,000 test sequences scatter more (a model
                       # that favours one class lands a few points under 25 %)
 
@@ -44,8 +44,8 @@ def steps(frame: pd.DataFrame, cell: str, length: int, seed: int) -> int:
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_adding_rnn_solves_length_10_then_sits_on_the_no_memory_line_while_lstm_and_gru_hold(seed):
-    """"the RNN solves 92–95 % of sequences at length 10, but from length 50 on it is at the no-memory line
-    (6–9 % vs 7.8 %). At length 100 the LSTM and GRU solve 96–99 %, and still 92–99 % at 200.\""""
+    """"the RNN solves 92–96 % of sequences at length 10, but from length 50 on it stays at or just above the
+    no-memory line (6–11 % vs 7.8 %). At length 100 the LSTM and GRU solve 96–99 %, and still 92–99 % at 200.\""""
     g, base = grid("adding"), get_task("adding").baseline
     assert acc(g, "rnn", 10, seed) >= 0.9
     for n in (50, 100, 200):
@@ -56,20 +56,20 @@ def test_adding_rnn_solves_length_10_then_sits_on_the_no_memory_line_while_lstm_
 
 def test_the_adding_sentence_quotes_the_grid():
     text = finding("adding", grid("adding"))
-    assert "at the no-memory line" in text and "At length 100 the LSTM and GRU solve 96–99 %" in text
+    assert "at or just above the no-memory line" in text and "At length 100 the LSTM and GRU solve 96–99 %" in text
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_first_symbol_rnn_carries_25_mostly_50_then_falls_while_lstm_and_gru_solve_every_length(seed):
-    """"the RNN carries the first symbol across 25 steps (100 %) and mostly across 50 (87–93 %), but at 100 and 200
-    it falls to 1–15 % (chance: 6.2 %). The LSTM and GRU solve 98–100 % at every length up to 200.\""""
+def test_first_symbol_rnn_carries_25_mostly_50_then_falls_while_the_gru_solves_every_length(seed):
+    """"the RNN carries the first symbol across 25 steps (100 %) and mostly across 50 (88–100 %), but at 100 and
+    200 it gets only 0–36 % (chance: 6.2 %). The GRU solves every length up to 200 (100 %); the LSTM every length
+    up to 100 (100 %) and 87–100 % at 200.\""""
     g = grid("first-symbol")
-    assert acc(g, "rnn", 25, seed) >= 0.98
-    assert 0.8 <= acc(g, "rnn", 50, seed) < 0.98
-    assert acc(g, "rnn", 100, seed) < 0.2 and acc(g, "rnn", 200, seed) < 0.2
-    for cell in ("lstm", "gru"):
-        for n in (10, 25, 50, 100, 200):
-            assert acc(g, cell, n, seed) >= 0.975, (cell, n)
+    assert acc(g, "rnn", 25, seed) >= 0.98 and acc(g, "rnn", 50, seed) >= 0.85
+    assert acc(g, "rnn", 100, seed) < 0.4 and acc(g, "rnn", 200, seed) < 0.4
+    for n in (10, 25, 50, 100, 200):
+        assert acc(g, "gru", n, seed) >= 0.98, n
+        assert acc(g, "lstm", n, seed) >= (0.98 if n <= 100 else 0.85), n
 
 
 def test_the_first_symbol_sentence_quotes_the_grid():
@@ -77,23 +77,22 @@ def test_the_first_symbol_sentence_quotes_the_grid():
     assert "across 25 steps (100 %)" in text and "chance: 6.2 %" in text
 
 
-def test_forget_bias_0_is_as_fast_at_short_lags_and_never_faster_from_50_with_one_seed_failing_at_200():
-    """"up to length 25 both LSTMs solve the task in about the same number of steps. From length 50 on, the bias-0
-    LSTM is never faster on any seed and slower on average (...), and at 200 its worst seed is still at 75 % when
-    the budget runs out, where the worst with bias 1 gets 99.6 %.\""""
+def test_forget_bias_0_is_a_modest_handicap_slower_at_50_similar_at_100_worse_worst_seed_at_200():
+    """"Up to length 25 both LSTMs solve the task in about the same number of steps; at 50 the bias-0 LSTM needs
+    more steps on every seed (...), at 100 about as many (...); at 200 neither solves every seed within the
+    2,000-step budget, and the worst seed does worse with bias 0 (75 % vs 87 %).\""""
     g = grid("first-symbol")
     for seed in SEEDS:
         for n in (10, 25):
-            assert abs(steps(g, "lstm-bias0", n, seed) - steps(g, "lstm", n, seed)) <= 50, (n, seed)
-        for n in (50, 100, 200):
-            assert steps(g, "lstm-bias0", n, seed) >= steps(g, "lstm", n, seed), (n, seed)
-    for n in (50, 100, 200):
-        assert (sum(steps(g, "lstm-bias0", n, s) for s in SEEDS) > sum(steps(g, "lstm", n, s) for s in SEEDS)), n
+            assert abs(steps(g, "lstm-bias0", n, seed) - steps(g, "lstm", n, seed)) <= 100, (n, seed)
+        assert steps(g, "lstm-bias0", 50, seed) > steps(g, "lstm", 50, seed), seed
+    mean = lambda cell, n: sum(steps(g, cell, n, s) for s in SEEDS) / 3
+    assert abs(mean("lstm-bias0", 100) - mean("lstm", 100)) <= 100
     worst0 = min(acc(g, "lstm-bias0", 200, s) for s in SEEDS)
     worst1 = min(acc(g, "lstm", 200, s) for s in SEEDS)
-    assert worst0 < 0.9 <= worst1
+    assert worst0 < worst1 < 0.98
     text = bias_finding(g)
-    assert f"still at {100 * worst0:.0f} %" in text and f"gets {100 * worst1:.1f} %" in text
+    assert f"({100 * worst0:.0f} % vs {100 * worst1:.0f} %)" in text
 
 
 def test_temporal_order_rnn_holds_to_30_then_drops_to_chance_while_the_gru_solves_every_length():
@@ -137,7 +136,7 @@ def workshop_settings() -> dict:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_workshop_the_rnn_falls_to_the_no_memory_line_as_the_lag_grows_the_lstm_and_gru_hold_on(seed):
     """Workshop step "Who remembers longer?": "The RNN's line falls from about 0.9 at length 10 to the dotted
-    no-memory line from length 50 on; the LSTM and GRU stay above 0.9 all the way to 200.\""""
+    no-memory line from length 50 on (within 4 points of it); the LSTM and GRU stay above 0.9 all the way to 200.\""""
     settings = workshop_settings()
     task = settings["compare.task"]
     g, base = grid(task), get_task(task).baseline

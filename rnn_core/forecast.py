@@ -17,7 +17,6 @@ counts, and training stops early once that error has not improved for ``patience
 
 from __future__ import annotations
 
-import copy
 import math
 import threading
 from dataclasses import asdict, dataclass, field
@@ -80,7 +79,8 @@ class ForecastSettings:
 
     def train_config(self) -> TrainConfig:
         return TrainConfig(max_steps=self.max_steps, seconds=self.seconds, lr=self.lr, schedule="cosine",
-                           warmup_steps=20, clip=self.clip, eval_every_steps=self.eval_every)
+                           warmup_steps=20, clip=self.clip, eval_every_steps=self.eval_every,
+                           keep_best="val_mae", patience=self.patience)
 
 
 # The page's widgets start from these values; the claim tests and the benchmark import them from here.
@@ -260,34 +260,22 @@ class ForecastRun:
             return self.net(torch.as_tensor(np.asarray(inputs), dtype=torch.float32)).double().numpy()
 
 
-class _BestOnValidation:
-    """Validation checks at fixed steps that keep a copy of the weights with the lowest validation MAE."""
+def _validation(net: Forecaster, windows: Windows, val_index: np.ndarray, naive_val_mae: float):
+    """The training loop's ``evaluate``: the validation part's loss and level MAE (the loop keeps the weights
+    with the lowest ``val_mae`` and stops after ``patience`` checks without a new best)."""
+    x = torch.as_tensor(windows.inputs[val_index], dtype=torch.float32)
+    y = torch.as_tensor(windows.targets[val_index], dtype=torch.float32)
+    steps = (windows.ends[val_index] + windows.horizon).tolist()
 
-    def __init__(self, net: Forecaster, windows: Windows, val_index: np.ndarray, naive_val_mae: float, patience: int):
-        self.net, self.windows, self.index = net, windows, val_index
-        self.x = torch.as_tensor(windows.inputs[val_index], dtype=torch.float32)
-        self.y = torch.as_tensor(windows.targets[val_index], dtype=torch.float32)
-        self.naive = naive_val_mae
-        self.steps = (windows.ends[val_index] + windows.horizon).tolist()
-        self.patience = patience
-        self.best_mae, self.best_state, self.best_step, self.since_best = math.inf, None, 0, 0
+    def evaluate() -> dict:
+        out = net(x)
+        level = windows.to_level(out.double().numpy(), val_index)
+        mae = float(np.abs(level - windows.truth[val_index]).mean())
+        return {"val_loss": float(((out - y) ** 2).mean()), "val_mae": mae,
+                "val_vs_naive": mae / naive_val_mae if naive_val_mae > 0 else math.nan,
+                "val_forecast": level.tolist(), "val_steps": steps}   # for the page's live chart
 
-    def __call__(self, step: int) -> dict:
-        out = self.net(self.x)
-        loss = float(((out - self.y) ** 2).mean())
-        level = self.windows.to_level(out.double().numpy(), self.index)
-        mae = float(np.abs(level - self.windows.truth[self.index]).mean())
-        if math.isfinite(mae) and mae < self.best_mae:
-            self.best_mae, self.best_step, self.since_best = mae, step, 0
-            self.best_state = copy.deepcopy(self.net.state_dict())
-        else:
-            self.since_best += 1
-        return {"val_loss": loss, "val_mae": mae, "val_vs_naive": mae / self.naive if self.naive > 0 else math.nan,
-                "val_forecast": level.tolist(), "val_steps": self.steps}   # for the page's live chart
-
-    def restore_best(self) -> None:
-        if self.best_state is not None:
-            self.net.load_state_dict(self.best_state)
+    return evaluate
 
 
 def resolve_period(series: Series, settings: ForecastSettings) -> int | None:
@@ -324,7 +312,6 @@ def train_forecaster(series: Series, settings: ForecastSettings = ForecastSettin
     net = Forecaster(settings.cell, settings.hidden_size, settings.num_layers)
     x_train = torch.as_tensor(windows.inputs[train_idx], dtype=torch.float32)
     y_train = torch.as_tensor(windows.targets[train_idx], dtype=torch.float32)
-    checker = _BestOnValidation(net, windows, val_idx, naive_val_mae, settings.patience)
     batch = min(settings.batch_size, len(train_idx))
 
     def loss_on_step(step: int) -> torch.Tensor:
@@ -332,23 +319,14 @@ def train_forecaster(series: Series, settings: ForecastSettings = ForecastSettin
         err = net(x_train[pick]) - y_train[pick]
         return err.abs().mean() if settings.loss == "mae" else (err ** 2).mean()
 
-    current = {"step": 0}     # the step count an evaluation belongs to (the loop evaluates after the update)
-
-    def counting_loss(step: int) -> torch.Tensor:
-        current["step"] = step + 1
-        return loss_on_step(step)
-
-    result = train(net, counting_loss, settings.train_config(), tokens_per_step=batch,
-                   evaluate=lambda: checker(current["step"]), on_progress=on_progress, stop=stop,
-                   solved=lambda m: checker.since_best >= settings.patience)
-    if result.stop_reason == "solved":
-        result.stop_reason = "early"
+    result = train(net, loss_on_step, settings.train_config(), tokens_per_step=batch,
+                   evaluate=_validation(net, windows, val_idx, naive_val_mae), on_progress=on_progress, stop=stop)
+    if result.best_step is None:
+        raise RNNLabError(result.message or "Training stopped before its first validation check; nothing to keep.")
+    if result.stop_reason == "early":
         result.message = (f"Stopped early at step {result.steps:,}: the validation error had not improved for "
                           f"{settings.patience} checks.")
-    if checker.best_state is None:
-        raise RNNLabError(result.message or "Training stopped before its first validation check; nothing to keep.")
-    checker.restore_best()
-    result.message += f" Kept the weights of step {checker.best_step:,}, the best on the validation part."
+    result.message += f" Kept the weights of step {result.best_step:,}, the best on the validation part."
     net.eval()
     run = ForecastRun(settings, series, split, windows, net, result, {}, {}, [], {}, {}, result.history, coef)
     forecasts["model"] = windows.to_level(run.predict(windows.inputs), np.arange(len(windows.ends)))
@@ -358,9 +336,9 @@ def train_forecaster(series: Series, settings: ForecastSettings = ForecastSettin
         ar = lambda inputs: linear_ar_predict(coef, inputs)   # noqa: E731
         run.rollout = rollout(series.values, windows, {"model": run.predict, "linear AR": ar}, split.val_end)
     run.metrics.update({
-        "steps": result.steps, "best_step": checker.best_step, "seconds": result.seconds,
+        "steps": result.steps, "best_step": result.best_step, "seconds": result.seconds,
         "stop_reason": result.stop_reason, "params": net.num_parameters(), "period": period,
-        "val_mae": checker.best_mae, "val_naive_mae": naive_val_mae, "cell": settings.cell,
+        "val_mae": result.best_metrics["val_mae"], "val_naive_mae": naive_val_mae, "cell": settings.cell,
         "target": settings.target, "series": series.key,
     })
     if run.rollout.get("steps"):

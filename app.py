@@ -28,6 +28,8 @@ PAGES = [
     ("pages/gradients.py", "Vanishing gradients", "gradients", ":material/trending_down:"),
     ("pages/sentiment.py", "Sentiment", "sentiment", ":material/reviews:"),
     ("pages/forecast.py", "Forecast a time series", "forecast", ":material/show_chart:"),
+    ("pages/tag.py", "Tag a sentence", "tag", ":material/label:"),
+    ("pages/translate.py", "Translate", "translate", ":material/translate:"),
     ("pages/how_it_works.py", "How an RNN works", "how_it_works", ":material/school:"),
 ]
 

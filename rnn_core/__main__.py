@@ -23,6 +23,8 @@ COMMANDS = {
     "sentiment": ("sentiment", "train and test a sentiment classifier"),
     "step-through": ("step_through", "record every number of a tiny RNN's forward and backward pass"),
     "forecast": ("forecast", "forecast a time series and test it against the naive forecast"),
+    "tag": ("tag", "tag words with a left-to-right and a bidirectional RNN"),
+    "translate": ("translate", "translate dates, or reverse letters, with an encoder-decoder (with and without attention)"),
 }
 
 

@@ -24,6 +24,7 @@ from .cells import CELL_NAMES, init_recurrent_, set_forget_bias_
 from .errors import RNNLabError
 from .tasks import Task, get_task, success
 from .training import TrainConfig, seed_everything, train
+from .translate import EncoderDecoder
 
 _FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 _GATES = {"rnn": 1, "lstm": 4, "gru": 3}
@@ -59,9 +60,10 @@ class TaskModel(nn.Module):
     """A fused recurrent layer and a linear read-out, built from a cell name.
 
     Many-to-one (adding, first symbol, temporal order): read the whole sequence, answer from the last
-    hidden state, y = W_hy h_T + b_y. Many-to-many (reverse): an encoder reads the letters, its last state
-    starts a decoder of the same cell type that writes them backwards, fed the previous letter (the true one
-    while training, its own guess when tested).
+    hidden state, y = W_hy h_T + b_y. Many-to-many (reverse): the translator's encoder–decoder
+    (:class:`rnn_core.translate.EncoderDecoder`, one-way, attention off): an encoder reads the letters, its last
+    state starts a decoder of the same cell type that writes them backwards, fed the previous letter (the true
+    one while training, its own guess when tested).
     """
 
     def __init__(self, task: Task, cell: str, hidden_size: int, forget_bias: float = 1.0,
@@ -75,12 +77,16 @@ class TaskModel(nn.Module):
             raise RNNLabError(f"Hidden size must be between 2 and 1024 (got {hidden_size}).")
         self.task, self.cell, self.hidden_size = task, cell, hidden_size
         kwargs = {"nonlinearity": "relu" if rnn_init == "identity" else "tanh"} if cell == "rnn" else {}
-        self.encoder = _FUSED[cell](task.input_size, hidden_size, batch_first=True, **kwargs)
-        self.decoder = None
         if task.kind == "sequence":
-            self.decoder = _FUSED[cell](task.vocab + 1, hidden_size, batch_first=True, **kwargs)   # +1: "start"
-        self.head = nn.Linear(hidden_size, task.output_size)
-        for layer in filter(None, (self.encoder, self.decoder)):
+            # The translator's encoder–decoder, one-way and without attention (the same code, not a copy).
+            self.seq2seq = EncoderDecoder(task.input_size, task.output_size, hidden_size, cell,
+                                          bidirectional=False, attention=False, **kwargs)
+            layers = (self.seq2seq.encoder, self.seq2seq.decoder)
+        else:
+            self.encoder = _FUSED[cell](task.input_size, hidden_size, batch_first=True, **kwargs)
+            self.head = nn.Linear(hidden_size, task.output_size)
+            layers = (self.encoder,)
+        for layer in layers:
             if cell == "lstm":
                 # A forget-gate bias of 1 keeps the memory open from the start
                 # (Gers et al. 2000; Jozefowicz et al. 2015).
@@ -99,22 +105,11 @@ class TaskModel(nn.Module):
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         """Outputs: numbers ``(batch,)``, class logits ``(batch, classes)`` or letter logits ``(batch, T, 26)``."""
-        out, state = self.encoder(self._inputs(x))
-        if self.decoder is None:
-            out = self.head(out[:, -1])
-            return out.squeeze(-1) if self.task.kind == "regression" else out
-        start = torch.full((x.shape[0], 1), self.task.vocab, dtype=torch.long)
-        if y is not None:   # teacher forcing: the decoder sees the true previous letter
-            previous = torch.cat([start, y[:, :-1]], dim=1)
-            dec, _ = self.decoder(F.one_hot(previous, self.task.vocab + 1).float(), state)
-            return self.head(dec)
-        logits, token = [], start
-        for _ in range(x.shape[1]):
-            dec, state = self.decoder(F.one_hot(token, self.task.vocab + 1).float(), state)
-            step_logits = self.head(dec)
-            logits.append(step_logits)
-            token = step_logits.argmax(-1)
-        return torch.cat(logits, dim=1)
+        if self.task.kind == "sequence":
+            return self.seq2seq(x, y)   # teacher forcing with y; greedy decoding on its own guesses without
+        out, _ = self.encoder(self._inputs(x))
+        out = self.head(out[:, -1])
+        return out.squeeze(-1) if self.task.kind == "regression" else out
 
     def loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if self.task.kind == "regression":

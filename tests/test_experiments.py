@@ -243,3 +243,31 @@ def test_regenerate_sh_holds_every_shipped_command():
     script = (Path(__file__).resolve().parents[1] / "rnn_core" / "results" / "regenerate.sh").read_text()
     for command in SHIPPED.values():
         assert command in script
+
+
+# Recorded from TaskModel's own encoder–decoder before the reverse task moved onto rnn_core.translate's
+# EncoderDecoder (commit 0a2d65f): the same seed must give the same losses, to the last digit, so that the shipped
+# reverse grid still replays.
+REVERSE_BEFORE_REFACTOR = {
+    "rnn": {"train": [3.279034435749054, 3.2625866532325745, 3.225913941860199],
+            "val": [3.2611272167414427, 3.242380879819393, 3.2151010874658823], "test": 3.21407},
+    "lstm": {"train": [3.266747534275055, 3.27175772190094, 3.249510884284973],
+             "val": [3.2665446866303682, 3.2598271388560534, 3.249655805528164], "test": 3.24562},
+    "gru": {"train": [3.272147834300995, 3.2564370036125183, 3.2524436712265015],
+            "val": [3.265829583629966, 3.259700484573841, 3.2516289558261633], "test": 3.24594},
+}
+
+
+@pytest.mark.parametrize("cell,init", [("rnn", "orthogonal"), ("lstm", "default"), ("gru", "default")])
+def test_the_reverse_task_replays_the_losses_it_had_before_it_shared_the_translators_code(cell, init):
+    from rnn_core.translate import EncoderDecoder
+    spec = ExperimentSpec(task="reverse", lengths=(4,), cells=(cell,), seeds=1, max_steps=12, eval_every=4,
+                          batch=16, rnn_init=init)
+    row, curve = run_one(spec, cell, 4, 1)
+    before = REVERSE_BEFORE_REFACTOR[cell]
+    assert [c["train_loss"] for c in curve] == before["train"]
+    assert [c["val_loss"] for c in curve] == before["val"]
+    assert row["loss"] == before["test"]
+    model = TaskModel(get_task("reverse"), cell, 8)
+    assert isinstance(model.seq2seq, EncoderDecoder) and not model.seq2seq.attention
+    assert not model.seq2seq.bidirectional

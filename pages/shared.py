@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnn_core import sessions
+from rnn_core import runcache, sessions
 from rnn_core.errors import RNNLabError
-from rnn_core.jobs import DONE, FAILED, QUEUED, RUNNING, Job
+from rnn_core.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
 from rnn_core.registry import ModelRegistry
 
 REGISTRY_KEY = "models"
@@ -81,8 +81,29 @@ def start_job(key: str, work, label: str) -> Job | None:
     return job
 
 
+def start_shared_job(key: str, label: str, run_key: str | None, train, deliver, **options) -> Job | None:
+    """Start a training that identical requests on this server share (:mod:`rnn_core.runcache`).
+
+    ``run_key`` (:func:`rnn_core.runcache.run_key`, or None when the run is not a step budget) identifies the
+    run; ``train(stop, report)`` trains and returns the result; ``deliver(copy, job)`` puts this session's
+    own copy in its registry and returns what the page shows. A run finished earlier is replayed, one in
+    flight is joined, and :func:`job_status` says so in a line.
+    """
+    current = st.session_state.get(key)
+    if current is not None and current.active:
+        st.warning("A run is already going on this page; stop it first.")
+        return None
+    job = runcache.start(run_key, train, deliver, label=label, **options)
+    st.session_state[key] = job
+    return job
+
+
 def job_status(job: Job) -> None:
-    """The job's state in a line: its place in the queue, its failure, or nothing while it runs."""
+    """The job's state in a line: its place in the queue, its failure, or nothing while it runs; and, for a
+    replayed or joined run, that it is one (another seed trains the learner's own)."""
+    notice = getattr(job, "notice", None)
+    if notice:
+        st.info(notice, icon="♻️" if job.status != CANCELLED else "ℹ️")
     if job.status == QUEUED:
         position = job.queue_position
         st.info(f"Waiting for a free training slot: you are number {position or 1} in the queue. The box trains "
@@ -142,8 +163,8 @@ def poll_interval(job: Job | None, seconds: float = 1.0) -> float | None:
     return seconds if job is not None and job.active else None
 
 
-__all__ = ["registry", "keep_widget_state", "chart", "show_error", "start_job", "job_status", "active_jobs",
-           "jobs_sidebar", "poll_interval", "RNNLabError", "DONE", "FAILED", "RUNNING", "QUEUED"]
+__all__ = ["registry", "keep_widget_state", "chart", "show_error", "start_job", "start_shared_job", "job_status",
+           "active_jobs", "jobs_sidebar", "poll_interval", "RNNLabError", "DONE", "FAILED", "RUNNING", "QUEUED"]
 
 
 # Last, once every name above exists: a page that imports this module half-way through a rerun must not see

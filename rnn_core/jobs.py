@@ -24,6 +24,11 @@ from .errors import RNNLabError
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 
 
+class Left(Exception):
+    """Raised by work that ends on purpose without a result (a learner who stops following a run that others
+    share, see :mod:`rnn_core.runcache`): the job ends as cancelled, its message kept in ``job.notice``."""
+
+
 def max_concurrent() -> int:
     return max(1, int(os.environ.get("RNN_LAB_MAX_TRAININGS", "2")))
 
@@ -86,6 +91,9 @@ class Slots:
 
 _slots: Slots | None = None
 _slots_lock = threading.Lock()
+# For jobs that only watch or copy a training that holds a slot of its own (replays and followers of a shared
+# run, see rnn_core/runcache.py): they never wait.
+UNLIMITED = Slots(10**9)
 
 
 def training_slots() -> Slots:
@@ -116,6 +124,7 @@ class Job:
         self.reports: list = []
         self.result: Any = None
         self.error: str | None = None
+        self.notice: str | None = None      # a line for the learner about how this job came by its result
         self.traceback: str | None = None
         self.created = time.time()
         self.started: float | None = None
@@ -136,6 +145,8 @@ class Job:
             self.status, self.started = RUNNING, time.time()
             self.result = self.work(self)
             self.status = DONE
+        except Left as exc:
+            self.notice, self.status = str(exc), CANCELLED
         except RNNLabError as exc:
             self.error, self.status = str(exc), FAILED
         except Exception as exc:   # a bug: keep the details for the log, show the user a short message

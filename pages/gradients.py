@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pages.shared import chart, job_status, poll_interval, rerun_when_finished, run_controls, show_error, start_job
+from pages.shared import (chart, job_status, poll_interval, rerun_when_finished, run_controls, show_error,
+                          start_job, start_shared_job)
 from pages.workshop import export_button, share_settings
 from rnn_core.cells import CELL_NAMES
 from rnn_core.corpora import BUILT_IN
@@ -24,6 +25,7 @@ from rnn_core.gradient_training import (CLIP_DEMO_STEPS, EXPLODING, MAX_TRAIN_LE
 from rnn_core.gradients import (GAMMA, MAX_LENGTH, PAGE_DEFAULTS, GradientSettings, cell_state_path, measure,
                                 page_settings, per_step_factor, safe_ratio, saturation, situations_at_init)
 from rnn_core.jobs import RUNNING
+from rnn_core.runcache import ended_by_steps, run_key
 from rnn_core.share import Param, Schema, command_line, export_script
 
 TRAIN_JOB, CLIP_JOB = "gradients.train_job", "gradients.clip_job"
@@ -299,23 +301,36 @@ train_clip = t3.select_slider("Gradient clipping", (0.0, 1.0, 5.0), key="gradien
 
 
 def launch_training(settings: GradientSettings, watch: WatchSettings) -> None:
-    live: dict[str, list] = {cell: [] for cell in settings.cells}
-
-    def work(job):
+    def train(stop, report):   # progress and gradient snapshots go through one stream (replays play both)
         runs = {}
         for index, cell in enumerate(settings.cells):
-            if job.stop.is_set():
+            if stop.is_set():
                 break
-            runs[cell] = train_and_watch(settings, cell, watch, on_snapshot=live[cell].append, stop=job.stop,
-                                         on_progress=lambda p, c=cell, i=index: job.report(
+            runs[cell] = train_and_watch(settings, cell, watch, on_snapshot=lambda s, c=cell: report((c, s)),
+                                         stop=stop, on_progress=lambda p, c=cell, i=index: report(
                                              WatchProgress(c, i, len(settings.cells), p)))
+        return runs
+
+    def relay(job, event):
+        if isinstance(event, tuple):
+            job.live[event[0]].append(event[1])
+        else:
+            job.report(event)
+
+    def deliver(runs, job):
         if not runs:
             raise RNNLabError("Training was stopped before it began.")
         return {"runs": runs, "report": trained_report(runs, settings), "settings": settings}
 
-    job = start_job(TRAIN_JOB, work, f"Gradients: training {', '.join(c.upper() for c in settings.cells)}")
-    if job is not None:
-        job.live = live
+    def prepare(job):
+        job.live = {cell: [] for cell in settings.cells}
+
+    key = run_key("gradients", None, (settings, watch), seed=settings.seed, steps=watch.steps) \
+        if watch.seconds is None else None
+    start_shared_job(TRAIN_JOB, f"Gradients: training {', '.join(c.upper() for c in settings.cells)}", key, train,
+                     deliver, relay=relay, prepare=prepare,
+                     cacheable=lambda runs: len(runs) == len(settings.cells) and ended_by_steps(
+                         *(run.result for run in runs.values())))
 
 
 train_job, _ = run_controls(

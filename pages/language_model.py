@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.shared import (chart, job_status, poll_interval, rerun_when_finished,
-                           run_controls, registry, show_error, start_job)
+                           run_controls, registry, show_error, start_shared_job)
 from pages.workshop import export_button, share_settings
 from rnn_core.checkpoint import checkpoint_bytes
 from rnn_core.corpora import (BUILT_IN, MAX_UPLOAD_BYTES, PUBLIC_TEXTS, cached_public_text, check_text,
@@ -24,6 +24,7 @@ from rnn_core.lm import (DEFAULT_CELL, DEFAULT_LEVEL, DEFAULT_PRESET, PRESET_SEC
                          train_language_model)
 from rnn_core.models import ModelConfig
 from rnn_core.registry import TrainedModel
+from rnn_core.runcache import run_key, step_budgeted
 from rnn_core.share import Param, Schema, language_model_script
 from rnn_core.text import Tokenizer, split_tokens
 
@@ -260,8 +261,10 @@ def launch(text: str, title: str, settings: LMSettings) -> None:
     label = run_label(settings, title)
     st.session_state["lm.job_text"] = title
 
-    def work(job):
-        run = train_language_model(text, settings, on_progress=job.report, stop=job.stop)
+    def train(stop, report):
+        return train_language_model(text, settings, on_progress=report, stop=stop)
+
+    def deliver(run, job):   # this session's own copy of the run (identical runs are trained once per server)
         if run.result.steps == 0:
             raise RNNLabError(run.result.message or "Training stopped before its first step.")
         name = label + {"stopped": " (stopped)", "diverged": " (diverged)"}.get(run.result.stop_reason, "")
@@ -271,7 +274,9 @@ def launch(text: str, title: str, settings: LMSettings) -> None:
         return {"entry": entry.name, "message": run.result.message, "reason": run.result.stop_reason,
                 "title": title}
 
-    start_job(JOB, work, f"Training {label}")
+    key = (run_key("lm", text, settings, seed=settings.seed, steps=settings.max_steps)
+           if step_budgeted(settings.train_config()) else None)
+    start_shared_job(JOB, f"Training {label}", key, train, deliver)
 
 
 job, (b3, _) = run_controls(JOB, lambda: launch(text, title, make_settings()), start_key="lm.btn_train",

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.shared import (chart, job_status, poll_interval, rerun_when_finished,
-                           run_controls, registry, show_error, start_job)
+                           run_controls, registry, show_error, start_shared_job)
 from pages.workshop import export_button, share_settings
 from rnn_core.classifier import (POOLINGS, STEP_CHOICES, ClassifierSettings, ready_made_run, recommended_settings,
                                  train_classifier, words_of)
@@ -23,6 +23,7 @@ from rnn_core.figures.sentiment import (ACCURACY_CAPTION, BALANCE_CAPTION, BUILT
 from rnn_core.jobs import RUNNING
 from rnn_core.share import Param, Schema, sentiment_script
 from rnn_core.registry import TrainedModel
+from rnn_core.runcache import run_key, step_budgeted
 from rnn_core.sentence_probe import WORKSHOP_SENTENCE, gradient_is_saturated, minimal_pairs, probe_sentence
 from rnn_core.sentiment_data import (UCI_FILES, ReviewSettings, built_in_reviews, cached_uci,
                                      download_uci, guess_columns, load_uci, phrase_counts, read_csv_table,
@@ -429,8 +430,10 @@ def launch(data, held_out) -> None:
     label = (f"{'Bi' if bidirectional else ''}{cell.upper()} {hidden} ({POOLING_NAMES[pooling]}) · {data.title}"
              f" · seed {seed}")
 
-    def work(job):
-        run = train_classifier(data, settings, held_out=held_out, on_progress=job.report, stop=job.stop)
+    def train(stop, report):
+        return train_classifier(data, settings, held_out=held_out, on_progress=report, stop=stop)
+
+    def deliver(run, job):   # this session's own copy of the run (identical runs are trained once per server)
         if run.result.steps == 0:
             raise RNNLabError(run.result.message or "Training stopped before its first step.")
         name = label + {"stopped": " (stopped)", "diverged": " (diverged)"}.get(run.result.stop_reason, "")
@@ -439,7 +442,9 @@ def launch(data, held_out) -> None:
         models.add(entry)
         return {"entry": entry.name, "message": run.result.message, "reason": run.result.stop_reason}
 
-    start_job(JOB, work, f"Training {label}")
+    key = (run_key("sentiment", (data, held_out), settings, seed=settings.seed, steps=settings.max_steps)
+           if step_budgeted(settings.train_config()) else None)
+    start_shared_job(JOB, f"Training {label}", key, train, deliver)
 
 
 job, _ = run_controls(JOB, lambda: launch(data, held_out), start_key="sentiment.btn_train",

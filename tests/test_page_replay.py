@@ -1,0 +1,37 @@
+"""App tests: a second session that trains the same run gets a replay, its own copy, and the line saying so."""
+
+from conftest import app_test
+
+from rnn_core import runcache
+
+
+def _train_tiny(at, seed: int):
+    at.select_slider(key="lm.hidden").set_value(16)
+    at.slider(key="lm.seconds").set_value(300)     # the step budget decides; the limit never triggers
+    at.slider(key="lm.steps").set_value(40)
+    at.select_slider(key="lm.batch").set_value(8)
+    at.slider(key="lm.seq_len").set_value(17)      # a length no other test uses: this test's own run
+    at.number_input(key="lm.seed").set_value(seed)
+    at.button(key="lm.btn_train").click().run()
+    job = at.session_state["lm.job"]
+    job.wait(120)
+    at.run()
+    return job
+
+
+def test_an_identical_run_in_another_session_is_a_replay_with_its_own_model(monkeypatch):
+    monkeypatch.setenv("RNN_LAB_REPLAY_SECONDS", "0.3")
+    first, second = app_test("pages/language_model.py"), app_test("pages/language_model.py")
+    job1 = _train_tiny(first, seed=7)
+    assert job1.status == "done" and job1.mode == "trained", job1.error
+    assert not any("replay" in i.value for i in first.info)
+    job2 = _train_tiny(second, seed=7)
+    assert job2.status == "done" and job2.mode == "replayed", job2.error
+    assert not second.exception
+    assert any(i.value == runcache.REPLAY for i in second.info)
+    assert "another seed trains your own" in runcache.REPLAY.lower()
+    own1, own2 = first.session_state["models"].entries()[0], second.session_state["models"].entries()[0]
+    assert own1.model is not own2.model and own1.metrics["val_loss"] == own2.metrics["val_loss"]
+    assert len(second.session_state["models"]) == 1 and len(first.session_state["models"]) == 1
+    job3 = _train_tiny(second, seed=8)                 # another seed: a training of its own
+    assert job3.mode == "trained" and not any(i.value == runcache.REPLAY for i in second.info)

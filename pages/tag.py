@@ -1,0 +1,250 @@
+"""Tag a sentence: a many-to-many RNN tags every word; only a bidirectional one can use the words still to come."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from pages.shared import chart, job_status, poll_interval, registry, rerun_when_finished, run_controls, show_error, start_job
+from pages.workshop import export_button, share_settings
+from rnn_core.cli.tag import tagging_script
+from rnn_core.errors import RNNLabError
+from rnn_core.figures.tagging import (CURVES_CAPTION, DISTANCE_CAPTION, EXAMPLE_READING, PUSH_CAPTION, RESULT_BIDIRECTIONAL,
+                                      RESULT_CELLS, RESULT_DISTANCE, RESULT_LEFT, RESULT_PLAIN, WORD_CAPTION,
+                                      accuracy_by_distance, accuracy_by_word, direction_push, training_curves)
+from rnn_core.jobs import RUNNING
+from rnn_core.registry import TrainedModel
+from rnn_core.share import Param, Schema
+from rnn_core.tag_data import AMBIGUOUS, CUES, EXAMPLES, HELD_OUT_PER_READING, MAX_DISTANCE, MAX_WORDS, TagDataSettings, generate
+from rnn_core.tagging import DIRECTIONS, STEP_CHOICES, TaggerSettings, tag_sentence, train_taggers
+
+JOB = "tag.job"
+DEFAULTS = TaggerSettings()
+HIDDEN_SIZES = (8, 16, 32, 64, 128)
+LEARNING_RATES = (1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2)
+TAG_COLORS = {"person": "blue", "place": "green", "organisation": "orange"}
+NAMES = {"left-to-right": "left to right →", "bidirectional": "bidirectional ↔"}
+
+SHARE = Schema((
+    Param("tag.cell", "cell", DEFAULTS.cell, choices=("rnn", "lstm", "gru")),
+    Param("tag.distance", "distance", DEFAULTS.distance, low=1, high=MAX_DISTANCE),
+    Param("tag.hidden", "hidden", DEFAULTS.hidden_size, choices=HIDDEN_SIZES),
+    Param("tag.lr", "lr", DEFAULTS.lr, choices=LEARNING_RATES),
+    Param("tag.steps", "steps", DEFAULTS.max_steps, choices=STEP_CHOICES),
+    Param("tag.seed", "seed", DEFAULTS.seed, low=0, high=1_000_000),
+    Param("tag.sentence", "sentence", EXAMPLES[0]),
+))
+
+st.title("Tag a sentence")
+st.write("A many-to-many RNN gives every word a tag: person, place, organisation or none. In “jordan scored "
+         "twice” jordan is a person, in “jordan flows south” a river's country, and the first word alone cannot "
+         "say which (nor can capital letters: everything here is lower case). Only what comes *after* decides, "
+         "as in the classic “teddy roosevelt was a great president” / “teddy bears are on sale”. Train a model "
+         "that reads left to right and one that also reads right to left, side by side, and see which one can "
+         "use the words still to come.")
+
+for key, value in SHARE.defaults().items():
+    st.session_state.setdefault(key, value)
+share_settings(SHARE, "tag")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def sentences(distance: int, seed: int):
+    return generate(TagDataSettings(distance=distance, n_train=DEFAULTS.n_train, n_test=DEFAULTS.n_test, seed=seed))
+
+
+def coloured(words, tags, ambiguous_at: int | None = None, cue_at: int | None = None) -> str:
+    """A sentence as markdown: names on their tag's colour, the ambiguous word in bold, the cue underlined."""
+    out = []
+    for k, (w, t) in enumerate(zip(words, tags)):
+        text = f":{TAG_COLORS[t]}-background[{w}]" if t in TAG_COLORS else w
+        if k == ambiguous_at:
+            text = f"**{text}**"
+        if k == cue_at:
+            text = f"<u>{text}</u>"
+        out.append(text)
+    return " ".join(out)
+
+
+LEGEND = " · ".join(f":{c}-background[{t}]" for t, c in TAG_COLORS.items()) + " · none: no colour"
+
+
+# --- 1. the sentences ---------------------------------------------------------------------------------------
+
+st.subheader("1. The sentences")
+c1, c2 = st.columns([2, 1])
+distance = c1.slider("Cue distance: the cue comes 1 to this many words after the ambiguous word", 1, MAX_DISTANCE,
+                     key="tag.distance",
+                     help="The words between are adverbs that fit every reading (“reportedly”, “quietly”...). "
+                          "Farther cues ask the backward pass to carry the cue for longer.")
+seed = c2.number_input("Seed", 0, 1_000_000, key="tag.seed",
+                       help="The same seed gives the same sentences, the same starting weights, the same models.")
+data = sentences(int(distance), int(seed))
+n_readings = sum(len(r) for r in AMBIGUOUS.values())
+st.write(f"{len(data.train):,} generated training sentences. Each holds one of {len(AMBIGUOUS)} ambiguous words, "
+         f"with one of its readings drawn at random (two or three each), then its cue phrase: {len(CUES['person'])} "
+         "per tag, such as “scored twice” (person), “flows south” (place), “released a phone” (organisation), "
+         "“is on sale” (none). What comes *before* the ambiguous word is drawn whatever its reading, so it gives "
+         "nothing away. Every other word always has the same tag (the plain words).")
+st.markdown("  \n".join(coloured(s.words, s.tags, s.ambiguous_at, s.ambiguous_at + s.distance)
+                        for s in data.train[:6]), unsafe_allow_html=True)
+st.caption(f"Tags: {LEGEND}. The ambiguous word is in bold, its cue underlined.")
+st.caption(f"The {len(data.test):,} test sentences pair each ambiguous word with cue phrases it never appears with "
+           f"in training ({len(data.held_out) * HELD_OUT_PER_READING} of the {n_readings * len(CUES['person'])} word × reading × phrase combinations are "
+           "kept for the test), every word × reading × distance equally often: a model must know what the cue "
+           "means, not remember the pair.")
+
+
+# --- 2. train both ------------------------------------------------------------------------------------------
+
+st.subheader("2. Train both models side by side")
+c1, c2, c3 = st.columns(3)
+cell = c1.radio("Cell", ("rnn", "lstm", "gru"), key="tag.cell", horizontal=True, format_func=str.upper)
+hidden = c2.select_slider("Hidden size (per direction)", HIDDEN_SIZES, key="tag.hidden")
+steps = c3.select_slider("Training steps", STEP_CHOICES, key="tag.steps",
+                         help="A step budget: the same seed gives the same models on any machine. Both models "
+                              "train on the same batches.")
+lr = c1.select_slider("Learning rate", LEARNING_RATES, key="tag.lr", format_func=lambda v: f"{v:g}")
+st.caption("The left-to-right model's hidden state at a word has read the words up to it; the bidirectional one "
+           "has a second RNN that reads right to left, and tags each word from both halves, so it has twice the "
+           "recurrent weights.")
+
+
+def chosen_settings() -> TaggerSettings:
+    return replace(DEFAULTS, cell=cell, distance=int(distance), hidden_size=int(hidden), lr=float(lr),
+                   max_steps=int(steps), seed=int(seed))
+
+
+def launch() -> None:
+    settings = chosen_settings()
+    models = registry()
+    label = f"{settings.cell.upper()} {settings.hidden_size} · cue 1–{settings.distance} words later · seed {settings.seed}"
+
+    def work(job):
+        run = train_taggers(settings, on_progress=job.report, stop=job.stop)
+        if run.result.steps == 0:
+            raise RNNLabError(run.result.message or "Training stopped before its first step.")
+        name = label + {"stopped": " (stopped)", "diverged": " (diverged)"}.get(run.result.stop_reason, "")
+        entry = TrainedModel(name, "tagger", run.pair, run.pair.vocab, settings.to_dict(), run.metrics, run.history,
+                             source=f"generated sentences, cue 1–{settings.distance} words later")
+        models.add(entry)
+        return {"entry": entry.name, "message": run.result.message, "reason": run.result.stop_reason}
+
+    start_job(JOB, work, f"Tagging: {label}")
+
+
+job, _ = run_controls(JOB, launch, start_key="tag.btn_train", stop_key="tag.btn_stop", label="Train both",
+                      stop_help="Stops training and keeps both models as they are.")
+
+
+@st.fragment(run_every=poll_interval(job))
+def live_view() -> None:
+    job = st.session_state.get(JOB)
+    if job is None:
+        return
+    job_status(job)
+    progress = job.progress
+    if job.status == RUNNING and progress is not None:
+        st.progress(progress.fraction, text=f"step {progress.step:,} of {progress.planned_steps:,} · "
+                                            f"{progress.tokens_per_second:,.0f} sentences/s · "
+                                            f"about {progress.time_left:.0f} s left")
+    reports = job.reports_so_far()
+    if reports and job.active:
+        rows, seen = [], set()
+        for p in reports:
+            at = p.metrics.get("evaluated_at")
+            if at is not None and at not in seen:
+                seen.add(at)
+                rows.append({**p.metrics, "step": at})
+        chart(training_curves(rows, DIRECTIONS, None, "While training"), CURVES_CAPTION, key="tag.live_chart")
+    rerun_when_finished(job, "tag")
+
+
+live_view()
+if job is not None and not job.active and isinstance(job.result, dict):
+    (st.warning if job.result["reason"] == "diverged" else st.success)(
+        f"{job.result['message'] or 'Trained.'} “{job.result['entry']}” is shown below.")
+
+
+# --- 3. how well they do -------------------------------------------------------------------------------------
+
+trained = {e.name: e for e in registry().entries("tagger")}
+if job is not None and not job.active and isinstance(job.result, dict) and st.session_state.get("tag.shown_job") != job.id:
+    st.session_state["tag.shown_job"] = job.id          # a pair just trained: show it
+    if job.result["entry"] in trained:
+        st.session_state["tag.shown_model"] = job.result["entry"]
+if st.session_state.get("tag.shown_model") not in trained and trained:
+    st.session_state["tag.shown_model"] = list(trained)[-1]
+
+st.subheader("3. How well they do")
+if not trained:
+    st.info("Nothing trained yet: press **Train both** above. With the defaults the two models take 10 to 30 "
+            "seconds together.", icon=":material/school:")
+    st.stop()
+
+entry = trained[st.selectbox("Models", list(trained), key="tag.shown_model",
+                             help="Every pair you train in this session joins the list.")]
+m, pair = entry.metrics, entry.model
+fields = {k: v for k, v in entry.settings.items() if k in TaggerSettings.__dataclass_fields__}
+settings = TaggerSettings(**fields)
+is_default = replace(settings, seed=DEFAULTS.seed) == DEFAULTS and m["stop_reason"] == "finished"
+
+cols = st.columns(5)
+for col, direction in zip(cols, DIRECTIONS):
+    col.metric(f"Ambiguous words, {NAMES[direction]}", f"{m[direction]['ambiguous_accuracy']:.1%}",
+               delta=f"{100 * (m[direction]['ambiguous_accuracy'] - m['baseline']['ambiguous_accuracy']):+.1f} "
+                     "points over the baseline", delta_color="off")
+cols[2].metric("Ambiguous words, baseline", f"{m['baseline']['ambiguous_accuracy']:.1%}",
+               help="Each word's most frequent tag in training, whatever follows it.")
+for col, direction in zip(cols[3:], DIRECTIONS):
+    col.metric(f"Plain words, {NAMES[direction]}", f"{m[direction]['plain_accuracy']:.1%}",
+               help=f"The baseline gets {m['baseline']['plain_accuracy']:.1%} of them.")
+st.caption(f"On {m['n_test']:,} held-out sentences: {m['n_ambiguous']:,} ambiguous words, {m['n_plain']:,} plain "
+           f"words · {m['steps']:,} steps in {m['seconds']:.0f} s · "
+           + ", ".join(f"{NAMES[d]} {p:,} parameters" for d, p in m["params"].items()))
+if is_default:
+    st.markdown(f"**With the defaults.** {RESULT_LEFT} {RESULT_BIDIRECTIONAL} {RESULT_PLAIN}")
+
+left, right = st.columns(2)
+with left:
+    chart(accuracy_by_distance(m, "Ambiguous words, by how far the cue comes"), DISTANCE_CAPTION
+          + (" " + RESULT_DISTANCE if is_default else ""), key="tag.distance_chart")
+with right:
+    chart(training_curves(entry.history, DIRECTIONS, m["baseline"]["ambiguous_accuracy"], "Along training"),
+          CURVES_CAPTION, key="tag.curves_chart")
+if is_default:
+    st.markdown(f"**Other cells, farther cues.** {RESULT_CELLS}")
+chart(accuracy_by_word(m, "Each ambiguous word (its number of readings)"), WORD_CAPTION, key="tag.word_chart")
+export_button(tagging_script(replace(settings, seconds=None, max_steps=max(1, int(m["steps"])))),
+              f"tag_{settings.cell}_seed{settings.seed}.py", key="tag.btn_export", schema=SHARE,
+              label="Export this run as a Python script")
+
+
+# --- 4. your sentence ---------------------------------------------------------------------------------------
+
+st.subheader("4. Tag your own sentence")
+text = st.text_input(f"Your sentence (lower or upper case, up to {MAX_WORDS} words)", key="tag.sentence", max_chars=400)
+st.caption("Ideas: " + " · ".join(f"“{e}”" for e in EXAMPLES))
+try:
+    tagged = tag_sentence(pair, text)
+except RNNLabError as exc:
+    show_error(exc)
+else:
+    if tagged.unknown:
+        st.warning(f"Not in the training vocabulary, read as <unk> (“some word”): {', '.join(tagged.unknown[:12])}. "
+                   f"The models saw <unk> for {settings.word_dropout:.0%} of training words, so they guess its tag "
+                   "from the words around it, and may well be wrong.", icon=":material/help:")
+    rows = [{"word": w, "ambiguous?": "yes" if w in AMBIGUOUS else "",
+             **{NAMES[d]: f"{tagged.tags[d][k]} ({tagged.probabilities[d][k].max():.0%})" for d in tagged.tags},
+             "baseline": tagged.baseline[k]} for k, w in enumerate(tagged.words)]
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.markdown(coloured(tagged.words, tagged.tags["bidirectional"]) + "  \n:gray[the bidirectional model's tags]"
+                if "bidirectional" in tagged.tags else "")
+    if "bidirectional" in tagged.tags:
+        chart(direction_push(tagged.words, tagged.forward, tagged.backward, tagged.tags["bidirectional"],
+                             "Which half of the bidirectional model decided each tag"), PUSH_CAPTION,
+              key="tag.push_chart")
+    if is_default:
+        st.markdown(f"**Try this.** {EXAMPLE_READING}")

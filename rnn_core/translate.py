@@ -331,8 +331,32 @@ def train_translator(settings: TranslateSettings, on_progress=None, stop=None) -
                "params": model.num_parameters(), "stop_reason": result.stop_reason, "message": result.message}
     if settings.task == "dates":
         metrics["by_format"] = accuracy_by_format(model, tx, ty, tl, formats)
+        if settings.attention:
+            metrics["month_on_month_name"] = round(month_attention(model, tx, tl, formats), 4)
     model.eval()
     return TranslatorRun(model, settings, metrics, curve)
+
+
+def month_attention(model: EncoderDecoder, x, lengths, formats) -> float:
+    """The mean share of attention the two month digits (output characters 6 and 7) give the month's name.
+
+    Measured over the test dates written with a month name (all formats but the numeric ones): 1 means the
+    month digits look only at the letters of "march" (or "mar"), 0 that they never do.
+    """
+    from .dates import INPUT_CHARS, MONTHS
+    with torch.no_grad():
+        _, weights = model(x, lengths=lengths, out_length=10, return_attention=True)
+    shares = []
+    for row, name in enumerate(formats):
+        text = "".join(INPUT_CHARS[i] for i in x[row, :int(lengths[row])].tolist())
+        start = min((text.find(m[:3]) for m in MONTHS if m[:3] in text), default=-1)
+        if start < 0:
+            continue
+        end = start
+        while end < len(text) and text[end].isalpha():
+            end += 1
+        shares.append(float(weights[row, 5:7, start:end].sum()) / 2)
+    return sum(shares) / max(1, len(shares))
 
 
 def accuracy_by_format(model: EncoderDecoder, x, y, lengths, formats) -> dict:
@@ -345,3 +369,112 @@ def accuracy_by_format(model: EncoderDecoder, x, y, lengths, formats) -> dict:
         n, k = counts.get(name, (0, 0))
         counts[name] = (n + 1, k + int(ok))
     return {name: round(counts[name][1] / counts[name][0], 4) for name in FORMAT_NAMES if name in counts}
+
+
+# --- the bottleneck experiment: both models on the reversal, at growing lengths --------------------------------
+
+MODELS = ("attention", "plain")          # rows' "model" column: with attention, without
+MODEL_LABELS = {"attention": "with attention", "plain": "without attention"}
+LENGTHS = (5, 10, 15, 20, 30)            # the shipped grid's: the plain model falls from ~1 to 0 across them
+
+
+@dataclass(frozen=True)
+class LengthSpec:
+    """Both models × lengths × seeds on the reversal, each run the reversal's default budget."""
+
+    lengths: tuple = LENGTHS
+    models: tuple = MODELS
+    seeds: int = 3
+    first_seed: int = 0
+    base: TranslateSettings = REVERSE_DEFAULTS
+
+    def __post_init__(self):
+        if not self.lengths:
+            raise RNNLabError("Choose at least one sequence length.")
+        for n in self.lengths:
+            self.settings_for("attention", n, self.first_seed)   # checks the length
+        if not self.models or any(m not in MODELS for m in self.models):
+            raise RNNLabError("Choose the model with attention, the one without, or both.")
+        if not 1 <= self.seeds <= 5:
+            raise RNNLabError(f"Seeds must be between 1 and 5 (got {self.seeds}).")
+
+    def settings_for(self, model: str, length: int, seed: int) -> TranslateSettings:
+        from dataclasses import replace
+        return replace(self.base, task="reverse", attention=model == "attention", length=int(length), seed=seed)
+
+    def runs(self) -> list[tuple[int, int, str]]:
+        """(length, seed, model) in the order they run: short lengths first, the two models side by side."""
+        seeds = range(self.first_seed, self.first_seed + self.seeds)
+        return [(n, s, m) for n in sorted(self.lengths) for s in seeds for m in self.models]
+
+
+@dataclass
+class LengthUpdate:
+    """The running run of a length grid: which one, and its progress."""
+
+    index: int
+    total: int
+    model: str
+    length: int
+    seed: int
+    progress: TranslateProgress
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, (self.index + self.progress.fraction) / max(1, self.total))
+
+
+@dataclass
+class LengthFinished:
+    index: int
+    total: int
+    row: dict
+    curve: list
+
+    @property
+    def fraction(self) -> float:
+        return (self.index + 1) / max(1, self.total)
+
+
+def run_length_grid(spec: LengthSpec, on_result=None, on_update=None, stop=None) -> list[dict]:
+    """Every (length, seed, model) of ``spec``; each finished run goes to ``on_result`` at once (kept if stopped)."""
+    rows, runs = [], spec.runs()
+    for index, (length, seed, model) in enumerate(runs):
+        if stop is not None and stop.is_set():
+            break
+        listener = None
+        if on_update is not None:
+            listener = (lambda p, i=index, m=model, n=length, s=seed:
+                        on_update(LengthUpdate(i, len(runs), m, n, s, p)))
+        run = train_translator(spec.settings_for(model, length, seed), on_progress=listener, stop=stop)
+        m = run.metrics
+        row = {"model": model, "length": length, "seed": seed, "exact_match": m["exact_match"], "loss": m["loss"],
+               "steps": m["steps"], "seconds": m["seconds"], "steps_per_second": m["steps_per_second"],
+               "params": m["params"], "stop_reason": m["stop_reason"]}
+        rows.append(row)
+        if on_result is not None:
+            on_result(LengthFinished(index, len(runs), row, run.curve))
+    return rows
+
+
+def summarise_lengths(rows: list[dict]) -> list[dict]:
+    """Mean, min and max exact match per (model, length), runs stopped by the user left out."""
+    groups: dict = {}
+    for r in rows:
+        if r.get("stop_reason") != "stopped":
+            groups.setdefault((r["model"], int(r["length"])), []).append(float(r["exact_match"]))
+    return [{"model": m, "length": n, "mean": sum(v) / len(v), "min": min(v), "max": max(v), "seeds": len(v)}
+            for (m, n), v in sorted(groups.items(), key=lambda kv: (MODELS.index(kv[0][0]), kv[0][1]))]
+
+
+def bottleneck_length(rows: list[dict], high: float = 0.90, low: float = 0.30) -> int | None:
+    """The shortest length from which on (at it and every longer length of ``rows``) every seed with attention
+    scores ≥ ``high`` and every seed without ≤ ``low``; None if even the longest does not."""
+    by = {(s["model"], s["length"]): s for s in summarise_lengths(rows)}
+    found = None
+    for n in sorted({length for _, length in by}, reverse=True):
+        a, p = by.get(("attention", n)), by.get(("plain", n))
+        if not (a and p and a["min"] >= high and p["max"] <= low):
+            break
+        found = n
+    return found

@@ -159,8 +159,21 @@ def jobs_sidebar() -> None:
 
 
 def poll_interval(job: Job | None, seconds: float = 1.0) -> float | None:
-    """How often a fragment should rerun to follow ``job``: every ``seconds`` while it is active, else never."""
-    return seconds if job is not None and job.active else None
+    """How often a fragment should rerun to follow ``job``: every ``seconds`` while it is active, else never.
+
+    A learner who joins a run that others follow polls less often, up to every ``FOLLOWER_POLL_SECONDS``: each
+    poll redraws the live chart (some 40 ms of Python under the server's one interpreter lock), and forty
+    sessions polling every second would take all of it from the training they watch (measured: a 15 s
+    training took 180 s). The interval is fixed when the page declares its fragment, so it grows with the
+    followers already there: 1 s for the first two, then half a second per follower, at most 5 s.
+    """
+    if job is None or not job.active:
+        return None
+    followers = getattr(getattr(job, "shared", None), "followers", 1)
+    return seconds * min(FOLLOWER_POLL_SECONDS, max(1.0, followers / 2))
+
+
+FOLLOWER_POLL_SECONDS = 5.0
 
 
 __all__ = ["registry", "keep_widget_state", "chart", "show_error", "start_job", "start_shared_job", "job_status",

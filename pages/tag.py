@@ -39,7 +39,7 @@ SHARE = Schema((
 
 st.title("Tag a sentence")
 st.write("A many-to-many RNN gives every word a tag: person, place, organisation or none. In “jordan scored "
-         "twice” jordan is a person, in “jordan flows south” a river's country, and the first word alone cannot "
+         "twice” jordan is a person, in “jordan flows south” a river, and the first word alone cannot "
          "say which (nor can capital letters: everything here is lower case). Only what comes *after* decides, "
          "as in the classic “teddy roosevelt was a great president” / “teddy bears are on sale”. Train a model "
          "that reads left to right and one that also reads right to left, side by side, and see which one can "
@@ -61,7 +61,7 @@ def coloured(words, tags, ambiguous_at: int | None = None, cue_at: int | None = 
     for k, (w, t) in enumerate(zip(words, tags)):
         text = f":{TAG_COLORS[t]}-background[{w}]" if t in TAG_COLORS else w
         if k == ambiguous_at:
-            text = f"**{text}**"
+            text = f"**{text}** :gray[({t})]"
         if k == cue_at:
             text = f"<u>{text}</u>"
         out.append(text)
@@ -90,7 +90,7 @@ st.write(f"{len(data.train):,} generated training sentences. Each holds one of {
          "nothing away. Every other word always has the same tag (the plain words).")
 st.markdown("  \n".join(coloured(s.words, s.tags, s.ambiguous_at, s.ambiguous_at + s.distance)
                         for s in data.train[:6]), unsafe_allow_html=True)
-st.caption(f"Tags: {LEGEND}. The ambiguous word is in bold, its cue underlined.")
+st.caption(f"Tags: {LEGEND}. The ambiguous word is in bold, with its tag in brackets; its cue is underlined.")
 st.caption(f"The {len(data.test):,} test sentences pair each ambiguous word with cue phrases it never appears with "
            f"in training ({len(data.held_out) * HELD_OUT_PER_READING} of the {n_readings * len(CUES['person'])} word × reading × phrase combinations are "
            "kept for the test), every word × reading × distance equally often: a model must know what the cue "
@@ -191,16 +191,17 @@ fields = {k: v for k, v in entry.settings.items() if k in TaggerSettings.__datac
 settings = TaggerSettings(**fields)
 is_default = replace(settings, seed=DEFAULTS.seed) == DEFAULTS and m["stop_reason"] == "finished"
 
-cols = st.columns(5)
-for col, direction in zip(cols, DIRECTIONS):
-    col.metric(f"Ambiguous words, {NAMES[direction]}", f"{m[direction]['ambiguous_accuracy']:.1%}",
-               delta=f"{100 * (m[direction]['ambiguous_accuracy'] - m['baseline']['ambiguous_accuracy']):+.1f} "
-                     "points over the baseline", delta_color="off")
-cols[2].metric("Ambiguous words, baseline", f"{m['baseline']['ambiguous_accuracy']:.1%}",
-               help="Each word's most frequent tag in training, whatever follows it.")
-for col, direction in zip(cols[3:], DIRECTIONS):
-    col.metric(f"Plain words, {NAMES[direction]}", f"{m[direction]['plain_accuracy']:.1%}",
-               help=f"The baseline gets {m['baseline']['plain_accuracy']:.1%} of them.")
+for kind, help_text in (("ambiguous", "The ambiguous words of the held-out sentences: their tag depends on the "
+                                        "cue that comes after them."),
+                         ("plain", "Every other word: its tag is always the same.")):
+    cols = st.columns(3)
+    for col, name in zip(cols, (*DIRECTIONS, "baseline")):
+        value = m[name][f"{kind}_accuracy"]
+        delta = (f"{100 * (value - m['baseline'][f'{kind}_accuracy']):+.1f} points over the baseline"
+                 if name != "baseline" else None)
+        col.metric(f"{kind.capitalize()} words: {NAMES.get(name, 'baseline')}", f"{value:.1%}", delta=delta,
+                   delta_color="off", help=help_text if name != "baseline" else
+                   "Each word's most frequent tag in training, whatever comes before or after it.")
 st.caption(f"On {m['n_test']:,} held-out sentences: {m['n_ambiguous']:,} ambiguous words, {m['n_plain']:,} plain "
            f"words · {m['steps']:,} steps in {m['seconds']:.0f} s · "
            + ", ".join(f"{NAMES[d]} {p:,} parameters" for d, p in m["params"].items()))
@@ -227,6 +228,8 @@ export_button(tagging_script(replace(settings, seconds=None, max_steps=max(1, in
 st.subheader("4. Tag your own sentence")
 text = st.text_input(f"Your sentence (lower or upper case, up to {MAX_WORDS} words)", key="tag.sentence", max_chars=400)
 st.caption("Ideas: " + " · ".join(f"“{e}”" for e in EXAMPLES))
+if is_default:
+    st.markdown(f"**Try this.** {EXAMPLE_READING}")
 try:
     tagged = tag_sentence(pair, text)
 except RNNLabError as exc:
@@ -246,5 +249,3 @@ else:
         chart(direction_push(tagged.words, tagged.forward, tagged.backward, tagged.tags["bidirectional"],
                              "Which half of the bidirectional model decided each tag"), PUSH_CAPTION,
               key="tag.push_chart")
-    if is_default:
-        st.markdown(f"**Try this.** {EXAMPLE_READING}")

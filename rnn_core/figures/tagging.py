@@ -59,7 +59,10 @@ def accuracy_by_distance(metrics: dict, title: str = "") -> go.Figure:
                                                                  dash="dash" if name == "baseline" else "solid")))
     fig.update_xaxes(dtick=1)
     fig.update_yaxes(range=[0, 1.05])
-    return base_layout(fig, title, "cue distance (words after the ambiguous word)", "ambiguous words tagged right")
+    base_layout(fig, title, "cue distance (words after the ambiguous word)", "ambiguous words tagged right",
+                height=420)
+    fig.update_layout(legend=dict(orientation="h", y=-0.25, x=0, xanchor="left", yanchor="top"))
+    return fig
 
 
 def accuracy_by_word(metrics: dict, title: str = "") -> go.Figure:
@@ -102,8 +105,7 @@ RESULT_BIDIRECTIONAL = ("Bidirectional, it gets more than 95 % of them right: it
 RESULT_PLAIN = "Both get more than 98 % of the plain words right: a plain word's tag is the word itself."
 RESULT_DISTANCE = ("With the defaults the bidirectional line stays above 0.95 at every distance, and the "
                    "left-to-right line within 10 points of the baseline.")
-RESULT_CELLS = ("An RNN or a GRU cell does the same at this distance (tests/claims/test_tag.py checks all three): "
-                "no cell reads words that have not come yet. Raise the cue distance to 10 and the bidirectional "
+RESULT_CELLS = ("An RNN or a GRU cell does the same at this distance: no cell reads words that have not come yet. Raise the cue distance to 10 and the bidirectional "
                 "RNN starts to miss cues, where the LSTM still gets more than 95 % right.")
 EXAMPLE_READING = ("Try “jordan scored twice”, then “jordan flows south”: the bidirectional model tags jordan a "
                    "person, then a place, and at jordan its backward half (←) pushes harder than its forward half "

@@ -15,7 +15,7 @@ from rnn_core.figures.forecast import (CURVES_CAPTION, FORECAST_CAPTION, LAG_CAP
                                        ROLLOUT_CAPTION, SERIES_CAPTION, forecast_figure, lag_figure,
                                        live_forecast_figure, rollout_figure, series_figure, training_curves)
 from rnn_core.forecast import (BASELINES, CELLS, LESSONS, PAGE_DEFAULTS, PAGE_SERIES, ForecastSettings,
-                               forecast_script, train_forecaster, verdict)
+                               forecast_script, series_defaults, train_forecaster, verdict)
 from rnn_core.jobs import RUNNING
 from rnn_core.registry import TrainedModel
 from rnn_core.series import (PUBLIC_SERIES, STOCKS, cached_public_series, chronological_split, download_public_series,
@@ -32,6 +32,7 @@ HIDDEN_SIZES = (8, 16, 32, 64, 128)
 STEPS = (200, 500, 1000, 1500, 2000, 3000)
 LEARNING_RATES = (1e-3, 3e-3, 1e-2)
 TARGET_NAMES = {"level": "the next value", "change": "the change from the last value"}
+TRANSFORM_NAMES = {"none": "as they are", "sqrt": "square roots"}
 D = PAGE_DEFAULTS
 SHARE = Schema((
     Param("forecast.source", "data", SOURCES[0], choices=SOURCES),
@@ -45,7 +46,16 @@ SHARE = Schema((
     Param("forecast.steps", "steps", D.max_steps, choices=STEPS),
     Param("forecast.lr", "lr", D.lr, choices=LEARNING_RATES),
     Param("forecast.seed", "seed", D.seed, low=0, high=1_000_000),
+    Param("forecast.transform", "transform", D.transform, choices=tuple(TRANSFORM_NAMES)),
+    Param("forecast.ar_skip", "ar_skip", D.ar_skip),
 ))
+
+
+def apply_series_defaults(key: str) -> None:
+    """A series with settings of its own (sunspots) switches the model to them when picked."""
+    d = series_defaults(key)
+    st.session_state["forecast.transform"] = d.transform
+    st.session_state["forecast.ar_skip"] = d.ar_skip
 
 for key, value in SHARE.defaults().items():
     st.session_state.setdefault(key, value)
@@ -107,10 +117,12 @@ def resolve_series():
 st.subheader("1. Choose a series")
 source = st.radio("Source", SOURCES, key="forecast.source", horizontal=True)
 if source == SOURCES[0]:
-    st.selectbox("Series", list(BUILT_IN_NAMES), key="forecast.builtin", format_func=BUILT_IN_NAMES.get)
+    st.selectbox("Series", list(BUILT_IN_NAMES), key="forecast.builtin", format_func=BUILT_IN_NAMES.get,
+                 on_change=lambda: apply_series_defaults(st.session_state["forecast.builtin"]))
 elif source == SOURCES[1]:
     key = st.selectbox("Series", list(PUBLIC_SERIES), key="forecast.public",
-                       format_func=lambda k: PUBLIC_SERIES[k].title)
+                       format_func=lambda k: PUBLIC_SERIES[k].title,
+                       on_change=lambda: apply_series_defaults(st.session_state["forecast.public"]))
     if cached_public_series(key) is None and st.button("Download", key="forecast.btn_download",
                                                       icon=":material/download:"):
         with st.spinner(f"Downloading {PUBLIC_SERIES[key].title}..."):
@@ -152,6 +164,13 @@ with c1:
                       format_func=TARGET_NAMES.get,
                       help="The change: the model reads the window's step-to-step changes and predicts the next "
                            "change, so prices outside the training range look familiar to it.")
+    transform = st.radio("Model the values", tuple(TRANSFORM_NAMES), key="forecast.transform", horizontal=True,
+                         format_func=TRANSFORM_NAMES.get,
+                         help="Square roots even out a series whose swings grow with its level (counts such as "
+                              "sunspots); forecasts are squared back, and every score is in the series' own units.")
+    ar_skip = st.checkbox("Correct the linear AR", key="forecast.ar_skip",
+                          help="The network starts from the linear autoregression's forecast and learns a "
+                               "correction to it, rather than learning the whole forecast from zero.")
 with c2:
     window = st.select_slider("Window (past steps the model reads)", WINDOWS, key="forecast.window")
     horizon = st.slider("Horizon (steps ahead)", 1, 24, key="forecast.horizon")
@@ -166,7 +185,8 @@ with c3:
 
 def current_settings() -> ForecastSettings:
     return ForecastSettings(cell=cell, window=int(window), horizon=int(horizon), target=target, hidden_size=int(hidden),
-                            max_steps=int(steps), lr=float(lr), seed=int(seed))
+                            max_steps=int(steps), lr=float(lr), seed=int(seed), transform=transform,
+                            ar_skip=bool(ar_skip))
 
 
 def series_source() -> dict:
@@ -187,9 +207,10 @@ def launch(series) -> None:
     settings = current_settings()
     source = series_source()
     make_windows(series.values, chronological_split(len(series), settings.train_share, settings.val_share),
-                 settings.window, settings.horizon, settings.target)     # a bad window is said before the job starts
+                 settings.window, settings.horizon, settings.target, settings.transform)   # said before the job starts
     models = registry()
-    label = f"{cell.upper()} {hidden} · {series.title} · {TARGET_NAMES[target]}, {horizon} ahead"
+    label = (f"{cell.upper()} {hidden}{' + AR' if ar_skip else ''} · {series.title} · {TARGET_NAMES[target]}"
+             f"{' (square roots)' if transform == 'sqrt' else ''}, {horizon} ahead")
 
     def work(job):
         run = train_forecaster(series, settings, on_progress=job.report, stop=job.stop)
@@ -267,7 +288,9 @@ text = verdict(m)
 table = pd.DataFrame([{"forecaster": r["forecaster"], "MAE": r["mae"], "RMSE": r["rmse"],
                        "MAE ÷ naive (MASE)": r["mase"],
                        "direction right": f"{r['direction_accuracy']:.1%}" if math.isfinite(r["direction_accuracy"])
-                       else "— (never moves)"}
+                       else "— (never moves)",
+                       "balanced direction": f"{r['balanced_direction']:.1%}" if math.isfinite(r["balanced_direction"])
+                       else "—"}
                       for r in run.table])
 st.dataframe(table, hide_index=True, column_config={
     "MAE": st.column_config.NumberColumn(format="%.4g"), "RMSE": st.column_config.NumberColumn(format="%.4g"),
@@ -276,7 +299,9 @@ st.caption(f"How to read it: errors on the {m['n_test']:,} test steps, in the se
            "MAE divided by the naive forecast's on the same steps: below 1 beats \"tomorrow = today\". Direction: "
            f"how often the forecast moves the way the series does (the series went up on {m['up_share']:.0%} of "
            f"the test steps, so always saying \"{'up' if m['up_share'] >= 0.5 else 'down'}\" scores "
-           f"{max(m['up_share'], 1 - m['up_share']):.0%}).")
+           f"{max(m['up_share'], 1 - m['up_share']):.0%}). Balanced direction averages the hit rates on up "
+           "moves and on down moves: always the same answer scores 50 %, so only a forecast that tells rises "
+           "from falls scores above it.")
 if "data" in entry.settings:
     fields = {k: v for k, v in entry.settings.items() if k in ForecastSettings.__dataclass_fields__}
     export_button(forecast_script(ForecastSettings(**fields), entry.settings["data"]),

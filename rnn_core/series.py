@@ -379,6 +379,10 @@ class Windows:
     or scaled changes when the target is the change); ``targets[i]`` the value (or the change since
     ``ends[i]``) at step ``ends[i] + horizon``, scaled the same way. ``last[i]`` is the level at ``ends[i]`` in
     the series' own units, from which a predicted change becomes a level.
+
+    With ``transform="sqrt"`` the model works on the square roots of the values (a series whose swings grow
+    with its level, as sunspot counts, then has swings of one size); ``truth`` and ``last`` stay in the
+    series' own units, and :meth:`to_level` undoes the transform.
     """
 
     inputs: np.ndarray           # (N, window)
@@ -391,6 +395,7 @@ class Windows:
     horizon: int
     target: str
     scaler: Scaler
+    transform: str = "none"
     extra: dict = field(default_factory=dict)
 
     def select(self, part: int) -> np.ndarray:
@@ -398,21 +403,56 @@ class Windows:
 
     def to_level(self, predictions, index) -> np.ndarray:
         """Model outputs (scaled) for windows ``index`` as levels in the series' units."""
-        out = self.scaler.inverse(predictions) if self.target == "level" else (
-            self.last[index] + np.asarray(predictions, np.float64) * self.scaler.scale)
-        return np.asarray(out, np.float64)
+        return self.decode(predictions, self.last[np.asarray(index)])
+
+    def encode(self, levels: np.ndarray) -> np.ndarray:
+        """Model inputs from a buffer of levels (batch, window + 1): scaled (transformed) levels, or changes."""
+        levels = forward_transform(levels, self.transform)
+        if self.target == "level":
+            return self.scaler.transform(levels[:, 1:])
+        return np.diff(levels, axis=1) / self.scaler.scale
+
+    def decode(self, predictions, last) -> np.ndarray:
+        """Model outputs as levels in the series' units; ``last``: the level at each window's end."""
+        predictions = np.asarray(predictions, np.float64)
+        if self.target == "level":
+            out = self.scaler.inverse(predictions)
+        else:
+            out = forward_transform(np.asarray(last, np.float64), self.transform) + predictions * self.scaler.scale
+        return inverse_transform(out, self.transform)
 
 
-def make_windows(values: np.ndarray, split: Split, window: int, horizon: int = 1, target: str = "level") -> Windows:
+TRANSFORMS = ("none", "sqrt")
+
+
+def forward_transform(values: np.ndarray, transform: str) -> np.ndarray:
+    values = np.asarray(values, np.float64)
+    return np.sqrt(np.clip(values, 0, None)) if transform == "sqrt" else values
+
+
+def inverse_transform(values: np.ndarray, transform: str) -> np.ndarray:
+    """Back to the series' units (a negative square root means 0: the transform is for counts and sizes)."""
+    values = np.asarray(values, np.float64)
+    return np.clip(values, 0, None) ** 2 if transform == "sqrt" else values
+
+
+def make_windows(values: np.ndarray, split: Split, window: int, horizon: int = 1, target: str = "level",
+                 transform: str = "none") -> Windows:
     """Windows and targets for a forecast ``horizon`` steps ahead, scaled with statistics of the training part.
 
     With ``target="change"`` the inputs are the window's step-to-step changes and the target the change from
     the window's last value to the value ``horizon`` steps later; the scale is the training part's standard
-    deviation of one-step changes (no mean is removed, so "no change" stays 0).
+    deviation of one-step changes (no mean is removed, so "no change" stays 0). ``transform="sqrt"`` applies
+    all of this to the square roots of the values (see :class:`Windows`).
     """
     values = np.asarray(values, np.float64)
     if target not in TARGETS:
         raise RNNLabError(f"Unknown target {target!r}; choose level or change.")
+    if transform not in TRANSFORMS:
+        raise RNNLabError(f"Unknown transform {transform!r}; choose one of {', '.join(TRANSFORMS)}.")
+    if transform == "sqrt" and values.min() < 0:
+        raise RNNLabError("The square-root transform is for series that are never negative (counts, sizes); "
+                          f"this one goes down to {values.min():,.4g}. Choose no transform.")
     if window < 1 or horizon < 1:
         raise RNNLabError("The window and the horizon must be at least one step.")
     first = window if target == "change" else window - 1       # changes need one value before the window
@@ -422,25 +462,27 @@ def make_windows(values: np.ndarray, split: Split, window: int, horizon: int = 1
     if split.n_test <= horizon or split.n_val <= horizon:
         raise RNNLabError(f"A horizon of {horizon} steps reaches beyond the validation or test part "
                           f"({split.n_val:,} and {split.n_test:,} steps): choose a shorter horizon.")
-    train = values[:split.train_end]
+    model_values = forward_transform(values, transform)
+    train = model_values[:split.train_end]
     if target == "level":
         scaler = Scaler.fit(train)
-        model_units = scaler.transform(values)
+        model_units = scaler.transform(model_values)
     else:
         changes = np.diff(train)
         std = float(changes.std())
         scaler = Scaler(0.0, std if std > 1e-12 else 1.0)
-        model_units = np.concatenate([[0.0], np.diff(values)]) / scaler.scale
+        model_units = np.concatenate([[0.0], np.diff(model_values)]) / scaler.scale
     ends = np.arange(first, len(values) - horizon)
     index = ends[:, None] - np.arange(window - 1, -1, -1)[None, :]
     inputs = model_units[index]
     truth = values[ends + horizon]
     last = values[ends]
-    targets = scaler.transform(truth) if target == "level" else (truth - last) / scaler.scale
+    t_truth, t_last = forward_transform(truth, transform), forward_transform(last, transform)
+    targets = scaler.transform(t_truth) if target == "level" else (t_truth - t_last) / scaler.scale
     target_step = ends + horizon
     part = np.where(target_step < split.train_end, 0, np.where(target_step < split.val_end, 1, 2))
     return Windows(inputs.astype(np.float64), targets.astype(np.float64), ends, last, truth, part, window, horizon,
-                   target, scaler)
+                   target, scaler, transform)
 
 
 def detect_period(values: np.ndarray, max_period: int | None = None) -> int | None:

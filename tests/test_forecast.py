@@ -15,7 +15,7 @@ from conftest import ROOT
 from rnn_core.errors import RNNLabError
 from rnn_core.forecast import (ForecastSettings, Forecaster, best_lag, error_metrics, fit_linear_ar, lag_correlations,
                                linear_ar_predict, moving_average_forecast, naive_forecast, rollout,
-                               seasonal_naive_forecast, train_forecaster, verdict)
+                               seasonal_naive_forecast, series_defaults, train_forecaster, verdict, PAGE_DEFAULTS)
 from rnn_core.series import Series, chronological_split, load_series, make_windows
 
 TINY = ForecastSettings(hidden_size=8, window=6, max_steps=60, eval_every=20, batch_size=16, seconds=None)
@@ -56,6 +56,18 @@ def test_error_metrics_by_hand():
     assert m["direction_accuracy"] == pytest.approx(2 / 3)            # up ✓, up ✓, down ✗ (said up)
     assert error_metrics(last, truth, last)["mase"] == pytest.approx(1.0)
     assert math.isnan(error_metrics(last, truth, last)["direction_accuracy"])   # naive never moves: no direction
+    # balanced: up moves 2 of 2 right, down moves 0 of 1 right -> (1 + 0) / 2
+    assert m["balanced_direction"] == pytest.approx(0.5)
+
+
+def test_balanced_direction_gives_always_up_a_coins_score_however_often_the_series_rose():
+    last = np.zeros(10)
+    truth = np.array([1.0] * 8 + [-1.0] * 2)            # 80 % of the moves are up
+    always_up = np.full(10, 0.5)
+    m = error_metrics(always_up, truth, last)
+    assert m["direction_accuracy"] == pytest.approx(0.8) and m["balanced_direction"] == pytest.approx(0.5)
+    perfect = error_metrics(truth * 0.5, truth, last)
+    assert perfect["balanced_direction"] == pytest.approx(1.0)
 
 
 def test_the_lag_chart_finds_a_copy_of_the_last_value():
@@ -82,6 +94,39 @@ def test_the_verdict_follows_the_numbers():
 def test_forecaster_is_many_to_one_for_every_cell():
     for cell in ("rnn", "lstm", "gru"):
         assert Forecaster(cell, 8)(torch.zeros(5, 12)).shape == (5,)
+
+
+def test_the_ar_correction_starts_from_the_linear_ar_forecast():
+    coef = np.array([0.5, -0.25, 0.1])                  # two inputs and an intercept
+    net = Forecaster("gru", 8, ar_coef=coef)
+    x = torch.tensor([[1.0, 2.0], [0.0, -1.0]])
+    assert net(x).tolist() == pytest.approx(linear_ar_predict(coef, x.numpy()).tolist(), abs=1e-6)
+    assert sum(p.numel() for p in net.parameters()) == Forecaster("gru", 8).num_parameters()   # AR is fixed
+
+
+def test_square_roots_are_modelled_and_scores_stay_in_the_series_units():
+    series = load_series("seasonal")
+    sqrt = train_forecaster(series, replace(TINY, transform="sqrt", ar_skip=True))
+    w = sqrt.windows
+    i = w.select(2)[0]
+    end = w.ends[i]
+    assert w.truth[i] == series.values[end + 1]                                  # the truth, in its own units
+    assert w.scaler.inverse(w.inputs[i])[-1] == pytest.approx(math.sqrt(series.values[end]))
+    assert w.to_level(w.targets[[i]], [i])[0] == pytest.approx(series.values[end + 1])
+    assert sqrt.metrics["transform"] == "sqrt" and sqrt.metrics["ar_skip"] is True
+    assert "correcting the linear AR" in verdict(sqrt.metrics)
+    assert sqrt.rollout["model"] and all(math.isfinite(e) for e in sqrt.rollout["model"])
+    change = make_windows(series.values, chronological_split(len(series)), 6, 2, "change", "sqrt")
+    j = change.select(1)[0]
+    assert change.to_level(change.targets[[j]], [j])[0] == pytest.approx(series.values[change.ends[j] + 2])
+    negative = Series("x", "x", np.linspace(-1, 1, 300))
+    with pytest.raises(RNNLabError, match="never negative"):
+        train_forecaster(negative, replace(TINY, transform="sqrt"))
+
+
+def test_picking_sunspots_switches_to_its_settings_and_others_keep_the_page_defaults():
+    assert series_defaults("sunspots").transform == "sqrt" and series_defaults("sunspots").ar_skip
+    assert series_defaults("temperatures") == PAGE_DEFAULTS
 
 
 def test_a_tiny_run_reports_every_figure_and_keeps_the_best_validation_weights():

@@ -45,3 +45,16 @@ def test_a_window_longer_than_the_training_part_is_a_message():
     at.button(key="forecast.btn_train").click().run()
     assert any("shorten the window" in e.value for e in at.error) and not at.exception
     assert not at.session_state["models"].entries("forecaster")
+
+
+def test_picking_sunspots_switches_the_model_to_square_roots_and_the_ar_correction(empty_cache):
+    at = app_test("pages/forecast.py")
+    assert at.radio(key="forecast.transform").value == "none" and not at.checkbox(key="forecast.ar_skip").value
+    at.radio(key="forecast.source").set_value("Public series (download)").run()
+    at.selectbox(key="forecast.public").set_value("temperatures").run()
+    at.selectbox(key="forecast.public").set_value("sunspots").run()
+    assert at.radio(key="forecast.transform").value == "sqrt" and at.checkbox(key="forecast.ar_skip").value
+    at.radio(key="forecast.source").set_value("Built in").run()
+    at.selectbox(key="forecast.builtin").set_value("random-walk").run()   # a series of its own defaults: back to them
+    assert at.radio(key="forecast.transform").value == "none" and not at.checkbox(key="forecast.ar_skip").value
+    assert not at.exception

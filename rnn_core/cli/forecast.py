@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import RNNLabError
-from ..forecast import CELLS, ForecastSettings, train_forecaster, verdict
+from ..forecast import CELLS, ForecastSettings, series_defaults, train_forecaster, verdict
 from ..jobs import configure_torch_threads
-from ..series import MAX_UPLOAD_BYTES, PUBLIC_SERIES, SOURCE_KEYS, load_series, series_from_csv
+from ..series import MAX_UPLOAD_BYTES, PUBLIC_SERIES, SOURCE_KEYS, TRANSFORMS, load_series, series_from_csv
 from .common import StderrProgress
 
 
@@ -37,6 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=defaults.seconds,
                         help="time limit, a safety net (0: none)")
     parser.add_argument("--period", type=int, help="seasonal period in steps (default: the series' own, or detected)")
+    parser.add_argument("--transform", choices=TRANSFORMS,
+                        help="model the values as they are, or their square roots (default: the page's choice "
+                             "for the series: sqrt for sunspots, none otherwise)")
+    parser.add_argument("--ar-skip", choices=("yes", "no"),
+                        help="the network corrects the linear AR forecast (default: the page's choice for the "
+                             "series: yes for sunspots)")
     parser.add_argument("--seed", type=int, default=0)
 
 
@@ -65,6 +72,9 @@ def run(args: argparse.Namespace) -> dict:
                                 hidden_size=args.hidden, num_layers=args.layers, lr=args.lr, batch_size=args.batch,
                                 max_steps=args.max_steps, seconds=args.seconds or None, seed=args.seed,
                                 period=args.period)
+    page = series_defaults(args.series)
+    settings = replace(settings, transform=args.transform or page.transform,
+                       ar_skip=page.ar_skip if args.ar_skip is None else args.ar_skip == "yes")
     run_ = train_forecaster(series, settings, on_progress=StderrProgress())
     print(run_.result.message, file=sys.stderr)
     print(verdict(run_.metrics), file=sys.stderr)

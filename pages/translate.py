@@ -12,7 +12,7 @@ from pages.shared import (chart, job_status, poll_interval, registry, rerun_when
                           start_job)
 from pages.workshop import export_button, share_settings
 from rnn_core.cli.translate import REGENERATE, dates_script, length_script, shipped_results
-from rnn_core.dates import FORMATS, day, held_out_days
+from rnn_core.dates import FORMATS, day, held_out_days, translate_text
 from rnn_core.errors import RNNLabError
 from rnn_core.figures.translate import (ATTENTION_CAPTION, CURVES_CAPTION, FORMAT_CAPTION, LENGTH_CAPTION,
                                         MODEL_NAMES, accuracy_vs_length, attention_heatmap, dates_finding,
@@ -22,8 +22,7 @@ from rnn_core.registry import TrainedModel
 from rnn_core.share import Param, Schema
 from rnn_core.translate import (DATE_DEFAULTS, LENGTHS, MAX_LENGTH, MIN_LENGTH, MODELS, REVERSE_DEFAULTS,
                                 LengthFinished, LengthSpec, LengthUpdate, TranslateProgress, TranslateSettings,
-                                bottleneck_length, run_length_grid, summarise_lengths, train_translator,
-                                translate_text)
+                                bottleneck_length, run_length_grid, summarise_lengths, train_translator)
 
 JOB, GRID_JOB, KEPT = "translate.job", "translate.grid_job", "translate.kept"
 HIDDEN_SIZES = (8, 16, 32, 64, 128)

@@ -14,9 +14,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 import torch
 
 from .errors import RNNLabError
+
+if TYPE_CHECKING:
+    from .translate import EncoderDecoder
 
 FIRST_DAY, LAST_DAY = dt.date(1950, 1, 1), dt.date(2049, 12, 31)
 N_DAYS = (LAST_DAY - FIRST_DAY).days + 1
@@ -138,3 +143,59 @@ def is_held_out(iso: str) -> bool | None:
     if not FIRST_DAY <= d <= LAST_DAY:
         return None
     return bool(((held_out_days() == (d - FIRST_DAY).days)).any())
+
+
+# --- a trained translator reading dates (the model is rnn_core.translate.EncoderDecoder) ----------------------
+
+@dataclass(frozen=True)
+class Translation:
+    """One input read by a trained translator: its output and where each output character looked."""
+
+    text: str                  # the input as read
+    output: str
+    attention: list | None     # (len(output), len(text)) weights, rows summing to 1; None without attention
+
+
+def translate_text(model: EncoderDecoder, text: str) -> Translation:
+    """Translate one date as typed (checked: empty, over-long or unknown characters raise RNNLabError)."""
+    cleaned = check_date_text(text)
+    x, lengths = encode_texts([cleaned])
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        logits, weights = model(x, lengths=lengths, out_length=OUTPUT_LENGTH, return_attention=True)
+    model.train(was_training)
+    return Translation(cleaned, decode_output(logits.argmax(-1)[0]),
+                       weights[0].tolist() if weights is not None else None)
+
+
+def month_attention(model: EncoderDecoder, x, lengths) -> float:
+    """The mean share of attention the two month digits (output characters 6 and 7) give the month's name.
+
+    Measured over the dates of ``x`` written with a month's name or its first three letters: 1 means the
+    month digits look only at the letters of "march" (or "mar"), 0 that they never do.
+    """
+    with torch.no_grad():
+        _, weights = model(x, lengths=lengths, out_length=10, return_attention=True)
+    shares = []
+    for row in range(len(x)):
+        text = "".join(INPUT_CHARS[i] for i in x[row, :int(lengths[row])].tolist())
+        start = min((text.find(m[:3]) for m in MONTHS if m[:3] in text), default=-1)
+        if start < 0:
+            continue
+        end = start
+        while end < len(text) and text[end].isalpha():
+            end += 1
+        shares.append(float(weights[row, 5:7, start:end].sum()) / 2)
+    return sum(shares) / max(1, len(shares))
+
+
+def accuracy_by_format(model: EncoderDecoder, x, y, lengths, formats) -> dict:
+    """Held-out exact match per way of writing a date (the test set draws every format about equally)."""
+    with torch.no_grad():
+        right = (model(x, lengths=lengths, out_length=y.shape[1]).argmax(-1) == y).all(dim=1).tolist()
+    counts: dict = {}
+    for name, ok in zip(formats, right):
+        n, k = counts.get(name, (0, 0))
+        counts[name] = (n + 1, k + int(ok))
+    return {name: round(counts[name][1] / counts[name][0], 4) for name in FORMAT_NAMES if name in counts}

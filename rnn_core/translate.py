@@ -150,29 +150,6 @@ def exact_match(model: EncoderDecoder, x: torch.Tensor, y: torch.Tensor, lengths
     return right / len(x), total_loss / len(x)
 
 
-@dataclass(frozen=True)
-class Translation:
-    """One input read by a trained translator: its output and where each output character looked."""
-
-    text: str                  # the input as read
-    output: str
-    attention: list | None     # (len(output), len(text)) weights, rows summing to 1; None without attention
-
-
-def translate_text(model: EncoderDecoder, text: str) -> Translation:
-    """Translate one date as typed (checked: empty, over-long or unknown characters raise RNNLabError)."""
-    from .dates import OUTPUT_LENGTH, check_date_text, decode_output, encode_texts
-    cleaned = check_date_text(text)
-    x, lengths = encode_texts([cleaned])
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        logits, weights = model(x, lengths=lengths, out_length=OUTPUT_LENGTH, return_attention=True)
-    model.train(was_training)
-    return Translation(cleaned, decode_output(logits.argmax(-1)[0]),
-                       weights[0].tolist() if weights is not None else None)
-
-
 # --- training: dates, or one length of the reversal ----------------------------------------------------------
 
 TASKS = ("dates", "reverse")
@@ -330,45 +307,12 @@ def train_translator(settings: TranslateSettings, on_progress=None, stop=None) -
                "seconds": round(result.seconds, 2), "steps_per_second": round(result.steps / max(result.seconds, 1e-9), 1),
                "params": model.num_parameters(), "stop_reason": result.stop_reason, "message": result.message}
     if settings.task == "dates":
+        from .dates import accuracy_by_format, month_attention
         metrics["by_format"] = accuracy_by_format(model, tx, ty, tl, formats)
         if settings.attention:
-            metrics["month_on_month_name"] = round(month_attention(model, tx, tl, formats), 4)
+            metrics["month_on_month_name"] = round(month_attention(model, tx, tl), 4)
     model.eval()
     return TranslatorRun(model, settings, metrics, curve)
-
-
-def month_attention(model: EncoderDecoder, x, lengths, formats) -> float:
-    """The mean share of attention the two month digits (output characters 6 and 7) give the month's name.
-
-    Measured over the test dates written with a month name (all formats but the numeric ones): 1 means the
-    month digits look only at the letters of "march" (or "mar"), 0 that they never do.
-    """
-    from .dates import INPUT_CHARS, MONTHS
-    with torch.no_grad():
-        _, weights = model(x, lengths=lengths, out_length=10, return_attention=True)
-    shares = []
-    for row, name in enumerate(formats):
-        text = "".join(INPUT_CHARS[i] for i in x[row, :int(lengths[row])].tolist())
-        start = min((text.find(m[:3]) for m in MONTHS if m[:3] in text), default=-1)
-        if start < 0:
-            continue
-        end = start
-        while end < len(text) and text[end].isalpha():
-            end += 1
-        shares.append(float(weights[row, 5:7, start:end].sum()) / 2)
-    return sum(shares) / max(1, len(shares))
-
-
-def accuracy_by_format(model: EncoderDecoder, x, y, lengths, formats) -> dict:
-    """Held-out exact match per way of writing a date (the test set draws every format about equally)."""
-    from .dates import FORMAT_NAMES
-    with torch.no_grad():
-        right = (model(x, lengths=lengths, out_length=y.shape[1]).argmax(-1) == y).all(dim=1).tolist()
-    counts: dict = {}
-    for name, ok in zip(formats, right):
-        n, k = counts.get(name, (0, 0))
-        counts[name] = (n + 1, k + int(ok))
-    return {name: round(counts[name][1] / counts[name][0], 4) for name in FORMAT_NAMES if name in counts}
 
 
 # --- the bottleneck experiment: both models on the reversal, at growing lengths --------------------------------

@@ -31,14 +31,16 @@ LEARNING_RATES = (1e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2)
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU"}
 
 
-def _held_out_examples() -> list[str]:
-    """Four held-out days (never in training), each written a different way: ideas for the date box."""
+def _held_out_examples() -> dict[str, str]:
+    """Four held-out days (never in training), each written a different way, with their ISO forms."""
     days = held_out_days()
     ways = ("ordinal of month", "short month", "dd/mm/yy", "weekday")
-    return [FORMATS[w](day(int(days[i]))) for i, w in zip((100, 1300, 2500, 3400), ways)]
+    picked = [day(int(days[i])) for i in (100, 1300, 2500, 3400)]
+    return {FORMATS[w](d): d.isoformat() for w, d in zip(ways, picked)}
 
 
-EXAMPLES = _held_out_examples()
+ANSWERS = _held_out_examples()      # written date -> the right ISO answer
+EXAMPLES = list(ANSWERS)
 
 
 def _check_lengths(text: str) -> str:
@@ -124,7 +126,7 @@ def launch_dates() -> None:
 
     def work(job):
         finished = []
-        job.curves, job.current = {}, True
+        job.curves, job.current, job.steps = {}, True, pair[0].max_steps
         for settings in pair:
             job.current = settings.attention
             run = train_translator(settings, on_progress=job.report, stop=job.stop)
@@ -169,7 +171,8 @@ def dates_live() -> None:
             st.progress(latest.fraction, text=f"{MODEL_NAMES[which]}: step {latest.step:,} of "
                                               f"{latest.planned_steps:,} ({latest.elapsed:.0f} s)")
     if any(curves.values()):
-        chart(exact_match_curves({m: curves.get(m, []) for m in MODELS}), CURVES_CAPTION, key="translate.live_curves")
+        chart(exact_match_curves({m: curves.get(m, []) for m in MODELS}, steps=getattr(job, "steps", None)),
+              CURVES_CAPTION, key="translate.live_curves")
     rerun_when_finished(job, "translate")
 
 
@@ -204,7 +207,11 @@ else:
     except RNNLabError as exc:
         show_error(exc)
     else:
-        st.dataframe(pd.DataFrame([{"model": e.name, "says": t.output} for e, t in answers]), hide_index=True)
+        right = ANSWERS.get(" ".join(str(st.session_state["translate.date"]).split()))
+        table = pd.DataFrame([{"model": e.name, "says": t.output} for e, t in answers])
+        if right is not None:   # one of the ideas: its answer is known
+            table["right?"] = ["✓" if t.output == right else f"✗ (it is {right})" for _, t in answers]
+        st.dataframe(table, hide_index=True)
         shown = next(((e, t) for e, t in answers if t.attention is not None), None)
         if shown is not None:
             entry, t = shown
@@ -247,7 +254,7 @@ else:
 
 st.markdown("**Run live**: train both models yourself at the lengths you choose; finished runs join the chart as "
             "hollow markers.")
-c1, c2, c3, c4 = st.columns(4)
+c1, c2, c3, c4 = st.columns([1.2, 2, 1, 1])
 c1.text_input("Lengths (letters, comma-separated)", key="translate.lengths",
               help=f"From {MIN_LENGTH} to {MAX_LENGTH}; the precomputed ones are {', '.join(map(str, LENGTHS))}.")
 c2.multiselect("Models", list(MODELS), key="translate.models", format_func=MODEL_NAMES.get)

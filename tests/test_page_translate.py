@@ -26,7 +26,7 @@ def test_the_page_opens_on_the_precomputed_results_with_its_defaults():
     assert at.select_slider(key="translate.steps").value == DATE_DEFAULTS.max_steps
     assert at.select_slider(key="translate.hidden").value == DATE_DEFAULTS.hidden
     assert any("Train the translators above first" in i.value for i in at.info)
-    assert len(at.get("plotly_chart")) == 1                      # the bottleneck chart, before any training
+    assert len(at.get("plotly_chart")) == 2        # the shipped date curves and the bottleneck, before any training
     assert any("How to read it" in c.value for c in at.caption)
 
 
@@ -58,6 +58,7 @@ def test_training_both_then_typing_dates_shows_answers_and_the_map_and_bad_input
     assert all(e.metrics["steps"] == 100 for e in entries)
     answers = [d.value for d in at.dataframe if "says" in d.value.columns]
     assert len(answers) == 1 and len(answers[0]) == 2 and answers[0]["says"].str.len().eq(10).all()
+    assert "right?" in answers[0].columns       # the default date is one of the ideas, whose answer is known
     assert len(at.get("plotly_chart")) == 4          # live curves, formats, attention map, bottleneck
     assert any(m.label.startswith("Held-out exact match") for m in at.metric)
     for bad, message in (("", "Type a date"), ("x" * 60, "at most 40"), ("3 mars 2021 ✓", "never seen")):

@@ -24,8 +24,10 @@ FORMAT_CAPTION = ("How to read it: held-out exact match per way of writing a dat
                   "A format with a short bar is one the model has not learned to read yet.")
 
 
-def exact_match_curves(curves: dict, title: str = "Held-out exact match while training") -> go.Figure:
-    """``curves``: model key (``attention``/``plain``) → rows with ``step`` and ``val_exact``."""
+def exact_match_curves(curves: dict, title: str = "Held-out exact match while training",
+                       steps: int | None = None) -> go.Figure:
+    """``curves``: model key (``attention``/``plain``) → rows with ``step`` and ``val_exact``; ``steps`` fixes the
+    x axis to the whole budget (so a run's first points do not fill the chart)."""
     fig = go.Figure()
     for model, rows in curves.items():
         if not rows:
@@ -33,6 +35,8 @@ def exact_match_curves(curves: dict, title: str = "Held-out exact match while tr
         fig.add_trace(go.Scatter(x=[r["step"] for r in rows], y=[r["val_exact"] for r in rows], mode="lines+markers",
                                  name=MODEL_NAMES.get(model, model), line=dict(color=MODEL_COLORS.get(model))))
     fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%")
+    if steps:
+        fig.update_xaxes(range=[0, steps * 1.02])
     return base_layout(fig, title, "training step", "dates exactly right", height=360)
 
 

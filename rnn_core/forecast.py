@@ -381,7 +381,8 @@ def measure(series: Series, windows: Windows, forecasts: dict, settings: Forecas
     for name in ("model", *BASELINES):
         if name in forecasts:
             row = error_metrics(forecasts[name][test], truth, last, naive_mae)
-            table.append({"forecaster": settings.cell.upper() if name == "model" else name, "key": name, **row})
+            label = settings.cell.upper() + (" + AR" if settings.ar_skip else "") if name == "model" else name
+            table.append({"forecaster": label, "key": name, **row})
     rows = {r["key"]: r for r in table}
     lags = {name: lag_correlations(forecasts[name][test], truth) for name in ("model", "naive", "linear AR")}
     train_values = series.values[:windows.ends[windows.select(0)].max() + windows.horizon + 1]

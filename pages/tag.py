@@ -13,7 +13,8 @@ from rnn_core.cli.tag import tagging_script
 from rnn_core.errors import RNNLabError
 from rnn_core.figures.tagging import (CURVES_CAPTION, DISTANCE_CAPTION, EXAMPLE_READING, PUSH_CAPTION, RESULT_BIDIRECTIONAL,
                                       RESULT_CELLS, RESULT_DISTANCE, RESULT_LEFT, RESULT_PLAIN, WORD_CAPTION,
-                                      accuracy_by_distance, accuracy_by_word, direction_push, training_curves)
+                                      accuracy_by_distance, accuracy_by_word, direction_push, evaluations,
+                                      training_curves)
 from rnn_core.jobs import RUNNING
 from rnn_core.registry import TrainedModel
 from rnn_core.share import Param, Schema
@@ -152,13 +153,10 @@ def live_view() -> None:
                                             f"about {progress.time_left:.0f} s left")
     reports = job.reports_so_far()
     if reports and job.active:
-        rows, seen = [], set()
-        for p in reports:
-            at = p.metrics.get("evaluated_at")
-            if at is not None and at not in seen:
-                seen.add(at)
-                rows.append({**p.metrics, "step": at})
-        chart(training_curves(rows, DIRECTIONS, None, "While training"), CURVES_CAPTION, key="tag.live_chart")
+        rows = evaluations(reports)
+        baseline = rows[-1].get("baseline.ambiguous_accuracy") if rows else None
+        chart(training_curves(rows, DIRECTIONS, baseline, "While training"), CURVES_CAPTION,
+              key="tag.live_chart")
     rerun_when_finished(job, "tag")
 
 
@@ -180,8 +178,11 @@ if st.session_state.get("tag.shown_model") not in trained and trained:
 
 st.subheader("3. How well they do")
 if not trained:
-    st.info("Nothing trained yet: press **Train both** above. With the defaults the two models take 10 to 30 "
-            "seconds together.", icon=":material/school:")
+    if job is not None and job.active:
+        st.info("The results appear here when training ends.", icon=":material/hourglass_top:")
+    else:
+        st.info(f"Nothing trained yet: press **Train both** above ({DEFAULTS.max_steps} steps with the defaults, "
+                "for both models at once).", icon=":material/school:")
     st.stop()
 
 entry = trained[st.selectbox("Models", list(trained), key="tag.shown_model",
@@ -198,7 +199,7 @@ for kind, help_text in (("ambiguous", "The ambiguous words of the held-out sente
     for col, name in zip(cols, (*DIRECTIONS, "baseline")):
         value = m[name][f"{kind}_accuracy"]
         delta = (f"{100 * (value - m['baseline'][f'{kind}_accuracy']):+.1f} points over the baseline"
-                 if name != "baseline" else None)
+                 if name != "baseline" and kind == "ambiguous" else None)
         col.metric(f"{kind.capitalize()} words: {NAMES.get(name, 'baseline')}", f"{value:.1%}", delta=delta,
                    delta_color="off", help=help_text if name != "baseline" else
                    "Each word's most frequent tag in training, whatever comes before or after it.")

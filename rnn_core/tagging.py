@@ -245,8 +245,11 @@ def train_taggers(
         return sum(F.cross_entropy(m(idx, lengths).flatten(0, 1), tags.flatten(), ignore_index=IGNORE)
                    for m in models.values())
 
+    base = [pair.baseline.get(s.words[s.ambiguous_at]) == s.tags[s.ambiguous_at] for s in sample]
+    baseline_sample = {"baseline.ambiguous_accuracy": float(np.mean(base))}
+
     def evaluate() -> dict:
-        return _live_metrics(pair, sample)
+        return {**_live_metrics(pair, sample), **baseline_sample}
 
     result = train(both, loss_on_step, settings.train_config(), tokens_per_step=settings.batch_size,
                    evaluate=evaluate, on_progress=on_progress, stop=stop)

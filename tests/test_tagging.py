@@ -194,6 +194,13 @@ def test_figures_are_built_without_a_browser(tiny_run):
     assert len(words.data) == 3 and len(words.data[0].x) == len(AMBIGUOUS)
     curves = figures.training_curves(tiny_run.history, ("left-to-right", "bidirectional"), 0.48)
     assert isinstance(curves, go.Figure) and len(curves.data) == 4 and list(curves.data[0].x) == [20, 40]
+    class Report:                       # what the live view reads from rnn_core.training.Progress
+        def __init__(self, metrics):
+            self.metrics = metrics
+    rows = figures.evaluations([Report({}), Report({"evaluated_at": 20, "a": 1}), Report({"evaluated_at": 20, "a": 1}),
+                                Report({"evaluated_at": 40, "a": 2})])
+    assert rows == [{"evaluated_at": 20, "a": 1, "step": 20}, {"evaluated_at": 40, "a": 2, "step": 40}]
+    assert 0 < tiny_run.history[-1]["baseline.ambiguous_accuracy"] < 1
     tagged = tag_sentence(tiny_run.pair, "jordan jordan flows south")
     push = figures.direction_push(tagged.words, tagged.forward, tagged.backward, tagged.tags["bidirectional"])
     assert len(push.data) == 2 and len(push.data[0].x) == 4      # a repeated word keeps its own bar

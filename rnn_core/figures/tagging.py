@@ -17,8 +17,8 @@ CURVES_CAPTION = ("How to read it: the share of ambiguous words (solid) and plai
                   "ambiguous words: always the word's most frequent tag in training.")
 DISTANCE_CAPTION = ("How to read it: the share of ambiguous words tagged right, by how many words after the "
                     "ambiguous word its cue comes (1: the very next word). A line that falls to the right "
-                    "belongs to a model that loses the cue over that many words; the grey line is what knowing "
-                    "only the word gives.")
+                    "belongs to a model that loses the cue over that many words, one low everywhere to a model "
+                    "that has not learned every cue; the grey line is what knowing only the word gives.")
 WORD_CAPTION = ("How to read it: one group per ambiguous word (the number under it: how many readings it has), "
                 "the share of its test sentences each model tags right. A word with two readings has a baseline "
                 "of one half, with three of one third.")

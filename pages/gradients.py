@@ -19,7 +19,7 @@ from rnn_core.figures.gradients import (CLIPPING_CAPTION, EIGEN_CAPTION, FORGET_
                                         JACOBIAN_CAPTION, NORMS_CAPTION, TRAINED_CAPTION, clipping_figure,
                                         eigenvalue_figure, forget_gate_figure, gradient_norms_figure,
                                         jacobian_figure, training_heatmap)
-from rnn_core.gradient_training import (CLIP_DEMO_STEPS, EXPLODING, MAX_TRAIN_LENGTH, WatchProgress,
+from rnn_core.gradient_training import (check_trainable, CLIP_DEMO_STEPS, EXPLODING, MAX_TRAIN_LENGTH, WatchProgress,
                                         WatchSettings, clipping_demo, page_watch, train_and_watch,
                                         trained_report)
 from rnn_core.gradients import (GAMMA, MAX_LENGTH, PAGE_DEFAULTS, GradientSettings, cell_state_path, measure,
@@ -301,6 +301,7 @@ train_clip = t3.select_slider("Gradient clipping", (0.0, 1.0, 5.0), key="gradien
 
 
 def launch_training(settings: GradientSettings, watch: WatchSettings) -> None:
+    check_trainable(settings)   # a setting the box cannot train is said at once, before any job starts
     def train(stop, report):   # progress and gradient snapshots go through one stream (replays play both)
         runs = {}
         for index, cell in enumerate(settings.cells):

@@ -29,6 +29,19 @@ HIDDEN_SIZES = (8, 16, 32, 64, 128)
 STEP_CHOICES = (100, 200, 400, 600, 800, 1200, 1600, 2000)
 LEARNING_RATES = (1e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2)
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU"}
+TABLE_COLUMNS = {"model": "model", "length": "letters", "seed": "seed", "exact_match": "exact match (test)",
+                 "loss": "test loss", "steps": "steps trained", "stop_reason": "stopped because",
+                 "seconds": "seconds", "steps_per_second": "steps per second", "params": "parameters"}
+STOP_WORDS = {"solved": "solved", "finished": "used its budget", "stopped": "stopped by you", "time": "time limit"}
+
+
+def runs_table(rows: list[dict]) -> None:
+    """Every run of the length experiment, one row each, with names a reader understands."""
+    frame = pd.DataFrame(rows)
+    frame = frame[[c for c in TABLE_COLUMNS if c in frame.columns]]
+    frame["model"] = frame["model"].map(MODEL_NAMES)
+    frame["stop_reason"] = frame["stop_reason"].map(lambda r: STOP_WORDS.get(r, r))
+    st.dataframe(frame.rename(columns=TABLE_COLUMNS), hide_index=True, width="stretch")
 
 
 def _held_out_examples() -> dict[str, str]:
@@ -248,7 +261,7 @@ if grid is not None:
                     "other sequences. Any point replays step for step under **Run live** (its length, its seed as "
                     "the first seed, 1 seed). Regenerate everything with:")
         st.code(REGENERATE, language="bash")
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        runs_table(rows)
 else:
     st.info("No precomputed chart ships with this copy; use Run live below.")
 
@@ -303,12 +316,14 @@ def grid_live() -> None:
     finished = [r.row for r in job.reports_so_far() if isinstance(r, LengthFinished)]
     latest = job.progress
     if job.status == RUNNING and isinstance(latest, LengthUpdate):
+        so_far = latest.progress.curve
+        held = f", held-out exact match {so_far[-1]['val_exact']:.0%}" if so_far else ""
         st.progress(latest.fraction, text=f"run {latest.index + 1} of {latest.total}: {MODEL_NAMES[latest.model]}, "
-                                          f"length {latest.length}, seed {latest.seed}, step {latest.progress.step:,}")
+                                          f"length {latest.length}, seed {latest.seed}, step {latest.progress.step:,} "
+                                          f"of at most {latest.progress.planned_steps:,}{held} (a run stops once "
+                                          "solved)")
     if finished:
-        frame = pd.DataFrame(finished)
-        frame["model"] = frame["model"].map(MODEL_NAMES)
-        st.dataframe(frame, hide_index=True)
+        runs_table(finished)
     if not job.active and st.session_state.get("translate.kept_job") != job.id:
         st.session_state["translate.kept_job"] = job.id
         st.session_state[KEPT] = st.session_state.get(KEPT, []) + finished

@@ -37,7 +37,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 WORKSHOP_QUERY = "workshop=1&step=5"
 IDENTICAL_NAME = "LSTM 128 · lr 0.02 · seed 0 · Python documentation (char)"
-DONE_MARK = b"3. Your models"
 QUEUE = re.compile(rb"you are number (\d+) in the queue")
 TRAIN_TIME = re.compile(rb"([\d,]+) steps in ([\d.]+) s \(")
 
@@ -57,7 +56,8 @@ class Learner:
         self.events: list[tuple[float, str]] = []
         self.reset_round()
 
-    def reset_round(self) -> None:
+    def reset_round(self, expected: str = IDENTICAL_NAME) -> None:
+        self.expected = expected              # the name of the model this round must bring
         self.clicked = self.done = None
         self.places: set[int] = set()
         self.notice, self.train_s, self.errors = "", None, []
@@ -146,7 +146,7 @@ class Learner:
                 self.notice = "replay"
             elif b"An identical run (same data" in raw and not self.notice:
                 self.notice = "joined"
-            if DONE_MARK in raw:
+            if self.expected in self.options.get("lm.shown_model", []):
                 self.done = time.monotonic()
         if self.done and self.train_s is None and (found := TRAIN_TIME.search(raw)):
             self.train_s = float(found.group(2))
@@ -166,8 +166,8 @@ async def room(url: str, sessions: int, spread: float, deadline: float, distinct
     for name, seeds in (("identical", [None] * sessions), ("distinct", [1000 + i for i in range(sessions)])):
         if name == "distinct" and not distinct:
             break
-        for learner in learners:
-            learner.reset_round()
+        for learner, seed in zip(learners, seeds):
+            learner.reset_round(IDENTICAL_NAME.replace("seed 0", f"seed {seed}") if seed else IDENTICAL_NAME)
         first = time.monotonic()
         for i, (learner, seed) in enumerate(zip(learners, seeds)):
             await asyncio.sleep(max(0.0, first + spread * i / max(1, sessions - 1) - time.monotonic()))

@@ -24,7 +24,8 @@ from rnn_core.stepthrough import (MAX_HIDDEN, MIN_HIDDEN, PAGE_DEFAULTS, TRAIN_S
 ROOT = Path(__file__).resolve().parent.parent
 CELLS = ("rnn", "lstm", "gru")
 # The namespace each linked page reads its shared link under (its share_settings call).
-LINK_NAMESPACE = {"pages/compare.py": "compare", "pages/sentiment.py": "sentiment", "pages/language_model.py": "lm"}
+LINK_NAMESPACE = {"pages/compare.py": "compare", "pages/sentiment.py": "sentiment", "pages/language_model.py": "lm",
+                  "pages/tag.py": "tag", "pages/translate.py": "translate"}
 SHARE = Schema((
     Param("how.word", "word", PAGE_DEFAULTS["word"], check=check_word),
     Param("how.cell", "cell", PAGE_DEFAULTS["cell"], choices=CELLS),

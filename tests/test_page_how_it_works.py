@@ -87,7 +87,7 @@ def _promises():
     return {   # the reverse task at the lengths and learning rate the Compare page chooses for it
         "encoder-decoder": ("pages/compare.py", {"compare.task": "reverse", "compare.lr": TASK_LR["reverse"],
                                                  "compare.lengths": ", ".join(map(str, LIVE_LENGTHS["reverse"]))}),
-        "bidirectional": ("pages/sentiment.py", {"sentiment.bidirectional": True}),
+        "bidirectional": ("pages/tag.py", {"tag.cell": "lstm", "tag.distance": 3, "tag.sentence": "jordan flows south"}),
         "stacked": ("pages/language_model.py", {"lm.layers": 2}),
         "many-to-many": ("pages/language_model.py", {"lm.layers": 1}),
         "many-to-one": ("pages/sentiment.py", {"sentiment.bidirectional": False}),

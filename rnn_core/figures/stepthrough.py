@@ -444,9 +444,10 @@ ARCHITECTURES = {
                             promise="the Compare page on its reverse task"),
     "bidirectional": dict(title="Bidirectional", inputs=[0, 1, 2, 3], outputs=[0, 1, 2, 3], steps=4,
                           layers=["→", "←"], text="Two RNNs, one reading left to right and one right to left, so "
-                                                 "every output sees the whole sentence (a Sentiment option).",
-                          page="pages/sentiment.py", link={"bidirectional": "1"},
-                          promise="the Sentiment page with Bidirectional ticked"),
+                                                 "every output sees the whole sentence: \"jordan\" is a place in "
+                                                 "\"jordan flows south\", and only the words after it say so.",
+                          page="pages/tag.py", link={"cell": "lstm", "distance": "3", "sentence": "jordan flows south"},
+                          promise="Tag a sentence: a left-to-right and a bidirectional tagger side by side"),
     "stacked": dict(title="Stacked (deep)", inputs=[0, 1, 2, 3], outputs=[0, 1, 2, 3], steps=4, layers=["→", "→"],
                     text="The hidden states of one layer are the inputs of the next: more layers, more abstract "
                          "features (the Layers slider of the language model).", page="pages/language_model.py",

@@ -64,6 +64,14 @@ def flow_forecast(page):
     wait_for_app(page)
 
 
+def flow_tag(page):
+    slider_to_minimum(page, "Training steps")
+    page.get_by_role("button", name="Train both").click()
+    page.get_by_text("is shown below").first.wait_for(timeout=120_000)
+    page.get_by_text("Which half of the bidirectional model decided each tag").first.wait_for(timeout=30_000)
+    wait_for_app(page)
+
+
 def flow_how_it_works(page):
     for _ in range(3):
         page.get_by_role("button", name="Next").first.click()
@@ -76,6 +84,7 @@ PAGES = [
     ("gradients", "Vanishing gradients", flow_gradients),
     ("sentiment", "Sentiment", flow_sentiment),
     ("forecast", "Forecast a time series", flow_forecast),
+    ("tag", "Tag a sentence", flow_tag),
     ("how_it_works", "How an RNN works", flow_how_it_works),
 ]
 

@@ -167,7 +167,7 @@ def test_a_link_and_a_click_give_the_same_settings(empty_cache, shared_data):
 
 
 def test_a_link_ticks_bidirectional():
-    """The gallery of "How an RNN works" links its "Bidirectional" shape to ``sentiment?bidirectional=1``."""
+    """A shared link ``sentiment?bidirectional=1`` ticks Bidirectional (the gallery's Bidirectional shape now opens Tag a sentence)."""
     from streamlit.testing.v1 import AppTest
     from conftest import ROOT
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)

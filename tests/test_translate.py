@@ -96,7 +96,7 @@ def test_a_short_date_run_learns_and_reports_a_curve_and_formats():
     run = train_translator(settings)
     m = run.metrics
     assert m["steps"] == 60 and [c["step"] for c in run.curve] == [30, 60]
-    assert run.curve[-1]["val_loss"] < 2.2 < 2.4                   # below chance (ln 11 ≈ 2.4) after 60 steps
+    assert run.curve[-1]["val_loss"] < 2.2                         # below chance (ln 11 ≈ 2.40) after 60 steps
     assert set(m["by_format"]) == set(FORMATS) and 0 <= m["exact_match"] <= 1
     again = train_translator(settings)
     assert again.curve == run.curve and again.metrics["exact_match"] == m["exact_match"]   # seeded

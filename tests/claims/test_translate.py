@@ -107,8 +107,9 @@ def test_from_15_letters_on_attention_solves_at_least_90_percent_and_without_at_
 
 
 def test_each_attention_run_of_the_grid_is_solved_within_its_budget():
-    """The target's "within 60 s per model", as a step budget: every model stops within 600 steps (measured at
-    9–15 steps/s for the longest with attention on one quiet thread; see benchmarks/translate_quality.py)."""
+    """The target's "within 60 s per model", as a step budget: every model with attention stops, solved, within
+    600 steps (the longest, 30 letters, needs 400-450; measured at 9-15 steps/s on one thread with the 2-core box's
+    load average at 1.5-3, i.e. 30-50 s; see benchmarks/translate_quality.py)."""
     table = rows("reverse")
     assert all(r["stop_reason"] == "solved" for r in table if r["model"] == "attention")
 

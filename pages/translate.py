@@ -29,6 +29,7 @@ HIDDEN_SIZES = (8, 16, 32, 64, 128)
 STEP_CHOICES = (100, 200, 400, 600, 800, 1200, 1600, 2000)
 LEARNING_RATES = (1e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2)
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU"}
+LIVE_LIMIT_SECONDS = 15 * 60
 TABLE_COLUMNS = {"model": "model", "length": "letters", "seed": "seed", "exact_match": "exact match (test)",
                  "loss": "test loss", "steps": "steps trained", "stop_reason": "stopped because",
                  "seconds": "seconds", "steps_per_second": "steps per second", "params": "parameters"}
@@ -285,8 +286,14 @@ def live_spec() -> LengthSpec:
         raise RNNLabError("Write lengths as whole numbers separated by commas, e.g. 10, 20, 30.") from None
     if len(lengths) > 8:
         raise RNNLabError("At most 8 lengths at once.")
-    return LengthSpec(lengths=lengths, models=tuple(m for m in MODELS if m in s["translate.models"]),
+    spec = LengthSpec(lengths=lengths, models=tuple(m for m in MODELS if m in s["translate.models"]),
                       seeds=int(s["translate.seeds"]), first_seed=int(s["translate.first_seed"]))
+    estimate = spec.estimated_seconds()
+    if estimate > LIVE_LIMIT_SECONDS:
+        raise RNNLabError(f"These runs could take about {estimate / 60:.0f} minutes here ({len(spec.runs())} runs of "
+                          f"up to {spec.base.max_steps:,} steps), more than the {LIVE_LIMIT_SECONDS // 60} minutes "
+                          "allowed. Choose fewer or shorter lengths, or fewer seeds.")
+    return spec
 
 
 def launch_grid() -> None:

@@ -125,7 +125,9 @@ def test_identical_runs_in_flight_are_joined_and_each_follower_gets_its_own_copy
     jobs = [runcache.start("k1", train, keep, store=store) for _ in range(3)]
     assert [j.mode for j in jobs] == ["trained", "joined", "joined"]
     assert jobs[1].notice == runcache.JOINED and jobs[0].notice is None
-    time.sleep(0.3)
+    end = time.monotonic() + 10
+    while not all(j.progress for j in jobs) and time.monotonic() < end:
+        time.sleep(0.05)
     assert all(j.progress for j in jobs)   # followers see the run's progress as it goes
     gate.set()
     for j in jobs:

@@ -235,3 +235,21 @@ def test_the_run_key_follows_content_every_setting_seed_and_steps():
         run_key("lm", TEXT, TINY, seed=None, steps=30)
     with pytest.raises(TypeError):
         content_hash(lambda: 0)
+
+
+def test_a_follower_of_a_run_waiting_for_a_slot_shows_the_runs_place_in_the_queue():
+    from rnn_core.jobs import training_slots
+    slots, held, never = training_slots(), [], threading.Event()
+    for n in range(slots.capacity):   # every training slot taken
+        assert slots.acquire(f"busy-{n}", never)
+        held.append(n)
+    try:
+        store, gate, calls = RunCache(), threading.Event(), []
+        gate.set()
+        first, second = (runcache.start("k5", fake_training(gate, calls), keep, store=store) for _ in range(2))
+        time.sleep(0.3)
+        assert first.status == second.status == "queued" and second.queue_position == 1 and calls == []
+    finally:
+        for _ in held:
+            slots.release()
+    assert second.wait(10).status == DONE and first.wait(10).status == DONE and calls == [1]

@@ -83,10 +83,9 @@ def test_a_good_link_opens_the_same_walk():
 
 # What each gallery shape's "Try it" promises (its ``promise``), as the target page's session state once open.
 def _promises():
-    from rnn_core.experiments import LIVE_LENGTHS, TASK_LR
-    return {   # the reverse task at the lengths and learning rate the Compare page chooses for it
-        "encoder-decoder": ("pages/compare.py", {"compare.task": "reverse", "compare.lr": TASK_LR["reverse"],
-                                                 "compare.lengths": ", ".join(map(str, LIVE_LENGTHS["reverse"]))}),
+    return {
+        "encoder-decoder": ("pages/translate.py", {"translate.lengths": "20",
+                                                   "translate.models": ["attention", "plain"]}),
         "bidirectional": ("pages/tag.py", {"tag.cell": "lstm", "tag.distance": 3, "tag.sentence": "jordan flows south"}),
         "stacked": ("pages/language_model.py", {"lm.layers": 2}),
         "many-to-many": ("pages/language_model.py", {"lm.layers": 1}),

@@ -438,10 +438,10 @@ ARCHITECTURES = {
                                             "after each one it reads.", page="pages/language_model.py",
                          link={"layers": "1"}, promise="the language model (one layer)"),
     "encoder-decoder": dict(title="Encoder–decoder", inputs=[0, 1, 2], outputs=[3, 4, 5], steps=6,
-                            layers=["→"], text="Read everything first, then write: translation, or reversing a "
-                                               "sequence (the Compare page's reverse task).",
-                            page="pages/compare.py", link={"task": "reverse"},
-                            promise="the Compare page on its reverse task"),
+                            layers=["→"], text="Read everything first, then write: translation (dates written "
+                                               "as people write them, into ISO form), or reversing a sequence.",
+                            page="pages/translate.py", link={"lengths": "20", "models": "attention,plain"},
+                            promise="Translate: an encoder-decoder with and without attention"),
     "bidirectional": dict(title="Bidirectional", inputs=[0, 1, 2, 3], outputs=[0, 1, 2, 3], steps=4,
                           layers=["→", "←"], text="Two RNNs, one reading left to right and one right to left, so "
                                                  "every output sees the whole sentence: \"jordan\" is a place in "

@@ -72,6 +72,13 @@ def flow_tag(page):
     wait_for_app(page)
 
 
+def flow_translate(page):
+    slider_to_minimum(page, "Training steps (each model)")
+    page.get_by_role("button", name="Train both").click()
+    page.get_by_text("Where each character looked").first.wait_for(timeout=180_000)
+    wait_for_app(page)
+
+
 def flow_how_it_works(page):
     for _ in range(3):
         page.get_by_role("button", name="Next").first.click()
@@ -85,6 +92,7 @@ PAGES = [
     ("sentiment", "Sentiment", flow_sentiment),
     ("forecast", "Forecast a time series", flow_forecast),
     ("tag", "Tag a sentence", flow_tag),
+    ("translate", "Train a date translator", flow_translate),
     ("how_it_works", "How an RNN works", flow_how_it_works),
 ]
 

@@ -43,6 +43,12 @@ TOUR = {
     "pages/forecast.py": ("Forecast a time series",
                           "A many-to-one RNN predicts a series' next value, judged against “next = last” on a "
                           "test period it has never seen."),
+    "pages/tag.py": ("Tag a sentence",
+                     "Is “jordan” a person or a place? Only the words after it say: a left-to-right and a "
+                     "bidirectional tagger side by side."),
+    "pages/translate.py": ("Translate",
+                           "An encoder–decoder turns “3rd of March 2021” into 2021-03-03, with and without "
+                           "attention, and shows where each output character looked."),
 }
 
 

@@ -118,7 +118,7 @@ def length_finding(rows: list[dict], bottleneck: int | None) -> str:
     worst = min(min(by[("attention", n)]) for n in lengths)
     text = (f"**Without attention** exact match falls as the sequences grow: {mean('plain', short):.0%} of "
             f"{short}-letter sequences reversed right, {mean('plain', long):.0%} at {long} letters. **With "
-            f"attention** it holds: at least {worst:.0%} at every length, on every seed.")
+            f"attention** it holds: at least {int(worst * 100 + 1e-9)}% at every length, on every seed.")   # floored
     if bottleneck is not None:
         text += (f" From {bottleneck} letters on, every seed with attention reverses at least 90% of the sequences "
                  "and every seed without at most 30%.")

@@ -26,9 +26,12 @@ whose tab is closed stays attached and its copy goes to a session nobody reads (
 Bound: at most ``RNN_LAB_RUN_CACHE_MODELS`` finished runs (default 50) and ``RNN_LAB_RUN_CACHE_MB`` megabytes
 (default 200, as their pickled size), least recently used out first; 0 turns the cache off (joining stays).
 
-Determinism holds for code that draws its randomness from generators it seeds itself. Torch's global
-generator is one per process: code that draws weights or dropout masks from it can be disturbed by another
-training running at the same time (see tests/test_runcache.py).
+Determinism, bit for bit, needs one torch thread per training (``RNN_LAB_TORCH_THREADS=1``, the server's
+default): with more, two trainings side by side split their parallel sums differently and end a few last bits
+apart (measured, tests/test_runcache.py). It also needs code that draws its randomness from generators it
+seeds itself: torch's global generator is one per process, so dropout masks drawn from it (the sentiment
+classifier's) change when another training runs at the same time. The cache makes a room's copies equal
+either way; a fresh training then equals the replay only where those two conditions hold.
 """
 
 from __future__ import annotations

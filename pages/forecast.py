@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.shared import (chart, job_status, poll_interval, registry, rerun_when_finished, run_controls, show_error,
-                          start_job)
+                          start_shared_job)
 from pages.workshop import export_button, share_settings
 from rnn_core.errors import RNNLabError
 from rnn_core.figures.forecast import (CURVES_CAPTION, FORECAST_CAPTION, LAG_CAPTION, LIVE_CAPTION, RANGE_CAPTION,
@@ -18,6 +18,7 @@ from rnn_core.forecast import (BASELINES, CELLS, LESSONS, PAGE_DEFAULTS, PAGE_SE
                                forecast_script, series_defaults, train_forecaster, verdict)
 from rnn_core.jobs import RUNNING
 from rnn_core.registry import TrainedModel
+from rnn_core.runcache import run_key, step_budgeted
 from rnn_core.series import (PUBLIC_SERIES, STOCKS, cached_public_series, chronological_split, download_public_series,
                              guess_columns, load_public_series, load_series, make_windows, read_table,
                              series_from_frame)
@@ -212,15 +213,19 @@ def launch(series) -> None:
     label = (f"{cell.upper()} {hidden}{' + AR' if ar_skip else ''} · {series.title} · {TARGET_NAMES[target]}"
              f"{' (square roots)' if transform == 'sqrt' else ''}, {horizon} ahead")
 
-    def work(job):
-        run = train_forecaster(series, settings, on_progress=job.report, stop=job.stop)
+    def train(stop, report):
+        return train_forecaster(series, settings, on_progress=report, stop=stop)
+
+    def deliver(run, job):   # this session's own copy of the run (identical runs are trained once per server)
         name = label + {"stopped": " (stopped)", "diverged": " (diverged)"}.get(run.result.stop_reason, "")
         entry = TrainedModel(name, "forecaster", run, None, {**settings.to_dict(), "data": source}, run.metrics,
                              run.history, source=series.title)
         models.add(entry)
         return {"entry": entry.name, "message": run.result.message, "reason": run.result.stop_reason}
 
-    started = start_job(JOB, work, f"Training {label}")
+    key = (run_key("forecast", series, settings, seed=settings.seed, steps=settings.max_steps)
+           if step_budgeted(settings.train_config()) else None)
+    started = start_shared_job(JOB, f"Training {label}", key, train, deliver)
     if started is not None:
         started.series, started.cell = series, settings.cell     # what the live chart draws against
 

@@ -35,3 +35,26 @@ def test_an_identical_run_in_another_session_is_a_replay_with_its_own_model(monk
     assert len(second.session_state["models"]) == 1 and len(first.session_state["models"]) == 1
     job3 = _train_tiny(second, seed=8)                 # another seed: a training of its own
     assert job3.mode == "trained" and not any(i.value == runcache.REPLAY for i in second.info)
+
+
+def test_an_identical_forecast_in_another_session_is_a_replay(monkeypatch):
+    monkeypatch.setenv("RNN_LAB_REPLAY_SECONDS", "0.3")
+
+    def train(at):
+        at.select_slider(key="forecast.hidden").set_value(8)
+        at.select_slider(key="forecast.steps").set_value(200)
+        at.select_slider(key="forecast.window").set_value(16)    # a window no other test uses: this test's run
+        at.button(key="forecast.btn_train").click().run()
+        job = at.session_state["forecast.job"]
+        job.wait(180)
+        at.run()
+        return job
+
+    first, second = app_test("pages/forecast.py"), app_test("pages/forecast.py")
+    job1, job2 = train(first), train(second)
+    assert job1.status == "done" and job1.mode == "trained", job1.error
+    assert job2.status == "done" and job2.mode == "replayed", job2.error
+    assert any(i.value == runcache.REPLAY for i in second.info) and not second.exception
+    own1, own2 = (at.session_state["models"].entries("forecaster")[0] for at in (first, second))
+    assert own1.model is not own2.model and own1.model.net is not own2.model.net
+    assert own1.metrics["mase"] == own2.metrics["mase"]

@@ -30,7 +30,7 @@ from .cells import CELL_NAMES, set_forget_bias_
 from .errors import RNNLabError
 from .sentiment_data import CONSTRUCTIONS, LabelledSentences, ReviewSettings, built_in_reviews, stratified_split
 from .text import Tokenizer, split_tokens
-from .training import Progress, TrainConfig, TrainResult, seed_everything, train
+from .training import Progress, TrainConfig, TrainResult, seed_everything, seeded, train
 
 POOLINGS = ("last", "mean", "max")
 _FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -389,11 +389,11 @@ def train_classifier(
     if len(data) < 10 or len(set(data.labels)) < 2:
         raise RNNLabError("A classifier needs at least 10 sentences of at least two classes.")
     split = make_split(data, settings)
-    generator = seed_everything(settings.seed)
-    tokenizer = Tokenizer.build(" ".join(" ".join(words_of(data.texts[i])) for i in split.fit), "word",
-                                settings.max_vocab, settings.min_count)
-    rnn = SentimentRNN(len(tokenizer), len(data.classes), settings)
-    classifier = Classifier(rnn, BagOfWords(len(tokenizer), len(data.classes)), tokenizer, data.classes)
+    with seeded(settings.seed) as generator:
+        tokenizer = Tokenizer.build(" ".join(" ".join(words_of(data.texts[i])) for i in split.fit), "word",
+                                    settings.max_vocab, settings.min_count)
+        rnn = SentimentRNN(len(tokenizer), len(data.classes), settings)
+        classifier = Classifier(rnn, BagOfWords(len(tokenizer), len(data.classes)), tokenizer, data.classes)
     parts = {name: _tensors(classifier, data, getattr(split, name)) for name in ("fit", "val", "test")}
     parts["train_sample"] = tuple(t[:500] for t in parts["fit"])   # fixed samples for the live curves
     parts["val_sample"] = tuple(t[:1000] for t in parts["val"])

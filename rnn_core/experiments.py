@@ -23,7 +23,7 @@ from torch import nn
 from .cells import CELL_NAMES, init_recurrent_, set_forget_bias_
 from .errors import RNNLabError
 from .tasks import Task, get_task, success
-from .training import TrainConfig, seed_everything, train
+from .training import TrainConfig, seeded, train
 from .translate import EncoderDecoder
 
 _FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -282,8 +282,8 @@ def run_one(spec: ExperimentSpec, cell: str, length: int, seed: int, stop: threa
             on_update: Callable[[list, int, int], None] | None = None) -> tuple[dict, list]:
     """Train one cell at one length from one seed; returns its result row and its curve (one row per evaluation)."""
     task = get_task(spec.task)
-    generator = seed_everything(seed)
-    model = TaskModel(task, base_cell(cell), spec.hidden_for(cell), spec.forget_bias_for(cell), spec.rnn_init)
+    with seeded(seed) as generator:
+        model = TaskModel(task, base_cell(cell), spec.hidden_for(cell), spec.forget_bias_for(cell), spec.rnn_init)
     val = task.batch(VAL_SIZE, length, torch.Generator().manual_seed(VAL_SEED + length))
     curve: list[dict] = []
     losses: list[float] = []

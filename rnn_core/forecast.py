@@ -28,7 +28,7 @@ from torch import nn
 
 from .errors import RNNLabError
 from .series import TRANSFORMS, Series, Split, Windows, chronological_split, detect_period, make_windows
-from .training import Progress, TrainConfig, TrainResult, seed_everything, train
+from .training import Progress, TrainConfig, TrainResult, seeded, train
 
 CELLS = ("rnn", "lstm", "gru")
 BASELINES = ("naive", "seasonal naive", "moving average", "linear AR")
@@ -332,8 +332,8 @@ def train_forecaster(series: Series, settings: ForecastSettings = ForecastSettin
     forecasts, coef = baseline_forecasts(series, windows, period)
     naive_val_mae = float(np.abs(forecasts["naive"][val_idx] - windows.truth[val_idx]).mean())
 
-    generator = seed_everything(settings.seed)
-    net = Forecaster(settings.cell, settings.hidden_size, settings.num_layers, coef if settings.ar_skip else None)
+    with seeded(settings.seed) as generator:
+        net = Forecaster(settings.cell, settings.hidden_size, settings.num_layers, coef if settings.ar_skip else None)
     x_train = torch.as_tensor(windows.inputs[train_idx], dtype=torch.float32)
     y_train = torch.as_tensor(windows.targets[train_idx], dtype=torch.float32)
     batch = min(settings.batch_size, len(train_idx))

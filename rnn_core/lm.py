@@ -21,7 +21,7 @@ from .errors import RNNLabError
 from .generation import sample
 from .models import LanguageModel, ModelConfig, detach_state, pick_device
 from .text import EncodedText, Tokenizer, encode_text
-from .training import Progress, TrainConfig, TrainResult, seed_everything, train
+from .training import Progress, TrainConfig, TrainResult, seeded, train
 
 
 @dataclass(frozen=True)
@@ -349,8 +349,8 @@ def train_language_model(
         text, settings.level, settings.max_vocab, settings.min_count)
     check_length(data, settings)
     device = device or pick_device()
-    generator = seed_everything(settings.seed)
-    model = LanguageModel(settings.model_config(len(data.tokenizer))).to(device)
+    with seeded(settings.seed) as generator:
+        model = LanguageModel(settings.model_config(len(data.tokenizer))).to(device)
     batches = StreamBatches(data.train_ids, settings.batch_size, settings.seq_len, generator, device)
     val_ids = data.val_ids
     eval_len = min(settings.seq_len, len(val_ids) - 1)

@@ -30,7 +30,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from .cells import CELL_NAMES, set_forget_bias_
 from .errors import RNNLabError
 from .tag_data import AMBIGUOUS, TAGS, Sentence, TagData, TagDataSettings, generate, words_of
-from .training import Progress, TrainConfig, TrainResult, seed_everything, train
+from .training import Progress, TrainConfig, TrainResult, seeded, train
 
 DIRECTIONS = ("left-to-right", "bidirectional")
 WHICH = {"both": DIRECTIONS, "left-to-right": DIRECTIONS[:1], "bidirectional": DIRECTIONS[1:]}
@@ -221,9 +221,9 @@ def train_taggers(
 ) -> TagRun:
     """Generate the sentences, train the taggers ``settings.which`` names side by side, and measure them."""
     data = generate(settings.data_settings())
-    generator = seed_everything(settings.seed)
     vocab = Vocabulary(data.vocabulary)
-    models = {d: Tagger(len(vocab), settings, bidirectional=d == "bidirectional") for d in WHICH[settings.which]}
+    with seeded(settings.seed) as generator:
+        models = {d: Tagger(len(vocab), settings, bidirectional=d == "bidirectional") for d in WHICH[settings.which]}
     pair = TaggerPair(models, vocab, most_frequent_tags(data.train))
     both = nn.ModuleDict({d.replace("-", "_"): m for d, m in models.items()})
     idx_all, lengths_all, tags_all = batch_of(data.train, vocab)

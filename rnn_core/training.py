@@ -18,8 +18,9 @@ from __future__ import annotations
 import math
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import torch
 
@@ -269,3 +270,15 @@ def seed_everything(seed: int) -> torch.Generator:
     """Seed torch's global generator (weights) and return a generator for the data."""
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
+
+
+# torch's global generator is one per process: two runs that seed it and draw their starting weights at the
+# same instant, in two threads, would interleave their draws. Seeding and building a model hold this lock.
+_STARTING = threading.RLock()
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[torch.Generator]:
+    """``with seeded(seed) as generator: model = ...``: seed, and build the model while no other run draws."""
+    with _STARTING:
+        yield seed_everything(seed)

@@ -263,9 +263,9 @@ def held_out(settings: TranslateSettings, which: str):
 
 def train_translator(settings: TranslateSettings, on_progress=None, stop=None) -> TranslatorRun:
     """Train one encoder–decoder through the app's one loop; exact match on held-out data along the way and at the end."""
-    from .training import seed_everything, train
-    generator = seed_everything(settings.seed)
-    model = build_model(settings)
+    from .training import seeded, train
+    with seeded(settings.seed) as generator:
+        model = build_model(settings)
     if settings.task == "dates":
         from .dates import date_pairs, training_days
         days = training_days()

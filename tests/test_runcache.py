@@ -60,11 +60,9 @@ def test_the_same_run_in_two_threads_side_by_side_gives_exactly_the_same_weights
     assert any(not torch.equal(w, other[k]) for k, w in weights(results[0].model).items())
 
 
-@pytest.mark.xfail(strict=False, reason="a known race, for the lead: torch's global generator is one per process, "
-                   "so two runs that seed it and draw their starting weights at the same instant, in two threads, "
-                   "interleave their draws. Fix: hold one process-wide lock from torch.manual_seed to the end of "
-                   "model construction (training.seed_everything's callers: lm.py, classifier.py, forecast.py).")
 def test_two_identical_runs_starting_at_the_same_instant_give_the_same_weights():
+    """Seeding and building a model hold one lock (training.seeded): two threads cannot interleave their draws
+    from torch's one global generator."""
     configure_torch_threads()
     for _ in range(5):   # the window is short: a few tries
         results, together = [None, None], threading.Barrier(2)

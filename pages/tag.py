@@ -7,7 +7,8 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from pages.shared import chart, job_status, poll_interval, registry, rerun_when_finished, run_controls, show_error, start_job
+from pages.shared import (chart, job_status, poll_interval, registry, rerun_when_finished, run_controls, show_error,
+                          start_shared_job)
 from pages.workshop import export_button, share_settings
 from rnn_core.cli.tag import tagging_script
 from rnn_core.errors import RNNLabError
@@ -17,6 +18,7 @@ from rnn_core.figures.tagging import (CURVES_CAPTION, DISTANCE_CAPTION, EXAMPLE_
                                       training_curves)
 from rnn_core.jobs import RUNNING
 from rnn_core.registry import TrainedModel
+from rnn_core.runcache import run_key, step_budgeted
 from rnn_core.share import Param, Schema
 from rnn_core.tag_data import AMBIGUOUS, CUES, EXAMPLES, HELD_OUT_PER_READING, MAX_DISTANCE, MAX_WORDS, TagDataSettings, generate
 from rnn_core.tagging import DIRECTIONS, STEP_CHOICES, TaggerSettings, tag_sentence, train_taggers
@@ -123,8 +125,10 @@ def launch() -> None:
     models = registry()
     label = f"{settings.cell.upper()} {settings.hidden_size} · cue 1–{settings.distance} words later · seed {settings.seed}"
 
-    def work(job):
-        run = train_taggers(settings, on_progress=job.report, stop=job.stop)
+    def train(stop, report):
+        return train_taggers(settings, on_progress=report, stop=stop)
+
+    def deliver(run, job):   # this session's own copy of the run (identical runs are trained once per server)
         if run.result.steps == 0:
             raise RNNLabError(run.result.message or "Training stopped before its first step.")
         name = label + {"stopped": " (stopped)", "diverged": " (diverged)"}.get(run.result.stop_reason, "")
@@ -133,7 +137,9 @@ def launch() -> None:
         models.add(entry)
         return {"entry": entry.name, "message": run.result.message, "reason": run.result.stop_reason}
 
-    start_job(JOB, work, f"Tagging: {label}")
+    key = (run_key("tag", None, settings, seed=settings.seed, steps=settings.max_steps)
+           if step_budgeted(settings.train_config()) else None)
+    start_shared_job(JOB, f"Tagging: {label}", key, train, deliver)
 
 
 job, _ = run_controls(JOB, launch, start_key="tag.btn_train", stop_key="tag.btn_stop", label="Train both",

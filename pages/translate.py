@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.shared import (chart, job_status, poll_interval, registry, rerun_when_finished, run_controls, show_error,
-                          start_job)
+                          start_job, start_shared_job)
 from pages.workshop import export_button, share_settings
 from rnn_core.cli.translate import REGENERATE, dates_script, length_script, shipped_results
 from rnn_core.dates import FORMATS, day, held_out_days, translate_text
@@ -19,6 +19,7 @@ from rnn_core.figures.translate import (ATTENTION_CAPTION, CURVES_CAPTION, FORMA
                                         exact_match_curves, format_bars, length_finding)
 from rnn_core.jobs import RUNNING
 from rnn_core.registry import TrainedModel
+from rnn_core.runcache import DETERMINISTIC_ENDS, run_key, step_budgeted
 from rnn_core.share import Param, Schema
 from rnn_core.translate import (DATE_DEFAULTS, LENGTHS, MAX_LENGTH, MIN_LENGTH, MODELS, REVERSE_DEFAULTS,
                                 LengthFinished, LengthSpec, LengthUpdate, TranslateProgress, TranslateSettings,
@@ -138,23 +139,44 @@ def launch_dates() -> None:
     pair = [date_settings(True), date_settings(False)]
     models = registry()
 
-    def work(job):
-        finished = []
-        job.curves, job.current, job.steps = {}, True, pair[0].max_steps
+    def train(stop, report):   # which model trains and each finished curve go through the progress stream too
+        runs = []
         for settings in pair:
-            job.current = settings.attention
-            run = train_translator(settings, on_progress=job.report, stop=job.stop)
+            report(("current", settings.attention))
+            run = train_translator(settings, on_progress=report, stop=stop)
+            report(("curve", settings.attention, run.curve))
+            runs.append(run)
+            if stop.is_set():
+                break
+        return runs
+
+    def relay(job, event):
+        if isinstance(event, tuple) and event[0] == "current":
+            job.current = event[1]
+        elif isinstance(event, tuple) and event[0] == "curve":
+            job.curves[event[1]] = event[2]
+        else:
+            job.report(event)
+
+    def prepare(job):
+        job.curves, job.current, job.steps = {}, True, pair[0].max_steps
+
+    def deliver(runs, job):   # this session's own copies (identical runs are trained once per server)
+        finished = []
+        for run in runs:
+            settings = run.settings
             name = (f"{CELL_NAMES[settings.cell]} {settings.hidden} {settings.label} · seed {settings.seed}"
                     + (" (stopped)" if run.metrics["stop_reason"] == "stopped" else ""))
             entry = TrainedModel(name, "translator", run.model, None, settings.to_dict(), run.metrics, run.curve,
                                  source="dates")
-            job.curves[settings.attention] = run.curve
             finished.append(models.add(entry))
-            if job.stop.is_set():
-                break
         return {"entries": finished}
 
-    start_job(JOB, work, "Training date translators")
+    key = (run_key("translate-dates", None, tuple(pair), seed=pair[0].seed, steps=pair[0].max_steps)
+           if step_budgeted(pair[0].train_config()) else None)
+    start_shared_job(JOB, "Training date translators", key, train, deliver, relay=relay, prepare=prepare,
+                     cacheable=lambda runs: len(runs) == len(pair) and all(
+                         r.metrics["stop_reason"] in DETERMINISTIC_ENDS for r in runs))
 
 
 job, (export_column, _) = run_controls(JOB, launch_dates, label="Train both", start_key="translate.btn_train",

@@ -78,7 +78,8 @@ class TaggerSettings:
     def train_config(self) -> TrainConfig:
         # Clipping at a norm of 5 rarely acts here; it is one norm over both models, so it is kept loose.
         return TrainConfig(max_steps=self.max_steps, seconds=self.seconds, lr=self.lr, clip=5.0,
-                           eval_every_steps=self.eval_every, report_every_seconds=0.25)
+                           eval_every_steps=self.eval_every, report_every_seconds=0.25,
+                           fit_to_time=False)   # the steps decide (the same run anywhere); the clock only stops a stretched one
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -58,3 +58,44 @@ def test_an_identical_forecast_in_another_session_is_a_replay(monkeypatch):
     own1, own2 = (at.session_state["models"].entries("forecaster")[0] for at in (first, second))
     assert own1.model is not own2.model and own1.model.net is not own2.model.net
     assert own1.metrics["mase"] == own2.metrics["mase"]
+
+
+def _twice(page: str, prefix: str, set_up, monkeypatch):
+    """Train the same run in two sessions: the second is a replay with its own copies of the models."""
+    monkeypatch.setenv("RNN_LAB_REPLAY_SECONDS", "0.3")
+    jobs, sessions = [], []
+    for _ in range(2):
+        at = app_test(page)
+        set_up(at)
+        at.number_input(key=f"{prefix}.seed").set_value(4242)      # a seed no other test uses: this test's run
+        at.button(key=f"{prefix}.btn_train").click().run()
+        job = at.session_state[f"{prefix}.job"]
+        job.wait(300)
+        at.run()
+        jobs.append(job)
+        sessions.append(at)
+    assert jobs[0].status == "done" and jobs[0].mode == "trained", jobs[0].error
+    assert jobs[1].status == "done" and jobs[1].mode == "replayed", jobs[1].error
+    assert any(i.value == runcache.REPLAY for i in sessions[1].info) and not sessions[1].exception
+    first, second = (at.session_state["models"].entries() for at in sessions)
+    assert len(first) == len(second) >= 1
+    for a, b in zip(first, second):
+        assert a.model is not b.model and a.name == b.name
+    return first, second
+
+
+def test_identical_tagger_pairs_in_two_sessions_are_trained_once(monkeypatch):
+    def set_up(at):
+        at.select_slider(key="tag.hidden").set_value(16)
+        at.select_slider(key="tag.steps").set_value(100)
+    first, second = _twice("pages/tag.py", "tag", set_up, monkeypatch)
+    assert first[0].metrics == second[0].metrics
+
+
+def test_identical_date_translators_in_two_sessions_are_trained_once(monkeypatch):
+    def set_up(at):
+        at.select_slider(key="translate.steps").set_value(100)
+        at.select_slider(key="translate.hidden").set_value(8)
+    first, second = _twice("pages/translate.py", "translate", set_up, monkeypatch)
+    assert len(first) == 2                                         # with and without attention
+    assert [e.metrics["exact_match"] for e in first] == [e.metrics["exact_match"] for e in second]

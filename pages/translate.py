@@ -18,11 +18,12 @@ from rnn_core.figures.translate import (ATTENTION_CAPTION, CURVES_CAPTION, FORMA
                                         MODEL_NAMES, accuracy_vs_length, attention_heatmap, dates_finding,
                                         exact_match_curves, format_bars, length_finding)
 from rnn_core.jobs import RUNNING
+from rnn_core.experiments import RunFinished
 from rnn_core.registry import TrainedModel
 from rnn_core.runcache import DETERMINISTIC_ENDS, run_key, step_budgeted
 from rnn_core.share import Param, Schema
 from rnn_core.translate import (DATE_DEFAULTS, LENGTHS, MAX_LENGTH, MIN_LENGTH, MODELS, REVERSE_DEFAULTS,
-                                LengthFinished, LengthSpec, LengthUpdate, TranslateProgress, TranslateSettings,
+                                LengthSpec, LengthUpdate, TranslateProgress, TranslateSettings,
                                 bottleneck_length, run_length_grid, summarise_lengths, train_translator)
 
 JOB, GRID_JOB, KEPT = "translate.job", "translate.grid_job", "translate.kept"
@@ -342,7 +343,7 @@ def grid_live() -> None:
     if job is None:
         return
     job_status(job)
-    finished = [r.row for r in job.reports_so_far() if isinstance(r, LengthFinished)]
+    finished = [r.row for r in job.reports_so_far() if isinstance(r, RunFinished)]
     latest = job.progress
     if job.status == RUNNING and isinstance(latest, LengthUpdate):
         so_far = latest.progress.curve

@@ -376,20 +376,10 @@ class LengthUpdate:
         return min(1.0, (self.index + self.progress.fraction) / max(1, self.total))
 
 
-@dataclass
-class LengthFinished:
-    index: int
-    total: int
-    row: dict
-    curve: list
-
-    @property
-    def fraction(self) -> float:
-        return (self.index + 1) / max(1, self.total)
-
-
 def run_length_grid(spec: LengthSpec, on_result=None, on_update=None, stop=None) -> list[dict]:
-    """Every (length, seed, model) of ``spec``; each finished run goes to ``on_result`` at once (kept if stopped)."""
+    """Every (length, seed, model) of ``spec``; each finished run goes to ``on_result`` at once (kept if stopped),
+    as Compare's grid does (the same :class:`~rnn_core.experiments.RunFinished`)."""
+    from .experiments import RunFinished   # here: experiments builds its reverse model from this module
     rows, runs = [], spec.runs()
     for index, (length, seed, model) in enumerate(runs):
         if stop is not None and stop.is_set():
@@ -405,7 +395,7 @@ def run_length_grid(spec: LengthSpec, on_result=None, on_update=None, stop=None)
                "params": m["params"], "stop_reason": m["stop_reason"]}
         rows.append(row)
         if on_result is not None:
-            on_result(LengthFinished(index, len(runs), row, run.curve))
+            on_result(RunFinished(index, len(runs), row, run.curve))
     return rows
 
 

@@ -14,7 +14,8 @@ from rnn_core.dates import (FORMATS, INPUT_CHARS, MAX_INPUT_CHARS, N_DAYS, OUTPU
 from rnn_core.errors import RNNLabError
 from rnn_core.figures.translate import (accuracy_vs_length, attention_heatmap, dates_finding, exact_match_curves,
                                         format_bars, length_finding)
-from rnn_core.translate import (REVERSE_DEFAULTS, EncoderDecoder, LengthFinished, LengthSpec, TranslateSettings,
+from rnn_core.experiments import RunFinished
+from rnn_core.translate import (REVERSE_DEFAULTS, EncoderDecoder, LengthSpec, TranslateSettings,
                                 bottleneck_length, exact_match, run_length_grid, sequence_loss, summarise_lengths,
                                 train_translator)
 
@@ -134,7 +135,7 @@ def test_the_length_grid_streams_rows_in_order_and_summarises():
     seen = []
     rows = run_length_grid(spec, on_result=seen.append)
     assert [(r["length"], r["model"]) for r in rows] == [(3, "attention"), (3, "plain"), (6, "attention"), (6, "plain")]
-    assert all(isinstance(f, LengthFinished) for f in seen) and [f.row for f in seen] == rows
+    assert all(isinstance(f, RunFinished) for f in seen) and [f.row for f in seen] == rows
     summary = summarise_lengths(rows)
     assert [(s["model"], s["length"]) for s in summary] == [("attention", 3), ("attention", 6), ("plain", 3),
                                                             ("plain", 6)]

@@ -1,9 +1,12 @@
-"""Pieces shared by the commands: progress lines on stderr."""
+"""Pieces shared by the commands: progress lines on stderr, result tables written as CSV."""
 
 from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
+
+from ..errors import RNNLabError
 
 
 class StderrProgress:
@@ -22,3 +25,12 @@ class StderrProgress:
         print(f"step {p.step:>6}/{p.planned_steps}  loss {p.train_loss:.3f}{val_text}  "
               f"{p.tokens_per_second:,.0f} tok/s  {p.elapsed:5.1f}s  ~{p.time_left:.0f}s left",
               file=sys.stderr, flush=True)
+
+
+def write_csv(frame, path: Path) -> None:
+    """Write a result table (a pandas DataFrame); a path that cannot be written is a message, not a traceback."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(path, index=False, float_format="%.5g")
+    except OSError as exc:
+        raise RNNLabError(f"Could not write {path}: {exc}") from exc

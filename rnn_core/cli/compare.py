@@ -18,6 +18,7 @@ from ..errors import RNNLabError
 from ..experiments import DEFAULT_LENGTHS, GRID_CELLS, RNN_INITS, ExperimentSpec, run_grid
 from ..jobs import configure_torch_threads
 from ..tasks import TASKS, get_task, parse_lengths
+from .common import write_csv
 
 DEFAULTS = ExperimentSpec()
 
@@ -72,9 +73,9 @@ def run(args: argparse.Namespace) -> dict:
               f"{row['accuracy']:.3f} after {row['steps']:,} steps ({row['stop_reason']}, {row['seconds']:.1f} s)",
               file=sys.stderr, flush=True)
         if args.csv:   # written after every run, so an interrupted grid keeps what it finished
-            _write(pd.DataFrame(rows), args.csv)
+            write_csv(pd.DataFrame(rows), args.csv)
         if args.curves_csv:
-            _write(pd.DataFrame(curves), args.curves_csv)
+            write_csv(pd.DataFrame(curves), args.curves_csv)
 
     last = {"t": 0.0}
 
@@ -92,9 +93,3 @@ def run(args: argparse.Namespace) -> dict:
             "success": task.success, "settings": spec.to_dict(), "results": rows}
 
 
-def _write(frame: pd.DataFrame, path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(path, index=False, float_format="%.5g")
-    except OSError as exc:
-        raise RNNLabError(f"Could not write {path}: {exc}") from exc

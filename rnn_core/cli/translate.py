@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..errors import RNNLabError
 from ..jobs import configure_torch_threads
+from .common import write_csv
 from ..translate import (CELLS, DATE_DEFAULTS, LENGTHS, MODELS, REVERSE_DEFAULTS, LengthSpec, bottleneck_length,
                          run_length_grid, summarise_lengths, train_translator)
 
@@ -71,9 +72,9 @@ def run(args: argparse.Namespace) -> dict:
               f"exact match {row['exact_match']:.3f} after {row['steps']:,} steps ({row['stop_reason']}, "
               f"{row['seconds']:.1f} s, {row['steps_per_second']:.1f} steps/s)", file=sys.stderr, flush=True)
         if args.csv:        # after every run: an interrupted grid keeps what it finished
-            _write(pd.DataFrame(rows), args.csv)
+            write_csv(pd.DataFrame(rows), args.csv)
         if args.curves_csv:
-            _write(pd.DataFrame(curves), args.curves_csv)
+            write_csv(pd.DataFrame(curves), args.curves_csv)
 
     run_length_grid(spec, on_result=on_result)
     summary = summarise_lengths(rows)
@@ -98,20 +99,14 @@ def _dates(base, models, args) -> dict:
                          **{f"format:{k}": v for k, v in m["by_format"].items()}})
             curves.extend({"model": model, "seed": seed, **c} for c in run.curve)
             if args.csv:
-                _write(pd.DataFrame(rows), args.csv)
+                write_csv(pd.DataFrame(rows), args.csv)
             if args.curves_csv:
-                _write(pd.DataFrame(curves), args.curves_csv)
+                write_csv(pd.DataFrame(curves), args.curves_csv)
     return {"task": "dates", "settings": base.to_dict(),
             "exact_match": {m: round(sum(r["exact_match"] for r in rs) / len(rs), 4) for m, rs in results.items()},
             "results": results}
 
 
-def _write(frame: pd.DataFrame, path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(path, index=False, float_format="%.5g")
-    except OSError as exc:
-        raise RNNLabError(f"Could not write {path}: {exc}") from exc
 
 
 # --- the shipped precomputed results, and scripts that reproduce a page's run -------------------------------

@@ -477,7 +477,7 @@ def make_windows(values: np.ndarray, split: Split, window: int, horizon: int = 1
     inputs = model_units[index]
     truth = values[ends + horizon]
     last = values[ends]
-    t_truth, t_last = forward_transform(truth, transform), forward_transform(last, transform)
+    t_truth, t_last = model_values[ends + horizon], model_values[ends]     # in the model's (transformed) units
     targets = scaler.transform(t_truth) if target == "level" else (t_truth - t_last) / scaler.scale
     target_step = ends + horizon
     part = np.where(target_step < split.train_end, 0, np.where(target_step < split.val_end, 1, 2))

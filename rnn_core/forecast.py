@@ -408,19 +408,18 @@ def verdict(metrics: dict) -> str:
         cell += " correcting the linear AR"
     if not math.isfinite(ratio):
         return f"The {cell}'s forecasts are not finite numbers: its training diverged. Lower the learning rate."
+    # Figures within 0.01 of each other get a third decimal, so that the two can be told apart.
+    digits = 3 if math.isfinite(ar) and abs(ratio - ar) < 0.01 else 2
+    shown = f"{ratio:.{digits}f}"
     if ratio <= 1 - NO_BETTER_BAND:
-        text = (f"The {cell} beats the naive forecast (next = last): its test error is {ratio:.2f} × the naive "
+        text = (f"The {cell} beats the naive forecast (next = last): its test error is {shown} × the naive "
                 f"forecast's, {1 - ratio:.0%} lower.")
     elif ratio < 1 + NO_BETTER_BAND:
-        text = (f"The {cell} does not beat the naive forecast (next = last): its test error is {ratio:.2f} × "
+        text = (f"The {cell} does not beat the naive forecast (next = last): its test error is {shown} × "
                 "the naive forecast's, within 3 %. It has learnt little more than \"tomorrow = today\".")
     else:
-        text = f"The {cell} does worse than the naive forecast (next = last): its test error is {ratio:.2f} × the naive forecast's."
-    close = math.isfinite(ar) and abs(ratio - ar) < 0.01       # close figures get a third decimal, to be told apart
-    if close:
-        text = text.replace(f"{ratio:.2f} ×", f"{ratio:.3f} ×", 1)
-    text += f" The linear autoregression on the same window: {ar:.3f} ×." if close else \
-        f" The linear autoregression on the same window: {ar:.2f} ×."
+        text = f"The {cell} does worse than the naive forecast (next = last): its test error is {shown} × the naive forecast's."
+    text += f" The linear autoregression on the same window: {ar:.{digits}f} ×."
     if metrics.get("ar_skip"):
         text += (" The network started from that autoregression's forecast and learnt a correction to it: the gap "
                  "between the two figures is what the recurrent part adds.")

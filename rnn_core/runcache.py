@@ -52,6 +52,8 @@ REPLAY = ("A replay of an identical run (same data, settings, seed and steps) tr
           "the same model, and your own copy of it. Another seed trains your own.")
 JOINED = ("An identical run (same data, settings, seed and steps) is training for someone else: you follow it "
           "and get your own copy of the model. Another seed trains your own.")
+JOINED_DONE = ("A copy of an identical run (same data, settings, seed and steps) that trained for someone else "
+               "while you followed it: the same model, and your own copy of it. Another seed trains your own.")
 DETACHED = ("You stopped following the shared run; it goes on for the others who follow it. Press Train to join "
             "it again (or to replay it once it has finished).")
 REPLAY_STOPPED = "You stopped the replay. Press Train to watch it again and get the model."
@@ -288,6 +290,8 @@ class SharedRun:
             if not self.trainer.thread.is_alive() and seen >= len(self.events):
                 break
         if self.trainer.status == DONE:
+            if job.notice == JOINED:
+                job.notice = JOINED_DONE   # the line stays on the page: past tense, now that the run is over
             return deliver(private_copy(self.trainer.result), job)
         if self.trainer.status == FAILED:
             raise RNNLabError(self.trainer.error)

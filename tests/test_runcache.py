@@ -160,6 +160,7 @@ def test_identical_runs_in_flight_are_joined_and_each_follower_gets_its_own_copy
         j.wait(10)
     assert calls == [1], "an identical run in flight was trained twice"
     assert all(j.status == DONE for j in jobs)
+    assert [j.notice for j in jobs] == [None, runcache.JOINED_DONE, runcache.JOINED_DONE]   # said in the past tense
     results = [j.result for j in jobs]
     assert len({id(r) for r in results}) == 3 and len({id(r.weights) for r in results}) == 3
     assert all(torch.equal(r.weights, results[0].weights) for r in results)

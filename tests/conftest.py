@@ -1,4 +1,5 @@
-"""Shared test set-up: the project root on sys.path, one torch thread, and paths to the shared data."""
+"""Shared test set-up: the project root on sys.path, one torch thread, paths to the shared data, and the markers
+``claims`` and ``e2e`` given by folder (see pytest.ini)."""
 
 import http.server
 import sys
@@ -69,3 +70,22 @@ def http_server(tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield root, f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+TESTS = Path(__file__).resolve().parent
+FOLDER_MARKERS = {"claims": "claims", "e2e": "e2e"}   # tests/<folder>/... -> marker
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test under ``tests/claims/`` with ``claims`` and every test under ``tests/e2e/`` with ``e2e``.
+
+    ``slow`` is not given here: it is written on the slow tests themselves, from measured durations.
+    """
+    for item in items:
+        try:
+            folder = Path(item.path).resolve().relative_to(TESTS).parts[0]
+        except (ValueError, IndexError):
+            continue
+        marker = FOLDER_MARKERS.get(folder)
+        if marker is not None:
+            item.add_marker(marker)

@@ -3,6 +3,6 @@
 Nothing here imports streamlit; the pages in ``pages/`` only call into this package.
 """
 
-from .errors import RNNLabError
+from rnn_core.errors import RNNLabError
 
 __all__ = ["RNNLabError"]

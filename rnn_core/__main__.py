@@ -12,7 +12,7 @@ import json
 import math
 import sys
 
-from .errors import RNNLabError
+from rnn_core.errors import RNNLabError
 
 # command name -> module in rnn_core.cli defining add_arguments(parser) and run(args) -> dict
 COMMANDS = {

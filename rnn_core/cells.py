@@ -16,7 +16,7 @@ import math
 import torch
 from torch import nn
 
-from .errors import RNNLabError
+from rnn_core.errors import RNNLabError
 
 CELL_NAMES = ("rnn", "lstm", "gru")
 ACTIVATIONS = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}

@@ -12,9 +12,9 @@ from typing import BinaryIO
 
 import torch
 
-from .errors import RNNLabError
-from .models import LanguageModel, ModelConfig
-from .text import Tokenizer
+from rnn_core.errors import RNNLabError
+from rnn_core.models import LanguageModel, ModelConfig
+from rnn_core.text import Tokenizer
 
 FORMAT = "rnn-lab-language-model"
 VERSION = 1

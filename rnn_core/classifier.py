@@ -26,11 +26,11 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .cells import CELL_NAMES, set_forget_bias_
-from .errors import RNNLabError
-from .sentiment_data import CONSTRUCTIONS, LabelledSentences, ReviewSettings, built_in_reviews, stratified_split
-from .text import Tokenizer, split_tokens
-from .training import Progress, TrainConfig, TrainResult, seed_everything, seeded, train
+from rnn_core.cells import CELL_NAMES, set_forget_bias_
+from rnn_core.errors import RNNLabError
+from rnn_core.sentiment_data import CONSTRUCTIONS, LabelledSentences, ReviewSettings, built_in_reviews, stratified_split
+from rnn_core.text import Tokenizer, split_tokens
+from rnn_core.training import Progress, TrainConfig, TrainResult, seed_everything, seeded, train
 
 POOLINGS = ("last", "mean", "max")
 _FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from .errors import RNNLabError
+from rnn_core.errors import RNNLabError
 
 if TYPE_CHECKING:
-    from .translate import EncoderDecoder
+    from rnn_core.translate import EncoderDecoder
 
 FIRST_DAY, LAST_DAY = dt.date(1950, 1, 1), dt.date(2049, 12, 31)
 N_DAYS = (LAST_DAY - FIRST_DAY).days + 1

@@ -20,11 +20,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .cells import CELL_NAMES, init_recurrent_, set_forget_bias_
-from .errors import RNNLabError
-from .tasks import Task, get_task, success
-from .training import TrainConfig, seeded, train
-from .translate import EncoderDecoder
+from rnn_core.cells import CELL_NAMES, init_recurrent_, set_forget_bias_
+from rnn_core.errors import RNNLabError
+from rnn_core.tasks import Task, get_task, success
+from rnn_core.training import TrainConfig, seeded, train
+from rnn_core.translate import EncoderDecoder
 
 _FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 _GATES = {"rnn": 1, "lstm": 4, "gru": 3}
@@ -218,7 +218,7 @@ WORKSHOP_SETTINGS = {"compare.task": "adding", "compare.lr": TASK_LR["adding"],
 
 def spec_from_settings(settings: dict) -> "ExperimentSpec":
     """The grid the page's Run live starts from its widget values (``compare.*`` keys, as in PAGE_DEFAULTS)."""
-    from .tasks import parse_lengths
+    from rnn_core.tasks import parse_lengths
     s = {**PAGE_DEFAULTS, **settings}
     task = get_task(s["compare.task"])
     if not s["compare.cells"]:

@@ -26,9 +26,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .errors import RNNLabError
-from .series import TRANSFORMS, Series, Split, Windows, chronological_split, detect_period, make_windows
-from .training import Progress, TrainConfig, TrainResult, seeded, train
+from rnn_core.errors import RNNLabError
+from rnn_core.series import TRANSFORMS, Series, Split, Windows, chronological_split, detect_period, make_windows
+from rnn_core.training import Progress, TrainConfig, TrainResult, seeded, train
 
 CELLS = ("rnn", "lstm", "gru")
 BASELINES = ("naive", "seasonal naive", "moving average", "linear AR")
@@ -454,7 +454,7 @@ def forecast_script(settings: ForecastSettings, data: dict) -> str:
     ``data`` is ``{"kind": "key", "key": "sunspots"}`` (any key :func:`rnn_core.series.load_series` reads) or
     ``{"kind": "csv", "name", "date_column", "value_column"}``.
     """
-    from .share import Code, command_line, export_script
+    from rnn_core.share import Code, command_line, export_script
     if data["kind"] == "key":
         key = str(data["key"])
         series = Code(f"load_series({key!r}, seed={settings.seed})", ("from rnn_core.series import load_series",),

@@ -24,9 +24,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .errors import RNNLabError
-from .models import LanguageModel
-from .text import EOS, SPECIALS, Tokenizer, join_tokens, split_tokens
+from rnn_core.errors import RNNLabError
+from rnn_core.models import LanguageModel
+from rnn_core.text import EOS, SPECIALS, Tokenizer, join_tokens, split_tokens
 
 MAX_LENGTH = 5000
 MAX_PROMPT_TOKENS = 20_000

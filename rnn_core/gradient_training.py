@@ -20,11 +20,11 @@ from typing import Callable
 import torch
 from torch import nn
 
-from .errors import RNNLabError
-from .gradients import (GradientReport, GradientSettings, LastStepNetwork, Measurement, analyse, build_network,
+from rnn_core.errors import RNNLabError
+from rnn_core.gradients import (GradientReport, GradientSettings, LastStepNetwork, Measurement, analyse, build_network,
                         gradient_norms_through_time, last_step_loss, make_inputs)
-from .tasks import adding_batch
-from .training import Progress, TrainConfig, TrainResult, train
+from rnn_core.tasks import adding_batch
+from rnn_core.training import Progress, TrainConfig, TrainResult, train
 
 MAX_TRAIN_STEPS = 3000
 MAX_TRAIN_LENGTH = 200     # beyond this a few hundred steps of three cells no longer fit in a minute or two

@@ -19,7 +19,7 @@ import uuid
 from collections import deque
 from typing import Any, Callable
 
-from .errors import RNNLabError
+from rnn_core.errors import RNNLabError
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 

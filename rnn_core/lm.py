@@ -17,11 +17,11 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from .errors import RNNLabError
-from .generation import sample
-from .models import LanguageModel, ModelConfig, detach_state, pick_device
-from .text import EncodedText, Tokenizer, encode_text
-from .training import Progress, TrainConfig, TrainResult, seeded, train
+from rnn_core.errors import RNNLabError
+from rnn_core.generation import sample
+from rnn_core.models import LanguageModel, ModelConfig, detach_state, pick_device
+from rnn_core.text import EncodedText, Tokenizer, encode_text
+from rnn_core.training import Progress, TrainConfig, TrainResult, seeded, train
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .cells import ACTIVATIONS, CELL_NAMES, init_recurrent_, make_cell, set_forget_bias_
-from .errors import RNNLabError
+from rnn_core.cells import ACTIVATIONS, CELL_NAMES, init_recurrent_, make_cell, set_forget_bias_
+from rnn_core.errors import RNNLabError
 
 ENCODINGS = ("embedding", "onehot")
 MAX_ONEHOT_VOCAB = 2000

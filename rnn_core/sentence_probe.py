@@ -12,8 +12,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .classifier import MAX_TOKENS, Classifier, SentimentRNN, pad, words_of
-from .errors import RNNLabError
+from rnn_core.classifier import MAX_TOKENS, Classifier, SentimentRNN, pad, words_of
+from rnn_core.errors import RNNLabError
 
 
 @dataclass

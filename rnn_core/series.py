@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .corpora import MAX_UPLOAD_BYTES, cache_dir, decode_bytes
-from .errors import RNNLabError
+from rnn_core.corpora import MAX_UPLOAD_BYTES, cache_dir, decode_bytes
+from rnn_core.errors import RNNLabError
 
 MIN_LENGTH = 60          # shorter series leave too few windows to fit and test anything
 MAX_LENGTH = 20_000      # longer ones are cut to their most recent MAX_LENGTH steps (stated)

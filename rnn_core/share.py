@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 from urllib.parse import urlencode
 
-from .errors import RNNLabError
+from rnn_core.errors import RNNLabError
 
 
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -284,7 +284,7 @@ def lm_text(kind: str, value: str) -> tuple[Code, str | None, str]:
 
 def language_model_script(settings, kind: str, value: str, title: str = "") -> str:
     """A script that trains the language model ``settings`` (an ``LMSettings``) describe, on the same text."""
-    from .lm import PRESETS, train_language_model
+    from rnn_core.lm import PRESETS, train_language_model
     text, cli_text, note = lm_text(kind, value)
     quick = PRESETS["quick"]
     command = None
@@ -317,7 +317,7 @@ COMPARE_REPORT = "\n".join([
 
 def compare_script(spec) -> str:
     """A script that runs the comparison grid ``spec`` (an ``ExperimentSpec``) describes, and its command line."""
-    from .experiments import ExperimentSpec, run_grid
+    from rnn_core.experiments import ExperimentSpec, run_grid
     default = ExperimentSpec(task=spec.task)
     options = {"task": spec.task, "lengths": ",".join(map(str, spec.lengths)), "cells": ",".join(spec.cells),
                "seeds": spec.seeds, "first_seed": spec.first_seed or None, "hidden": spec.hidden,
@@ -345,8 +345,8 @@ def sentiment_script(settings, data: Mapping[str, Any]) -> str:
     "contrast"}``, ``{"kind": "uci", "sources": [...]}`` or ``{"kind": "csv", "name", "text_column",
     "label_column"}``.
     """
-    from .classifier import recommended_settings, train_classifier
-    from .sentiment_data import ReviewSettings
+    from rnn_core.classifier import recommended_settings, train_classifier
+    from rnn_core.sentiment_data import ReviewSettings
     kind = data["kind"]
     held_out, note = None, ""
     if kind == "synthetic":

@@ -24,9 +24,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .cells import CELL_NAMES, make_cell
-from .errors import RNNLabError
-from .training import TrainConfig, seed_everything, train
+from rnn_core.cells import CELL_NAMES, make_cell
+from rnn_core.errors import RNNLabError
+from rnn_core.training import TrainConfig, seed_everything, train
 
 ALPHABET = string.ascii_lowercase
 MIN_WORD, MAX_WORD = 2, 10

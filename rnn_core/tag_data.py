@@ -24,7 +24,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from .errors import RNNLabError
+from rnn_core.errors import RNNLabError
 
 TAGS = ("person", "place", "organisation", "none")
 MAX_DISTANCE = 12

@@ -27,10 +27,10 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .cells import CELL_NAMES, set_forget_bias_
-from .errors import RNNLabError
-from .tag_data import AMBIGUOUS, TAGS, Sentence, TagData, TagDataSettings, generate, words_of
-from .training import Progress, TrainConfig, TrainResult, seeded, train
+from rnn_core.cells import CELL_NAMES, set_forget_bias_
+from rnn_core.errors import RNNLabError
+from rnn_core.tag_data import AMBIGUOUS, TAGS, Sentence, TagData, TagDataSettings, generate, words_of
+from rnn_core.training import Progress, TrainConfig, TrainResult, seeded, train
 
 DIRECTIONS = ("left-to-right", "bidirectional")
 WHICH = {"both": DIRECTIONS, "left-to-right": DIRECTIONS[:1], "bidirectional": DIRECTIONS[1:]}

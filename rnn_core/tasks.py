@@ -14,7 +14,7 @@ from typing import Callable
 
 import torch
 
-from .errors import RNNLabError
+from rnn_core.errors import RNNLabError
 
 ADDING_TOLERANCE = 0.04          # a sum within 0.04 of the truth counts as solved (Hochreiter & Schmidhuber 1997)
 FIRST_SYMBOLS = 16               # classes of the first-symbol task: 4 bits to carry, chance is 1 in 16

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .errors import RNNLabError
+from rnn_core.errors import RNNLabError
 
 PAD, UNK, EOS = "<pad>", "<unk>", "<eos>"
 SPECIALS = (PAD, UNK, EOS)

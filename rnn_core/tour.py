@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .corpora import BUILT_IN, load_builtin
-from .errors import RNNLabError
+from rnn_core.corpora import BUILT_IN, load_builtin
+from rnn_core.errors import RNNLabError
 
 RESULTS = Path(__file__).resolve().parent / "results"   # the Compare page's shipped grids (see results/)
 
@@ -196,7 +196,7 @@ def _stamps(keys) -> tuple:
 @lru_cache(maxsize=16)
 def _load(path: str, mtime: float):
     """A checkpoint read once per process (``mtime`` renews it when the file is rebuilt); never trained."""
-    from .checkpoint import load_checkpoint
+    from rnn_core.checkpoint import load_checkpoint
     model, tokenizer, info = load_checkpoint(path)
     model.requires_grad_(False)
     return model, tokenizer, info
@@ -217,8 +217,8 @@ def measure_gradients(seed: int = DEFAULTS["seed"], span: int = DEFAULTS["span"]
 def _gradients(seed: int, span: int, predictions: int, stamps: tuple) -> GradientTour | None:
     if any(s is None for s in stamps):
         return None
-    from .interpret import connectivity
-    from .jobs import configure_torch_threads
+    from rnn_core.interpret import connectivity
+    from rnn_core.jobs import configure_torch_threads
     configure_torch_threads()   # torch's first use in the server may be here: bound its threads first
     curves, hidden, steps, passage = {}, {}, {}, ""
     for cell, stamp in zip(GRADIENT_MODELS, stamps):

@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 
 import torch
 
-from .errors import RNNLabError
+from rnn_core.errors import RNNLabError
 
 SCHEDULES = ("constant", "cosine")
 WARM_UP_STEPS = 3     # steps left out when the speed is measured to fit the schedule to a time budget

@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import RNNLabError
+from rnn_core.errors import RNNLabError
 
 
 class StderrProgress:

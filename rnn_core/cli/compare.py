@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import RNNLabError
-from ..experiments import DEFAULT_LENGTHS, GRID_CELLS, RNN_INITS, ExperimentSpec, run_grid
-from ..jobs import configure_torch_threads
-from ..tasks import TASKS, get_task, parse_lengths
-from .common import write_csv
+from rnn_core.errors import RNNLabError
+from rnn_core.experiments import DEFAULT_LENGTHS, GRID_CELLS, RNN_INITS, ExperimentSpec, run_grid
+from rnn_core.jobs import configure_torch_threads
+from rnn_core.tasks import TASKS, get_task, parse_lengths
+from rnn_core.cli.common import write_csv
 
 DEFAULTS = ExperimentSpec()
 

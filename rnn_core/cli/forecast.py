@@ -12,11 +12,11 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from ..errors import RNNLabError
-from ..forecast import CELLS, ForecastSettings, series_defaults, train_forecaster, verdict
-from ..jobs import configure_torch_threads
-from ..series import MAX_UPLOAD_BYTES, PUBLIC_SERIES, SOURCE_KEYS, TRANSFORMS, load_series, series_from_csv
-from .common import StderrProgress
+from rnn_core.errors import RNNLabError
+from rnn_core.forecast import CELLS, ForecastSettings, series_defaults, train_forecaster, verdict
+from rnn_core.jobs import configure_torch_threads
+from rnn_core.series import MAX_UPLOAD_BYTES, PUBLIC_SERIES, SOURCE_KEYS, TRANSFORMS, load_series, series_from_csv
+from rnn_core.cli.common import StderrProgress
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def read_series(args: argparse.Namespace):
     if args.series in SOURCE_KEYS:
         if args.url and args.series in PUBLIC_SERIES:
-            from ..series import load_public_series
+            from rnn_core.series import load_public_series
             return load_public_series(args.series, args.url)
         return load_series(args.series, args.seed)
     path = Path(args.series)

@@ -7,11 +7,11 @@ import os
 import sys
 import time
 
-from ..checkpoint import load_checkpoint
-from ..errors import RNNLabError
-from ..generation import Stepper, check_sampling
-from ..jobs import configure_torch_threads
-from ..pretrained import READY_MADE, resolve_model_path
+from rnn_core.checkpoint import load_checkpoint
+from rnn_core.errors import RNNLabError
+from rnn_core.generation import Stepper, check_sampling
+from rnn_core.jobs import configure_torch_threads
+from rnn_core.pretrained import READY_MADE, resolve_model_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

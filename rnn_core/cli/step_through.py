@@ -6,8 +6,8 @@ import argparse
 import os
 import sys
 
-from ..jobs import configure_torch_threads
-from ..stepthrough import MAX_HIDDEN, MIN_HIDDEN, TRAIN_STEPS, step_through
+from rnn_core.jobs import configure_torch_threads
+from rnn_core.stepthrough import MAX_HIDDEN, MIN_HIDDEN, TRAIN_STEPS, step_through
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

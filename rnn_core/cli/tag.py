@@ -11,12 +11,12 @@ import argparse
 import os
 from dataclasses import replace
 
-from ..cells import CELL_NAMES
-from ..errors import RNNLabError
-from ..jobs import configure_torch_threads
-from ..share import Code, command_line, export_script
-from ..tagging import TaggerSettings, train_taggers
-from .common import StderrProgress
+from rnn_core.cells import CELL_NAMES
+from rnn_core.errors import RNNLabError
+from rnn_core.jobs import configure_torch_threads
+from rnn_core.share import Code, command_line, export_script
+from rnn_core.tagging import TaggerSettings, train_taggers
+from rnn_core.cli.common import StderrProgress
 
 WHICH = {"both": "both", "yes": "bidirectional", "no": "left-to-right"}
 DEFAULTS = TaggerSettings()

@@ -8,12 +8,12 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from ..checkpoint import save_checkpoint
-from ..corpora import BUILT_IN, PUBLIC_TEXTS, check_text, decode_bytes, load_builtin, load_public_text
-from ..errors import RNNLabError
-from ..jobs import configure_torch_threads
-from ..lm import PRESETS, preset, train_language_model
-from .common import StderrProgress
+from rnn_core.checkpoint import save_checkpoint
+from rnn_core.corpora import BUILT_IN, PUBLIC_TEXTS, check_text, decode_bytes, load_builtin, load_public_text
+from rnn_core.errors import RNNLabError
+from rnn_core.jobs import configure_torch_threads
+from rnn_core.lm import PRESETS, preset, train_language_model
+from rnn_core.cli.common import StderrProgress
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -62,8 +62,8 @@ def run_grid(args: argparse.Namespace) -> dict:
     """Every cell on every built-in corpus, seeds 0, 1, 2, at the preset: the shipped results of its claims."""
     import csv
 
-    from ..lm import GRID_COLUMNS, preset_grid_row
-    from ..text import encode_text
+    from rnn_core.lm import GRID_COLUMNS, preset_grid_row
+    from rnn_core.text import encode_text
     import torch
     torch.set_num_threads(1)   # as the app's trainings and the tests run: the same numbers, step for step
     rows = []

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import RNNLabError
-from ..jobs import configure_torch_threads
-from .common import write_csv
-from ..translate import (CELLS, DATE_DEFAULTS, LENGTHS, MODELS, REVERSE_DEFAULTS, LengthSpec, bottleneck_length,
+from rnn_core.errors import RNNLabError
+from rnn_core.jobs import configure_torch_threads
+from rnn_core.cli.common import write_csv
+from rnn_core.translate import (CELLS, DATE_DEFAULTS, LENGTHS, MODELS, REVERSE_DEFAULTS, LengthSpec, bottleneck_length,
                          run_length_grid, summarise_lengths, train_translator)
 
 CHOICES = {"both": MODELS, "on": ("attention",), "off": ("plain",)}
@@ -125,7 +125,7 @@ def shipped_results(kind: str) -> tuple[list[dict], list[dict]] | None:
 
 def dates_script(settings) -> str:
     """A script that trains the date translator ``settings`` (``TranslateSettings``) describe."""
-    from ..share import command_line, export_script
+    from rnn_core.share import command_line, export_script
     same = replace(DATE_DEFAULTS, attention=settings.attention, cell=settings.cell, hidden=settings.hidden,
                    max_steps=settings.max_steps, seed=settings.seed, seconds=settings.seconds) == settings
     command = command_line("translate", {"task": "dates", "attention": "on" if settings.attention else "off",
@@ -143,7 +143,7 @@ def dates_script(settings) -> str:
 
 def length_script(spec) -> str:
     """A script that runs the bottleneck grid ``spec`` (a ``LengthSpec``) describes."""
-    from ..share import command_line, export_script
+    from rnn_core.share import command_line, export_script
     models = "both" if set(spec.models) == set(MODELS) else ("on" if spec.models == ("attention",) else "off")
     same = replace(REVERSE_DEFAULTS, cell=spec.base.cell, hidden=spec.base.hidden) == spec.base
     command = command_line("translate", {"task": "reverse", "attention": models,

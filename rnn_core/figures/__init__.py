@@ -5,6 +5,6 @@ keeps the one- or two-line "how to read it" caption of its charts next to the bu
 its explanation cannot drift apart.
 """
 
-from .style import COLORS, CELL_COLORS, base_layout
+from rnn_core.figures.style import COLORS, CELL_COLORS, base_layout
 
 __all__ = ["COLORS", "CELL_COLORS", "base_layout"]

@@ -6,7 +6,7 @@ import math
 
 import plotly.graph_objects as go
 
-from .style import CELL_COLORS, COLORS, base_layout
+from rnn_core.figures.style import CELL_COLORS, COLORS, base_layout
 
 LOSS_CAPTION = ("How to read it: the loss is the average surprise of the model at the next token, in nats. "
                 "It starts near ln(vocabulary size), the dotted uniform guess. The training line is each batch's "

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..checkpoint import load_checkpoint
-from ..errors import RNNLabError
+from rnn_core.checkpoint import load_checkpoint
+from rnn_core.errors import RNNLabError
 
 HERE = Path(__file__).resolve().parent
 BUILD_SCRIPT = HERE / "build.sh"

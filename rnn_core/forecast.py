@@ -475,7 +475,7 @@ def forecast_script(settings: ForecastSettings, data: dict) -> str:
                "transform": settings.transform, "ar_skip": "yes" if settings.ar_skip else "no", "seed": settings.seed}
     if data["kind"] == "csv":
         options.update({"date_column": data.get("date_column"), "value_column": data.get("value_column")})
-    progress = Code("StderrProgress()", ("from rnn_core.cli.common import StderrProgress",
+    progress = Code("StderrProgress()", ("from rnn_core.command import StderrProgress",
                                           "from rnn_core.forecast import verdict"))
     return export_script(train_forecaster, series, settings, on_progress=progress, seed=settings.seed,
                          title=f"Forecast {cli_series} with an {settings.cell.upper()} {settings.hidden_size} "

@@ -297,7 +297,7 @@ def language_model_script(settings, kind: str, value: str, title: str = "") -> s
             "seconds": f"{settings.seconds:g}" if settings.seconds else 0, "seed": settings.seed})
     notes = " ".join(filter(None, [note, "The time limit only stops a run early on a slow machine; the steps "
                                          "and the seed decide the model."]))
-    progress = Code("StderrProgress()", ("from rnn_core.cli.common import StderrProgress",))
+    progress = Code("StderrProgress()", ("from rnn_core.command import StderrProgress",))
     return export_script(train_language_model, text, settings, on_progress=progress, seed=settings.seed,
                          file_name=f"train_{settings.cell}_seed{settings.seed}.py",
                          title=f"Train a language model{': ' + title if title else ''} "

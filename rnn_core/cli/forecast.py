@@ -16,7 +16,7 @@ from rnn_core.errors import RNNLabError
 from rnn_core.forecast import CELLS, ForecastSettings, series_defaults, train_forecaster, verdict
 from rnn_core.jobs import configure_torch_threads
 from rnn_core.series import MAX_UPLOAD_BYTES, PUBLIC_SERIES, SOURCE_KEYS, TRANSFORMS, load_series, series_from_csv
-from rnn_core.cli.common import StderrProgress
+from rnn_core.command import StderrProgress
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -19,7 +19,7 @@ from rnn_core.corpora import BUILT_IN
 from rnn_core.gradient_training import WatchSettings, train_and_watch, trained_report
 from rnn_core.gradients import INITS, INPUT_KINDS, GradientSettings, measure
 from rnn_core.jobs import configure_torch_threads
-from rnn_core.cli.common import StderrProgress
+from rnn_core.command import StderrProgress
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -16,7 +16,7 @@ from rnn_core.errors import RNNLabError
 from rnn_core.jobs import configure_torch_threads
 from rnn_core.share import Code, command_line, export_script
 from rnn_core.tagging import TaggerSettings, train_taggers
-from rnn_core.cli.common import StderrProgress
+from rnn_core.command import StderrProgress
 
 WHICH = {"both": "both", "yes": "bidirectional", "no": "left-to-right"}
 DEFAULTS = TaggerSettings()
@@ -96,7 +96,7 @@ def tagging_script(settings: TaggerSettings) -> str:
             "embedding": settings.embedding_dim, "sentences": settings.n_train, "batch": settings.batch_size,
             "lr": f"{settings.lr:g}", "max_steps": settings.max_steps,
             "seconds": f"{settings.seconds:g}" if settings.seconds else None, "seed": settings.seed})
-    progress = Code("StderrProgress()", ("from rnn_core.cli.common import StderrProgress",))
+    progress = Code("StderrProgress()", ("from rnn_core.command import StderrProgress",))
     return export_script(train_taggers, settings, on_progress=progress, seed=settings.seed,
                          title=f"Tag a sentence: a left-to-right and a bidirectional {settings.cell.upper()} "
                                f"{settings.hidden_size}, cue 1 to {settings.distance} words later (RNN Lab), "

@@ -13,7 +13,7 @@ from rnn_core.corpora import BUILT_IN, PUBLIC_TEXTS, check_text, decode_bytes, l
 from rnn_core.errors import RNNLabError
 from rnn_core.jobs import configure_torch_threads
 from rnn_core.lm import PRESETS, preset, train_language_model
-from rnn_core.cli.common import StderrProgress
+from rnn_core.command import StderrProgress
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -11,7 +11,7 @@ import math
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rnn_core.figures.style import CELL_COLORS, COLORS, base_layout
+from rnn_core.figure_style import CELL_COLORS, COLORS, base_layout
 
 CELL_LABELS = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU", "lstm-bias0": "LSTM, forget bias 0"}
 SERIES_COLORS = {**CELL_COLORS, "lstm-bias0": "#9467bd"}

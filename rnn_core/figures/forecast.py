@@ -8,7 +8,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from rnn_core.figures.style import CELL_COLORS, COLORS, base_layout
+from rnn_core.figure_style import CELL_COLORS, COLORS, base_layout
 
 SERIES_CAPTION = ("How to read it: the whole series in time order. The model is fitted on the green part "
                   "(training), picks its best weights on the yellow part (validation) and is scored on the red "

@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnn_core.generation import display_token
-from rnn_core.figures.style import CELL_COLORS, COLORS, base_layout
+from rnn_core.figure_style import CELL_COLORS, COLORS, base_layout
 
 NEXT_TOKEN_CAPTION = ("How to read it: the bars are the probabilities of the likeliest next tokens with the settings "
                       "above (special tokens removed, then temperature, top-k and top-p): the sampler draws from "

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from rnn_core.gradients import GradientReport, Measurement
-from rnn_core.figures.style import CELL_COLORS, COLORS, base_layout
+from rnn_core.figure_style import CELL_COLORS, COLORS, base_layout
 
 NORMS_CAPTION = ("How to read it: each line is how much of the loss at the last step reaches step t "
                  "(‖∂L/∂h_t‖, log scale): read it from right to left, as the gradient flows back. Each factor of "

@@ -7,7 +7,7 @@ import math
 import plotly.graph_objects as go
 
 from rnn_core.tour import DEFAULTS, GATED_HOLD, Cliff, GradientTour, SampleTour
-from rnn_core.figures.style import CELL_COLORS, base_layout
+from rnn_core.figure_style import CELL_COLORS, base_layout
 
 LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 HEIGHT = 290

@@ -6,7 +6,7 @@ import math
 
 import plotly.graph_objects as go
 
-from rnn_core.figures.style import CELL_COLORS, COLORS, base_layout
+from rnn_core.figure_style import CELL_COLORS, COLORS, base_layout
 
 LOSS_CAPTION = ("How to read it: the loss is the average surprise of the model at the next token, in nats. "
                 "It starts near ln(vocabulary size), the dotted uniform guess. The training line is each batch's "
@@ -20,15 +20,6 @@ COMPARE_CAPTION = ("How to read it: one line per run on the same text and level 
 DIAGRAM_CAPTION = ("How to read it: a token goes in on the left, a probability for every possible next token "
                    "comes out on the right; the recurrent layers carry the hidden state from one token to the "
                    "next. The numbers are each part's weights: the output layer and the recurrent cell hold most.")
-
-
-def smooth(values: list[float], weight: float = 0.9) -> list[float]:
-    """Exponential moving average with bias correction (as TensorBoard draws it)."""
-    out, avg = [], 0.0
-    for i, v in enumerate(values):
-        avg = weight * avg + (1 - weight) * v
-        out.append(avg / (1 - weight ** (i + 1)))
-    return out
 
 
 def centred_mean(values: list[float], half_width: int) -> list[float]:

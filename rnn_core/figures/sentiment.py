@@ -8,8 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rnn_core.figures.lm import smooth
-from rnn_core.figures.style import COLORS, base_layout
+from rnn_core.figure_style import COLORS, base_layout, smooth
 
 BALANCE_CAPTION = ("How to read it: how many sentences each class has. With balanced classes, always guessing "
                    "the biggest class scores its share (the dotted line): a classifier must beat that to have "

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rnn_core.figures.style import CELL_COLORS, base_layout
+from rnn_core.figure_style import CELL_COLORS, base_layout
 
 INPUT, HIDDEN, OUTPUT, GRADIENT = "#f4a582", "#a6dba0", "#92c5de", "#d62728"
 HIGHLIGHT = "#ffd92f"

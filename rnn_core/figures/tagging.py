@@ -6,7 +6,7 @@ import math
 
 import plotly.graph_objects as go
 
-from rnn_core.figures.style import base_layout
+from rnn_core.figure_style import base_layout
 
 MODEL_COLORS = {"left-to-right": "#ff7f0e", "bidirectional": "#1f77b4", "baseline": "#7f7f7f"}
 MODEL_NAMES = {"left-to-right": "left to right →", "bidirectional": "bidirectional ↔",

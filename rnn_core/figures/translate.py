@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from rnn_core.figures.style import base_layout
+from rnn_core.figure_style import base_layout
 
 MODEL_COLORS = {"attention": "#1f77b4", "plain": "#d62728"}
 MODEL_NAMES = {"attention": "with attention", "plain": "without attention"}

@@ -1,4 +1,4 @@
-"""One look for every chart: colours per cell type, margins, fonts large enough for a projector."""
+"""One look for every chart: colours per cell type, margins, fonts large enough for a projector, smoothed curves."""
 
 from __future__ import annotations
 
@@ -14,3 +14,12 @@ def base_layout(fig: go.Figure, title: str = "", x: str = "", y: str = "", heigh
                       margin=dict(l=60, r=20, t=70 if title else 40, b=50), font=dict(size=14),
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
     return fig
+
+
+def smooth(values: list[float], weight: float = 0.9) -> list[float]:
+    """Exponential moving average with bias correction (as TensorBoard draws it)."""
+    out, avg = [], 0.0
+    for i, v in enumerate(values):
+        avg = weight * avg + (1 - weight) * v
+        out.append(avg / (1 - weight ** (i + 1)))
+    return out

@@ -26,14 +26,14 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from rnn_core.cells import CELL_NAMES, set_forget_bias_
+from rnn_core.nets.fused import fused_rnn
+from rnn_core.nets.cells import CELL_NAMES, set_forget_bias_
 from rnn_core.errors import RNNLabError
 from rnn_core.sentiment_data import CONSTRUCTIONS, LabelledSentences, ReviewSettings, built_in_reviews, stratified_split
 from rnn_core.text import Tokenizer, split_tokens
 from rnn_core.training import Progress, TrainConfig, TrainResult, seed_everything, seeded, train
 
 POOLINGS = ("last", "mean", "max")
-_FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 GROUP_ORDER = CONSTRUCTIONS + ("amazon", "imdb", "yelp")
 MAX_TOKENS = 100          # longer sentences are cut: the few very long reviews would dominate the time per step
 
@@ -124,7 +124,7 @@ class SentimentRNN(nn.Module):
         with torch.no_grad():
             self.embedding.weight.normal_(0.0, s.embedding_init)
             self.embedding.weight[0].zero_()
-        self.rnn = _FUSED[s.cell](s.embedding_dim, s.hidden_size, s.num_layers, batch_first=True,
+        self.rnn = fused_rnn(s.cell, s.embedding_dim, s.hidden_size, s.num_layers, batch_first=True,
                                   bidirectional=s.bidirectional, dropout=s.dropout if s.num_layers > 1 else 0.0)
         self.drop = nn.Dropout(s.dropout)
         self.head = nn.Linear(s.hidden_size * (2 if s.bidirectional else 1), n_classes)

@@ -14,14 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from typing import TYPE_CHECKING
-
 import torch
 
 from rnn_core.errors import RNNLabError
-
-if TYPE_CHECKING:
-    from rnn_core.translate import EncoderDecoder
+from rnn_core.nets.encoder_decoder import EncoderDecoder
 
 FIRST_DAY, LAST_DAY = dt.date(1950, 1, 1), dt.date(2049, 12, 31)
 N_DAYS = (LAST_DAY - FIRST_DAY).days + 1
@@ -145,7 +141,7 @@ def is_held_out(iso: str) -> bool | None:
     return bool(((held_out_days() == (d - FIRST_DAY).days)).any())
 
 
-# --- a trained translator reading dates (the model is rnn_core.translate.EncoderDecoder) ----------------------
+# --- a trained translator reading dates (the model is rnn_core.nets.encoder_decoder.EncoderDecoder) ----------------------
 
 @dataclass(frozen=True)
 class Translation:

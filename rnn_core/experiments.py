@@ -20,13 +20,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnn_core.cells import CELL_NAMES, init_recurrent_, set_forget_bias_
+from rnn_core.nets.fused import fused_rnn
+from rnn_core.nets.cells import CELL_NAMES, init_recurrent_, set_forget_bias_
 from rnn_core.errors import RNNLabError
 from rnn_core.tasks import Task, get_task, success
 from rnn_core.training import TrainConfig, seeded, train
-from rnn_core.translate import EncoderDecoder
+from rnn_core.nets.encoder_decoder import EncoderDecoder
 
-_FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 _GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 RNN_INITS = ("default", "normal", "orthogonal", "identity")   # identity means ReLU too (Le et al. 2015)
 VAL_SIZE, TEST_SIZE = 512, 1000
@@ -61,7 +61,7 @@ class TaskModel(nn.Module):
 
     Many-to-one (adding, first symbol, temporal order): read the whole sequence, answer from the last
     hidden state, y = W_hy h_T + b_y. Many-to-many (reverse): the translator's encoder–decoder
-    (:class:`rnn_core.translate.EncoderDecoder`, one-way, attention off): an encoder reads the letters, its last
+    (:class:`rnn_core.nets.encoder_decoder.EncoderDecoder`, one-way, attention off): an encoder reads the letters, its last
     state starts a decoder of the same cell type that writes them backwards, fed the previous letter (the true
     one while training, its own guess when tested).
     """
@@ -83,7 +83,7 @@ class TaskModel(nn.Module):
                                           bidirectional=False, attention=False, **kwargs)
             layers = (self.seq2seq.encoder, self.seq2seq.decoder)
         else:
-            self.encoder = _FUSED[cell](task.input_size, hidden_size, batch_first=True, **kwargs)
+            self.encoder = fused_rnn(cell, task.input_size, hidden_size, batch_first=True, **kwargs)
             self.head = nn.Linear(hidden_size, task.output_size)
             layers = (self.encoder,)
         for layer in layers:

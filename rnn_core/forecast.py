@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from rnn_core.nets.fused import fused_rnn
 from rnn_core.errors import RNNLabError
 from rnn_core.series import TRANSFORMS, Series, Split, Windows, chronological_split, detect_period, make_windows
 from rnn_core.training import Progress, TrainConfig, TrainResult, seeded, train
@@ -115,9 +116,8 @@ class Forecaster(nn.Module):
     def __init__(self, cell: str = "lstm", hidden_size: int = 64, num_layers: int = 1,
                  ar_coef: np.ndarray | None = None):
         super().__init__()
-        kind = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell]
         self.cell = cell
-        self.rnn = kind(1, hidden_size, num_layers, batch_first=True)
+        self.rnn = fused_rnn(cell, 1, hidden_size, num_layers, batch_first=True)
         self.head = nn.Linear(hidden_size, 1)
         self.register_buffer("ar", None if ar_coef is None else torch.as_tensor(np.asarray(ar_coef), dtype=torch.float32))
         if ar_coef is not None:

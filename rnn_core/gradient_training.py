@@ -20,6 +20,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from rnn_core.nets.fused import fused_rnn
 from rnn_core.errors import RNNLabError
 from rnn_core.gradients import (GradientReport, GradientSettings, LastStepNetwork, Measurement, analyse, build_network,
                         gradient_norms_through_time, last_step_loss, make_inputs)
@@ -100,7 +101,6 @@ class WatchedRun:
     final: Measurement | None = None
 
 
-_FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 _WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
@@ -115,7 +115,7 @@ class FusedNetwork(nn.Module):
         super().__init__()
         cell = net.cell
         options = {"nonlinearity": cell.activation} if net.kind == "rnn" else {}
-        self.recurrent = _FUSED[net.kind](cell.input_size, cell.hidden_size, batch_first=True, **options)
+        self.recurrent = fused_rnn(net.kind, cell.input_size, cell.hidden_size, batch_first=True, **options)
         self.readout = nn.Linear(net.readout.in_features, net.readout.out_features)
         with torch.no_grad():
             for name in _WEIGHTS:

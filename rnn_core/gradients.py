@@ -1,6 +1,6 @@
 """Gradients through time: how much of the loss at the last step reaches each earlier step.
 
-A network here is an equation cell (``rnn_core.cells``) unrolled over a sequence with a linear readout of its
+A network here is an equation cell (``rnn_core.nets.cells``) unrolled over a sequence with a linear readout of its
 last hidden state; the loss L is computed at the last step only. :func:`gradient_norms_through_time` runs a
 real backward pass and returns ‖∂L/∂h_t‖ for every step t, so the learner sees the gradient shrink (vanish)
 or grow (explode) as it flows back. For the vanilla RNN the same picture has a theory (Pascanu, Mikolov &
@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnn_core.cells import ACTIVATIONS, CELL_NAMES, init_recurrent_, make_cell
+from rnn_core.nets.cells import ACTIVATIONS, CELL_NAMES, init_recurrent_, make_cell
 from rnn_core.corpora import BUILT_IN, load_builtin
 from rnn_core.errors import RNNLabError
 from rnn_core.tasks import adding_batch

@@ -1,7 +1,7 @@
 """Sequence models built from a cell name, with one interface for every job.
 
 :class:`LanguageModel` trains on PyTorch's fused ``nn.RNN``/``nn.LSTM``/``nn.GRU`` (fast) and can
-:meth:`~LanguageModel.replay` any sequence through the equation cells of :mod:`rnn_core.cells` with the same
+:meth:`~LanguageModel.replay` any sequence through the equation cells of :mod:`rnn_core.nets.cells` with the same
 weights, returning every hidden state and gate for the pages that inspect.
 
 Interface (as in makemore): ``model(idx, targets=None, state=None) -> (logits, loss, state)``.
@@ -15,12 +15,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnn_core.cells import ACTIVATIONS, CELL_NAMES, init_recurrent_, make_cell, set_forget_bias_
+from rnn_core.nets.fused import fused_rnn
+from rnn_core.nets.cells import ACTIVATIONS, CELL_NAMES, init_recurrent_, make_cell, set_forget_bias_
 from rnn_core.errors import RNNLabError
 
 ENCODINGS = ("embedding", "onehot")
 MAX_ONEHOT_VOCAB = 2000
-_FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class LanguageModel(nn.Module):
         self.fused = c.cell != "rnn" or c.activation != "sigmoid"   # nn.RNN has no sigmoid
         if self.fused:
             kwargs = {"nonlinearity": c.activation} if c.cell == "rnn" else {}
-            self.rnn = _FUSED[c.cell](c.input_size, c.hidden_size, c.num_layers, batch_first=True,
+            self.rnn = fused_rnn(c.cell, c.input_size, c.hidden_size, c.num_layers, batch_first=True,
                                       dropout=c.dropout if c.num_layers > 1 else 0.0, **kwargs)
         else:
             self.cells = nn.ModuleList(
@@ -203,17 +203,3 @@ class LanguageModel(nn.Module):
         if self.config.cell == "lstm":
             return (torch.stack([s[0] for s in states]), torch.stack([s[1] for s in states]))
         return torch.stack(states)
-
-
-def detach_state(state):
-    """Cut the graph behind a recurrent state (truncated backpropagation through time)."""
-    if state is None:
-        return None
-    if isinstance(state, tuple):
-        return tuple(s.detach() for s in state)
-    return state.detach()
-
-
-def pick_device() -> torch.device:
-    """CUDA when present, CPU otherwise."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")

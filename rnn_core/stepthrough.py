@@ -4,11 +4,11 @@ A word such as "hello" is read one character at a time, each character a one-hot
 own letters (as in Karpathy's "The Unreasonable Effectiveness of Recurrent Neural Networks"), and at every
 step the network predicts the next character:
 
-    h_t = tanh(W_hh h_{t-1} + W_xh x_t + b)        (or the LSTM / GRU equations of :mod:`rnn_core.cells`)
+    h_t = tanh(W_hh h_{t-1} + W_xh x_t + b)        (or the LSTM / GRU equations of :mod:`rnn_core.nets.cells`)
     y_t = softmax(W_hy h_t)
     L   = Σ_t L_t,   L_t = −log y_t[next character]
 
-The forward pass runs through the equation cells themselves (:func:`rnn_core.cells.make_cell`); the pieces
+The forward pass runs through the equation cells themselves (:func:`rnn_core.nets.cells.make_cell`); the pieces
 the page shows (W_xh·x_t, W_hh·h_{t−1}, b) are read off the same weights. The backward pass is backpropagation
 through time written out by hand, step by step, so that the page can show the error signal arriving at each
 step; :meth:`StepThrough.autograd_difference` checks it against PyTorch's autograd.
@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnn_core.cells import CELL_NAMES, make_cell
+from rnn_core.nets.cells import CELL_NAMES, make_cell
 from rnn_core.errors import RNNLabError
 from rnn_core.training import TrainConfig, seed_everything, train
 

@@ -27,14 +27,14 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from rnn_core.cells import CELL_NAMES, set_forget_bias_
+from rnn_core.nets.fused import fused_rnn
+from rnn_core.nets.cells import CELL_NAMES, set_forget_bias_
 from rnn_core.errors import RNNLabError
 from rnn_core.tag_data import AMBIGUOUS, TAGS, Sentence, TagData, TagDataSettings, generate, words_of
 from rnn_core.training import Progress, TrainConfig, TrainResult, seeded, train
 
 DIRECTIONS = ("left-to-right", "bidirectional")
 WHICH = {"both": DIRECTIONS, "left-to-right": DIRECTIONS[:1], "bidirectional": DIRECTIONS[1:]}
-_FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 PAD, UNK = "<pad>", "<unk>"
 IGNORE = -100             # the tag of padding: no loss, no accuracy
 
@@ -95,7 +95,7 @@ class Tagger(nn.Module):
         super().__init__()
         self.bidirectional, self.hidden_size, self.cell = bidirectional, s.hidden_size, s.cell
         self.embedding = nn.Embedding(vocab_size, s.embedding_dim, padding_idx=0)
-        self.rnn = _FUSED[s.cell](s.embedding_dim, s.hidden_size, batch_first=True, bidirectional=bidirectional)
+        self.rnn = fused_rnn(s.cell, s.embedding_dim, s.hidden_size, batch_first=True, bidirectional=bidirectional)
         self.head = nn.Linear(s.hidden_size * (2 if bidirectional else 1), len(TAGS))
         if s.cell == "lstm":
             # A forget-gate bias of 1 (Jozefowicz et al. 2015): the cell keeps what it read by default.

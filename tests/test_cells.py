@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from rnn_core.cells import GRUCell, LSTMCell, RNNCell, init_recurrent_, make_cell, set_forget_bias_
+from rnn_core.nets.cells import GRUCell, LSTMCell, RNNCell, init_recurrent_, make_cell, set_forget_bias_
 from rnn_core.errors import RNNLabError
 
 PAIRS = [

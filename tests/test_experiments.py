@@ -260,7 +260,7 @@ REVERSE_BEFORE_REFACTOR = {
 
 @pytest.mark.parametrize("cell,init", [("rnn", "orthogonal"), ("lstm", "default"), ("gru", "default")])
 def test_the_reverse_task_replays_the_losses_it_had_before_it_shared_the_translators_code(cell, init):
-    from rnn_core.translate import EncoderDecoder
+    from rnn_core.nets.encoder_decoder import EncoderDecoder
     spec = ExperimentSpec(task="reverse", lengths=(4,), cells=(cell,), seeds=1, max_steps=12, eval_every=4,
                           batch=16, rnn_init=init)
     row, curve = run_one(spec, cell, 4, 1)

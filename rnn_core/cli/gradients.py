@@ -14,7 +14,7 @@ import argparse
 import os
 import sys
 
-from rnn_core.cells import ACTIVATIONS, CELL_NAMES
+from rnn_core.nets.cells import ACTIVATIONS, CELL_NAMES
 from rnn_core.corpora import BUILT_IN
 from rnn_core.gradient_training import WatchSettings, train_and_watch, trained_report
 from rnn_core.gradients import INITS, INPUT_KINDS, GradientSettings, measure

@@ -11,7 +11,7 @@ import argparse
 import os
 from dataclasses import replace
 
-from rnn_core.cells import CELL_NAMES
+from rnn_core.nets.cells import CELL_NAMES
 from rnn_core.errors import RNNLabError
 from rnn_core.jobs import configure_torch_threads
 from rnn_core.share import Code, command_line, export_script

@@ -11,13 +11,13 @@ if str(ROOT) not in sys.path:
 
 from pages.shared import jobs_sidebar, keep_widget_state, registry  # noqa: E402
 from pages.workshop import workshop_sidebar  # noqa: E402
-from rnn_core.jobs import configure_torch_threads  # noqa: E402
+from rnn_core.runs.jobs import configure_torch_threads  # noqa: E402
 
 st.set_page_config(page_title="RNN Lab", page_icon=":material/cycle:", layout="wide")
 if "torch" in sys.modules:   # pages that use torch import it; the home page renders without it
     configure_torch_threads()
 keep_widget_state()
-registry()   # every run on any page counts as activity for the session's models (see rnn_core.sessions)
+registry()   # every run on any page counts as activity for the session's models (see rnn_core.runs.sessions)
 
 # (file, title, url path, icon); a page appears once its file exists.
 PAGES = [

@@ -23,11 +23,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rnn_core.corpora import load_builtin  # noqa: E402
+from rnn_core.data.corpora import load_builtin  # noqa: E402
 from rnn_core.generation import Stepper, draw, next_token_probs, special_ids  # noqa: E402
-from rnn_core.jobs import configure_torch_threads  # noqa: E402
+from rnn_core.runs.jobs import configure_torch_threads  # noqa: E402
 from rnn_core.models import LanguageModel, ModelConfig  # noqa: E402
-from rnn_core.text import Tokenizer  # noqa: E402
+from rnn_core.data.text import Tokenizer  # noqa: E402
 
 
 @torch.no_grad()

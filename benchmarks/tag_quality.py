@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("RNN_LAB_TORCH_THREADS", "1")
 
-from rnn_core.jobs import configure_torch_threads  # noqa: E402
+from rnn_core.runs.jobs import configure_torch_threads  # noqa: E402
 from rnn_core.tagging import DIRECTIONS, TaggerSettings, train_taggers  # noqa: E402
 
 FIELDS = ("cell", "distance", "seed", "model", "ambiguous_accuracy", "plain_accuracy", "baseline_ambiguous_accuracy",

@@ -16,10 +16,10 @@ from rnn_core.experiments import (GRID_CELLS, PAGE_DEFAULTS, RNN_INITS, TASK_LR,
 from rnn_core.figures.compare import (BIAS_CAPTION, COST_CAPTION, CURVES_CAPTION, cliff_caption,
                                       accuracy_vs_length, cell_label, costs, example_caption, example_sequence,
                                       learning_curves, steps_to_solve)
-from rnn_core.jobs import RUNNING
+from rnn_core.runs.jobs import RUNNING
 from rnn_core.results import bias_finding, finding, load_shipped, shipped_grid, shipped_stamp
 from rnn_core.share import Param, Schema, compare_script
-from rnn_core.tasks import TASKS, describe_example, get_task
+from rnn_core.data.tasks import TASKS, describe_example, get_task
 
 JOB = "compare.job"
 KEPT = "compare.kept"          # the learner's finished live runs, kept to be overlaid (newest last)

@@ -16,9 +16,9 @@ from rnn_core.figures.forecast import (CURVES_CAPTION, FORECAST_CAPTION, LAG_CAP
                                        live_forecast_figure, rollout_figure, series_figure, training_curves)
 from rnn_core.forecast import (BASELINES, CELLS, LESSONS, PAGE_DEFAULTS, PAGE_SERIES, ForecastSettings,
                                forecast_script, series_defaults, train_forecaster, verdict)
-from rnn_core.jobs import RUNNING
-from rnn_core.registry import TrainedModel
-from rnn_core.runcache import run_key, step_budgeted
+from rnn_core.runs.jobs import RUNNING
+from rnn_core.runs.registry import TrainedModel
+from rnn_core.runs.runcache import run_key, step_budgeted
 from rnn_core.series import (PUBLIC_SERIES, STOCKS, cached_public_series, chronological_split, download_public_series,
                              guess_columns, load_public_series, load_series, make_windows, read_table,
                              series_from_frame)

@@ -18,8 +18,8 @@ from rnn_core.generation import (MAX_LENGTH, TEMPERATURES, Stepper, display_toke
 from rnn_core.interpret import (EXAMPLE_TEXT, best_unit, connectivity, correlated_units, default_feature,
                                 surprise, text_features, timeline, timeline_of_ids)
 from rnn_core.pretrained import READY_MADE, available, load_ready_made, provenance
-from rnn_core.registry import TrainedModel
-from rnn_core.text import SPECIALS
+from rnn_core.runs.registry import TrainedModel
+from rnn_core.data.text import SPECIALS
 
 VIEWS = ("Generate", "Step by step", "Three temperatures", "Next word", "Surprise", "Connectivity",
          "Units and gates")

@@ -12,8 +12,8 @@ import streamlit as st
 from pages.shared import (chart, job_status, poll_interval, rerun_when_finished, run_controls, show_error,
                           start_job, start_shared_job)
 from pages.workshop import export_button, share_settings
-from rnn_core.cells import CELL_NAMES
-from rnn_core.corpora import BUILT_IN
+from rnn_core.nets.cells import CELL_NAMES
+from rnn_core.data.corpora import BUILT_IN
 from rnn_core.errors import RNNLabError
 from rnn_core.figures.gradients import (CLIPPING_CAPTION, EIGEN_CAPTION, FORGET_CAPTION, HEATMAP_CAPTION,
                                         JACOBIAN_CAPTION, NORMS_CAPTION, TRAINED_CAPTION, clipping_figure,
@@ -24,8 +24,8 @@ from rnn_core.gradient_training import (check_trainable, CLIP_DEMO_STEPS, EXPLOD
                                         trained_report)
 from rnn_core.gradients import (GAMMA, MAX_LENGTH, PAGE_DEFAULTS, GradientSettings, cell_state_path, measure,
                                 page_settings, per_step_factor, safe_ratio, saturation, situations_at_init)
-from rnn_core.jobs import RUNNING
-from rnn_core.runcache import ended_by_steps, run_key
+from rnn_core.runs.jobs import RUNNING
+from rnn_core.runs.runcache import ended_by_steps, run_key
 from rnn_core.share import Param, Schema, command_line, export_script
 
 TRAIN_JOB, CLIP_JOB = "gradients.train_job", "gradients.clip_job"

@@ -20,10 +20,10 @@ from rnn_core.figures.sentiment import (ACCURACY_CAPTION, BALANCE_CAPTION, BUILT
                                         PAIRS_CAPTION, UCI_READING, accuracy_bars, class_balance,
                                         confusion_heatmap, hidden_heatmap, influence_bars, probability_by_word,
                                         training_curves)
-from rnn_core.jobs import RUNNING
+from rnn_core.runs.jobs import RUNNING
 from rnn_core.share import Param, Schema, sentiment_script
-from rnn_core.registry import TrainedModel
-from rnn_core.runcache import run_key, step_budgeted
+from rnn_core.runs.registry import TrainedModel
+from rnn_core.runs.runcache import run_key, step_budgeted
 from rnn_core.sentence_probe import WORKSHOP_SENTENCE, gradient_is_saturated, minimal_pairs, probe_sentence
 from rnn_core.sentiment_data import (UCI_FILES, ReviewSettings, built_in_reviews, cached_uci,
                                      download_uci, guess_columns, load_uci, phrase_counts, read_csv_table,

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnn_core import runcache, sessions
+from rnn_core.runs import runcache
+from rnn_core.runs import sessions
 from rnn_core.errors import RNNLabError
-from rnn_core.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
-from rnn_core.registry import ModelRegistry
+from rnn_core.runs.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
+from rnn_core.runs.registry import ModelRegistry
 
 REGISTRY_KEY = "models"
 
@@ -82,9 +83,9 @@ def start_job(key: str, work, label: str) -> Job | None:
 
 
 def start_shared_job(key: str, label: str, run_key: str | None, train, deliver, **options) -> Job | None:
-    """Start a training that identical requests on this server share (:mod:`rnn_core.runcache`).
+    """Start a training that identical requests on this server share (:mod:`rnn_core.runs.runcache`).
 
-    ``run_key`` (:func:`rnn_core.runcache.run_key`, or None when the run is not a step budget) identifies the
+    ``run_key`` (:func:`rnn_core.runs.runcache.run_key`, or None when the run is not a step budget) identifies the
     run; ``train(stop, report)`` trains and returns the result; ``deliver(copy, job)`` puts this session's
     own copy in its registry and returns what the page shows. A run finished earlier is replayed, one in
     flight is joined, and :func:`job_status` says so in a line.

@@ -16,9 +16,9 @@ from rnn_core.figures.tagging import (CURVES_CAPTION, DISTANCE_CAPTION, EXAMPLE_
                                       RESULT_CELLS, RESULT_DISTANCE, RESULT_LEFT, RESULT_PLAIN, WORD_CAPTION,
                                       accuracy_by_distance, accuracy_by_word, direction_push, evaluations,
                                       training_curves)
-from rnn_core.jobs import RUNNING
-from rnn_core.registry import TrainedModel
-from rnn_core.runcache import run_key, step_budgeted
+from rnn_core.runs.jobs import RUNNING
+from rnn_core.runs.registry import TrainedModel
+from rnn_core.runs.runcache import run_key, step_budgeted
 from rnn_core.share import Param, Schema
 from rnn_core.tag_data import AMBIGUOUS, CUES, EXAMPLES, HELD_OUT_PER_READING, MAX_DISTANCE, MAX_WORDS, TagDataSettings, generate
 from rnn_core.tagging import DIRECTIONS, STEP_CHOICES, TaggerSettings, tag_sentence, train_taggers

@@ -17,10 +17,10 @@ from rnn_core.errors import RNNLabError
 from rnn_core.figures.translate import (ATTENTION_CAPTION, CURVES_CAPTION, FORMAT_CAPTION, LENGTH_CAPTION,
                                         MODEL_NAMES, accuracy_vs_length, attention_heatmap, dates_finding,
                                         exact_match_curves, format_bars, length_finding)
-from rnn_core.jobs import RUNNING
+from rnn_core.runs.jobs import RUNNING
 from rnn_core.experiments import RunFinished
-from rnn_core.registry import TrainedModel
-from rnn_core.runcache import DETERMINISTIC_ENDS, run_key, step_budgeted
+from rnn_core.runs.registry import TrainedModel
+from rnn_core.runs.runcache import DETERMINISTIC_ENDS, run_key, step_budgeted
 from rnn_core.share import Param, Schema
 from rnn_core.translate import (DATE_DEFAULTS, LENGTHS, MAX_LENGTH, MIN_LENGTH, MODELS, REVERSE_DEFAULTS,
                                 LengthSpec, LengthUpdate, TranslateProgress, TranslateSettings,

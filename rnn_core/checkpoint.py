@@ -14,7 +14,7 @@ import torch
 
 from rnn_core.errors import RNNLabError
 from rnn_core.models import LanguageModel, ModelConfig
-from rnn_core.text import Tokenizer
+from rnn_core.data.text import Tokenizer
 
 FORMAT = "rnn-lab-language-model"
 VERSION = 1

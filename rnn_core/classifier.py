@@ -8,7 +8,7 @@ unit. A linear layer turns that vector into class scores: P(class) = softmax(W h
 The baseline is logistic regression on word counts, P(class) = softmax(W counts(sentence) + b): it sees which
 words occur but not in what order, so the gap between the two measures how much word order matters.
 
-Both train through :func:`rnn_core.training.train` on the same split; :func:`train_classifier` returns a
+Both train through :func:`rnn_core.runs.loop.train` on the same split; :func:`train_classifier` returns a
 :class:`ClassifierRun`. :mod:`rnn_core.sentence_probe` explains one sentence word by word.
 """
 
@@ -30,8 +30,8 @@ from rnn_core.nets.fused import fused_rnn
 from rnn_core.nets.cells import CELL_NAMES, set_forget_bias_
 from rnn_core.errors import RNNLabError
 from rnn_core.sentiment_data import CONSTRUCTIONS, LabelledSentences, ReviewSettings, built_in_reviews, stratified_split
-from rnn_core.text import Tokenizer, split_tokens
-from rnn_core.training import Progress, TrainConfig, TrainResult, seed_everything, seeded, train
+from rnn_core.data.text import Tokenizer, split_tokens
+from rnn_core.runs.loop import Progress, TrainConfig, TrainResult, seed_everything, seeded, train
 
 POOLINGS = ("last", "mean", "max")
 GROUP_ORDER = CONSTRUCTIONS + ("amazon", "imdb", "yelp")

@@ -1,6 +1,6 @@
 """RNN vs LSTM vs GRU on long-dependency tasks: cells × lengths × seeds under one step budget.
 
-Every run builds a :class:`TaskModel` from a cell name, trains it through :func:`rnn_core.training.train`
+Every run builds a :class:`TaskModel` from a cell name, trains it through :func:`rnn_core.runs.loop.train`
 (the app's one loop) with the same budget as the other cells, stops early once a held-out validation set is
 solved, and is scored on a separate test set. Evaluation happens every ``eval_every`` *steps* (not seconds),
 so a run is the same on a fast laptop and on a busy server: same seed, same steps, same numbers.
@@ -23,8 +23,8 @@ from torch import nn
 from rnn_core.nets.fused import fused_rnn
 from rnn_core.nets.cells import CELL_NAMES, init_recurrent_, set_forget_bias_
 from rnn_core.errors import RNNLabError
-from rnn_core.tasks import Task, get_task, success
-from rnn_core.training import TrainConfig, seeded, train
+from rnn_core.data.tasks import Task, get_task, success
+from rnn_core.runs.loop import RunFinished, TrainConfig, seeded, train
 from rnn_core.nets.encoder_decoder import EncoderDecoder
 
 _GATES = {"rnn": 1, "lstm": 4, "gru": 3}
@@ -218,7 +218,7 @@ WORKSHOP_SETTINGS = {"compare.task": "adding", "compare.lr": TASK_LR["adding"],
 
 def spec_from_settings(settings: dict) -> "ExperimentSpec":
     """The grid the page's Run live starts from its widget values (``compare.*`` keys, as in PAGE_DEFAULTS)."""
-    from rnn_core.tasks import parse_lengths
+    from rnn_core.data.tasks import parse_lengths
     s = {**PAGE_DEFAULTS, **settings}
     task = get_task(s["compare.task"])
     if not s["compare.cells"]:
@@ -257,20 +257,6 @@ class RunUpdate:
     @property
     def fraction(self) -> float:
         return min(1.0, (self.index + self.step / max(1, self.planned_steps)) / max(1, self.total))
-
-
-@dataclass
-class RunFinished:
-    """A finished run of a grid, as a listener sees it: its result row and its curve."""
-
-    index: int
-    total: int
-    row: dict
-    curve: list
-
-    @property
-    def fraction(self) -> float:
-        return (self.index + 1) / max(1, self.total)
 
 
 def forget_gate_memory(bias: float, lag: int) -> float:

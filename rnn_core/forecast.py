@@ -10,7 +10,7 @@ by least squares on the same window, on the same test steps, in the series' own 
 - the lag at which the forecast correlates best with the truth (a copy of the last value peaks at lag 1);
 - a recursive rollout: predictions fed back in as inputs, with the error at each step ahead.
 
-The RNN trains on the app's one loop (:func:`rnn_core.training.train`): seeded, clipped, stoppable, by a
+The RNN trains on the app's one loop (:func:`rnn_core.runs.loop.train`): seeded, clipped, stoppable, by a
 fixed number of steps. The weights kept are those with the lowest validation error, checked at fixed step
 counts, and training stops early once that error has not improved for ``patience`` checks.
 """
@@ -29,7 +29,7 @@ from torch import nn
 from rnn_core.nets.fused import fused_rnn
 from rnn_core.errors import RNNLabError
 from rnn_core.series import TRANSFORMS, Series, Split, Windows, chronological_split, detect_period, make_windows
-from rnn_core.training import Progress, TrainConfig, TrainResult, seeded, train
+from rnn_core.runs.loop import Progress, TrainConfig, TrainResult, seeded, train
 
 CELLS = ("rnn", "lstm", "gru")
 BASELINES = ("naive", "seasonal naive", "moving average", "linear AR")

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 
 from rnn_core.errors import RNNLabError
 from rnn_core.models import LanguageModel
-from rnn_core.text import EOS, SPECIALS, Tokenizer, join_tokens, split_tokens
+from rnn_core.data.text import EOS, SPECIALS, Tokenizer, join_tokens, split_tokens
 
 MAX_LENGTH = 5000
 MAX_PROMPT_TOKENS = 20_000

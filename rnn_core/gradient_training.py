@@ -1,7 +1,7 @@
 """Watching gradients through time while a network learns, and what gradient clipping does to an explosion.
 
-Both train on the adding problem (``rnn_core.tasks.adding_batch``) through the one training loop,
-``rnn_core.training.train``. :func:`train_and_watch` measures ‖∂L/∂h_t‖ on a fixed probe batch every few
+Both train on the adding problem (``rnn_core.data.tasks.adding_batch``) through the one training loop,
+``rnn_core.runs.loop.train``. :func:`train_and_watch` measures ‖∂L/∂h_t‖ on a fixed probe batch every few
 steps, which gives the heatmap "time step × training step". :func:`clipping_demo` trains the same exploding
 network twice, with and without clipping, so the difference is the clipping alone.
 
@@ -24,8 +24,8 @@ from rnn_core.nets.fused import fused_rnn
 from rnn_core.errors import RNNLabError
 from rnn_core.gradients import (GradientReport, GradientSettings, LastStepNetwork, Measurement, analyse, build_network,
                         gradient_norms_through_time, last_step_loss, make_inputs)
-from rnn_core.tasks import adding_batch
-from rnn_core.training import Progress, TrainConfig, TrainResult, train
+from rnn_core.data.tasks import adding_batch
+from rnn_core.runs.loop import Progress, TrainConfig, TrainResult, train
 
 MAX_TRAIN_STEPS = 3000
 MAX_TRAIN_LENGTH = 200     # beyond this a few hundred steps of three cells no longer fit in a minute or two

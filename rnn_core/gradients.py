@@ -27,10 +27,10 @@ import torch
 from torch import nn
 
 from rnn_core.nets.cells import ACTIVATIONS, CELL_NAMES, init_recurrent_, make_cell
-from rnn_core.corpora import BUILT_IN, load_builtin
+from rnn_core.data.corpora import BUILT_IN, load_builtin
 from rnn_core.errors import RNNLabError
-from rnn_core.tasks import adding_batch
-from rnn_core.text import Tokenizer
+from rnn_core.data.tasks import adding_batch
+from rnn_core.data.text import Tokenizer
 
 MAX_LENGTH = 500          # one recomputation of all three cells stays around a second on a 2-core box
 MAX_HIDDEN = 256

@@ -25,7 +25,7 @@ import torch
 from rnn_core.errors import RNNLabError
 from rnn_core.generation import start_token_id
 from rnn_core.models import LanguageModel
-from rnn_core.text import UNK, Tokenizer, split_tokens
+from rnn_core.data.text import UNK, Tokenizer, split_tokens
 
 # The page's example: long quotes, code and several lines (for the unit search), every word in the ready-made
 # word model's vocabulary (so the surprise view scores every word; no run of one mark such as '>>>' or '))', which

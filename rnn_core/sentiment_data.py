@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rnn_core.corpora import cache_dir, decode_bytes
+from rnn_core.data.corpora import cache_dir, decode_bytes
 from rnn_core.errors import RNNLabError
-from rnn_core.text import split_tokens
+from rnn_core.data.text import split_tokens
 
 SENTIMENT_CLASSES = ("negative", "positive")
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rnn_core.corpora import MAX_UPLOAD_BYTES, cache_dir, decode_bytes
+from rnn_core.data.corpora import MAX_UPLOAD_BYTES, cache_dir, decode_bytes
 from rnn_core.errors import RNNLabError
 
 MIN_LENGTH = 60          # shorter series leave too few windows to fit and test anything

@@ -225,7 +225,7 @@ def export_script(function: Callable, *args, title: str, seed: int | None = None
         "             \"or add that folder to PYTHONPATH.\")",
         "",
         *ours,
-        "from rnn_core.jobs import configure_torch_threads",
+        "from rnn_core.runs.jobs import configure_torch_threads",
         "",
         "configure_torch_threads()",
         *setup,
@@ -271,9 +271,9 @@ def lm_text(kind: str, value: str) -> tuple[Code, str | None, str]:
     Returns the expression, the ``--text`` argument of the command line (None when there is none) and a note.
     """
     if kind == "builtin":
-        return Code(f"load_builtin({value!r})", ("from rnn_core.corpora import load_builtin",), "text"), value, ""
+        return Code(f"load_builtin({value!r})", ("from rnn_core.data.corpora import load_builtin",), "text"), value, ""
     if kind == "public":
-        return (Code(f"load_public_text({value!r})", ("from rnn_core.corpora import load_public_text",), "text"), value,
+        return (Code(f"load_public_text({value!r})", ("from rnn_core.data.corpora import load_public_text",), "text"), value,
                 "The text is downloaded once (or read from the cache of an earlier download).")
     if kind == "paste" and len(value) <= MAX_INLINE_TEXT:
         return Code(repr(value), (), "text"), None, "The pasted text is written into the script below."

@@ -26,7 +26,7 @@ from torch import nn
 
 from rnn_core.nets.cells import CELL_NAMES, make_cell
 from rnn_core.errors import RNNLabError
-from rnn_core.training import TrainConfig, seed_everything, train
+from rnn_core.runs.loop import TrainConfig, seed_everything, train
 
 ALPHABET = string.ascii_lowercase
 MIN_WORD, MAX_WORD = 2, 10

@@ -8,7 +8,7 @@ scores_t = W_→ →h_t + W_← ←h_t + b, which is how :func:`tag_sentence` sa
 contributed to a word's tag.
 
 :func:`train_taggers` trains the left-to-right and the bidirectional tagger side by side, in one run of
-:func:`rnn_core.training.train` on the same batches (their losses add; each model's gradient is its own), and
+:func:`rnn_core.runs.loop.train` on the same batches (their losses add; each model's gradient is its own), and
 measures both, and the baseline (the most frequent tag of each word in training), on held-out sentences,
 split by ambiguous and plain words (:func:`accuracy_report`). The sentences come from
 :mod:`rnn_core.tag_data`.
@@ -31,7 +31,7 @@ from rnn_core.nets.fused import fused_rnn
 from rnn_core.nets.cells import CELL_NAMES, set_forget_bias_
 from rnn_core.errors import RNNLabError
 from rnn_core.tag_data import AMBIGUOUS, TAGS, Sentence, TagData, TagDataSettings, generate, words_of
-from rnn_core.training import Progress, TrainConfig, TrainResult, seeded, train
+from rnn_core.runs.loop import Progress, TrainConfig, TrainResult, seeded, train
 
 DIRECTIONS = ("left-to-right", "bidirectional")
 WHICH = {"both": DIRECTIONS, "left-to-right": DIRECTIONS[:1], "bidirectional": DIRECTIONS[1:]}

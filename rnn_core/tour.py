@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from rnn_core.corpora import BUILT_IN, load_builtin
+from rnn_core.data.corpora import BUILT_IN, load_builtin
 from rnn_core.errors import RNNLabError
 
 RESULTS = Path(__file__).resolve().parent / "results"   # the Compare page's shipped grids (see results/)
@@ -218,7 +218,7 @@ def _gradients(seed: int, span: int, predictions: int, stamps: tuple) -> Gradien
     if any(s is None for s in stamps):
         return None
     from rnn_core.interpret import connectivity
-    from rnn_core.jobs import configure_torch_threads
+    from rnn_core.runs.jobs import configure_torch_threads
     configure_torch_threads()   # torch's first use in the server may be here: bound its threads first
     curves, hidden, steps, passage = {}, {}, {}, ""
     for cell, stamp in zip(GRADIENT_MODELS, stamps):

@@ -3,13 +3,17 @@ with and without attention, and the length experiment that shows the plain model
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 
 import torch
 import torch.nn.functional as F
 
-from rnn_core.nets.encoder_decoder import EncoderDecoder
+from rnn_core.data.tasks import REVERSE_LETTERS, reverse_batch
+from rnn_core.dates import (INPUT_CHARS, OUTPUT_CHARS, accuracy_by_format, date_pairs, held_out_days, month_attention,
+                             training_days)
 from rnn_core.errors import RNNLabError
+from rnn_core.nets.encoder_decoder import EncoderDecoder
+from rnn_core.runs.loop import RunFinished, TrainConfig, seeded, train
 
 
 
@@ -81,7 +85,6 @@ class TranslateSettings:
         self.train_config()   # checks steps, learning rate and time
 
     def train_config(self):
-        from rnn_core.training import TrainConfig
         return TrainConfig(max_steps=self.max_steps, seconds=self.seconds, fit_to_time=False, lr=self.lr,
                            schedule="cosine", warmup_steps=min(20, self.max_steps), eval_every_steps=self.eval_every,
                            report_every_seconds=0.5)
@@ -91,7 +94,6 @@ class TranslateSettings:
         return "with attention" if self.attention else "without attention"
 
     def to_dict(self) -> dict:
-        from dataclasses import asdict
         return asdict(self)
 
 
@@ -125,10 +127,8 @@ class TranslatorRun:
 
 def build_model(settings: TranslateSettings) -> EncoderDecoder:
     if settings.task == "dates":
-        from rnn_core.dates import INPUT_CHARS, OUTPUT_CHARS
         return EncoderDecoder(len(INPUT_CHARS), len(OUTPUT_CHARS), settings.hidden, settings.cell, True,
                               settings.attention)
-    from rnn_core.tasks import REVERSE_LETTERS
     return EncoderDecoder(len(REVERSE_LETTERS), len(REVERSE_LETTERS), settings.hidden, settings.cell, True,
                           settings.attention)
 
@@ -138,25 +138,20 @@ def held_out(settings: TranslateSettings, which: str):
     seed = VAL_SEED if which == "val" else TEST_SEED
     size = VAL_SIZE if which == "val" else TEST_SIZE
     if settings.task == "dates":
-        from rnn_core.dates import date_pairs, held_out_days
         p = date_pairs(size, held_out_days(), torch.Generator().manual_seed(seed))
         return p.x, p.y, p.lengths, p.formats
-    from rnn_core.tasks import reverse_batch
     x, y = reverse_batch(size, settings.length, torch.Generator().manual_seed(seed + settings.length))
     return x, y, None, None
 
 
 def train_translator(settings: TranslateSettings, on_progress=None, stop=None) -> TranslatorRun:
     """Train one encoder–decoder through the app's one loop; exact match on held-out data along the way and at the end."""
-    from rnn_core.training import seeded, train
     with seeded(settings.seed) as generator:
         model = build_model(settings)
     if settings.task == "dates":
-        from rnn_core.dates import date_pairs, training_days
         days = training_days()
         batch = lambda: (lambda p: (p.x, p.y, p.lengths))(date_pairs(settings.batch, days, generator))
     else:
-        from rnn_core.tasks import reverse_batch
         batch = lambda: (*reverse_batch(settings.batch, settings.length, generator), None)
     vx, vy, vl, _ = held_out(settings, "val")
     curve, losses, current = [], [], {"step": 0}
@@ -192,7 +187,6 @@ def train_translator(settings: TranslateSettings, on_progress=None, stop=None) -
                "seconds": round(result.seconds, 2), "steps_per_second": round(result.steps / max(result.seconds, 1e-9), 1),
                "params": model.num_parameters(), "stop_reason": result.stop_reason, "message": result.message}
     if settings.task == "dates":
-        from rnn_core.dates import accuracy_by_format, month_attention
         metrics["by_format"] = accuracy_by_format(model, tx, ty, tl, formats)
         if settings.attention:
             metrics["month_on_month_name"] = round(month_attention(model, tx, tl), 4)
@@ -231,7 +225,6 @@ class LengthSpec:
             raise RNNLabError(f"Seeds must be between 1 and 5 (got {self.seeds}).")
 
     def settings_for(self, model: str, length: int, seed: int) -> TranslateSettings:
-        from dataclasses import replace
         return replace(self.base, task="reverse", attention=model == "attention", length=int(length), seed=seed)
 
     def estimated_seconds(self) -> float:
@@ -263,8 +256,7 @@ class LengthUpdate:
 
 def run_length_grid(spec: LengthSpec, on_result=None, on_update=None, stop=None) -> list[dict]:
     """Every (length, seed, model) of ``spec``; each finished run goes to ``on_result`` at once (kept if stopped),
-    as Compare's grid does (the same :class:`~rnn_core.experiments.RunFinished`)."""
-    from rnn_core.experiments import RunFinished   # here: experiments builds its reverse model from this module
+    as Compare's grid does (the same :class:`~rnn_core.runs.loop.RunFinished`)."""
     rows, runs = [], spec.runs()
     for index, (length, seed, model) in enumerate(runs):
         if stop is not None and stop.is_set():

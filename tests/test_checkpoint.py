@@ -8,7 +8,7 @@ import torch
 from rnn_core.checkpoint import checkpoint_bytes, load_checkpoint, save_checkpoint
 from rnn_core.errors import RNNLabError
 from rnn_core.models import LanguageModel, ModelConfig
-from rnn_core.text import Tokenizer
+from rnn_core.data.text import Tokenizer
 
 
 def _model():

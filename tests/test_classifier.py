@@ -17,7 +17,7 @@ from rnn_core.sentence_probe import (MINIMAL_PAIRS, gradient_is_saturated, minim
                                      probe_sentence, word_influence)
 from rnn_core.errors import RNNLabError
 from rnn_core.sentiment_data import ReviewSettings, generate_reviews, negation_split
-from rnn_core.text import Tokenizer
+from rnn_core.data.text import Tokenizer
 
 TINY = ClassifierSettings(hidden_size=16, embedding_dim=16, seconds=None, max_steps=40, batch_size=16,
                           eval_every_seconds=0.2)

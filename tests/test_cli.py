@@ -8,7 +8,7 @@ import torch
 
 from conftest import ROOT
 from rnn_core.checkpoint import load_checkpoint
-from rnn_core.corpora import load_builtin
+from rnn_core.data.corpora import load_builtin
 
 
 def _run(*args):

@@ -3,8 +3,8 @@
 
 import pytest
 
-from rnn_core import corpora
-from rnn_core.corpora import BUILT_IN, decode_bytes, load_builtin, load_public_text, strip_gutenberg
+from rnn_core.data import corpora
+from rnn_core.data.corpora import BUILT_IN, decode_bytes, load_builtin, load_public_text, strip_gutenberg
 from rnn_core.errors import RNNLabError
 
 

@@ -9,7 +9,7 @@ from rnn_core.generation import (Stepper, distributions_at_temperatures, draw, f
                                  next_token_probs, sample, sample_at_temperatures, special_ids, special_share,
                                  top_tokens)
 from rnn_core.models import LanguageModel, ModelConfig
-from rnn_core.text import SPECIALS, Tokenizer
+from rnn_core.data.text import SPECIALS, Tokenizer
 
 TEXT = "the cat sat on the mat. the dog sat on the log.\n"
 
@@ -130,7 +130,7 @@ def test_word_level_pieces_are_spaced_like_decoding():
     pieces = list(stepper.stream(30))
     assert "".join(pieces) == stepper.text
     assert stepper.full_text.startswith("the cat")
-    from rnn_core.text import join_tokens
+    from rnn_core.data.text import join_tokens
     assert stepper.full_text == join_tokens(["the", "cat"] + [tok.tokens[i] for i in stepper.ids], "word")
 
 
@@ -211,7 +211,7 @@ def test_excluding_specials_renormalises_the_rest():
 
 
 def test_word_pieces_space_quotes_like_the_tokenizer_across_the_whole_text():
-    from rnn_core.text import join_tokens
+    from rnn_core.data.text import join_tokens
     model, tok = _model(level="word")
     tok = Tokenizer(tok.level, tok.tokens + ('"',))
     model = LanguageModel(ModelConfig(vocab_size=len(tok), cell="lstm", hidden_size=8, embedding_dim=4)).eval()

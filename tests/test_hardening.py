@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from rnn_core.models import LanguageModel, ModelConfig
-from rnn_core.registry import ModelRegistry, TrainedModel
-from rnn_core.text import Tokenizer
+from rnn_core.runs.registry import ModelRegistry, TrainedModel
+from rnn_core.data.text import Tokenizer
 
 
 def _registry_with_a_model() -> tuple[ModelRegistry, dict]:

@@ -11,7 +11,7 @@ from rnn_core.errors import RNNLabError
 from rnn_core.interpret import (MAX_CONNECTIVITY_TOKENS, Timeline, connectivity, correlated_units, surprise,
                                 text_features, timeline)
 from rnn_core.models import LanguageModel, ModelConfig
-from rnn_core.text import Tokenizer
+from rnn_core.data.text import Tokenizer
 
 TEXT = 'say "hi" (to me)\nand "bye"\n'
 

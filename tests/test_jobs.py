@@ -4,7 +4,7 @@ import threading
 import time
 
 from rnn_core.errors import RNNLabError
-from rnn_core.jobs import CANCELLED, DONE, FAILED, Job, Slots
+from rnn_core.runs.jobs import CANCELLED, DONE, FAILED, Job, Slots
 
 
 def _wait_until(condition, timeout=10.0):

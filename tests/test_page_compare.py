@@ -4,7 +4,7 @@ import time
 
 from conftest import app_test
 
-from rnn_core.tasks import TASKS
+from rnn_core.data.tasks import TASKS
 
 PAGE = "pages/compare.py"
 

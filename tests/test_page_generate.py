@@ -4,8 +4,8 @@ import torch
 
 from conftest import app_test
 from rnn_core.models import LanguageModel, ModelConfig
-from rnn_core.registry import ModelRegistry, TrainedModel
-from rnn_core.text import Tokenizer
+from rnn_core.runs.registry import ModelRegistry, TrainedModel
+from rnn_core.data.text import Tokenizer
 
 VIEWS = ("Step by step", "Three temperatures", "Next word", "Surprise", "Connectivity", "Units and gates")
 

@@ -2,7 +2,7 @@
 
 from conftest import app_test
 
-from rnn_core import runcache
+from rnn_core.runs import runcache
 
 
 def _train_tiny(at, seed: int):

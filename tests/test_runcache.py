@@ -9,12 +9,12 @@ from dataclasses import dataclass, field, replace
 import pytest
 import torch
 
-from rnn_core import runcache
-from rnn_core.corpora import load_builtin
-from rnn_core.jobs import CANCELLED, DONE, configure_torch_threads
+from rnn_core.runs import runcache
+from rnn_core.data.corpora import load_builtin
+from rnn_core.runs.jobs import CANCELLED, DONE, configure_torch_threads
 from rnn_core.lm import LMSettings, train_language_model
-from rnn_core.runcache import RunCache, content_hash, ended_by_steps, run_key, step_budgeted
-from rnn_core.training import TrainConfig
+from rnn_core.runs.runcache import RunCache, content_hash, ended_by_steps, run_key, step_budgeted
+from rnn_core.runs.loop import TrainConfig
 
 TEXT = load_builtin("python-docs")[:20_000]
 TINY = LMSettings(hidden_size=16, embedding_dim=8, seq_len=16, batch_size=8, lr=1e-2, max_steps=30, seconds=None,
@@ -265,7 +265,7 @@ def test_the_run_key_follows_content_every_setting_seed_and_steps():
 
 
 def test_a_follower_of_a_run_waiting_for_a_slot_shows_the_runs_place_in_the_queue():
-    from rnn_core.jobs import training_slots
+    from rnn_core.runs.jobs import training_slots
     slots, held, never = training_slots(), [], threading.Event()
     for n in range(slots.capacity):   # every training slot taken
         assert slots.acquire(f"busy-{n}", never)

@@ -12,7 +12,7 @@ from rnn_core.sentiment_data import (CONSTRUCTION_WEIGHTS, NEGATIVE, NEGATORS, P
                                      ReviewSettings, UCI_FILES, built_in_reviews, cached_uci, download_uci,
                                      generate_reviews, load_uci, load_uci_folder, negation_split, parse_uci_file,
                                      phrase_counts, sentences_from_csv, stratified_split)
-from rnn_core.text import split_tokens
+from rnn_core.data.text import split_tokens
 
 
 POSITIVE_WORDS, NEGATIVE_WORDS = set(POSITIVE) | set(POLAR_VERBS[0]), set(NEGATIVE) | set(POLAR_VERBS[1])

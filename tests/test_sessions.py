@@ -5,8 +5,8 @@ import weakref
 
 import torch
 
-from rnn_core.registry import ModelRegistry, TrainedModel
-from rnn_core.sessions import SessionTracker, session_ttl, ttl_in_words
+from rnn_core.runs.registry import ModelRegistry, TrainedModel
+from rnn_core.runs.sessions import SessionTracker, session_ttl, ttl_in_words
 
 
 class Clock:
@@ -91,7 +91,7 @@ def test_the_ttl_is_an_environment_setting_with_a_safe_default(monkeypatch):
 
 def test_the_page_helper_touches_the_session_and_shows_why_models_went(monkeypatch):
     from conftest import app_test
-    from rnn_core import sessions
+    from rnn_core.runs import sessions
 
     clock = Clock()
     monkeypatch.setattr(sessions, "_tracker", SessionTracker(ttl=60, clock=clock))
@@ -109,7 +109,7 @@ def test_the_page_helper_touches_the_session_and_shows_why_models_went(monkeypat
 
 
 def test_a_sweep_that_frees_models_hands_memory_back_and_one_that_frees_none_does_not(monkeypatch):
-    import rnn_core.sessions as sessions
+    import rnn_core.runs.sessions as sessions
     calls = []
     monkeypatch.setattr(sessions, "release_memory", lambda: calls.append(1))
     clock = Clock()

@@ -194,7 +194,7 @@ def test_figures_are_built_without_a_browser(tiny_run):
     assert len(words.data) == 3 and len(words.data[0].x) == len(AMBIGUOUS)
     curves = figures.training_curves(tiny_run.history, ("left-to-right", "bidirectional"), 0.48)
     assert isinstance(curves, go.Figure) and len(curves.data) == 4 and list(curves.data[0].x) == [20, 40]
-    class Report:                       # what the live view reads from rnn_core.training.Progress
+    class Report:                       # what the live view reads from rnn_core.runs.loop.Progress
         def __init__(self, metrics):
             self.metrics = metrics
     rows = figures.evaluations([Report({}), Report({"evaluated_at": 20, "a": 1}), Report({"evaluated_at": 20, "a": 1}),

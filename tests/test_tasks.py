@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from rnn_core.errors import RNNLabError
-from rnn_core.tasks import (ADDING_TOLERANCE, FIRST_SYMBOLS, TASKS, adding_baseline, adding_batch, check_length,
+from rnn_core.data.tasks import (ADDING_TOLERANCE, FIRST_SYMBOLS, TASKS, adding_baseline, adding_batch, check_length,
                             describe_example, first_symbol_batch, get_task, parse_lengths, reverse_batch, success,
                             temporal_order_batch)
 

@@ -3,7 +3,7 @@
 import pytest
 
 from rnn_core.errors import RNNLabError
-from rnn_core.text import SPECIALS, Tokenizer, encode_text, join_tokens, split_tokens
+from rnn_core.data.text import SPECIALS, Tokenizer, encode_text, join_tokens, split_tokens
 
 
 def test_char_tokenizer_round_trips_and_has_specials_first():

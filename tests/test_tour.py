@@ -9,7 +9,7 @@ import pytest
 
 from rnn_core import tour
 from rnn_core.checkpoint import save_checkpoint
-from rnn_core.corpora import load_builtin
+from rnn_core.data.corpora import load_builtin
 from rnn_core.figures import home as figs
 from rnn_core.models import LanguageModel, ModelConfig
 
@@ -115,7 +115,7 @@ def test_stored_samples_are_read_leniently_in_step_order():
 @pytest.fixture
 def fake_lstm(tmp_path, monkeypatch):
     """A tiny checkpoint standing in for the ready-made LSTM, with a samples history."""
-    from rnn_core.text import encode_text
+    from rnn_core.data.text import encode_text
     data = encode_text("the function returns a value. " * 20, "char")
     model = LanguageModel(ModelConfig(vocab_size=len(data.tokenizer), hidden_size=8, cell="lstm"))
     path = tmp_path / "fake.pt"
@@ -138,7 +138,7 @@ def test_samples_along_training_scores_every_stored_sample(fake_lstm):
 
 
 def test_a_checkpoint_without_samples_shows_no_samples_chart(tmp_path, monkeypatch):
-    from rnn_core.text import encode_text
+    from rnn_core.data.text import encode_text
     data = encode_text("abc " * 30, "char")
     path = tmp_path / "plain.pt"
     save_checkpoint(path, LanguageModel(ModelConfig(vocab_size=len(data.tokenizer), hidden_size=4)), data.tokenizer)

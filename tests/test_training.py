@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from rnn_core.errors import RNNLabError
-from rnn_core.training import EVAL_SHARE, TrainConfig, learning_rate, seed_everything, train
+from rnn_core.runs.loop import EVAL_SHARE, TrainConfig, learning_rate, seed_everything, train
 
 
 def _regression(seed=0):

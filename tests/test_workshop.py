@@ -5,7 +5,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from rnn_core.registry import TrainedModel
+from rnn_core.runs.registry import TrainedModel
 from rnn_core.workshop import STEPS, WORKSHOP_SEED, agenda, agenda_markdown, clamp_step, total_minutes
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,8 +16,8 @@ import pandas as pd
 
 from rnn_core.errors import RNNLabError
 from rnn_core.experiments import DEFAULT_LENGTHS, GRID_CELLS, RNN_INITS, ExperimentSpec, run_grid
-from rnn_core.jobs import configure_torch_threads
-from rnn_core.tasks import TASKS, get_task, parse_lengths
+from rnn_core.runs.jobs import configure_torch_threads
+from rnn_core.data.tasks import TASKS, get_task, parse_lengths
 from rnn_core.command import write_csv
 
 DEFAULTS = ExperimentSpec()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rnn_core.errors import RNNLabError
 from rnn_core.forecast import CELLS, ForecastSettings, series_defaults, train_forecaster, verdict
-from rnn_core.jobs import configure_torch_threads
+from rnn_core.runs.jobs import configure_torch_threads
 from rnn_core.series import MAX_UPLOAD_BYTES, PUBLIC_SERIES, SOURCE_KEYS, TRANSFORMS, load_series, series_from_csv
 from rnn_core.command import StderrProgress
 
@@ -64,7 +64,7 @@ def read_series(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> dict:
-    configure_torch_threads(default=1)   # a small model: one thread is fastest (see rnn_core.jobs)
+    configure_torch_threads(default=1)   # a small model: one thread is fastest (see rnn_core.runs.jobs)
     series = read_series(args)
     for note in series.notes:
         print(f"note: {note}", file=sys.stderr)

@@ -10,7 +10,7 @@ import time
 from rnn_core.checkpoint import load_checkpoint
 from rnn_core.errors import RNNLabError
 from rnn_core.generation import Stepper, check_sampling
-from rnn_core.jobs import configure_torch_threads
+from rnn_core.runs.jobs import configure_torch_threads
 from rnn_core.pretrained import READY_MADE, resolve_model_path
 
 

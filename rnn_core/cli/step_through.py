@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from rnn_core.jobs import configure_torch_threads
+from rnn_core.runs.jobs import configure_torch_threads
 from rnn_core.stepthrough import MAX_HIDDEN, MIN_HIDDEN, TRAIN_STEPS, step_through
 
 

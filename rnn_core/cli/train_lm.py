@@ -9,9 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from rnn_core.checkpoint import save_checkpoint
-from rnn_core.corpora import BUILT_IN, PUBLIC_TEXTS, check_text, decode_bytes, load_builtin, load_public_text
+from rnn_core.data.corpora import BUILT_IN, PUBLIC_TEXTS, check_text, decode_bytes, load_builtin, load_public_text
 from rnn_core.errors import RNNLabError
-from rnn_core.jobs import configure_torch_threads
+from rnn_core.runs.jobs import configure_torch_threads
 from rnn_core.lm import PRESETS, preset, train_language_model
 from rnn_core.command import StderrProgress
 
@@ -63,7 +63,7 @@ def run_grid(args: argparse.Namespace) -> dict:
     import csv
 
     from rnn_core.lm import GRID_COLUMNS, preset_grid_row
-    from rnn_core.text import encode_text
+    from rnn_core.data.text import encode_text
     import torch
     torch.set_num_threads(1)   # as the app's trainings and the tests run: the same numbers, step for step
     rows = []

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from rnn_core.errors import RNNLabError
-from rnn_core.jobs import configure_torch_threads
+from rnn_core.runs.jobs import configure_torch_threads
 from rnn_core.command import write_csv
 from rnn_core.translate import (CELLS, DATE_DEFAULTS, LENGTHS, MODELS, REVERSE_DEFAULTS, LengthSpec, bottleneck_length,
                          run_length_grid, summarise_lengths, train_translator)

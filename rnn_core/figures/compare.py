@@ -77,7 +77,7 @@ def _dash(runs: list, run) -> str:
 
 
 def example_sequence(example: dict, title: str = "") -> go.Figure:
-    """One sequence from :func:`rnn_core.tasks.describe_example`; the steps that matter in orange."""
+    """One sequence from :func:`rnn_core.data.tasks.describe_example`; the steps that matter in orange."""
     steps, marked = example["steps"], set(example["marked"])
     xs = list(range(1, len(steps) + 1))
     colors = [COLORS[1] if i in marked else "#c7c7c7" for i in range(len(steps))]

@@ -29,7 +29,7 @@ PUSH_CAPTION = ("How to read it: for each word, how much the bidirectional model
 
 
 def evaluations(reports) -> list[dict]:
-    """Progress reports (:class:`rnn_core.training.Progress`) to one row per evaluation, for the live curves."""
+    """Progress reports (:class:`rnn_core.runs.loop.Progress`) to one row per evaluation, for the live curves."""
     rows, seen = [], set()
     for p in reports:
         at = p.metrics.get("evaluated_at")

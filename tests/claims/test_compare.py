@@ -16,7 +16,7 @@ import pytest
 
 from rnn_core.experiments import PAGE_DEFAULTS, TASK_LR, WORKSHOP_SETTINGS, run_one, spec_from_settings
 from rnn_core.results import bias_finding, finding, load_shipped
-from rnn_core.tasks import get_task
+from rnn_core.data.tasks import get_task
 from rnn_core.workshop import STEPS
 
 SEEDS = (0, 1, 2)

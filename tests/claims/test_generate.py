@@ -19,14 +19,14 @@ import re
 import pytest
 import torch
 
-from rnn_core.corpora import load_builtin
+from rnn_core.data.corpora import load_builtin
 from rnn_core.figures import generation as figs
 from rnn_core.generation import (TEMPERATURES, Stepper, distinct_ngram_share, distributions_at_temperatures,
                                  entropy_bits, next_token_distribution, next_token_probs, page_defaults, sample,
                                  sample_at_temperatures, sampling_pipeline, special_ids)
 from rnn_core.interpret import EXAMPLE_TEXT, best_unit, connectivity, correlated_units, default_feature, timeline
 from rnn_core.pretrained import available, load_ready_made
-from rnn_core.text import SPECIALS, encode_text, split_tokens
+from rnn_core.data.text import SPECIALS, encode_text, split_tokens
 
 SEEDS = (0, 1, 2)
 DEFAULT_MODEL = available()[0].key          # what the page's model picker opens on in a fresh session

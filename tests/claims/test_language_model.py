@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from rnn_core.corpora import BUILT_IN, load_builtin
+from rnn_core.data.corpora import BUILT_IN, load_builtin
 from rnn_core.figures.lm import DIAGRAM_CAPTION, LOSS_CAPTION
 from rnn_core.lm import (DEFAULT_CELL, DEFAULT_LEVEL, DEFAULT_PRESET, WEIGHT_SETS, corpus_words, diagnose,
                          evaluation_interval, parameter_breakdown, preset, size_advice, train_language_model,
                          word_share)
 from rnn_core.models import LanguageModel
-from rnn_core.text import encode_text
+from rnn_core.data.text import encode_text
 
 RESULTS = Path(__file__).resolve().parents[2] / "rnn_core" / "results" / "lm_quick.csv"
 CELLS, SEEDS = ("rnn", "lstm", "gru"), (0, 1, 2)

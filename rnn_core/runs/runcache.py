@@ -46,7 +46,7 @@ from collections import OrderedDict
 from typing import Any, Callable
 
 from rnn_core.errors import RNNLabError
-from rnn_core.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, UNLIMITED, Job, Left
+from rnn_core.runs.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, UNLIMITED, Job, Left
 
 REPLAY = ("A replay of an identical run (same data, settings, seed and steps) trained earlier on this server: "
           "the same model, and your own copy of it. Another seed trains your own.")
@@ -134,13 +134,13 @@ def run_key(kind: str, data: Any, settings: Any, *, seed: int, steps: int) -> st
 
 
 def step_budgeted(config) -> bool:
-    """Whether a :class:`~rnn_core.training.TrainConfig`'s run is decided by its steps: no time limit, or one
+    """Whether a :class:`~rnn_core.runs.loop.TrainConfig`'s run is decided by its steps: no time limit, or one
     that only stops a stretched run (``fit_to_time=False``). Fitting the schedule to the clock is not."""
     return config.seconds is None or not config.fit_to_time
 
 
 def ended_by_steps(*results) -> bool:
-    """Whether every :class:`~rnn_core.training.TrainResult` ended where its steps say (not by the clock or
+    """Whether every :class:`~rnn_core.runs.loop.TrainResult` ended where its steps say (not by the clock or
     by a learner's Stop): only then is the same key the same model."""
     return bool(results) and all(getattr(r, "stop_reason", None) in DETERMINISTIC_ENDS for r in results)
 

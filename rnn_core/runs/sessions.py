@@ -3,7 +3,7 @@
 Streamlit forgets a session some minutes after its websocket closes (``server.disconnectedSessionTTL``), but a
 browser tab left open keeps its session, and its trained models, for as long as the tab lives; with forty
 visitors a day that adds up. So the server keeps one :class:`SessionTracker`: every script run that reads a
-session's :class:`~rnn_core.registry.ModelRegistry` "touches" it, and each touch sweeps the others, emptying
+session's :class:`~rnn_core.runs.registry.ModelRegistry` "touches" it, and each touch sweeps the others, emptying
 every registry that nobody has touched for the time-to-live (``RNN_LAB_SESSION_TTL`` seconds, default 30
 minutes). The learner who comes back later finds an empty registry and a line saying why.
 

@@ -26,7 +26,7 @@ QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed"
 
 class Left(Exception):
     """Raised by work that ends on purpose without a result (a learner who stops following a run that others
-    share, see :mod:`rnn_core.runcache`): the job ends as cancelled, its message kept in ``job.notice``."""
+    share, see :mod:`rnn_core.runs.runcache`): the job ends as cancelled, its message kept in ``job.notice``."""
 
 
 def max_concurrent() -> int:
@@ -92,7 +92,7 @@ class Slots:
 _slots: Slots | None = None
 _slots_lock = threading.Lock()
 # For jobs that only watch or copy a training that holds a slot of its own (replays and followers of a shared
-# run, see rnn_core/runcache.py): they never wait.
+# run, see rnn_core/runs/runcache.py): they never wait.
 UNLIMITED = Slots(10**9)
 
 

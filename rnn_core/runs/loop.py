@@ -108,6 +108,21 @@ class TrainResult:
         return self.stop_reason == "diverged"
 
 
+@dataclass
+class RunFinished:
+    """A finished run of a grid of runs (Compare's grid, Translate's length grid), as a listener sees it: its
+    result row and its curve."""
+
+    index: int
+    total: int
+    row: dict
+    curve: list
+
+    @property
+    def fraction(self) -> float:
+        return (self.index + 1) / max(1, self.total)
+
+
 def learning_rate(config: TrainConfig, step: int, horizon: int) -> float:
     """Linear warm-up, then constant or cosine decay to a tenth of the peak over ``horizon`` steps."""
     if step < config.warmup_steps:

@@ -1,7 +1,7 @@
 """Incremental sampling against naive re-running of the whole prefix, on a 256-unit character LSTM.
 
 Incremental generation reads the prompt once and then feeds one token per step with the carried hidden state
-(``rnn_core.generation.Stepper``); the naive way re-reads the whole text so far for every new token, so its
+(``rnn_core.language_model.generation.Stepper``); the naive way re-reads the whole text so far for every new token, so its
 cost grows with the square of the length. Both draw the same tokens (same seed), which the script checks.
 
     python benchmarks/generation_speed.py [--length 500] [--hidden 256] [--repeats 3]
@@ -24,9 +24,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rnn_core.data.corpora import load_builtin  # noqa: E402
-from rnn_core.generation import Stepper, draw, next_token_probs, special_ids  # noqa: E402
+from rnn_core.language_model.generation import Stepper, draw, next_token_probs, special_ids  # noqa: E402
 from rnn_core.runs.jobs import configure_torch_threads  # noqa: E402
-from rnn_core.models import LanguageModel, ModelConfig  # noqa: E402
+from rnn_core.language_model.model import LanguageModel, ModelConfig  # noqa: E402
 from rnn_core.data.text import Tokenizer  # noqa: E402
 
 

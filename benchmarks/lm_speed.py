@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rnn_core.data.corpora import load_builtin  # noqa: E402
 from rnn_core.runs.jobs import configure_torch_threads  # noqa: E402
-from rnn_core.lm import PRESET_SECONDS, PRESETS, StreamBatches, preset, train_language_model  # noqa: E402
-from rnn_core.models import LanguageModel  # noqa: E402
+from rnn_core.language_model.training import PRESET_SECONDS, PRESETS, StreamBatches, preset, train_language_model  # noqa: E402
+from rnn_core.language_model.model import LanguageModel  # noqa: E402
 from rnn_core.data.text import encode_text  # noqa: E402
 from rnn_core.runs.loop import seed_everything  # noqa: E402
 

@@ -9,15 +9,15 @@ import pandas as pd
 import streamlit as st
 
 from pages.shared import chart, registry, show_error
-from rnn_core.checkpoint import load_checkpoint
+from rnn_core.language_model.checkpoint import load_checkpoint
 from rnn_core.errors import RNNLabError
-from rnn_core.figures import generation as figs
-from rnn_core.generation import (MAX_LENGTH, TEMPERATURES, Stepper, display_token, distinct_ngram_share,
+from rnn_core.language_model import generation_figures as figs
+from rnn_core.language_model.generation import (MAX_LENGTH, TEMPERATURES, Stepper, display_token, distinct_ngram_share,
                                  distributions_at_temperatures, next_token_distribution, page_defaults,
                                  sample_at_temperatures, sampling_pipeline, special_share, top_tokens)
-from rnn_core.interpret import (EXAMPLE_TEXT, best_unit, connectivity, correlated_units, default_feature,
+from rnn_core.language_model.interpret import (EXAMPLE_TEXT, best_unit, connectivity, correlated_units, default_feature,
                                 surprise, text_features, timeline, timeline_of_ids)
-from rnn_core.pretrained import READY_MADE, available, load_ready_made, provenance
+from rnn_core.language_model.pretrained import READY_MADE, available, load_ready_made, provenance
 from rnn_core.runs.registry import TrainedModel
 from rnn_core.data.text import SPECIALS
 

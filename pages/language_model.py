@@ -11,18 +11,18 @@ import streamlit as st
 from pages.shared import (chart, job_status, poll_interval, rerun_when_finished,
                            run_controls, registry, show_error, start_shared_job)
 from pages.workshop import export_button, share_settings
-from rnn_core.checkpoint import checkpoint_bytes
+from rnn_core.language_model.checkpoint import checkpoint_bytes
 from rnn_core.data.corpora import (BUILT_IN, MAX_UPLOAD_BYTES, PUBLIC_TEXTS, cached_public_text, check_text,
                               decode_bytes, load_builtin, load_public_text, text_statistics)
 from rnn_core.errors import RNNLabError
-from rnn_core.figures.lm import (COMPARE_CAPTION, DIAGRAM_CAPTION, LOSS_CAPTION, loss_curves, model_diagram,
+from rnn_core.language_model.figures import (COMPARE_CAPTION, DIAGRAM_CAPTION, LOSS_CAPTION, loss_curves, model_diagram,
                                  run_comparison)
 from rnn_core.runs.jobs import RUNNING
-from rnn_core.lm import (DEFAULT_CELL, DEFAULT_LEVEL, DEFAULT_PRESET, PRESET_SECONDS, PRESET_TITLES, PRESETS,
+from rnn_core.language_model.training import (DEFAULT_CELL, DEFAULT_LEVEL, DEFAULT_PRESET, PRESET_SECONDS, PRESET_TITLES, PRESETS,
                          WEIGHT_SET_NAMES, WEIGHT_SETS, LMSettings, diagnose, evaluation_interval,
                          parameter_breakdown, preset, preset_variants, run_label, samples_to_show, size_advice,
                          train_language_model)
-from rnn_core.models import ModelConfig
+from rnn_core.language_model.model import ModelConfig
 from rnn_core.runs.registry import TrainedModel
 from rnn_core.runs.runcache import run_key, step_budgeted
 from rnn_core.share import Param, Schema, language_model_script

@@ -14,17 +14,17 @@ import sys
 
 from rnn_core.errors import RNNLabError
 
-# command name -> module in rnn_core.cli defining add_arguments(parser) and run(args) -> dict
+# command name -> the subject's command module, defining add_arguments(parser) and run(args) -> dict
 COMMANDS = {
-    "train-lm": ("train_lm", "train a language model on a text"),
-    "generate": ("generate", "generate text from a saved language model"),
-    "compare": ("compare", "compare RNN, LSTM and GRU on a long-dependency task"),
-    "gradients": ("gradients", "measure gradient norms through time"),
-    "sentiment": ("sentiment", "train and test a sentiment classifier"),
-    "step-through": ("step_through", "record every number of a tiny RNN's forward and backward pass"),
-    "forecast": ("forecast", "forecast a time series and test it against the naive forecast"),
-    "tag": ("tag", "tag words with a left-to-right and a bidirectional RNN"),
-    "translate": ("translate", "translate dates, or reverse letters, with an encoder-decoder (with and without attention)"),
+    "train-lm": ("rnn_core.language_model.command", "train a language model on a text"),
+    "generate": ("rnn_core.language_model.generate_command", "generate text from a saved language model"),
+    "compare": ("rnn_core.cli.compare", "compare RNN, LSTM and GRU on a long-dependency task"),
+    "gradients": ("rnn_core.cli.gradients", "measure gradient norms through time"),
+    "sentiment": ("rnn_core.cli.sentiment", "train and test a sentiment classifier"),
+    "step-through": ("rnn_core.cli.step_through", "record every number of a tiny RNN's forward and backward pass"),
+    "forecast": ("rnn_core.cli.forecast", "forecast a time series and test it against the naive forecast"),
+    "tag": ("rnn_core.cli.tag", "tag words with a left-to-right and a bidirectional RNN"),
+    "translate": ("rnn_core.cli.translate", "translate dates, or reverse letters, with an encoder-decoder (with and without attention)"),
 }
 
 
@@ -32,9 +32,9 @@ def _available() -> dict:
     found = {}
     for name, (module, help_text) in COMMANDS.items():
         try:
-            found[name] = (importlib.import_module(f"rnn_core.cli.{module}"), help_text)
+            found[name] = (importlib.import_module(module), help_text)
         except ModuleNotFoundError as exc:
-            if exc.name != f"rnn_core.cli.{module}":
+            if exc.name != module:
                 raise
     return found
 

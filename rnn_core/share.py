@@ -284,7 +284,7 @@ def lm_text(kind: str, value: str) -> tuple[Code, str | None, str]:
 
 def language_model_script(settings, kind: str, value: str, title: str = "") -> str:
     """A script that trains the language model ``settings`` (an ``LMSettings``) describe, on the same text."""
-    from rnn_core.lm import PRESETS, train_language_model
+    from rnn_core.language_model.training import PRESETS, train_language_model
     text, cli_text, note = lm_text(kind, value)
     quick = PRESETS["quick"]
     command = None

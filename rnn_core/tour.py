@@ -171,11 +171,11 @@ def held_out_passage(text: str, seed: int, length: int) -> str:
     return text[start + (seed * PASSAGE_STRIDE) % room:][:length]
 
 
-# The ready-made files the tour reads (as in rnn_core.pretrained.READY_MADE, which imports torch; a test checks
+# The ready-made files the tour reads (as in rnn_core.language_model.pretrained.READY_MADE, which imports torch; a test checks
 # that the two agree).
 MODEL_FILES = {"char-rnn": "char-rnn-python-docs.pt", "char-lstm": "char-lstm-python-docs.pt",
                "char-gru": "char-gru-python-docs.pt"}
-PRETRAINED = Path(__file__).resolve().parent / "pretrained"
+PRETRAINED = Path(__file__).resolve().parent / "language_model" / "pretrained"
 
 
 def _checkpoint_path(key: str) -> Path | None:
@@ -196,7 +196,7 @@ def _stamps(keys) -> tuple:
 @lru_cache(maxsize=16)
 def _load(path: str, mtime: float):
     """A checkpoint read once per process (``mtime`` renews it when the file is rebuilt); never trained."""
-    from rnn_core.checkpoint import load_checkpoint
+    from rnn_core.language_model.checkpoint import load_checkpoint
     model, tokenizer, info = load_checkpoint(path)
     model.requires_grad_(False)
     return model, tokenizer, info
@@ -217,7 +217,7 @@ def measure_gradients(seed: int = DEFAULTS["seed"], span: int = DEFAULTS["span"]
 def _gradients(seed: int, span: int, predictions: int, stamps: tuple) -> GradientTour | None:
     if any(s is None for s in stamps):
         return None
-    from rnn_core.interpret import connectivity
+    from rnn_core.language_model.interpret import connectivity
     from rnn_core.runs.jobs import configure_torch_threads
     configure_torch_threads()   # torch's first use in the server may be here: bound its threads first
     curves, hidden, steps, passage = {}, {}, {}, ""
@@ -388,7 +388,7 @@ def write_shipped(path: Path = SHIPPED) -> dict:
     """Measure the page's figures from the ready-made models and write them, with the models' digests."""
     gradients, samples = measure_gradients(), score_samples()
     if gradients is None:
-        raise RNNLabError("The ready-made character models are missing: run bash rnn_core/pretrained/build.sh.")
+        raise RNNLabError("The ready-made character models are missing: run bash rnn_core/language_model/pretrained/build.sh.")
     data = {"about": "The home page's figures from the ready-made models (rnn_core/tour.py); regenerate with "
                      f"{COMMAND} after rebuilding them.", "command": COMMAND, "defaults": DEFAULTS,
             "models": model_digests(), "gradients": asdict(gradients),

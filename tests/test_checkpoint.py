@@ -5,9 +5,9 @@ import io
 import pytest
 import torch
 
-from rnn_core.checkpoint import checkpoint_bytes, load_checkpoint, save_checkpoint
+from rnn_core.language_model.checkpoint import checkpoint_bytes, load_checkpoint, save_checkpoint
 from rnn_core.errors import RNNLabError
-from rnn_core.models import LanguageModel, ModelConfig
+from rnn_core.language_model.model import LanguageModel, ModelConfig
 from rnn_core.data.text import Tokenizer
 
 

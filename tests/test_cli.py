@@ -7,7 +7,7 @@ import sys
 import torch
 
 from conftest import ROOT
-from rnn_core.checkpoint import load_checkpoint
+from rnn_core.language_model.checkpoint import load_checkpoint
 from rnn_core.data.corpora import load_builtin
 
 

@@ -5,10 +5,10 @@ import pytest
 import torch
 
 from rnn_core.errors import RNNLabError
-from rnn_core.generation import (Stepper, distributions_at_temperatures, draw, feed_one, next_token_distribution,
+from rnn_core.language_model.generation import (Stepper, distributions_at_temperatures, draw, feed_one, next_token_distribution,
                                  next_token_probs, sample, sample_at_temperatures, special_ids, special_share,
                                  top_tokens)
-from rnn_core.models import LanguageModel, ModelConfig
+from rnn_core.language_model.model import LanguageModel, ModelConfig
 from rnn_core.data.text import SPECIALS, Tokenizer
 
 TEXT = "the cat sat on the mat. the dog sat on the log.\n"
@@ -223,7 +223,7 @@ def test_word_pieces_space_quotes_like_the_tokenizer_across_the_whole_text():
 
 
 def test_step_history_entropy_and_measured_samples():
-    from rnn_core.generation import distinct_ngram_share, entropy_bits
+    from rnn_core.language_model.generation import distinct_ngram_share, entropy_bits
     model, tok = _model()
     stepper = Stepper.start(model, tok, "the", temperature=1.0, seed=2)
     steps = [stepper.step() for _ in range(20)]
@@ -238,7 +238,7 @@ def test_step_history_entropy_and_measured_samples():
 
 
 def test_the_pipeline_at_temperature_zero_keeps_only_the_top_token():
-    from rnn_core.generation import sampling_pipeline
+    from rnn_core.language_model.generation import sampling_pipeline
     model, tok = _model()
     logits = Stepper.start(model, tok, "the").logits
     pipe = sampling_pipeline(logits, tok, 0.0, None, None, k=5)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from rnn_core.models import LanguageModel, ModelConfig
+from rnn_core.language_model.model import LanguageModel, ModelConfig
 from rnn_core.runs.registry import ModelRegistry, TrainedModel
 from rnn_core.data.text import Tokenizer
 

@@ -8,9 +8,9 @@ import torch
 import torch.nn.functional as F
 
 from rnn_core.errors import RNNLabError
-from rnn_core.interpret import (MAX_CONNECTIVITY_TOKENS, Timeline, connectivity, correlated_units, surprise,
+from rnn_core.language_model.interpret import (MAX_CONNECTIVITY_TOKENS, Timeline, connectivity, correlated_units, surprise,
                                 text_features, timeline)
-from rnn_core.models import LanguageModel, ModelConfig
+from rnn_core.language_model.model import LanguageModel, ModelConfig
 from rnn_core.data.text import Tokenizer
 
 TEXT = 'say "hi" (to me)\nand "bye"\n'
@@ -134,7 +134,7 @@ def test_the_unit_search_finds_a_planted_quote_unit():
 
 
 def test_reach_is_read_off_the_averaged_curve():
-    from rnn_core.interpret import REACH_THRESHOLD, Connectivity
+    from rnn_core.language_model.interpret import REACH_THRESHOLD, Connectivity
     n = 6
     matrix = np.zeros((n, n))
     for t in range(n):
@@ -162,7 +162,7 @@ def test_surprise_leaves_unknown_tokens_unscored_and_names_its_biggest_surprise(
 
 def test_best_unit_and_the_default_feature():
     import pandas as pd
-    from rnn_core.interpret import best_unit, default_feature
+    from rnn_core.language_model.interpret import best_unit, default_feature
     hits = pd.DataFrame([
         {"feature": "after a space", "quantity": "hidden", "unit": 1, "correlation": 0.99},
         {"feature": "inside quotes", "quantity": "cell", "unit": 2, "correlation": 0.5},
@@ -174,7 +174,7 @@ def test_best_unit_and_the_default_feature():
 
 
 def test_timeline_of_ids_is_the_timeline_of_the_text():
-    from rnn_core.interpret import timeline_of_ids
+    from rnn_core.language_model.interpret import timeline_of_ids
     model, tok = _model("gru")
     a = timeline(model, tok, TEXT)
     b = timeline_of_ids(model, tok, tok.encode(TEXT))

@@ -8,11 +8,11 @@ import torch
 
 from rnn_core.data.corpora import load_builtin
 from rnn_core.errors import RNNLabError
-from rnn_core.checkpoint import load_checkpoint, save_checkpoint
-from rnn_core.lm import (CELL_LR, PRESETS, WORD_LEVEL, LMSettings, StreamBatches, diagnose, evaluate_loss,
+from rnn_core.language_model.checkpoint import load_checkpoint, save_checkpoint
+from rnn_core.language_model.training import (CELL_LR, PRESETS, WORD_LEVEL, LMSettings, StreamBatches, diagnose, evaluate_loss,
                          parameter_breakdown, preset, preset_variants, run_label, samples_to_show, size_advice,
                          train_language_model)
-from rnn_core.models import LanguageModel, ModelConfig
+from rnn_core.language_model.model import LanguageModel, ModelConfig
 from rnn_core.data.text import encode_text
 
 TINY = dict(hidden_size=32, embedding_dim=16, seq_len=32, batch_size=16, seconds=None, max_steps=120,

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from rnn_core.errors import RNNLabError
-from rnn_core.models import LanguageModel, ModelConfig
+from rnn_core.language_model.model import LanguageModel, ModelConfig
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])

@@ -3,7 +3,7 @@
 import torch
 
 from conftest import app_test
-from rnn_core.models import LanguageModel, ModelConfig
+from rnn_core.language_model.model import LanguageModel, ModelConfig
 from rnn_core.runs.registry import ModelRegistry, TrainedModel
 from rnn_core.data.text import Tokenizer
 
@@ -112,7 +112,7 @@ def test_a_model_trained_in_this_session_is_listed_first():
 
 
 def test_the_units_view_opens_on_the_best_memory_unit_and_a_found_unit_can_be_picked():
-    from rnn_core.interpret import MEMORY_FEATURES, best_unit, default_feature
+    from rnn_core.language_model.interpret import MEMORY_FEATURES, best_unit, default_feature
     at = app_test("pages/generate.py")
     at.selectbox(key="generate.model").set_value("ready:char-gru").run()
     at.radio(key="generate.view").set_value("Units and gates").run()
@@ -132,7 +132,7 @@ def test_the_view_picker_is_labelled_and_the_caption_names_the_special_tokens():
     at = app_test("pages/generate.py")
     assert at.radio(key="generate.view").label == "What to look at"
     assert at.title[0].value == "Generate text"
-    from rnn_core.pretrained import load_ready_made
+    from rnn_core.language_model.pretrained import load_ready_made
     n = len(load_ready_made("char-lstm")[1])
     caption = next(c.value for c in at.caption if "tokens (" in c.value)
     assert f"{n} tokens ({n - 3} chars + the special <pad>, <unk>, <eos>)" in caption
@@ -162,7 +162,7 @@ def test_surprise_names_its_biggest_surprise_without_a_delta():
 
 
 def test_choosing_a_feature_shows_its_best_unit():
-    from rnn_core.interpret import best_unit
+    from rnn_core.language_model.interpret import best_unit
     at = app_test("pages/generate.py")
     at.radio(key="generate.view").set_value("Units and gates").run()
     hits = at.dataframe[-1].value
@@ -174,8 +174,8 @@ def test_choosing_a_feature_shows_its_best_unit():
 
 
 def test_the_reach_numbers_are_the_ones_the_curves_cross_at():
-    from rnn_core.interpret import EXAMPLE_TEXT, connectivity
-    from rnn_core.pretrained import load_ready_made
+    from rnn_core.language_model.interpret import EXAMPLE_TEXT, connectivity
+    from rnn_core.language_model.pretrained import load_ready_made
     at = app_test("pages/generate.py")
     at.radio(key="generate.view").set_value("Connectivity").run()
     at.button(key="generate.btn_compare").click().run()
@@ -211,7 +211,7 @@ STEP_7 = {"generate.view": "Three temperatures", "generate.prompt": "The ", "gen
 
 def test_workshop_step_7_settings_show_repetitive_and_wild_text_from_a_fresh_session():
     import re
-    from rnn_core.generation import page_defaults
+    from rnn_core.language_model.generation import page_defaults
     assert {k: v for k, v in STEP_7.items() if k != "generate.view"} == page_defaults("char")
     at = app_test()
     for key, value in STEP_7.items():

@@ -77,7 +77,7 @@ def test_a_second_run_is_shown_and_compared_with_the_first_and_can_be_removed():
 
 
 def test_the_cell_switches_the_preset_learning_rate_until_a_slider_is_moved():
-    from rnn_core.lm import preset
+    from rnn_core.language_model.training import preset
     at = app_test("pages/language_model.py")
     at.radio(key="lm.cell").set_value("gru").run()
     assert at.select_slider(key="lm.lr").value == preset("quick", cell="gru").lr
@@ -109,8 +109,8 @@ def test_the_last_message_goes_when_the_text_changes():
 def test_every_preset_shows_and_trains_with_its_own_values():
     # A select_slider given a value outside its options shows (and returns) its first option instead: the Quick
     # preset once trained at a learning rate of 0.0001 that way.
-    from rnn_core.lm import PRESETS
-    from rnn_core.lm import preset as preset_for
+    from rnn_core.language_model.training import PRESETS
+    from rnn_core.language_model.training import preset as preset_for
     at = app_test("pages/language_model.py")
     for name in PRESETS:
         for cell in ("lstm", "gru"):

@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from conftest import ROOT
-from rnn_core.checkpoint import load_checkpoint
-from rnn_core.generation import sample
-from rnn_core.pretrained import BUILD_SCRIPT, MAX_BYTES, READY_MADE, available, load_ready_made, provenance
+from rnn_core.language_model.checkpoint import load_checkpoint
+from rnn_core.language_model.generation import sample
+from rnn_core.language_model.pretrained import BUILD_SCRIPT, MAX_BYTES, READY_MADE, available, load_ready_made, provenance
 
 
 def test_every_ready_made_model_ships_and_is_small():

@@ -12,7 +12,7 @@ import torch
 from rnn_core.runs import runcache
 from rnn_core.data.corpora import load_builtin
 from rnn_core.runs.jobs import CANCELLED, DONE, configure_torch_threads
-from rnn_core.lm import LMSettings, train_language_model
+from rnn_core.language_model.training import LMSettings, train_language_model
 from rnn_core.runs.runcache import RunCache, content_hash, ended_by_steps, run_key, step_budgeted
 from rnn_core.runs.loop import TrainConfig
 

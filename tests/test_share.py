@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rnn_core.lm import PRESETS, train_language_model
+from rnn_core.language_model.training import PRESETS, train_language_model
 from rnn_core.share import (Code, Param, Schema, command_line, export_script, language_model_script, lm_text,
                             settings_link)
 from rnn_core.stepthrough import check_word, step_through

@@ -8,10 +8,10 @@ import sys
 import pytest
 
 from rnn_core import tour
-from rnn_core.checkpoint import save_checkpoint
+from rnn_core.language_model.checkpoint import save_checkpoint
 from rnn_core.data.corpora import load_builtin
 from rnn_core.figures import home as figs
-from rnn_core.models import LanguageModel, ModelConfig
+from rnn_core.language_model.model import LanguageModel, ModelConfig
 
 HEADER = "task,cell,length,seed,hidden,params,accuracy,loss,steps,seconds,ms_per_step,stop_reason,baseline,message\n"
 
@@ -150,7 +150,7 @@ def test_a_checkpoint_without_samples_shows_no_samples_chart(tmp_path, monkeypat
 
 
 def test_the_tour_reads_the_ready_made_files_of_the_pretrained_package():
-    from rnn_core.pretrained import READY_MADE
+    from rnn_core.language_model.pretrained import READY_MADE
     assert all(READY_MADE[key].file == name for key, name in tour.MODEL_FILES.items())
 
 

@@ -124,8 +124,8 @@ def test_the_steps_settings_are_the_pages_own_defaults():
     """The settings written out in rnn_core.workshop (imported by every page, so without torch) are the
     pages' own: a changed default in rnn_core fails here instead of silently showing the room another picture."""
     from rnn_core import experiments, gradients, workshop
-    from rnn_core.generation import page_defaults
-    from rnn_core.lm import preset
+    from rnn_core.language_model.generation import page_defaults
+    from rnn_core.language_model.training import preset
 
     for step in STEPS:
         if step.page != "pages/language_model.py":

@@ -20,12 +20,12 @@ import pytest
 import torch
 
 from rnn_core.data.corpora import load_builtin
-from rnn_core.figures import generation as figs
-from rnn_core.generation import (TEMPERATURES, Stepper, distinct_ngram_share, distributions_at_temperatures,
+from rnn_core.language_model import generation_figures as figs
+from rnn_core.language_model.generation import (TEMPERATURES, Stepper, distinct_ngram_share, distributions_at_temperatures,
                                  entropy_bits, next_token_distribution, next_token_probs, page_defaults, sample,
                                  sample_at_temperatures, sampling_pipeline, special_ids)
-from rnn_core.interpret import EXAMPLE_TEXT, best_unit, connectivity, correlated_units, default_feature, timeline
-from rnn_core.pretrained import available, load_ready_made
+from rnn_core.language_model.interpret import EXAMPLE_TEXT, best_unit, connectivity, correlated_units, default_feature, timeline
+from rnn_core.language_model.pretrained import available, load_ready_made
 from rnn_core.data.text import SPECIALS, encode_text, split_tokens
 
 SEEDS = (0, 1, 2)
@@ -100,7 +100,7 @@ def test_workshop_step_7_on_a_freshly_trained_quick_lstm(corpus):
     on the Python documentation (one live training, about 12 s of CPU), then the Three temperatures view on
     seeds 0, 1, 2: "Low temperature: safe and repetitive. High: wild."
     """
-    from rnn_core.lm import preset, train_language_model
+    from rnn_core.language_model.training import preset, train_language_model
     run = train_language_model(load_builtin("python-docs"), preset("quick", cell="lstm", level="char", seed=0))
     d = page_defaults("char")
     for seed in SEEDS:
@@ -279,7 +279,7 @@ def test_unknown_words_would_make_a_text_look_easy():
     """The surprise view's "<unk> … not scored, because predicting “some rare word” is far cheaper than
     predicting the word itself": on a text of rare words, <unk> costs fewer bits than the known words do,
     so counting it would lower the average."""
-    from rnn_core.interpret import surprise
+    from rnn_core.language_model.interpret import surprise
     model, tokenizer, _ = load_ready_made("word-lstm")
     text = ("The zygomorphic quokka function writes its flibbertigibbet arguments to the marmalade stream, "
             "separated by a quixotic space.\n")
@@ -294,7 +294,7 @@ def test_unknown_words_would_make_a_text_look_easy():
 
 def test_a_deep_purple_token_was_a_gamble():
     """GENERATED_CAPTION: "pale for the obvious choice, deep purple for a gamble (10% or less)"."""
-    from rnn_core.generation import Step
+    from rnn_core.language_model.generation import Step
     steps = [Step(1, "a", 1.0, [("a", 1.0)], []), Step(1, "a", 0.1, [("a", 0.1)], []),
              Step(1, "a", 0.01, [("a", 0.01)], []), Step(1, "a", 0.5, [("a", 0.5)], [])]
     html = figs.generated_html([], steps)

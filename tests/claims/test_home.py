@@ -11,7 +11,7 @@ import pytest
 
 from rnn_core import tour
 from rnn_core.figures import home as figs
-from rnn_core.pretrained import READY_MADE, load_ready_made
+from rnn_core.language_model.pretrained import READY_MADE, load_ready_made
 
 SEEDS = (0, 1, 2)
 

@@ -23,8 +23,8 @@ import pandas as pd
 import torch
 
 from rnn_core.errors import RNNLabError
-from rnn_core.generation import start_token_id
-from rnn_core.models import LanguageModel
+from rnn_core.language_model.generation import start_token_id
+from rnn_core.language_model.model import LanguageModel
 from rnn_core.data.text import UNK, Tokenizer, split_tokens
 
 # The page's example: long quotes, code and several lines (for the unit search), every word in the ready-made

@@ -18,8 +18,8 @@ import torch
 import torch.nn.functional as F
 
 from rnn_core.errors import RNNLabError
-from rnn_core.generation import sample
-from rnn_core.models import LanguageModel, ModelConfig
+from rnn_core.language_model.generation import sample
+from rnn_core.language_model.model import LanguageModel, ModelConfig
 from rnn_core.nets.fused import detach_state, pick_device
 from rnn_core.data.text import EncodedText, Tokenizer, encode_text
 from rnn_core.runs.loop import Progress, TrainConfig, TrainResult, seeded, train

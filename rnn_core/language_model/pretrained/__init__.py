@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from rnn_core.checkpoint import load_checkpoint
+from rnn_core.language_model.checkpoint import load_checkpoint
 from rnn_core.errors import RNNLabError
 
 HERE = Path(__file__).resolve().parent
@@ -60,7 +60,7 @@ def load_ready_made(key: str):
         raise RNNLabError(f"Unknown ready-made model {key!r}; choose one of {', '.join(READY_MADE)}.")
     entry = READY_MADE[key]
     if not entry.path.is_file():
-        raise RNNLabError(f"The ready-made model file {entry.file} is missing; run rnn_core/pretrained/build.sh "
+        raise RNNLabError(f"The ready-made model file {entry.file} is missing; run rnn_core/language_model/pretrained/build.sh "
                           "to make it.")
     model, tokenizer, info = load_checkpoint(entry.path)
     model.requires_grad_(False)
@@ -79,7 +79,7 @@ def provenance(key: str) -> dict:
             "parameters": model.num_parameters(), "vocabulary": len(tokenizer), "steps": metrics.get("steps"),
             "validation loss": metrics.get("val_loss"), f"bits per {per}": metrics.get(f"bits_per_{per}"),
             "seed": settings.get("seed"), "file": entry.file, "file size (KB)": round(entry.path.stat().st_size / 1024),
-            "rebuild": f"bash rnn_core/pretrained/build.sh (the line that saves {entry.file})"}
+            "rebuild": f"bash rnn_core/language_model/pretrained/build.sh (the line that saves {entry.file})"}
 
 
 def resolve_model_path(spec: str) -> Path:

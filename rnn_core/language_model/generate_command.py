@@ -7,11 +7,11 @@ import os
 import sys
 import time
 
-from rnn_core.checkpoint import load_checkpoint
+from rnn_core.language_model.checkpoint import load_checkpoint
 from rnn_core.errors import RNNLabError
-from rnn_core.generation import Stepper, check_sampling
+from rnn_core.language_model.generation import Stepper, check_sampling
 from rnn_core.runs.jobs import configure_torch_threads
-from rnn_core.pretrained import READY_MADE, resolve_model_path
+from rnn_core.language_model.pretrained import READY_MADE, resolve_model_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

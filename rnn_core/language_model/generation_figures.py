@@ -12,7 +12,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from rnn_core.generation import display_token
+from rnn_core.language_model.generation import display_token
 from rnn_core.figure_style import CELL_COLORS, COLORS, base_layout
 
 NEXT_TOKEN_CAPTION = ("How to read it: the bars are the probabilities of the likeliest next tokens with the settings "

@@ -13,7 +13,7 @@ from typing import BinaryIO
 import torch
 
 from rnn_core.errors import RNNLabError
-from rnn_core.models import LanguageModel, ModelConfig
+from rnn_core.language_model.model import LanguageModel, ModelConfig
 from rnn_core.data.text import Tokenizer
 
 FORMAT = "rnn-lab-language-model"

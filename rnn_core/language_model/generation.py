@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from rnn_core.errors import RNNLabError
-from rnn_core.models import LanguageModel
+from rnn_core.language_model.model import LanguageModel
 from rnn_core.data.text import EOS, SPECIALS, Tokenizer, join_tokens, split_tokens
 
 MAX_LENGTH = 5000

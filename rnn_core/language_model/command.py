@@ -8,11 +8,11 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from rnn_core.checkpoint import save_checkpoint
+from rnn_core.language_model.checkpoint import save_checkpoint
 from rnn_core.data.corpora import BUILT_IN, PUBLIC_TEXTS, check_text, decode_bytes, load_builtin, load_public_text
 from rnn_core.errors import RNNLabError
 from rnn_core.runs.jobs import configure_torch_threads
-from rnn_core.lm import PRESETS, preset, train_language_model
+from rnn_core.language_model.training import PRESETS, preset, train_language_model
 from rnn_core.command import StderrProgress
 
 
@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--save", type=Path, help="write a checkpoint here")
     parser.add_argument("--grid", type=Path,
                         help="instead of one run: the preset for every cell, built-in corpus and seeds 0-2, "
-                             "written to this CSV (the page's claim tests read rnn_core/results/lm_quick.csv)")
+                             "written to this CSV (the page's claim tests read rnn_core/language_model/lm_quick.csv)")
     parser.add_argument("--grid-corpus", action="append", choices=tuple(BUILT_IN),
                         help="with --grid: only this built-in corpus (repeatable; to split the work)")
 
@@ -62,7 +62,7 @@ def run_grid(args: argparse.Namespace) -> dict:
     """Every cell on every built-in corpus, seeds 0, 1, 2, at the preset: the shipped results of its claims."""
     import csv
 
-    from rnn_core.lm import GRID_COLUMNS, preset_grid_row
+    from rnn_core.language_model.training import GRID_COLUMNS, preset_grid_row
     from rnn_core.data.text import encode_text
     import torch
     torch.set_num_threads(1)   # as the app's trainings and the tests run: the same numbers, step for step

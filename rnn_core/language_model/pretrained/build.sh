@@ -3,10 +3,10 @@
 # Every run has a fixed step budget (--seconds 0 --max-steps N), so the same seed gives the same model on the
 # same kind of machine (CPU, torch 2.13). About ten minutes on one free CPU core (17 under load). Each checkpoint
 # keeps the samples drawn along its training (metrics["samples"]: [{"step": ..., "text": ...}, ...]). Run from the repository root:
-#     bash rnn_core/pretrained/build.sh
+#     bash rnn_core/language_model/pretrained/build.sh
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-OUT="${OUT:-rnn_core/pretrained}"   # OUT=/tmp/x builds elsewhere (then copy the files in)
+cd "$(dirname "$0")/../../.."
+OUT="${OUT:-rnn_core/language_model/pretrained}"   # OUT=/tmp/x builds elsewhere (then copy the files in)
 mkdir -p "$OUT"
 export RNN_LAB_TORCH_THREADS="${RNN_LAB_TORCH_THREADS:-1}"
 
@@ -23,6 +23,6 @@ python -m rnn_core train-lm --text python-docs --level word --cell lstm --preset
     --max-vocab 2000 --seconds 0 --max-steps 600 --seed 0 --save "$OUT/word-lstm-python-docs.pt" | tail -n 1
 
 # Home's previews of these models (gradients through time, samples along training) ship in rnn_core/tour.json.
-if [ "$OUT" = "rnn_core/pretrained" ]; then
+if [ "$OUT" = "rnn_core/language_model/pretrained" ]; then
     python -m rnn_core.tour
 fi

@@ -18,7 +18,7 @@ from rnn_core.errors import RNNLabError
 COMMANDS = {
     "train-lm": ("rnn_core.language_model.command", "train a language model on a text"),
     "generate": ("rnn_core.language_model.generate_command", "generate text from a saved language model"),
-    "compare": ("rnn_core.cli.compare", "compare RNN, LSTM and GRU on a long-dependency task"),
+    "compare": ("rnn_core.compare.command", "compare RNN, LSTM and GRU on a long-dependency task"),
     "gradients": ("rnn_core.cli.gradients", "measure gradient norms through time"),
     "sentiment": ("rnn_core.cli.sentiment", "train and test a sentiment classifier"),
     "step-through": ("rnn_core.cli.step_through", "record every number of a tiny RNN's forward and backward pass"),

@@ -317,7 +317,7 @@ COMPARE_REPORT = "\n".join([
 
 def compare_script(spec) -> str:
     """A script that runs the comparison grid ``spec`` (an ``ExperimentSpec``) describes, and its command line."""
-    from rnn_core.experiments import ExperimentSpec, run_grid
+    from rnn_core.compare.experiments import ExperimentSpec, run_grid
     default = ExperimentSpec(task=spec.task)
     options = {"task": spec.task, "lengths": ",".join(map(str, spec.lengths)), "cells": ",".join(spec.cells),
                "seeds": spec.seeds, "first_seed": spec.first_seed or None, "hidden": spec.hidden,

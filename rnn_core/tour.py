@@ -1,6 +1,6 @@
 """The home page's tour: three small, real figures computed from what ships with the app.
 
-* **the cliff** (:func:`accuracy_cliff`): the precomputed Compare grid (``rnn_core/results/<task>.csv``),
+* **the cliff** (:func:`accuracy_cliff`): the precomputed Compare grid (``rnn_core/compare/results/<task>.csv``),
   read with the csv module so the home page shows it without loading torch or pandas: accuracy against the
   distance to remember, per cell, with the no-memory baseline;
 * **gradients through time** (:func:`gradients_through_time`): for the three ready-made character models (RNN,
@@ -31,7 +31,7 @@ from pathlib import Path
 from rnn_core.data.corpora import BUILT_IN, load_builtin
 from rnn_core.errors import RNNLabError
 
-RESULTS = Path(__file__).resolve().parent / "results"   # the Compare page's shipped grids (see results/)
+RESULTS = Path(__file__).resolve().parent / "compare" / "results"   # the Compare page's shipped grids (see results/)
 
 CELLS = ("rnn", "lstm", "gru")
 

@@ -9,9 +9,9 @@ import torch
 
 from rnn_core.__main__ import main
 from rnn_core.errors import RNNLabError
-from rnn_core.experiments import (DEFAULT_LENGTHS, ExperimentSpec, RunFinished, TaskModel, check_budget,
+from rnn_core.compare.experiments import (DEFAULT_LENGTHS, ExperimentSpec, RunFinished, TaskModel, check_budget,
                                   forget_gate_memory, matched_hidden, parameter_count, run_grid, run_one, summarise)
-from rnn_core.results import SHIPPED, load_shipped, shipped_grid
+from rnn_core.compare.shipped import SHIPPED, load_shipped, shipped_grid
 from rnn_core.share import compare_script
 from rnn_core.data.tasks import TASKS, get_task
 
@@ -86,7 +86,7 @@ def test_a_tiny_grid_runs_end_to_end_and_streams_every_run():
 def test_first_symbol_trains_on_random_lengths_up_to_the_chosen_one_and_tests_at_it(monkeypatch):
     import dataclasses
 
-    import rnn_core.experiments as experiments
+    import rnn_core.compare.experiments as experiments
     task = get_task("first-symbol")
     lengths = []
 
@@ -240,7 +240,7 @@ def test_a_shipped_run_is_replayed_step_for_step():
 
 
 def test_regenerate_sh_holds_every_shipped_command():
-    script = (Path(__file__).resolve().parents[1] / "rnn_core" / "results" / "regenerate.sh").read_text()
+    script = (Path(__file__).resolve().parents[1] / "rnn_core" / "compare" / "results" / "regenerate.sh").read_text()
     for command in SHIPPED.values():
         assert command in script
 

@@ -209,7 +209,7 @@ def test_a_settings_link_reopens_the_sentiment_page_as_it_was():
 
 
 def test_exported_comparison_script_replays_the_grid(tmp_path):
-    from rnn_core.experiments import ExperimentSpec, run_grid
+    from rnn_core.compare.experiments import ExperimentSpec, run_grid
     from rnn_core.share import compare_script
     spec = ExperimentSpec(task="first-symbol", lengths=(6,), cells=("rnn", "gru"), seeds=1, first_seed=3,
                           hidden=8, max_steps=40, batch=16, eval_every=20)

@@ -75,7 +75,7 @@ def test_the_cliff_is_read_without_torch_or_pandas():
             "c = tour.accuracy_cliff(); home.cliff_figure(c).to_json(); home.cliff_caption(c); "
             "print('torch' in sys.modules, 'pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=str(tour.RESULTS.parent.parent))
+                         cwd=str(tour.RESULTS.parents[2]))
     assert out.stdout.split() == ["False", "False"]
 
 
@@ -183,5 +183,5 @@ def test_the_home_figures_need_neither_torch_nor_pandas_while_tour_data_is_curre
             "g = tour.gradients_through_time(); home.gradient_figure(g).to_json(); tour.samples_along_training(); "
             "print('torch' in sys.modules, 'pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=str(tour.RESULTS.parent.parent))
+                         cwd=str(tour.RESULTS.parents[2]))
     assert out.stdout.split() == ["False", "False"]

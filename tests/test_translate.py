@@ -14,7 +14,7 @@ from rnn_core.dates import (FORMATS, INPUT_CHARS, MAX_INPUT_CHARS, N_DAYS, OUTPU
 from rnn_core.errors import RNNLabError
 from rnn_core.figures.translate import (accuracy_vs_length, attention_heatmap, dates_finding, exact_match_curves,
                                         format_bars, length_finding)
-from rnn_core.experiments import RunFinished
+from rnn_core.compare.experiments import RunFinished
 from rnn_core.translate import (REVERSE_DEFAULTS, EncoderDecoder, LengthSpec, TranslateSettings,
                                 bottleneck_length, exact_match, run_length_grid, sequence_loss, summarise_lengths,
                                 train_translator)

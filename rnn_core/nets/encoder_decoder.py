@@ -12,7 +12,7 @@ weights from an additive score:
 
 The weights α are what the page draws: which input characters each output character looked at.
 
-Compare's reverse task is this same model with attention off and a one-way encoder (:class:`rnn_core.experiments.TaskModel`
+Compare's reverse task is this same model with attention off and a one-way encoder (:class:`rnn_core.compare.experiments.TaskModel`
 builds one); the date translator and the length experiment use a bidirectional encoder, whose two
 last states, side by side, start the decoder.
 """

@@ -1,7 +1,7 @@
 """Claim tests for the Compare page: every outcome sentence it shows, on the shipped grids, seeds 0, 1, 2.
 
-The page opens on the precomputed grids (``rnn_core/results``, made with the page's defaults): each task's
-result sentence comes from ``rnn_core.results.finding`` and the forget-gate lesson from ``bias_finding``; their
+The page opens on the precomputed grids (``rnn_core/compare/results``, made with the page's defaults): each task's
+result sentence comes from ``rnn_core.compare.shipped.finding`` and the forget-gate lesson from ``bias_finding``; their
 numbers are read from the grid, so these tests check the words around them ("at the no-memory line", "hold on",
 "never faster") against the grid, computed here independently, for each of the seeds 0, 1 and 2. Training a
 whole grid takes many minutes, so the claims are checked on the shipped runs, plus live replays of shipped runs
@@ -14,8 +14,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from rnn_core.experiments import PAGE_DEFAULTS, TASK_LR, WORKSHOP_SETTINGS, run_one, spec_from_settings
-from rnn_core.results import bias_finding, finding, load_shipped
+from rnn_core.compare.experiments import PAGE_DEFAULTS, TASK_LR, WORKSHOP_SETTINGS, run_one, spec_from_settings
+from rnn_core.compare.shipped import bias_finding, finding, load_shipped
 from rnn_core.data.tasks import get_task
 from rnn_core.workshop import STEPS
 

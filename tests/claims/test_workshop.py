@@ -193,7 +193,7 @@ def _rnn_ratio(at) -> float:
 
 
 def test_step_9_the_precomputed_adding_chart(start):
-    from rnn_core.results import load_shipped
+    from rnn_core.compare.shipped import load_shipped
     index = _index("Who remembers longer")
     at = start(index)
     _opened(at, index)

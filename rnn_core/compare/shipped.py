@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from rnn_core.experiments import DEFAULT_LENGTHS
+from rnn_core.compare.experiments import DEFAULT_LENGTHS
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent / "results"
 SEEDS = 3
 CELLS = {"adding": "rnn,lstm,gru", "first-symbol": "rnn,lstm,gru,lstm-bias0", "temporal-order": "rnn,lstm,gru",
          "reverse": "rnn,lstm,gru"}
 SHIPPED = {
     task: (f"python -m rnn_core compare --task {task} --lengths {','.join(map(str, DEFAULT_LENGTHS[task]))} "
            f"--cells {cells} --seeds {SEEDS} "
-           f"--csv rnn_core/results/{task}.csv --curves-csv rnn_core/results/{task}_curves.csv")
+           f"--csv rnn_core/compare/results/{task}.csv --curves-csv rnn_core/compare/results/{task}_curves.csv")
     for task, cells in CELLS.items()
 }
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rnn_core.gradient_training import page_watch, train_and_watch  # noqa: E402
-from rnn_core.gradients import PAGE_DEFAULTS, GradientSettings, measure, page_settings  # noqa: E402
+from rnn_core.gradients.training import page_watch, train_and_watch  # noqa: E402
+from rnn_core.gradients.measure import PAGE_DEFAULTS, GradientSettings, measure, page_settings  # noqa: E402
 from rnn_core.runs.jobs import configure_torch_threads  # noqa: E402
 
 

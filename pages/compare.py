@@ -9,15 +9,15 @@ import torch
 from pages.shared import chart, job_status, poll_interval, rerun_when_finished, run_controls, start_job
 from pages.workshop import export_button, share_settings
 from rnn_core.errors import RNNLabError
-from rnn_core.experiments import LIVE_LENGTHS as LIVE
-from rnn_core.experiments import (GRID_CELLS, PAGE_DEFAULTS, RNN_INITS, TASK_LR, ExperimentSpec, RunFinished,
+from rnn_core.compare.experiments import LIVE_LENGTHS as LIVE
+from rnn_core.compare.experiments import (GRID_CELLS, PAGE_DEFAULTS, RNN_INITS, TASK_LR, ExperimentSpec, RunFinished,
                                   RunUpdate, check_budget, forget_gate_memory, run_grid, spec_from_settings,
                                   summarise)
-from rnn_core.figures.compare import (BIAS_CAPTION, COST_CAPTION, CURVES_CAPTION, cliff_caption,
+from rnn_core.compare.figures import (BIAS_CAPTION, COST_CAPTION, CURVES_CAPTION, cliff_caption,
                                       accuracy_vs_length, cell_label, costs, example_caption, example_sequence,
                                       learning_curves, steps_to_solve)
 from rnn_core.runs.jobs import RUNNING
-from rnn_core.results import bias_finding, finding, load_shipped, shipped_grid, shipped_stamp
+from rnn_core.compare.shipped import bias_finding, finding, load_shipped, shipped_grid, shipped_stamp
 from rnn_core.share import Param, Schema, compare_script
 from rnn_core.data.tasks import TASKS, describe_example, get_task
 

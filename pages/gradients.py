@@ -15,14 +15,14 @@ from pages.workshop import export_button, share_settings
 from rnn_core.nets.cells import CELL_NAMES
 from rnn_core.data.corpora import BUILT_IN
 from rnn_core.errors import RNNLabError
-from rnn_core.figures.gradients import (CLIPPING_CAPTION, EIGEN_CAPTION, FORGET_CAPTION, HEATMAP_CAPTION,
+from rnn_core.gradients.figures import (CLIPPING_CAPTION, EIGEN_CAPTION, FORGET_CAPTION, HEATMAP_CAPTION,
                                         JACOBIAN_CAPTION, NORMS_CAPTION, TRAINED_CAPTION, clipping_figure,
                                         eigenvalue_figure, forget_gate_figure, gradient_norms_figure,
                                         jacobian_figure, training_heatmap)
-from rnn_core.gradient_training import (check_trainable, CLIP_DEMO_STEPS, EXPLODING, MAX_TRAIN_LENGTH, WatchProgress,
+from rnn_core.gradients.training import (check_trainable, CLIP_DEMO_STEPS, EXPLODING, MAX_TRAIN_LENGTH, WatchProgress,
                                         WatchSettings, clipping_demo, page_watch, train_and_watch,
                                         trained_report)
-from rnn_core.gradients import (GAMMA, MAX_LENGTH, PAGE_DEFAULTS, GradientSettings, cell_state_path, measure,
+from rnn_core.gradients.measure import (GAMMA, MAX_LENGTH, PAGE_DEFAULTS, GradientSettings, cell_state_path, measure,
                                 page_settings, per_step_factor, safe_ratio, saturation, situations_at_init)
 from rnn_core.runs.jobs import RUNNING
 from rnn_core.runs.runcache import ended_by_steps, run_key

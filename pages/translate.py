@@ -18,7 +18,7 @@ from rnn_core.figures.translate import (ATTENTION_CAPTION, CURVES_CAPTION, FORMA
                                         MODEL_NAMES, accuracy_vs_length, attention_heatmap, dates_finding,
                                         exact_match_curves, format_bars, length_finding)
 from rnn_core.runs.jobs import RUNNING
-from rnn_core.experiments import RunFinished
+from rnn_core.compare.experiments import RunFinished
 from rnn_core.runs.registry import TrainedModel
 from rnn_core.runs.runcache import DETERMINISTIC_ENDS, run_key, step_budgeted
 from rnn_core.share import Param, Schema

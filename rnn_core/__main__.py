@@ -19,7 +19,7 @@ COMMANDS = {
     "train-lm": ("rnn_core.language_model.command", "train a language model on a text"),
     "generate": ("rnn_core.language_model.generate_command", "generate text from a saved language model"),
     "compare": ("rnn_core.compare.command", "compare RNN, LSTM and GRU on a long-dependency task"),
-    "gradients": ("rnn_core.cli.gradients", "measure gradient norms through time"),
+    "gradients": ("rnn_core.gradients.command", "measure gradient norms through time"),
     "sentiment": ("rnn_core.cli.sentiment", "train and test a sentiment classifier"),
     "step-through": ("rnn_core.cli.step_through", "record every number of a tiny RNN's forward and backward pass"),
     "forecast": ("rnn_core.cli.forecast", "forecast a time series and test it against the naive forecast"),

@@ -9,11 +9,11 @@ import torch
 
 from rnn_core.__main__ import main
 from rnn_core.errors import RNNLabError
-from rnn_core.figures.gradients import (clipping_figure, forget_gate_figure, gradient_norms_figure, jacobian_figure,
+from rnn_core.gradients.figures import (clipping_figure, forget_gate_figure, gradient_norms_figure, jacobian_figure,
                                         log_safe, training_heatmap)
-from rnn_core.gradient_training import (MAX_TRAIN_LENGTH, WatchSettings, clipping_demo, train_and_watch,
+from rnn_core.gradients.training import (MAX_TRAIN_LENGTH, WatchSettings, clipping_demo, train_and_watch,
                                         trained_report)
-from rnn_core.gradients import (MAX_LENGTH, GradientSettings, build_network, gradient_norms_through_time,
+from rnn_core.gradients.measure import (MAX_LENGTH, GradientSettings, build_network, gradient_norms_through_time,
                                 make_inputs, measure, pascanu_bound, rescale_to_radius_, rnn_jacobian_norms,
                                 situations_at_init, spectrum)
 
@@ -162,7 +162,7 @@ def test_training_measures_snapshots_and_goes_through_the_training_loop():
 
 def test_clipping_demo_trains_the_same_network_with_and_without_clipping():
     from dataclasses import replace
-    from rnn_core.gradient_training import EXPLODING
+    from rnn_core.gradients.training import EXPLODING
     runs = clipping_demo(replace(EXPLODING, length=20, hidden_size=8), steps=4, clip=1.0)
     assert [r.clip for r in runs] == [None, 1.0]
     first = [r.history[0] for r in runs]
@@ -189,7 +189,7 @@ def test_cli_prints_the_json_the_issue_asks_for(capsys):
 
 @pytest.mark.parametrize("cell,activation", [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")])
 def test_the_fused_twin_computes_what_the_equation_cells_compute_and_copies_back(cell, activation):
-    from rnn_core.gradient_training import FusedNetwork
+    from rnn_core.gradients.training import FusedNetwork
     s = GradientSettings(cells=(cell,), length=9, hidden_size=5, activation=activation, inputs="adding", seed=2,
                          forget_bias=3.0)
     net = build_network(s, cell)
@@ -206,7 +206,7 @@ def test_the_fused_twin_computes_what_the_equation_cells_compute_and_copies_back
 
 
 def test_lstm_loop_gains_read_the_right_step_and_the_cli_reports_them(capsys):
-    from rnn_core.gradients import lstm_loop_gains
+    from rnn_core.gradients.measure import lstm_loop_gains
     s = GradientSettings(cells=("lstm",), length=30, hidden_size=8, forget_bias=3.0, seed=1)
     net = build_network(s, "lstm")
     x, y = make_inputs(s)

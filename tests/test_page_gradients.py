@@ -67,7 +67,7 @@ def test_training_runs_in_the_background_and_shows_heatmaps_and_the_trained_tabl
 
 
 def test_workshop_settings_tell_the_relu_story_and_the_saturation_preset_the_tanh_one():
-    from rnn_core.gradients import WORKSHOP_SETTINGS
+    from rnn_core.gradients.measure import WORKSHOP_SETTINGS
     at = _page()
     for key, value in WORKSHOP_SETTINGS.items():
         at.session_state[key] = value

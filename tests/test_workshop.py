@@ -123,7 +123,9 @@ def test_readme_holds_the_plan_from_its_one_source():
 def test_the_steps_settings_are_the_pages_own_defaults():
     """The settings written out in rnn_core.workshop (imported by every page, so without torch) are the
     pages' own: a changed default in rnn_core fails here instead of silently showing the room another picture."""
-    from rnn_core import experiments, gradients, workshop
+    from rnn_core import workshop
+    from rnn_core.gradients import measure as gradients
+    from rnn_core.compare import experiments
     from rnn_core.language_model.generation import page_defaults
     from rnn_core.language_model.training import preset
 

@@ -1,6 +1,6 @@
 """Claim tests for the Vanishing gradients page: every outcome sentence, on the page's defaults, seeds 0, 1, 2.
 
-The page's widget values start from ``rnn_core.gradients.PAGE_DEFAULTS`` (the page reads them from there);
+The page's widget values start from ``rnn_core.gradients.measure.PAGE_DEFAULTS`` (the page reads them from there);
 ``page_settings``/``page_watch`` turn them into what the page computes. The workshop step's settings come from
 ``rnn_core.workshop.STEPS`` once integrated, else from ``WORKSHOP_SETTINGS`` (what the step should set).
 Trainings are the page's section 5 defaults (500 steps at T = 100, three cells): about a minute of CPU in all,
@@ -15,9 +15,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from rnn_core.gradient_training import (CLIP_DEMO_STEPS, EXPLODING, clipping_demo, page_watch, train_and_watch,
+from rnn_core.gradients.training import (CLIP_DEMO_STEPS, EXPLODING, clipping_demo, page_watch, train_and_watch,
                                         trained_report)
-from rnn_core.gradients import (PAGE_DEFAULTS, WORKSHOP_SETTINGS, build_network, cell_state_path,
+from rnn_core.gradients.measure import (PAGE_DEFAULTS, WORKSHOP_SETTINGS, build_network, cell_state_path,
                                 gradient_norms_through_time, make_inputs, measure, page_settings, per_step_factor,
                                 saturation, situations_at_init)
 from rnn_core.workshop import STEPS

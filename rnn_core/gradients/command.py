@@ -16,8 +16,8 @@ import sys
 
 from rnn_core.nets.cells import ACTIVATIONS, CELL_NAMES
 from rnn_core.data.corpora import BUILT_IN
-from rnn_core.gradient_training import WatchSettings, train_and_watch, trained_report
-from rnn_core.gradients import INITS, INPUT_KINDS, GradientSettings, measure
+from rnn_core.gradients.training import WatchSettings, train_and_watch, trained_report
+from rnn_core.gradients.measure import INITS, INPUT_KINDS, GradientSettings, measure
 from rnn_core.runs.jobs import configure_torch_threads
 from rnn_core.command import StderrProgress
 

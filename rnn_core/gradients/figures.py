@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rnn_core.gradients import GradientReport, Measurement
+from rnn_core.gradients.measure import GradientReport, Measurement
 from rnn_core.figure_style import CELL_COLORS, COLORS, base_layout
 
 NORMS_CAPTION = ("How to read it: each line is how much of the loss at the last step reaches step t "

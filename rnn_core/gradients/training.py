@@ -22,7 +22,7 @@ from torch import nn
 
 from rnn_core.nets.fused import fused_rnn
 from rnn_core.errors import RNNLabError
-from rnn_core.gradients import (GradientReport, GradientSettings, LastStepNetwork, Measurement, analyse, build_network,
+from rnn_core.gradients.measure import (GradientReport, GradientSettings, LastStepNetwork, Measurement, analyse, build_network,
                         gradient_norms_through_time, last_step_loss, make_inputs)
 from rnn_core.data.tasks import adding_batch
 from rnn_core.runs.loop import Progress, TrainConfig, TrainResult, train

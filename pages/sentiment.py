@@ -11,10 +11,10 @@ import streamlit as st
 from pages.shared import (chart, job_status, poll_interval, rerun_when_finished,
                            run_controls, registry, show_error, start_shared_job)
 from pages.workshop import export_button, share_settings
-from rnn_core.classifier import (POOLINGS, STEP_CHOICES, ClassifierSettings, ready_made_run, recommended_settings,
+from rnn_core.sentiment.classifier import (POOLINGS, STEP_CHOICES, ClassifierSettings, ready_made_run, recommended_settings,
                                  train_classifier, words_of)
 from rnn_core.errors import RNNLabError
-from rnn_core.figures.sentiment import (ACCURACY_CAPTION, BALANCE_CAPTION, BUILT_IN_PAIRS, BUILT_IN_READING,
+from rnn_core.sentiment.figures import (ACCURACY_CAPTION, BALANCE_CAPTION, BUILT_IN_PAIRS, BUILT_IN_READING,
                                         BUILT_IN_RESULTS, BY_WORD_CAPTION, CONFUSION_CAPTION, CURVES_CAPTION,
                                         GRADIENT_CAPTION, GROUP_CAPTION, HIDDEN_CAPTION, INFLUENCE_CAPTION, INFLUENCE_NOT_BAD,
                                         PAIRS_CAPTION, UCI_READING, accuracy_bars, class_balance,
@@ -24,8 +24,8 @@ from rnn_core.runs.jobs import RUNNING
 from rnn_core.share import Param, Schema, sentiment_script
 from rnn_core.runs.registry import TrainedModel
 from rnn_core.runs.runcache import run_key, step_budgeted
-from rnn_core.sentence_probe import WORKSHOP_SENTENCE, gradient_is_saturated, minimal_pairs, probe_sentence
-from rnn_core.sentiment_data import (UCI_FILES, ReviewSettings, built_in_reviews, cached_uci,
+from rnn_core.sentiment.probe import WORKSHOP_SENTENCE, gradient_is_saturated, minimal_pairs, probe_sentence
+from rnn_core.sentiment.data import (UCI_FILES, ReviewSettings, built_in_reviews, cached_uci,
                                      download_uci, guess_columns, load_uci, phrase_counts, read_csv_table,
                                      sentences_from_frame)
 

@@ -20,7 +20,7 @@ COMMANDS = {
     "generate": ("rnn_core.language_model.generate_command", "generate text from a saved language model"),
     "compare": ("rnn_core.compare.command", "compare RNN, LSTM and GRU on a long-dependency task"),
     "gradients": ("rnn_core.gradients.command", "measure gradient norms through time"),
-    "sentiment": ("rnn_core.cli.sentiment", "train and test a sentiment classifier"),
+    "sentiment": ("rnn_core.sentiment.command", "train and test a sentiment classifier"),
     "step-through": ("rnn_core.cli.step_through", "record every number of a tiny RNN's forward and backward pass"),
     "forecast": ("rnn_core.cli.forecast", "forecast a time series and test it against the naive forecast"),
     "tag": ("rnn_core.cli.tag", "tag words with a left-to-right and a bidirectional RNN"),

@@ -345,14 +345,14 @@ def sentiment_script(settings, data: Mapping[str, Any]) -> str:
     "contrast"}``, ``{"kind": "uci", "sources": [...]}`` or ``{"kind": "csv", "name", "text_column",
     "label_column"}``.
     """
-    from rnn_core.classifier import recommended_settings, train_classifier
-    from rnn_core.sentiment_data import ReviewSettings
+    from rnn_core.sentiment.classifier import recommended_settings, train_classifier
+    from rnn_core.sentiment.data import ReviewSettings
     kind = data["kind"]
     held_out, note = None, ""
     if kind == "synthetic":
         reviews = ReviewSettings(n_sentences=int(data["n_sentences"]), max_distractor=int(data["max_distractor"]),
                                  contrast=bool(data["contrast"]))
-        imports = ("from rnn_core.sentiment_data import ReviewSettings, generate_reviews, negation_split",)
+        imports = ("from rnn_core.sentiment.data import ReviewSettings, generate_reviews, negation_split",)
         review_code = _literal(reviews, set())
         sentences = Code(f"generate_reviews({review_code})", imports, "data")
         held_out = Code(f"negation_split({review_code}, exclude=set(data.texts))", imports)
@@ -362,14 +362,14 @@ def sentiment_script(settings, data: Mapping[str, Any]) -> str:
     elif kind == "uci":
         sources = tuple(data["sources"])
         sentences = Code(f"load_uci({sources!r}, folder=download_uci())",
-                         ("from rnn_core.sentiment_data import download_uci, load_uci",), "data")
+                         ("from rnn_core.sentiment.data import download_uci, load_uci",), "data")
         note = "The UCI sentences are downloaded once (or read from the cache of an earlier download)."
         cli, cli_ok = {"data": "uci", "sources": ",".join(sources)}, True
     else:
         name = str(data["name"])
         sentences = Code(f"sentences_from_frame(read_csv_table(open({name!r}, 'rb').read(), {name!r})[0], "
                          f"{data['text_column']!r}, {data['label_column']!r}, {name!r})",
-                         ("from rnn_core.sentiment_data import read_csv_table, sentences_from_frame",), "data")
+                         ("from rnn_core.sentiment.data import read_csv_table, sentences_from_frame",), "data")
         note = f"Put the CSV file {name} next to this script."
         cli = {"data": name, "text_column": data["text_column"], "label_column": data["label_column"]}
         cli_ok = True

@@ -12,11 +12,11 @@ import torch
 
 from conftest import ROOT
 from rnn_core.__main__ import main
-from rnn_core.classifier import BagOfWords, Classifier, ClassifierSettings, SentimentRNN, pad, train_classifier
-from rnn_core.sentence_probe import (MINIMAL_PAIRS, gradient_is_saturated, minimal_pairs, probabilities_by_word,
+from rnn_core.sentiment.classifier import BagOfWords, Classifier, ClassifierSettings, SentimentRNN, pad, train_classifier
+from rnn_core.sentiment.probe import (MINIMAL_PAIRS, gradient_is_saturated, minimal_pairs, probabilities_by_word,
                                      probe_sentence, word_influence)
 from rnn_core.errors import RNNLabError
-from rnn_core.sentiment_data import ReviewSettings, generate_reviews, negation_split
+from rnn_core.sentiment.data import ReviewSettings, generate_reviews, negation_split
 from rnn_core.data.text import Tokenizer
 
 TINY = ClassifierSettings(hidden_size=16, embedding_dim=16, seconds=None, max_steps=40, batch_size=16,

@@ -7,8 +7,8 @@ import threading
 import pytest
 
 from conftest import app_test
-from rnn_core.classifier import STEP_CHOICES, recommended_settings
-from rnn_core.sentence_probe import WORKSHOP_SENTENCE
+from rnn_core.sentiment.classifier import STEP_CHOICES, recommended_settings
+from rnn_core.sentiment.probe import WORKSHOP_SENTENCE
 
 READY = "Ready-made: LSTM 64 (last state) · Built-in reviews, seed 0"
 # What workshop step 10 ("Many to one: sentiment") applies when it opens (rnn_core/workshop.py).

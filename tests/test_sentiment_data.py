@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
-from rnn_core import sentiment_data
+from rnn_core.sentiment import data as sentiment_data
 from rnn_core.errors import RNNLabError
-from rnn_core.sentiment_data import (CONSTRUCTION_WEIGHTS, NEGATIVE, NEGATORS, POLAR_VERBS, POSITIVE,
+from rnn_core.sentiment.data import (CONSTRUCTION_WEIGHTS, NEGATIVE, NEGATORS, POLAR_VERBS, POSITIVE,
                                      ReviewSettings, UCI_FILES, built_in_reviews, cached_uci, download_uci,
                                      generate_reviews, load_uci, load_uci_folder, negation_split, parse_uci_file,
                                      phrase_counts, sentences_from_csv, stratified_split)

@@ -226,8 +226,8 @@ def test_exported_comparison_script_replays_the_grid(tmp_path):
 
 
 def test_exported_sentiment_script_replays_the_run(tmp_path):
-    from rnn_core.classifier import ClassifierSettings, train_classifier
-    from rnn_core.sentiment_data import ReviewSettings, generate_reviews, negation_split
+    from rnn_core.sentiment.classifier import ClassifierSettings, train_classifier
+    from rnn_core.sentiment.data import ReviewSettings, generate_reviews, negation_split
     from rnn_core.share import sentiment_script
     settings = ClassifierSettings(cell="gru", hidden_size=8, embedding_dim=8, seconds=None, max_steps=30, seed=4,
                                   eval_every_seconds=1e9)   # evaluated only at the end: the same kept model
@@ -246,7 +246,7 @@ def test_exported_sentiment_script_replays_the_run(tmp_path):
     uci = sentiment_script(settings, {"kind": "uci", "sources": ["yelp"]})
     assert "load_uci(('yelp',), folder=download_uci())" in uci
     assert "python -m rnn_core" not in uci   # its dropout and starting vectors are not the command line's
-    from rnn_core.classifier import recommended_settings
+    from rnn_core.sentiment.classifier import recommended_settings
     csv = sentiment_script(replace(recommended_settings("reviews"), seconds=None, max_steps=30),
                            {"kind": "csv", "name": "mine.csv", "text_column": "t", "label_column": "y"})
     assert "--seconds 0 --max-steps 30" in csv

@@ -10,10 +10,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from rnn_core.classifier import ready_made_run, recommended_settings, train_classifier
-from rnn_core.figures import sentiment as captions
-from rnn_core.sentence_probe import MINIMAL_PAIRS, WORKSHOP_SENTENCE, minimal_pairs, probe_sentence
-from rnn_core.sentiment_data import load_uci_folder
+from rnn_core.sentiment.classifier import ready_made_run, recommended_settings, train_classifier
+from rnn_core.sentiment import figures as captions
+from rnn_core.sentiment.probe import MINIMAL_PAIRS, WORKSHOP_SENTENCE, minimal_pairs, probe_sentence
+from rnn_core.sentiment.data import load_uci_folder
 from conftest import DATA
 
 SEEDS = (0, 1, 2)

@@ -206,8 +206,8 @@ def test_step_9_the_precomputed_adding_chart(start):
 
 
 def test_step_10_not_bad_at_all_flips_at_bad(start):
-    from rnn_core.classifier import ready_made_run
-    from rnn_core.sentence_probe import probe_sentence
+    from rnn_core.sentiment.classifier import ready_made_run
+    from rnn_core.sentiment.probe import probe_sentence
     index = _index("Many to one")
     at = start(index)
     _opened(at, index)

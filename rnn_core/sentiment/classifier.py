@@ -9,7 +9,7 @@ The baseline is logistic regression on word counts, P(class) = softmax(W counts(
 words occur but not in what order, so the gap between the two measures how much word order matters.
 
 Both train through :func:`rnn_core.runs.loop.train` on the same split; :func:`train_classifier` returns a
-:class:`ClassifierRun`. :mod:`rnn_core.sentence_probe` explains one sentence word by word.
+:class:`ClassifierRun`. :mod:`rnn_core.sentiment.probe` explains one sentence word by word.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from rnn_core.nets.fused import fused_rnn
 from rnn_core.nets.cells import CELL_NAMES, set_forget_bias_
 from rnn_core.errors import RNNLabError
-from rnn_core.sentiment_data import CONSTRUCTIONS, LabelledSentences, ReviewSettings, built_in_reviews, stratified_split
+from rnn_core.sentiment.data import CONSTRUCTIONS, LabelledSentences, ReviewSettings, built_in_reviews, stratified_split
 from rnn_core.data.text import Tokenizer, split_tokens
 from rnn_core.runs.loop import Progress, TrainConfig, TrainResult, seed_everything, seeded, train
 

@@ -12,10 +12,10 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from rnn_core.classifier import CELL_NAMES, POOLINGS, recommended_settings, train_classifier
+from rnn_core.sentiment.classifier import CELL_NAMES, POOLINGS, recommended_settings, train_classifier
 from rnn_core.errors import RNNLabError
 from rnn_core.runs.jobs import configure_torch_threads
-from rnn_core.sentiment_data import (MAX_CSV_BYTES, UCI_FILES, LabelledSentences, ReviewSettings, built_in_reviews,
+from rnn_core.sentiment.data import (MAX_CSV_BYTES, UCI_FILES, LabelledSentences, ReviewSettings, built_in_reviews,
                               download_uci, load_uci, load_uci_folder, sentences_from_csv)
 from rnn_core.command import StderrProgress
 

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from rnn_core.classifier import MAX_TOKENS, Classifier, SentimentRNN, pad, words_of
+from rnn_core.sentiment.classifier import MAX_TOKENS, Classifier, SentimentRNN, pad, words_of
 from rnn_core.errors import RNNLabError
 
 

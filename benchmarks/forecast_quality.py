@@ -19,11 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rnn_core.figures.forecast import forecast_figure, lag_figure, rollout_figure  # noqa: E402
-from rnn_core.forecast import (BASELINES, CELLS, PAGE_DEFAULTS, baseline_forecasts, measure,  # noqa: E402
+from rnn_core.forecast.figures import forecast_figure, lag_figure, rollout_figure  # noqa: E402
+from rnn_core.forecast.model import (BASELINES, CELLS, PAGE_DEFAULTS, baseline_forecasts, measure,  # noqa: E402
                                resolve_period, series_defaults, train_forecaster)
 from rnn_core.runs.jobs import configure_torch_threads  # noqa: E402
-from rnn_core.series import PUBLIC_SERIES, load_series, public_series_from_bytes  # noqa: E402
+from rnn_core.forecast.series import PUBLIC_SERIES, load_series, public_series_from_bytes  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "timeseries"
 # (series, target): the S&P 500 daily is run both ways, the lesson of the page.

@@ -11,15 +11,15 @@ from pages.shared import (chart, job_status, poll_interval, registry, rerun_when
                           start_shared_job)
 from pages.workshop import export_button, share_settings
 from rnn_core.errors import RNNLabError
-from rnn_core.figures.forecast import (CURVES_CAPTION, FORECAST_CAPTION, LAG_CAPTION, LIVE_CAPTION, RANGE_CAPTION,
+from rnn_core.forecast.figures import (CURVES_CAPTION, FORECAST_CAPTION, LAG_CAPTION, LIVE_CAPTION, RANGE_CAPTION,
                                        ROLLOUT_CAPTION, SERIES_CAPTION, forecast_figure, lag_figure,
                                        live_forecast_figure, rollout_figure, series_figure, training_curves)
-from rnn_core.forecast import (BASELINES, CELLS, LESSONS, PAGE_DEFAULTS, PAGE_SERIES, ForecastSettings,
+from rnn_core.forecast.model import (BASELINES, CELLS, LESSONS, PAGE_DEFAULTS, PAGE_SERIES, ForecastSettings,
                                forecast_script, series_defaults, train_forecaster, verdict)
 from rnn_core.runs.jobs import RUNNING
 from rnn_core.runs.registry import TrainedModel
 from rnn_core.runs.runcache import run_key, step_budgeted
-from rnn_core.series import (PUBLIC_SERIES, STOCKS, cached_public_series, chronological_split, download_public_series,
+from rnn_core.forecast.series import (PUBLIC_SERIES, STOCKS, cached_public_series, chronological_split, download_public_series,
                              guess_columns, load_public_series, load_series, make_windows, read_table,
                              series_from_frame)
 from rnn_core.share import Param, Schema

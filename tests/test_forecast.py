@@ -13,10 +13,10 @@ import torch
 
 from conftest import ROOT
 from rnn_core.errors import RNNLabError
-from rnn_core.forecast import (ForecastSettings, Forecaster, best_lag, error_metrics, fit_linear_ar, lag_correlations,
+from rnn_core.forecast.model import (ForecastSettings, Forecaster, best_lag, error_metrics, fit_linear_ar, lag_correlations,
                                linear_ar_predict, moving_average_forecast, naive_forecast, rollout,
                                seasonal_naive_forecast, series_defaults, train_forecaster, verdict, PAGE_DEFAULTS)
-from rnn_core.series import Series, chronological_split, load_series, make_windows
+from rnn_core.forecast.series import Series, chronological_split, load_series, make_windows
 
 TINY = ForecastSettings(hidden_size=8, window=6, max_steps=60, eval_every=20, batch_size=16, seconds=None)
 VALUES = np.array([3.0, 5.0, 4.0, 6.0, 8.0, 7.0, 9.0])

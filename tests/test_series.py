@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from rnn_core.errors import RNNLabError
-from rnn_core.series import (BUILT_IN, MAX_LENGTH, PUBLIC_SERIES, Scaler, cached_public_series, chronological_split,
+from rnn_core.forecast.series import (BUILT_IN, MAX_LENGTH, PUBLIC_SERIES, Scaler, cached_public_series, chronological_split,
                              detect_period, load_public_series, load_series, make_windows, series_from_csv)
 
 

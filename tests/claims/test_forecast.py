@@ -1,6 +1,6 @@
 """Claim tests of the Forecast page: every sentence it says about what the defaults do, on seeds 0, 1 and 2.
 
-The runs use the page's defaults (rnn_core.forecast.series_defaults: PAGE_DEFAULTS, which the page's widgets
+The runs use the page's defaults (rnn_core.forecast.model.series_defaults: PAGE_DEFAULTS, which the page's widgets
 start from, with what picking the series switches to) with
 the time limit lifted, so the step budget alone decides each model, as it does on any unloaded machine.
 """
@@ -11,9 +11,9 @@ from functools import lru_cache
 import pytest
 
 from conftest import DATA
-from rnn_core.forecast import (PAGE_SERIES, RANDOM_WALK_LESSON, SP500_CHANGE_LESSON, SP500_LEVEL_LESSON,
+from rnn_core.forecast.model import (PAGE_SERIES, RANDOM_WALK_LESSON, SP500_CHANGE_LESSON, SP500_LEVEL_LESSON,
                                SUNSPOTS_LESSON, TEMPERATURES_LESSON, series_defaults, train_forecaster, verdict)
-from rnn_core.series import PUBLIC_SERIES, load_series, public_series_from_bytes
+from rnn_core.forecast.series import PUBLIC_SERIES, load_series, public_series_from_bytes
 
 SEEDS = (0, 1, 2)
 

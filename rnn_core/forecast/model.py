@@ -28,7 +28,7 @@ from torch import nn
 
 from rnn_core.nets.fused import fused_rnn
 from rnn_core.errors import RNNLabError
-from rnn_core.series import TRANSFORMS, Series, Split, Windows, chronological_split, detect_period, make_windows
+from rnn_core.forecast.series import TRANSFORMS, Series, Split, Windows, chronological_split, detect_period, make_windows
 from rnn_core.runs.loop import Progress, TrainConfig, TrainResult, seeded, train
 
 CELLS = ("rnn", "lstm", "gru")
@@ -451,20 +451,20 @@ FORECAST_REPORT = "\n".join([
 def forecast_script(settings: ForecastSettings, data: dict) -> str:
     """A script that trains the same forecaster on the same series, and the matching command line.
 
-    ``data`` is ``{"kind": "key", "key": "sunspots"}`` (any key :func:`rnn_core.series.load_series` reads) or
+    ``data`` is ``{"kind": "key", "key": "sunspots"}`` (any key :func:`rnn_core.forecast.series.load_series` reads) or
     ``{"kind": "csv", "name", "date_column", "value_column"}``.
     """
     from rnn_core.share import Code, command_line, export_script
     if data["kind"] == "key":
         key = str(data["key"])
-        series = Code(f"load_series({key!r}, seed={settings.seed})", ("from rnn_core.series import load_series",),
+        series = Code(f"load_series({key!r}, seed={settings.seed})", ("from rnn_core.forecast.series import load_series",),
                       "series")
         cli_series, note = key, ("Public series are downloaded once (or read from the cache of an earlier download)."
                                  if ":" not in key and key not in ("sine", "seasonal", "random-walk") else "")
     else:
         name = str(data["name"])
         series = Code(f"series_from_csv(open({name!r}, 'rb').read(), {name!r}, {data.get('date_column')!r}, "
-                      f"{data.get('value_column')!r})", ("from rnn_core.series import series_from_csv",), "series")
+                      f"{data.get('value_column')!r})", ("from rnn_core.forecast.series import series_from_csv",), "series")
         cli_series, note = name, f"Put the CSV file {name} next to this script."
     default = ForecastSettings()
     same_cli = all(getattr(settings, k) == getattr(default, k) for k in
@@ -476,7 +476,7 @@ def forecast_script(settings: ForecastSettings, data: dict) -> str:
     if data["kind"] == "csv":
         options.update({"date_column": data.get("date_column"), "value_column": data.get("value_column")})
     progress = Code("StderrProgress()", ("from rnn_core.command import StderrProgress",
-                                          "from rnn_core.forecast import verdict"))
+                                          "from rnn_core.forecast.model import verdict"))
     return export_script(train_forecaster, series, settings, on_progress=progress, seed=settings.seed,
                          title=f"Forecast {cli_series} with an {settings.cell.upper()} {settings.hidden_size} "
                                f"(RNN Lab), seed {settings.seed}.",

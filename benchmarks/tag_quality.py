@@ -5,7 +5,7 @@
 
 Prints one row per model (accuracy on ambiguous and plain words of the held-out sentences, and the baseline's),
 then whether the issue's targets hold at distance 3, and, last, one JSON object with every figure.
-``--csv rnn_core/results/tag_quality.csv`` rewrites the table the claim tests read (a step budget: the same
+``--csv rnn_core/tag/tag_quality.csv`` rewrites the table the claim tests read (a step budget: the same
 numbers on any machine, up to float rounding).
 """
 
@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("RNN_LAB_TORCH_THREADS", "1")
 
 from rnn_core.runs.jobs import configure_torch_threads  # noqa: E402
-from rnn_core.tagging import DIRECTIONS, TaggerSettings, train_taggers  # noqa: E402
+from rnn_core.tag.tagger import DIRECTIONS, TaggerSettings, train_taggers  # noqa: E402
 
 FIELDS = ("cell", "distance", "seed", "model", "ambiguous_accuracy", "plain_accuracy", "baseline_ambiguous_accuracy",
           "steps", "seconds")
@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--cells", default="rnn,lstm,gru")
     parser.add_argument("--distances", default="3,10")
     parser.add_argument("--seeds", default="0,1,2")
-    parser.add_argument("--csv", help="write the table here (the shipped one: rnn_core/results/tag_quality.csv)")
+    parser.add_argument("--csv", help="write the table here (the shipped one: rnn_core/tag/tag_quality.csv)")
     args = parser.parse_args()
     configure_torch_threads()
     rows = []

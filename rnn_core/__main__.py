@@ -23,7 +23,7 @@ COMMANDS = {
     "sentiment": ("rnn_core.sentiment.command", "train and test a sentiment classifier"),
     "step-through": ("rnn_core.cli.step_through", "record every number of a tiny RNN's forward and backward pass"),
     "forecast": ("rnn_core.forecast.command", "forecast a time series and test it against the naive forecast"),
-    "tag": ("rnn_core.cli.tag", "tag words with a left-to-right and a bidirectional RNN"),
+    "tag": ("rnn_core.tag.command", "tag words with a left-to-right and a bidirectional RNN"),
     "translate": ("rnn_core.cli.translate", "translate dates, or reverse letters, with an encoder-decoder (with and without attention)"),
 }
 

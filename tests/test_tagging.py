@@ -10,12 +10,12 @@ import pytest
 import torch
 
 from rnn_core.__main__ import main
-from rnn_core.cli.tag import tagging_script
+from rnn_core.tag.command import tagging_script
 from rnn_core.errors import RNNLabError
-from rnn_core.figures import tagging as figures
-from rnn_core.tag_data import (AMBIGUOUS, CUES, FILLERS, MAX_WORDS, TAGS, TagDataSettings, generate,
+from rnn_core.tag import figures
+from rnn_core.tag.data import (AMBIGUOUS, CUES, FILLERS, MAX_WORDS, TAGS, TagDataSettings, generate,
                                make_sentence, words_of)
-from rnn_core.tagging import (Tagger, TaggerPair, TaggerSettings, Vocabulary, accuracy_report, batch_of,
+from rnn_core.tag.tagger import (Tagger, TaggerPair, TaggerSettings, Vocabulary, accuracy_report, batch_of,
                               most_frequent_tags, tag_sentence, train_taggers)
 
 TINY = replace(TaggerSettings(), hidden_size=16, embedding_dim=16, n_train=300, n_test=100, max_steps=40,

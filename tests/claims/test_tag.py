@@ -2,8 +2,8 @@
 
 The defaults (``TaggerSettings()``: LSTM 64, cue 1 to 3 words later, 600 steps) are trained live for seeds 0, 1
 and 2. What the page says about the other cells and a farther cue is checked against the shipped table
-``rnn_core/results/tag_quality.csv`` (rewritten by ``python benchmarks/tag_quality.py --csv
-rnn_core/results/tag_quality.csv``) plus a live replay of one of its runs. Each test quotes the sentence it
+``rnn_core/tag/tag_quality.csv`` (rewritten by ``python benchmarks/tag_quality.py --csv
+rnn_core/tag/tag_quality.csv``) plus a live replay of one of its runs. Each test quotes the sentence it
 proves and checks that the page still says it.
 """
 
@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from conftest import app_test
-from rnn_core.figures import tagging as says_page
-from rnn_core.tag_data import AMBIGUOUS
-from rnn_core.tagging import TaggerSettings, tag_sentence, train_taggers
+from rnn_core.tag import figures as says_page
+from rnn_core.tag.data import AMBIGUOUS
+from rnn_core.tag.tagger import TaggerSettings, tag_sentence, train_taggers
 
 SEEDS = (0, 1, 2)
-TABLE = Path(__file__).resolve().parents[2] / "rnn_core" / "results" / "tag_quality.csv"
+TABLE = Path(__file__).resolve().parents[2] / "rnn_core" / "tag" / "tag_quality.csv"
 
 
 def says(text: str, *fragments: str) -> None:

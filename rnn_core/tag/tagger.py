@@ -11,7 +11,7 @@ contributed to a word's tag.
 :func:`rnn_core.runs.loop.train` on the same batches (their losses add; each model's gradient is its own), and
 measures both, and the baseline (the most frequent tag of each word in training), on held-out sentences,
 split by ambiguous and plain words (:func:`accuracy_report`). The sentences come from
-:mod:`rnn_core.tag_data`.
+:mod:`rnn_core.tag.data`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from rnn_core.nets.fused import fused_rnn
 from rnn_core.nets.cells import CELL_NAMES, set_forget_bias_
 from rnn_core.errors import RNNLabError
-from rnn_core.tag_data import AMBIGUOUS, TAGS, Sentence, TagData, TagDataSettings, generate, words_of
+from rnn_core.tag.data import AMBIGUOUS, TAGS, Sentence, TagData, TagDataSettings, generate, words_of
 from rnn_core.runs.loop import Progress, TrainConfig, TrainResult, seeded, train
 
 DIRECTIONS = ("left-to-right", "bidirectional")

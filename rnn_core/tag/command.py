@@ -15,7 +15,7 @@ from rnn_core.nets.cells import CELL_NAMES
 from rnn_core.errors import RNNLabError
 from rnn_core.runs.jobs import configure_torch_threads
 from rnn_core.share import Code, command_line, export_script
-from rnn_core.tagging import TaggerSettings, train_taggers
+from rnn_core.tag.tagger import TaggerSettings, train_taggers
 from rnn_core.command import StderrProgress
 
 WHICH = {"both": "both", "yes": "bidirectional", "no": "left-to-right"}

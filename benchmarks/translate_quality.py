@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rnn_core.translate import DATE_DEFAULTS, REVERSE_DEFAULTS, train_translator  # noqa: E402
+from rnn_core.translate.model import DATE_DEFAULTS, REVERSE_DEFAULTS, train_translator  # noqa: E402
 
 
 def main() -> None:

@@ -11,10 +11,10 @@ import streamlit as st
 from pages.shared import (chart, job_status, poll_interval, registry, rerun_when_finished, run_controls, show_error,
                           start_job, start_shared_job)
 from pages.workshop import export_button, share_settings
-from rnn_core.cli.translate import REGENERATE, dates_script, length_script, shipped_results
-from rnn_core.dates import FORMATS, day, held_out_days, translate_text
+from rnn_core.translate.command import REGENERATE, dates_script, length_script, shipped_results
+from rnn_core.translate.dates import FORMATS, day, held_out_days, translate_text
 from rnn_core.errors import RNNLabError
-from rnn_core.figures.translate import (ATTENTION_CAPTION, CURVES_CAPTION, FORMAT_CAPTION, LENGTH_CAPTION,
+from rnn_core.translate.figures import (ATTENTION_CAPTION, CURVES_CAPTION, FORMAT_CAPTION, LENGTH_CAPTION,
                                         MODEL_NAMES, accuracy_vs_length, attention_heatmap, dates_finding,
                                         exact_match_curves, format_bars, length_finding)
 from rnn_core.runs.jobs import RUNNING
@@ -22,7 +22,7 @@ from rnn_core.compare.experiments import RunFinished
 from rnn_core.runs.registry import TrainedModel
 from rnn_core.runs.runcache import DETERMINISTIC_ENDS, run_key, step_budgeted
 from rnn_core.share import Param, Schema
-from rnn_core.translate import (DATE_DEFAULTS, LENGTHS, MAX_LENGTH, MIN_LENGTH, MODELS, REVERSE_DEFAULTS,
+from rnn_core.translate.model import (DATE_DEFAULTS, LENGTHS, MAX_LENGTH, MIN_LENGTH, MODELS, REVERSE_DEFAULTS,
                                 LengthSpec, LengthUpdate, TranslateProgress, TranslateSettings,
                                 bottleneck_length, run_length_grid, summarise_lengths, train_translator)
 

@@ -24,7 +24,7 @@ COMMANDS = {
     "step-through": ("rnn_core.cli.step_through", "record every number of a tiny RNN's forward and backward pass"),
     "forecast": ("rnn_core.forecast.command", "forecast a time series and test it against the naive forecast"),
     "tag": ("rnn_core.tag.command", "tag words with a left-to-right and a bidirectional RNN"),
-    "translate": ("rnn_core.cli.translate", "translate dates, or reverse letters, with an encoder-decoder (with and without attention)"),
+    "translate": ("rnn_core.translate.command", "translate dates, or reverse letters, with an encoder-decoder (with and without attention)"),
 }
 
 

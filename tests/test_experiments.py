@@ -245,7 +245,7 @@ def test_regenerate_sh_holds_every_shipped_command():
         assert command in script
 
 
-# Recorded from TaskModel's own encoder–decoder before the reverse task moved onto rnn_core.translate's
+# Recorded from TaskModel's own encoder–decoder before the reverse task moved onto rnn_core.translate.model's
 # EncoderDecoder (commit 0a2d65f): the same seed must give the same losses, to the last digit, so that the shipped
 # reverse grid still replays.
 REVERSE_BEFORE_REFACTOR = {

@@ -2,7 +2,7 @@
 and its attention map, bad input that loses nothing, a live run of the length experiment."""
 
 from conftest import app_test
-from rnn_core.translate import DATE_DEFAULTS
+from rnn_core.translate.model import DATE_DEFAULTS
 
 
 def _open(query: dict | None = None, timeout: float = 120):

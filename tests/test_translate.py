@@ -8,14 +8,14 @@ import pytest
 import torch
 
 from rnn_core.__main__ import main
-from rnn_core.cli.translate import dates_script, length_script, shipped_results
-from rnn_core.dates import (FORMATS, INPUT_CHARS, MAX_INPUT_CHARS, N_DAYS, OUTPUT_CHARS, check_date_text, date_pairs,
+from rnn_core.translate.command import dates_script, length_script, shipped_results
+from rnn_core.translate.dates import (FORMATS, INPUT_CHARS, MAX_INPUT_CHARS, N_DAYS, OUTPUT_CHARS, check_date_text, date_pairs,
                             day, held_out_days, is_held_out, training_days, translate_text)
 from rnn_core.errors import RNNLabError
-from rnn_core.figures.translate import (accuracy_vs_length, attention_heatmap, dates_finding, exact_match_curves,
+from rnn_core.translate.figures import (accuracy_vs_length, attention_heatmap, dates_finding, exact_match_curves,
                                         format_bars, length_finding)
 from rnn_core.compare.experiments import RunFinished
-from rnn_core.translate import (REVERSE_DEFAULTS, EncoderDecoder, LengthSpec, TranslateSettings,
+from rnn_core.translate.model import (REVERSE_DEFAULTS, EncoderDecoder, LengthSpec, TranslateSettings,
                                 bottleneck_length, exact_match, run_length_grid, sequence_loss, summarise_lengths,
                                 train_translator)
 
@@ -185,4 +185,4 @@ def test_exported_scripts_compile_and_name_the_command():
 def test_shipped_results_exist_with_the_defaults():
     for kind in ("dates", "reverse"):
         found = shipped_results(kind)
-        assert found is not None, f"rnn_core/results/translate_{kind}.csv is missing"
+        assert found is not None, f"rnn_core/translate/results/translate_{kind}.csv is missing"

@@ -77,3 +77,13 @@ class ModelRegistry:
 
     def __contains__(self, name: str) -> bool:
         return name in self._models
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a page's run ended, as the page shows it: the models it added (their names in the registry), the
+    training's closing message, and why it stopped (``finished``, ``stopped``, ``diverged``, ...)."""
+
+    entries: tuple[str, ...]
+    message: str
+    reason: str

@@ -1,7 +1,7 @@
 """Claim tests for the Translate page: every outcome sentence it shows, with its defaults, seeds 0, 1, 2.
 
 Training six date translators or the whole length grid takes many minutes, so the sentences are checked on the
-shipped results (``rnn_core/results/translate_*.csv``, written by ``regenerate_translate.sh`` with the page's
+shipped results (``rnn_core/translate/results/translate_*.csv``, written by ``regenerate_translate.sh`` with the page's
 defaults), computed here independently of the page's own sentence builders, plus live replays of one seed that
 show the shipped numbers are what the page's Train and Run live give.
 """
@@ -12,9 +12,9 @@ from dataclasses import replace
 
 import pytest
 
-from rnn_core.cli.translate import shipped_results
-from rnn_core.figures.translate import dates_finding, length_finding
-from rnn_core.translate import (DATE_DEFAULTS, LENGTHS, REVERSE_DEFAULTS, LengthSpec, bottleneck_length,
+from rnn_core.translate.command import shipped_results
+from rnn_core.translate.figures import dates_finding, length_finding
+from rnn_core.translate.model import (DATE_DEFAULTS, LENGTHS, REVERSE_DEFAULTS, LengthSpec, bottleneck_length,
                                 train_translator)
 
 SEEDS = (0, 1, 2)
@@ -22,7 +22,7 @@ SEEDS = (0, 1, 2)
 
 def rows(kind: str) -> list[dict]:
     found = shipped_results(kind)
-    assert found is not None, f"rnn_core/results/translate_{kind}.csv is missing: run regenerate_translate.sh"
+    assert found is not None, f"rnn_core/translate/results/translate_{kind}.csv is missing: run regenerate_translate.sh"
     return found[0]
 
 
@@ -116,7 +116,7 @@ def test_each_attention_run_of_the_grid_is_solved_within_its_budget():
 
 def test_run_live_with_the_page_defaults_replays_a_shipped_point():
     """"Any point replays step for step under Run live (its length, its seed as the first seed, 1 seed).\""""
-    from rnn_core.translate import run_length_grid
+    from rnn_core.translate.model import run_length_grid
     spec = LengthSpec(lengths=(20,), seeds=1, first_seed=0)
     for row in run_length_grid(spec):
         shipped = pick(rows("reverse"), row["model"], 0, 20)

@@ -19,7 +19,7 @@ import pandas as pd
 from rnn_core.errors import RNNLabError
 from rnn_core.runs.jobs import configure_torch_threads
 from rnn_core.command import write_csv
-from rnn_core.translate import (CELLS, DATE_DEFAULTS, LENGTHS, MODELS, REVERSE_DEFAULTS, LengthSpec, bottleneck_length,
+from rnn_core.translate.model import (CELLS, DATE_DEFAULTS, LENGTHS, MODELS, REVERSE_DEFAULTS, LengthSpec, bottleneck_length,
                          run_length_grid, summarise_lengths, train_translator)
 
 CHOICES = {"both": MODELS, "on": ("attention",), "off": ("plain",)}
@@ -111,8 +111,8 @@ def _dates(base, models, args) -> dict:
 
 # --- the shipped precomputed results, and scripts that reproduce a page's run -------------------------------
 
-RESULTS = Path(__file__).resolve().parent.parent / "results"
-REGENERATE = "sh rnn_core/results/regenerate_translate.sh"
+RESULTS = Path(__file__).resolve().parent / "results"
+REGENERATE = "sh rnn_core/translate/results/regenerate_translate.sh"
 
 
 def shipped_results(kind: str) -> tuple[list[dict], list[dict]] | None:

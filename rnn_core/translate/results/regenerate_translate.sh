@@ -8,7 +8,7 @@
 #  - translate_dates*.csv: the date translator with the page's defaults (800 steps), seeds 0-2.
 set -e
 export RNN_LAB_TORCH_THREADS=1
-OUT=rnn_core/results
+OUT=rnn_core/translate/results
 TMP="${TMPDIR:-/tmp}"
 merge() {   # merge <task> <sort keys>: the on and off halves into $OUT/translate_<task>.csv and its curves
   python -c "

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from rnn_core.data.tasks import REVERSE_LETTERS, reverse_batch
-from rnn_core.dates import (INPUT_CHARS, OUTPUT_CHARS, accuracy_by_format, date_pairs, held_out_days, month_attention,
+from rnn_core.translate.dates import (INPUT_CHARS, OUTPUT_CHARS, accuracy_by_format, date_pairs, held_out_days, month_attention,
                              training_days)
 from rnn_core.errors import RNNLabError
 from rnn_core.nets.encoder_decoder import EncoderDecoder

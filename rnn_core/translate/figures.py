@@ -54,7 +54,7 @@ def attention_heatmap(text: str, output: str, weights: list, title: str = "") ->
 
 def accuracy_vs_length(summary: list[dict], live: list[dict] | None = None,
                        title: str = "Reversing letters: exact match against length") -> go.Figure:
-    """``summary`` from :func:`rnn_core.translate.summarise_lengths`; ``live`` rows (a learner's runs) on top."""
+    """``summary`` from :func:`rnn_core.translate.model.summarise_lengths`; ``live`` rows (a learner's runs) on top."""
     fig = go.Figure()
     for model in ("attention", "plain"):
         s = [r for r in summary if r["model"] == model]

@@ -11,14 +11,14 @@ import streamlit as st
 from pages.shared import chart, show_error
 from pages.workshop import _LOADED, export_button, share_settings
 from rnn_core.errors import RNNLabError
-from rnn_core.figures.stepthrough import (ARCH_CAPTION, ARCHITECTURES, BACKWARD_STRIP_CAPTION, BPTT_CAPTION,
+from rnn_core.stepthrough.figures import (ARCH_CAPTION, ARCHITECTURES, BACKWARD_STRIP_CAPTION, BPTT_CAPTION,
                                           CELL_DIAGRAM_CAPTION, CELL_STATE_CAPTION, GATED_SUM_CAPTION,
                                           GATES_CAPTION, PROBS_CAPTION, PRODUCT_CAPTION, SUM_CAPTION,
                                           architecture_diagram, bptt_chart, cell_diagram, gate_timeline,
                                           matrix_heatmap, probability_bars, sub, unrolled_caption, unrolled_diagram,
                                           vector_sum)
 from rnn_core.share import Param, Schema, command_line, export_script
-from rnn_core.stepthrough import (MAX_HIDDEN, MIN_HIDDEN, PAGE_DEFAULTS, TRAIN_STEPS, check_word, gate_rows,
+from rnn_core.stepthrough.recording import (MAX_HIDDEN, MIN_HIDDEN, PAGE_DEFAULTS, TRAIN_STEPS, check_word, gate_rows,
                                   step_through)
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ COMMANDS = {
     "compare": ("rnn_core.compare.command", "compare RNN, LSTM and GRU on a long-dependency task"),
     "gradients": ("rnn_core.gradients.command", "measure gradient norms through time"),
     "sentiment": ("rnn_core.sentiment.command", "train and test a sentiment classifier"),
-    "step-through": ("rnn_core.cli.step_through", "record every number of a tiny RNN's forward and backward pass"),
+    "step-through": ("rnn_core.stepthrough.command", "record every number of a tiny RNN's forward and backward pass"),
     "forecast": ("rnn_core.forecast.command", "forecast a time series and test it against the naive forecast"),
     "tag": ("rnn_core.tag.command", "tag words with a left-to-right and a bidirectional RNN"),
     "translate": ("rnn_core.translate.command", "translate dates, or reverse letters, with an encoder-decoder (with and without attention)"),

@@ -95,7 +95,7 @@ def _promises():
 
 
 def test_every_gallery_link_has_a_promise():
-    from rnn_core.figures.stepthrough import ARCHITECTURES
+    from rnn_core.stepthrough.figures import ARCHITECTURES
     assert {k for k, a in ARCHITECTURES.items() if a["page"]} == set(_promises())
     for key, (page, _) in _promises().items():
         assert ARCHITECTURES[key]["page"] == page
@@ -117,7 +117,7 @@ def test_try_it_opens_its_page_with_the_shapes_settings_even_after_a_visit(shape
 
 
 def _link(shape):
-    from rnn_core.figures.stepthrough import ARCHITECTURES
+    from rnn_core.stepthrough.figures import ARCHITECTURES
     return ARCHITECTURES[shape]["link"]
 
 

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from rnn_core.language_model.training import PRESETS, train_language_model
 from rnn_core.share import (Code, Param, Schema, command_line, export_script, language_model_script, lm_text,
                             settings_link)
-from rnn_core.stepthrough import check_word, step_through
+from rnn_core.stepthrough.recording import check_word, step_through
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = Schema((

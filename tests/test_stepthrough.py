@@ -8,7 +8,7 @@ import torch
 
 from rnn_core.__main__ import main
 from rnn_core.errors import RNNLabError
-from rnn_core.stepthrough import PARAM_NAMES, autograd_gradients, check_word, step_through
+from rnn_core.stepthrough.recording import PARAM_NAMES, autograd_gradients, check_word, step_through
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
@@ -106,14 +106,14 @@ def test_command_line_prints_the_numbers(capsys):
 
 
 def _red_arrows(fig):
-    from rnn_core.figures.stepthrough import GRADIENT
+    from rnn_core.stepthrough.figures import GRADIENT
     return [a for a in fig.layout.annotations if a.showarrow and a.arrowcolor == GRADIENT]
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_backward_arrows_are_drawn_between_the_h_boxes(cell):
     """Each recurrent link going back is a visible arrow from h_s's box to h_{s−1}'s (it once ran 0.02 wide)."""
-    from rnn_core.figures.stepthrough import unrolled_diagram
+    from rnn_core.stepthrough.figures import unrolled_diagram
     run = step_through("hello", cell, hidden_size=3, seed=0)
     fig = unrolled_diagram(run, "backward", 0)
     links = [a for a in _red_arrows(fig) if a.y == a.ay]                 # horizontal: the recurrent links
@@ -131,7 +131,7 @@ def test_backward_arrows_are_drawn_between_the_h_boxes(cell):
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 @pytest.mark.parametrize("phase", ["forward", "backward"])
 def test_the_cell_diagram_carries_the_steps_values(cell, phase):
-    from rnn_core.figures.stepthrough import cell_diagram
+    from rnn_core.stepthrough.figures import cell_diagram
     run = step_through("hello", cell, hidden_size=4, seed=2, train_steps=10)
     t = 2
     text = " ".join(a.text or "" for a in cell_diagram(run, t, phase).layout.annotations)

@@ -14,9 +14,9 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from rnn_core.figures.stepthrough import (BACKWARD_CAPTION, BACKWARD_STRIP_CAPTION, BPTT_CAPTION, CELL_STATE_CAPTION,
+from rnn_core.stepthrough.figures import (BACKWARD_CAPTION, BACKWARD_STRIP_CAPTION, BPTT_CAPTION, CELL_STATE_CAPTION,
                                           FORWARD_CAPTION, GATES_CAPTION, PROBS_CAPTION, PRODUCT_CAPTION, SUM_CAPTION)
-from rnn_core.stepthrough import PAGE_DEFAULTS, autograd_gradients, step_through
+from rnn_core.stepthrough.recording import PAGE_DEFAULTS, autograd_gradients, step_through
 from rnn_core.workshop import STEPS
 
 SEEDS = (0, 1, 2)
@@ -286,7 +286,7 @@ def test_the_same_seed_gives_the_same_numbers():
 
 def test_the_forward_caption_describes_the_diagram():
     """"✓ marks a right guess" and "an LSTM carries two: c on top, h below": the diagram's boxes and arrows."""
-    from rnn_core.figures.stepthrough import unrolled_diagram
+    from rnn_core.stepthrough.figures import unrolled_diagram
     says(FORWARD_CAPTION, "✓ marks a right guess", "an LSTM carries two")
     run = walk(from_settings(TRAINED_STEP.settings))
     texts = [a["text"] for a in unrolled_diagram(run, "forward", 0).layout.annotations if a["text"]]

@@ -81,7 +81,7 @@ def test_step_1_welcome_shows_the_previews_and_the_cards(start):
 
 
 def _walk(at):
-    from rnn_core.stepthrough import step_through
+    from rnn_core.stepthrough.recording import step_through
     s = at.session_state
     return step_through(word=s["how.word"], cell=s["how.cell"], hidden_size=s["how.hidden"], seed=s["how.seed"],
                         train_steps=s["how.train"])

@@ -3,7 +3,7 @@ signal of backpropagation through time, an LSTM and a GRU cell drawn as their eq
 word, and the shapes recurrent models come in.
 
 Time steps are numbered from 1 on screen (x_1 is the first letter, h_0 = 0 the start state), while the
-:class:`rnn_core.stepthrough.StepThrough` lists count from 0.
+:class:`rnn_core.stepthrough.recording.StepThrough` lists count from 0.
 """
 
 from __future__ import annotations

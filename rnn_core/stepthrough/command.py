@@ -7,7 +7,7 @@ import os
 import sys
 
 from rnn_core.runs.jobs import configure_torch_threads
-from rnn_core.stepthrough import MAX_HIDDEN, MIN_HIDDEN, TRAIN_STEPS, step_through
+from rnn_core.stepthrough.recording import MAX_HIDDEN, MIN_HIDDEN, TRAIN_STEPS, step_through
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -3,7 +3,7 @@
 The cliff is read from the shipped Compare grid; the two figures from the ready-made models come from
 rnn_core/tour.json (computed from those model files), or are measured with torch when the files have changed
 since, so they are filled in last, after the tour of the pages has rendered. All three are built once per
-server (``rnn_core.tour`` caches the numbers, this page the figures).
+server (``rnn_core.tour.findings`` caches the numbers, this page the figures).
 """
 
 from pathlib import Path
@@ -13,9 +13,9 @@ import streamlit as st
 import pages.shared  # noqa: F401  (routes every run through app.py)
 from pages.shared import show_error
 from pages.workshop import ON as WORKSHOP_ON, STEP as WORKSHOP_STEP
-from rnn_core import tour
+from rnn_core.tour import findings as tour
 from rnn_core.errors import RNNLabError
-from rnn_core.figures import home as figs
+from rnn_core.tour import figures as figs
 from rnn_core.workshop import STEPS
 
 ROOT = Path(__file__).resolve().parent.parent

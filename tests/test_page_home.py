@@ -4,8 +4,8 @@ from pathlib import Path
 
 from conftest import app_test
 
-from rnn_core import tour
-from rnn_core.figures import home as figs
+from rnn_core.tour import findings as tour
+from rnn_core.tour import figures as figs
 from rnn_core.workshop import STEPS
 
 

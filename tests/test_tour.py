@@ -1,4 +1,4 @@
-"""The home page's tour (rnn_core.tour): reading the shipped grid robustly, gradients, samples and their scores."""
+"""The home page's tour (rnn_core.tour.findings): reading the shipped grid robustly, gradients, samples and their scores."""
 
 import json
 import math
@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from rnn_core import tour
+from rnn_core.tour import findings as tour
 from rnn_core.language_model.checkpoint import save_checkpoint
 from rnn_core.data.corpora import load_builtin
-from rnn_core.figures import home as figs
+from rnn_core.tour import figures as figs
 from rnn_core.language_model.model import LanguageModel, ModelConfig
 
 HEADER = "task,cell,length,seed,hidden,params,accuracy,loss,steps,seconds,ms_per_step,stop_reason,baseline,message\n"
@@ -71,7 +71,7 @@ def test_without_the_cliff_the_caption_predicts_nothing(grid_folder):
 
 
 def test_the_cliff_is_read_without_torch_or_pandas():
-    code = ("import sys; from rnn_core import tour; from rnn_core.figures import home; "
+    code = ("import sys; from rnn_core.tour import findings as tour; from rnn_core.tour import figures as home; "
             "c = tour.accuracy_cliff(); home.cliff_figure(c).to_json(); home.cliff_caption(c); "
             "print('torch' in sys.modules, 'pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
@@ -155,7 +155,7 @@ def test_the_tour_reads_the_ready_made_files_of_the_pretrained_package():
 
 
 def test_the_shipped_tour_data_is_what_the_models_give_now():
-    """tour.json must come from the model files that ship (else: python -m rnn_core.tour) and match a live run."""
+    """tour.json must come from the model files that ship (else: python -m rnn_core.tour.findings) and match a live run."""
     shipped = json.loads(tour.SHIPPED.read_text(encoding="utf-8"))
     assert shipped["models"] == tour.model_digests(), f"tour.json is out of date: run {tour.COMMAND}"
     assert shipped["defaults"] == tour.DEFAULTS
@@ -179,7 +179,7 @@ def test_out_of_date_tour_data_is_measured_live(tmp_path, monkeypatch):
 
 
 def test_the_home_figures_need_neither_torch_nor_pandas_while_tour_data_is_current():
-    code = ("import sys; from rnn_core import tour; from rnn_core.figures import home; "
+    code = ("import sys; from rnn_core.tour import findings as tour; from rnn_core.tour import figures as home; "
             "g = tour.gradients_through_time(); home.gradient_figure(g).to_json(); tour.samples_along_training(); "
             "print('torch' in sys.modules, 'pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

@@ -9,8 +9,8 @@ import math
 
 import pytest
 
-from rnn_core import tour
-from rnn_core.figures import home as figs
+from rnn_core.tour import findings as tour
+from rnn_core.tour import figures as figs
 from rnn_core.language_model.pretrained import READY_MADE, load_ready_made
 
 SEEDS = (0, 1, 2)

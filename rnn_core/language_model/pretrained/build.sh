@@ -22,7 +22,7 @@ python -m rnn_core train-lm --text python-docs --level char --cell rnn --preset 
 python -m rnn_core train-lm --text python-docs --level word --cell lstm --preset quick --hidden 128 \
     --max-vocab 2000 --seconds 0 --max-steps 600 --seed 0 --save "$OUT/word-lstm-python-docs.pt" | tail -n 1
 
-# Home's previews of these models (gradients through time, samples along training) ship in rnn_core/tour.json.
+# Home's previews of these models (gradients through time, samples along training) ship in rnn_core/tour/tour.json.
 if [ "$OUT" = "rnn_core/language_model/pretrained" ]; then
-    python -m rnn_core.tour
+    python -m rnn_core.tour.findings
 fi

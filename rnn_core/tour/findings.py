@@ -13,7 +13,7 @@
 
 Every function is pure and cached for the process (``lru_cache``, keyed by the files' modification times so a
 rebuilt grid or model is picked up). Torch is imported only to measure (:func:`measure_gradients`,
-:func:`score_samples`): the page's figures come from ``tour.json``, written by ``python -m rnn_core.tour`` from
+:func:`score_samples`): the page's figures come from ``tour.json``, written by ``python -m rnn_core.tour.findings`` from
 the model files whose SHA-256 it records, and are measured live only when those files have changed since.
 """
 
@@ -31,7 +31,7 @@ from pathlib import Path
 from rnn_core.data.corpora import BUILT_IN, load_builtin
 from rnn_core.errors import RNNLabError
 
-RESULTS = Path(__file__).resolve().parent / "compare" / "results"   # the Compare page's shipped grids (see results/)
+RESULTS = Path(__file__).resolve().parents[1] / "compare" / "results"   # the Compare page's shipped grids (see results/)
 
 CELLS = ("rnn", "lstm", "gru")
 
@@ -175,7 +175,7 @@ def held_out_passage(text: str, seed: int, length: int) -> str:
 # that the two agree).
 MODEL_FILES = {"char-rnn": "char-rnn-python-docs.pt", "char-lstm": "char-lstm-python-docs.pt",
                "char-gru": "char-gru-python-docs.pt"}
-PRETRAINED = Path(__file__).resolve().parent / "language_model" / "pretrained"
+PRETRAINED = Path(__file__).resolve().parents[1] / "language_model" / "pretrained"
 
 
 def _checkpoint_path(key: str) -> Path | None:
@@ -327,10 +327,10 @@ def _samples(key: str, stamp) -> SampleTour | None:
 # home page otherwise never loads. So the figures for the page's DEFAULTS are computed by this module and
 # shipped in tour.json with the SHA-256 of the model files they came from; when a model file no longer
 # matches (rebuilt, not regenerated), the page measures live instead. Regenerate with
-#     python -m rnn_core.tour
+#     python -m rnn_core.tour.findings
 
 SHIPPED = Path(__file__).resolve().with_name("tour.json")
-COMMAND = "python -m rnn_core.tour"
+COMMAND = "python -m rnn_core.tour.findings"
 
 
 def gradients_through_time(seed: int = DEFAULTS["seed"], span: int = DEFAULTS["span"],
@@ -389,7 +389,7 @@ def write_shipped(path: Path = SHIPPED) -> dict:
     gradients, samples = measure_gradients(), score_samples()
     if gradients is None:
         raise RNNLabError("The ready-made character models are missing: run bash rnn_core/language_model/pretrained/build.sh.")
-    data = {"about": "The home page's figures from the ready-made models (rnn_core/tour.py); regenerate with "
+    data = {"about": "The home page's figures from the ready-made models (rnn_core/tour/findings.py); regenerate with "
                      f"{COMMAND} after rebuilding them.", "command": COMMAND, "defaults": DEFAULTS,
             "models": model_digests(), "gradients": asdict(gradients),
             "samples": None if samples is None else asdict(samples)}

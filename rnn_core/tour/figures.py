@@ -1,4 +1,4 @@
-"""The home page's three small charts (see ``rnn_core.tour``): the cliff, gradients through time, samples."""
+"""The home page's three small charts (see ``rnn_core.tour.findings``): the cliff, gradients through time, samples."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import plotly.graph_objects as go
 
-from rnn_core.tour import DEFAULTS, GATED_HOLD, Cliff, GradientTour, SampleTour
+from rnn_core.tour.findings import DEFAULTS, GATED_HOLD, Cliff, GradientTour, SampleTour
 from rnn_core.figure_style import CELL_COLORS, base_layout
 
 LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}

@@ -1,1 +1,0 @@
-"""Plotly figure builders (moving into their subjects)."""

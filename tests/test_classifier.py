@@ -216,6 +216,7 @@ def _run(*args):
                           text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_cli_on_the_built_in_reviews_prints_its_figures():
     proc = _run("--data", "synthetic", "--sentences", "400", "--seconds", "0", "--max-steps", "10",
                 "--hidden", "8", "--embedding", "8")

@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from conftest import ROOT
@@ -16,6 +17,7 @@ def _run(*args):
                           timeout=300)
 
 
+@pytest.mark.slow
 def test_train_lm_prints_its_figures_and_saves_a_checkpoint(tmp_path):
     text = tmp_path / "docs.txt"
     text.write_text(load_builtin("python-docs")[:30_000], encoding="utf-8")
@@ -32,6 +34,7 @@ def test_train_lm_prints_its_figures_and_saves_a_checkpoint(tmp_path):
     assert torch.isfinite(next(model.parameters())).all()
 
 
+@pytest.mark.slow
 def test_user_errors_exit_2_with_a_message(tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_text("  \n")

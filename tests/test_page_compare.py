@@ -2,6 +2,8 @@
 
 import time
 
+import pytest
+
 from conftest import app_test
 
 from rnn_core.data.tasks import TASKS
@@ -27,6 +29,7 @@ def test_page_opens_with_the_precomputed_result_first():
     assert not at.info   # no "nothing ships" box
 
 
+@pytest.mark.slow
 def test_every_task_opens_with_its_result_and_bad_input_gets_clear_messages():
     at = app_test(PAGE)
     for task in TASKS:
@@ -64,6 +67,7 @@ def test_a_link_to_the_reverse_task_opens_with_its_result_and_exports():
     assert any("--task reverse --lengths 5,10" in c.value for c in at.code)   # the export's command line
 
 
+@pytest.mark.slow
 def test_two_tiny_live_runs_are_both_kept_and_drawn_together():
     at = app_test(PAGE)
     at.selectbox(key="compare.task").set_value("first-symbol").run()

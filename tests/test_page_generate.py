@@ -1,5 +1,6 @@
 """App tests of the Generate text page: ready-made models, every view, step mode, session models, bad input."""
 
+import pytest
 import torch
 
 from conftest import app_test
@@ -173,6 +174,7 @@ def test_choosing_a_feature_shows_its_best_unit():
         assert at.selectbox(key="generate.quantity").value == best["quantity"]
 
 
+@pytest.mark.slow
 def test_the_reach_numbers_are_the_ones_the_curves_cross_at():
     from rnn_core.language_model.interpret import EXAMPLE_TEXT, connectivity
     from rnn_core.language_model.pretrained import load_ready_made

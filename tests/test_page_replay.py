@@ -1,5 +1,7 @@
 """App tests: a second session that trains the same run gets a replay, its own copy, and the line saying so."""
 
+import pytest
+
 from conftest import app_test
 
 from rnn_core.runs import runcache
@@ -37,6 +39,7 @@ def test_an_identical_run_in_another_session_is_a_replay_with_its_own_model(monk
     assert job3.mode == "trained" and not any(i.value == runcache.REPLAY for i in second.info)
 
 
+@pytest.mark.slow
 def test_an_identical_forecast_in_another_session_is_a_replay(monkeypatch):
     monkeypatch.setenv("RNN_LAB_REPLAY_SECONDS", "0.3")
 
@@ -92,6 +95,7 @@ def test_identical_tagger_pairs_in_two_sessions_are_trained_once(monkeypatch):
     assert first[0].metrics == second[0].metrics
 
 
+@pytest.mark.slow
 def test_identical_date_translators_in_two_sessions_are_trained_once(monkeypatch):
     def set_up(at):
         at.select_slider(key="translate.steps").set_value(100)

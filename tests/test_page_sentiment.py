@@ -41,6 +41,7 @@ def test_a_model_and_the_sentence_box_are_there_at_once(empty_cache):
     assert len(pairs) == 1 and len(pairs[0]) == 5 and pairs[0]["RNN: P(positive)"].str.endswith("✓").all()
 
 
+@pytest.mark.slow
 def test_training_the_defaults_gives_the_ready_made_model_then_explains_sentences(empty_cache):
     at = app_test("pages/sentiment.py", timeout=180)
     ready = at.session_state["sentiment.shown_model"]

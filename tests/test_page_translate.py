@@ -1,6 +1,8 @@
 """App tests of the Translate page: the precomputed results at once, links, training both models, a typed date
 and its attention map, bad input that loses nothing, a live run of the length experiment."""
 
+import pytest
+
 from conftest import app_test
 from rnn_core.translate.model import DATE_DEFAULTS
 
@@ -43,6 +45,7 @@ def test_settings_come_from_the_link_and_bad_ones_fall_back_with_a_warning():
     assert at.select_slider(key="translate.steps").value == DATE_DEFAULTS.max_steps
 
 
+@pytest.mark.slow
 def test_training_both_then_typing_dates_shows_answers_and_the_map_and_bad_input_loses_nothing():
     at = _open()
     at.select_slider(key="translate.steps").set_value(100).run()

@@ -89,6 +89,7 @@ def test_generate_command_refuses_bad_files_and_settings(tmp_path, capsys):
     assert status == 2 and "No checkpoint" in err
 
 
+@pytest.mark.slow
 def test_the_command_line_runs_as_a_module():
     out = subprocess.run([sys.executable, "-m", "rnn_core", "generate", "--model", "word-lstm", "--prompt",
                           "The default value of", "--length", "10", "--temperature", "0"], cwd=ROOT,

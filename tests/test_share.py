@@ -208,6 +208,7 @@ def test_a_settings_link_reopens_the_sentiment_page_as_it_was():
     assert query["cell"] == "gru" and query["hidden"] == "128" and query["bidirectional"] == "1"
 
 
+@pytest.mark.slow
 def test_exported_comparison_script_replays_the_grid(tmp_path):
     from rnn_core.compare.experiments import ExperimentSpec, run_grid
     from rnn_core.share import compare_script
@@ -225,6 +226,7 @@ def test_exported_comparison_script_replays_the_grid(tmp_path):
     assert "python -m rnn_core compare --task adding --lengths 10,50 --cells rnn,lstm,gru --seeds 2" in command
 
 
+@pytest.mark.slow
 def test_exported_sentiment_script_replays_the_run(tmp_path):
     from rnn_core.sentiment.classifier import ClassifierSettings, train_classifier
     from rnn_core.sentiment.data import ReviewSettings, generate_reviews, negation_split

@@ -126,6 +126,7 @@ def test_padding_changes_nothing_and_the_two_halves_add_up_to_the_scores():
     assert torch.allclose(parts["forward"] + parts["backward"] + parts["bias"], alone, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_a_tiny_run_trains_both_models_and_reports_every_figure(tiny_run):
     m = tiny_run.metrics
     assert tiny_run.result.steps == 40 and m["steps"] == 40
@@ -150,6 +151,7 @@ def test_one_direction_alone():
     assert set(tagged.tags) == {"left-to-right"} and not tagged.forward.any()
 
 
+@pytest.mark.slow
 def test_a_typed_sentence_is_tagged_by_both_with_unknown_words_named(tiny_run):
     tagged = tag_sentence(tiny_run.pair, "Zorblax SCORED twice in London")
     assert tagged.words == ["zorblax", "scored", "twice", "in", "london"] and tagged.unknown == ["zorblax"]
@@ -162,6 +164,7 @@ def test_a_typed_sentence_is_tagged_by_both_with_unknown_words_named(tiny_run):
         tag_sentence(tiny_run.pair, "")
 
 
+@pytest.mark.slow
 def test_the_command_line_prints_both_models_and_the_baseline(capsys):
     code = main(["tag", "--cells", "lstm,rnn", "--distance", "2", "--max-steps", "10", "--sentences", "200",
                  "--hidden", "8", "--embedding", "8"])
@@ -187,6 +190,7 @@ def test_the_exported_script_runs_the_same_settings():
     assert "--max-steps 600" in script and "--seed 2" in script
 
 
+@pytest.mark.slow
 def test_figures_are_built_without_a_browser(tiny_run):
     m = tiny_run.metrics
     assert len(figures.accuracy_by_distance(m).data) == 3

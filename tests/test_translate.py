@@ -165,6 +165,7 @@ def test_figures_are_built_from_plain_rows():
     assert "99.0%" in text and "60.0%" in text
 
 
+@pytest.mark.slow
 def test_the_command_prints_exact_match_per_model_and_length(capsys):
     assert main(["translate", "--task", "reverse", "--lengths", "3,4", "--max-steps", "10", "--hidden", "8"]) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

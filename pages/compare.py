@@ -18,7 +18,8 @@ from rnn_core.compare.figures import (BIAS_CAPTION, COST_CAPTION, CURVES_CAPTION
                                       learning_curves, steps_to_solve)
 from rnn_core.runs.jobs import RUNNING
 from rnn_core.compare.shipped import bias_finding, finding, load_shipped, shipped_grid, shipped_stamp
-from rnn_core.share import Param, Schema, compare_script
+from rnn_core.compare.script import compare_script
+from rnn_core.links.settings import Param, Schema
 from rnn_core.data.tasks import TASKS, describe_example, get_task
 
 JOB = "compare.job"

@@ -15,14 +15,15 @@ from rnn_core.forecast.figures import (CURVES_CAPTION, FORECAST_CAPTION, LAG_CAP
                                        ROLLOUT_CAPTION, SERIES_CAPTION, forecast_figure, lag_figure,
                                        live_forecast_figure, rollout_figure, series_figure, training_curves)
 from rnn_core.forecast.model import (BASELINES, CELLS, LESSONS, PAGE_DEFAULTS, PAGE_SERIES, ForecastSettings,
-                               forecast_script, series_defaults, train_forecaster, verdict)
+                                     series_defaults, train_forecaster, verdict)
+from rnn_core.forecast.script import forecast_script
 from rnn_core.runs.jobs import RUNNING
 from rnn_core.runs.registry import TrainedModel
 from rnn_core.runs.runcache import run_key, step_budgeted
 from rnn_core.forecast.series import (PUBLIC_SERIES, STOCKS, cached_public_series, chronological_split, download_public_series,
                              guess_columns, load_public_series, load_series, make_windows, read_table,
                              series_from_frame)
-from rnn_core.share import Param, Schema
+from rnn_core.links.settings import Param, Schema
 
 JOB = "forecast.job"
 SOURCES = ("Built in", "Public series (download)", "Upload a CSV file")

@@ -26,7 +26,8 @@ from rnn_core.gradients.measure import (GAMMA, MAX_LENGTH, PAGE_DEFAULTS, Gradie
                                 page_settings, per_step_factor, safe_ratio, saturation, situations_at_init)
 from rnn_core.runs.jobs import RUNNING
 from rnn_core.runs.runcache import ended_by_steps, run_key
-from rnn_core.share import Param, Schema, command_line, export_script
+from rnn_core.links.scripts import command_line, export_script
+from rnn_core.links.settings import Param, Schema
 
 TRAIN_JOB, CLIP_JOB = "gradients.train_job", "gradients.clip_job"
 INIT_LABELS = {"orthogonal": "orthogonal × gain", "normal": "normal, N(0, scale²/H)", "identity": "identity × gain",

@@ -17,7 +17,8 @@ from rnn_core.stepthrough.figures import (ARCH_CAPTION, ARCHITECTURES, BACKWARD_
                                           architecture_diagram, bptt_chart, cell_diagram, gate_timeline,
                                           matrix_heatmap, probability_bars, sub, unrolled_caption, unrolled_diagram,
                                           vector_sum)
-from rnn_core.share import Param, Schema, command_line, export_script
+from rnn_core.links.scripts import command_line, export_script
+from rnn_core.links.settings import Param, Schema
 from rnn_core.stepthrough.recording import (MAX_HIDDEN, MIN_HIDDEN, PAGE_DEFAULTS, TRAIN_STEPS, check_word, gate_rows,
                                   step_through)
 

@@ -25,7 +25,8 @@ from rnn_core.language_model.training import (DEFAULT_CELL, DEFAULT_LEVEL, DEFAU
 from rnn_core.language_model.model import ModelConfig
 from rnn_core.runs.registry import TrainedModel
 from rnn_core.runs.runcache import run_key, step_budgeted
-from rnn_core.share import Param, Schema, language_model_script
+from rnn_core.language_model.script import language_model_script
+from rnn_core.links.settings import Param, Schema
 from rnn_core.data.text import Tokenizer, split_tokens
 
 JOB = "lm.job"

@@ -21,7 +21,8 @@ from rnn_core.sentiment.figures import (ACCURACY_CAPTION, BALANCE_CAPTION, BUILT
                                         confusion_heatmap, hidden_heatmap, influence_bars, probability_by_word,
                                         training_curves)
 from rnn_core.runs.jobs import RUNNING
-from rnn_core.share import Param, Schema, sentiment_script
+from rnn_core.links.settings import Param, Schema
+from rnn_core.sentiment.script import sentiment_script
 from rnn_core.runs.registry import TrainedModel
 from rnn_core.runs.runcache import run_key, step_budgeted
 from rnn_core.sentiment.probe import WORKSHOP_SENTENCE, gradient_is_saturated, minimal_pairs, probe_sentence
@@ -409,7 +410,7 @@ with c3:
 
 
 def data_source() -> dict:
-    """Where the sentences come from, as :func:`rnn_core.share.sentiment_script` reads it."""
+    """Where the sentences come from, as :func:`rnn_core.sentiment.script.sentiment_script` reads it."""
     s = st.session_state
     if s["sentiment.source"] == SOURCES[0]:
         return {"kind": "synthetic", "n_sentences": int(s["sentiment.n_sentences"]),

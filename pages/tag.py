@@ -10,7 +10,7 @@ import streamlit as st
 from pages.shared import (chart, job_status, poll_interval, registry, rerun_when_finished, run_controls, show_error,
                           start_shared_job)
 from pages.workshop import export_button, share_settings
-from rnn_core.tag.command import tagging_script
+from rnn_core.tag.script import tagging_script
 from rnn_core.errors import RNNLabError
 from rnn_core.tag.figures import (CURVES_CAPTION, DISTANCE_CAPTION, EXAMPLE_READING, PUSH_CAPTION, RESULT_BIDIRECTIONAL,
                                       RESULT_CELLS, RESULT_DISTANCE, RESULT_LEFT, RESULT_PLAIN, WORD_CAPTION,
@@ -19,7 +19,7 @@ from rnn_core.tag.figures import (CURVES_CAPTION, DISTANCE_CAPTION, EXAMPLE_READ
 from rnn_core.runs.jobs import RUNNING
 from rnn_core.runs.registry import TrainedModel
 from rnn_core.runs.runcache import run_key, step_budgeted
-from rnn_core.share import Param, Schema
+from rnn_core.links.settings import Param, Schema
 from rnn_core.tag.data import AMBIGUOUS, CUES, EXAMPLES, HELD_OUT_PER_READING, MAX_DISTANCE, MAX_WORDS, TagDataSettings, generate
 from rnn_core.tag.tagger import DIRECTIONS, STEP_CHOICES, TaggerSettings, tag_sentence, train_taggers
 

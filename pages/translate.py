@@ -11,7 +11,8 @@ import streamlit as st
 from pages.shared import (chart, job_status, poll_interval, registry, rerun_when_finished, run_controls, show_error,
                           start_job, start_shared_job)
 from pages.workshop import export_button, share_settings
-from rnn_core.translate.command import REGENERATE, dates_script, length_script, shipped_results
+from rnn_core.translate.script import dates_script, length_script
+from rnn_core.translate.shipped import REGENERATE, shipped_results
 from rnn_core.translate.dates import FORMATS, day, held_out_days, translate_text
 from rnn_core.errors import RNNLabError
 from rnn_core.translate.figures import (ATTENTION_CAPTION, CURVES_CAPTION, FORMAT_CAPTION, LENGTH_CAPTION,
@@ -21,7 +22,7 @@ from rnn_core.runs.jobs import RUNNING
 from rnn_core.compare.experiments import RunFinished
 from rnn_core.runs.registry import TrainedModel
 from rnn_core.runs.runcache import DETERMINISTIC_ENDS, run_key, step_budgeted
-from rnn_core.share import Param, Schema
+from rnn_core.links.settings import Param, Schema
 from rnn_core.translate.model import (DATE_DEFAULTS, LENGTHS, MAX_LENGTH, MIN_LENGTH, MODELS, REVERSE_DEFAULTS,
                                 LengthSpec, LengthUpdate, TranslateProgress, TranslateSettings,
                                 bottleneck_length, run_length_grid, summarise_lengths, train_translator)

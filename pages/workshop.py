@@ -15,7 +15,8 @@ from pathlib import Path
 import streamlit as st
 
 from pages.shared import active_jobs
-from rnn_core.share import Schema, settings_link
+from rnn_core.links.scripts import settings_link
+from rnn_core.links.settings import Schema
 from rnn_core.workshop import STEPS, clamp_step, total_minutes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,7 +163,7 @@ def share_link(schema: Schema) -> str:
 
 def export_button(script: str, file_name: str, key: str, label: str = "Export as a Python script",
                   schema: Schema | None = None) -> None:
-    """A popover with ``script`` (from :func:`rnn_core.share.export_script`), a download button, and the link.
+    """A popover with ``script`` (from :func:`rnn_core.links.scripts.export_script`), a download button, and the link.
 
     ``key`` must contain ``.btn`` (e.g. ``"lm.btn_export"``), as every button key does.
     """

@@ -12,7 +12,7 @@ from rnn_core.errors import RNNLabError
 from rnn_core.compare.experiments import (DEFAULT_LENGTHS, ExperimentSpec, RunFinished, TaskModel, check_budget,
                                   forget_gate_memory, matched_hidden, parameter_count, run_grid, run_one, summarise)
 from rnn_core.compare.shipped import SHIPPED, load_shipped, shipped_grid
-from rnn_core.share import compare_script
+from rnn_core.compare.script import compare_script
 from rnn_core.data.tasks import TASKS, get_task
 
 TINY = dict(lengths=(5,), seeds=1, hidden=8, max_steps=40, batch=16, eval_every=20)

@@ -10,8 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rnn_core.language_model.training import PRESETS, train_language_model
-from rnn_core.share import (Code, Param, Schema, command_line, export_script, language_model_script, lm_text,
-                            settings_link)
+from rnn_core.language_model.script import language_model_script, lm_text
+from rnn_core.links.scripts import Code, command_line, export_script, settings_link
+from rnn_core.links.settings import Param, Schema
 from rnn_core.stepthrough.recording import check_word, step_through
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -211,7 +212,7 @@ def test_a_settings_link_reopens_the_sentiment_page_as_it_was():
 @pytest.mark.slow
 def test_exported_comparison_script_replays_the_grid(tmp_path):
     from rnn_core.compare.experiments import ExperimentSpec, run_grid
-    from rnn_core.share import compare_script
+    from rnn_core.compare.script import compare_script
     spec = ExperimentSpec(task="first-symbol", lengths=(6,), cells=("rnn", "gru"), seeds=1, first_seed=3,
                           hidden=8, max_steps=40, batch=16, eval_every=20)
     script = compare_script(spec)
@@ -230,7 +231,7 @@ def test_exported_comparison_script_replays_the_grid(tmp_path):
 def test_exported_sentiment_script_replays_the_run(tmp_path):
     from rnn_core.sentiment.classifier import ClassifierSettings, train_classifier
     from rnn_core.sentiment.data import ReviewSettings, generate_reviews, negation_split
-    from rnn_core.share import sentiment_script
+    from rnn_core.sentiment.script import sentiment_script
     settings = ClassifierSettings(cell="gru", hidden_size=8, embedding_dim=8, seconds=None, max_steps=30, seed=4,
                                   eval_every_seconds=1e9)   # evaluated only at the end: the same kept model
     source = {"kind": "synthetic", "n_sentences": 500, "max_distractor": 4, "contrast": True}

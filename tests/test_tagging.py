@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from rnn_core.__main__ import main
-from rnn_core.tag.command import tagging_script
+from rnn_core.tag.script import tagging_script
 from rnn_core.errors import RNNLabError
 from rnn_core.tag import figures
 from rnn_core.tag.data import (AMBIGUOUS, CUES, FILLERS, MAX_WORDS, TAGS, TagDataSettings, generate,

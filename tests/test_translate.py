@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from rnn_core.__main__ import main
-from rnn_core.translate.command import dates_script, length_script, shipped_results
+from rnn_core.translate.script import dates_script, length_script
+from rnn_core.translate.shipped import shipped_results
 from rnn_core.translate.dates import (FORMATS, INPUT_CHARS, MAX_INPUT_CHARS, N_DAYS, OUTPUT_CHARS, check_date_text, date_pairs,
                             day, held_out_days, is_held_out, training_days, translate_text)
 from rnn_core.errors import RNNLabError

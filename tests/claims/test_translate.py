@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pytest
 
-from rnn_core.translate.command import shipped_results
+from rnn_core.translate.shipped import shipped_results
 from rnn_core.translate.figures import dates_finding, length_finding
 from rnn_core.translate.model import (DATE_DEFAULTS, LENGTHS, REVERSE_DEFAULTS, LengthSpec, bottleneck_length,
                                 train_translator)

@@ -23,7 +23,7 @@ from torch import nn
 from rnn_core.nets.fused import fused_rnn
 from rnn_core.nets.cells import CELL_NAMES, init_recurrent_, set_forget_bias_
 from rnn_core.errors import RNNLabError
-from rnn_core.data.tasks import Task, get_task, success
+from rnn_core.data.tasks import Task, get_task, parse_lengths, success
 from rnn_core.runs.loop import RunFinished, TrainConfig, seeded, train
 from rnn_core.nets.encoder_decoder import EncoderDecoder
 
@@ -218,7 +218,6 @@ WORKSHOP_SETTINGS = {"compare.task": "adding", "compare.lr": TASK_LR["adding"],
 
 def spec_from_settings(settings: dict) -> "ExperimentSpec":
     """The grid the page's Run live starts from its widget values (``compare.*`` keys, as in PAGE_DEFAULTS)."""
-    from rnn_core.data.tasks import parse_lengths
     s = {**PAGE_DEFAULTS, **settings}
     task = get_task(s["compare.task"])
     if not s["compare.cells"]:

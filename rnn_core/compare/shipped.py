@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from rnn_core.compare.experiments import DEFAULT_LENGTHS
+from rnn_core.data.tasks import get_task
 
 HERE = Path(__file__).resolve().parent / "results"
 SEEDS = 3
@@ -85,7 +86,6 @@ def _gated(rows, length: int) -> tuple[float, float]:
 
 def finding(task: str, rows) -> str:
     """The grid's result in a sentence or two, with its numbers (worst to best seed) read from ``rows``."""
-    from rnn_core.data.tasks import get_task
     base = get_task(task).baseline
     if task == "adding":
         return (f"the RNN solves {_span(*accuracy_range(rows, 'rnn', 10))} of sequences at length 10, but from "

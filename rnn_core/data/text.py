@@ -18,7 +18,6 @@ from rnn_core.errors import RNNLabError
 
 PAD, UNK, EOS = "<pad>", "<unk>", "<eos>"
 SPECIALS = (PAD, UNK, EOS)
-LEVELS = ("char", "word")
 _WORD_RE = re.compile(r"\w+(?:[-'.]\w+)*|([^\w\s])\1*|\n")   # a run of one mark ("----", "...") is one token
 _NO_SPACE_BEFORE = set(".,;:!?)]}\n")
 _NO_SPACE_AFTER = set("([{\n")

@@ -15,7 +15,8 @@ from pathlib import Path
 from rnn_core.errors import RNNLabError
 from rnn_core.forecast.model import CELLS, ForecastSettings, series_defaults, train_forecaster, verdict
 from rnn_core.runs.jobs import configure_torch_threads
-from rnn_core.forecast.series import MAX_UPLOAD_BYTES, PUBLIC_SERIES, SOURCE_KEYS, TRANSFORMS, load_series, series_from_csv
+from rnn_core.forecast.series import (MAX_UPLOAD_BYTES, PUBLIC_SERIES, SOURCE_KEYS, TRANSFORMS, load_public_series,
+                                      load_series, series_from_csv)
 from rnn_core.command import StderrProgress
 
 
@@ -50,7 +51,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def read_series(args: argparse.Namespace):
     if args.series in SOURCE_KEYS:
         if args.url and args.series in PUBLIC_SERIES:
-            from rnn_core.forecast.series import load_public_series
             return load_public_series(args.series, args.url)
         return load_series(args.series, args.seed)
     path = Path(args.series)

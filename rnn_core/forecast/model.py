@@ -26,12 +26,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from rnn_core.nets.cells import CELL_NAMES
 from rnn_core.nets.fused import fused_rnn
 from rnn_core.errors import RNNLabError
 from rnn_core.forecast.series import TRANSFORMS, Series, Split, Windows, chronological_split, detect_period, make_windows
 from rnn_core.runs.loop import Progress, TrainConfig, TrainResult, seeded, train
 
-CELLS = ("rnn", "lstm", "gru")
+CELLS = CELL_NAMES
 BASELINES = ("naive", "seasonal naive", "moving average", "linear AR")
 ROLLOUT_STEPS = 24
 MAX_LAG = 10

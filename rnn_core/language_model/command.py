@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import sys
 from dataclasses import replace
 from pathlib import Path
 
+import torch
+
+from rnn_core.nets.cells import CELL_NAMES
 from rnn_core.language_model.checkpoint import save_checkpoint
 from rnn_core.data.corpora import BUILT_IN, PUBLIC_TEXTS, check_text, decode_bytes, load_builtin, load_public_text
 from rnn_core.errors import RNNLabError
 from rnn_core.runs.jobs import configure_torch_threads
-from rnn_core.language_model.training import PRESETS, preset, train_language_model
+from rnn_core.data.text import encode_text
+from rnn_core.language_model.training import GRID_COLUMNS, PRESETS, preset, preset_grid_row, train_language_model
 from rnn_core.command import StderrProgress
 
 
@@ -21,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"a text file, a built-in corpus ({', '.join(BUILT_IN)}) or a public text "
                              f"({', '.join(PUBLIC_TEXTS)}, downloaded once and cached)")
     parser.add_argument("--level", choices=("char", "word"), default="char")
-    parser.add_argument("--cell", choices=("rnn", "lstm", "gru"), default="lstm")
+    parser.add_argument("--cell", choices=CELL_NAMES, default="lstm")
     parser.add_argument("--preset", choices=tuple(PRESETS), default="quick")
     parser.add_argument("--seconds", type=float,
                         help="train for this many seconds (the step count then depends on the machine); "
@@ -60,17 +65,12 @@ def read_text(spec: str) -> tuple[str, str]:
 
 def run_grid(args: argparse.Namespace) -> dict:
     """Every cell on every built-in corpus, seeds 0, 1, 2, at the preset: the shipped results of its claims."""
-    import csv
-
-    from rnn_core.language_model.training import GRID_COLUMNS, preset_grid_row
-    from rnn_core.data.text import encode_text
-    import torch
     torch.set_num_threads(1)   # as the app's trainings and the tests run: the same numbers, step for step
     rows = []
     for corpus in args.grid_corpus or BUILT_IN:
         data = encode_text(load_builtin(corpus), "char")
         for seed in (0, 1, 2):
-            for cell in ("rnn", "lstm", "gru"):
+            for cell in CELL_NAMES:
                 rows.append(preset_grid_row(data, corpus, args.preset, cell, seed))
                 print(", ".join(f"{k} {rows[-1][k]}" for k in ("corpus", "seed", "cell", "val_loss", "seconds")),
                       file=sys.stderr, flush=True)

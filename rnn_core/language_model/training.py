@@ -17,6 +17,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
+from rnn_core.nets.cells import CELL_NAMES
 from rnn_core.errors import RNNLabError
 from rnn_core.language_model.generation import sample
 from rnn_core.language_model.model import LanguageModel, ModelConfig
@@ -124,7 +125,7 @@ def evaluation_interval(max_steps: int) -> int:
 def preset_variants():
     """Every (preset, cell, level) and its settings: what the page's sliders must be able to show."""
     for name in PRESETS:
-        for cell in ("rnn", "lstm", "gru"):
+        for cell in CELL_NAMES:
             for level in ("char", "word"):
                 yield name, cell, level, preset(name, cell=cell, level=level)
 

@@ -22,7 +22,9 @@ MAX_STRING = 200
 
 @dataclass(frozen=True)
 class Param:
-    """One shareable setting. The default's type (bool, int, float, str) is the setting's type."""
+    """One setting of a page, declared once: the page kit draws its widget from it, the address bar and the
+    workshop's steps name it by it, and a link's value is checked against it. The default's type (bool, int,
+    float, str, or a list for several choices) is the setting's type."""
 
     key: str                          # session-state / widget key, e.g. "lm.hidden"
     name: str                         # the name in the URL, e.g. "hidden"
@@ -31,6 +33,10 @@ class Param:
     low: float | None = None          # range for numbers without choices
     high: float | None = None
     check: Callable | None = None     # value -> value, raising RNNLabError for a value the page cannot use
+    label: str = ""                   # the widget's label
+    help: str | None = None           # the widget's tooltip
+    widget: str | None = None         # the kind of widget, when the kit's choice from the type is not the one
+    shown: Callable | None = None     # value -> the text a learner sees for it (a choice's name)
 
     def format(self, value) -> str:
         if isinstance(self.default, (list, tuple)):    # a multiselect: its choices, comma-separated
@@ -110,6 +116,13 @@ class Schema:
 
     def defaults(self) -> dict:
         return {p.key: p.default for p in self.params}
+
+    def param(self, key: str) -> Param:
+        """The declaration of the setting under session-state key ``key``."""
+        for p in self.params:
+            if p.key == key:
+                return p
+        raise KeyError(key)
 
     def from_query(self, query: Mapping) -> tuple[dict, list[str]]:
         """Settings (session-state key -> value) for the parameters present in ``query``, and messages."""

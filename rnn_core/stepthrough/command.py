@@ -6,13 +6,14 @@ import argparse
 import os
 import sys
 
+from rnn_core.nets.cells import CELL_NAMES
 from rnn_core.runs.jobs import configure_torch_threads
 from rnn_core.stepthrough.recording import MAX_HIDDEN, MIN_HIDDEN, TRAIN_STEPS, step_through
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--word", default="hello", help="a short word of letters a-z (2 to 10 letters)")
-    parser.add_argument("--cell", choices=("rnn", "lstm", "gru"), default="rnn")
+    parser.add_argument("--cell", choices=CELL_NAMES, default="rnn")
     parser.add_argument("--hidden", type=int, default=3, help=f"hidden size ({MIN_HIDDEN} to {MAX_HIDDEN})")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--train-steps", type=int, default=0,

@@ -30,10 +30,11 @@ from pathlib import Path
 
 from rnn_core.data.corpora import BUILT_IN, load_builtin
 from rnn_core.errors import RNNLabError
+from rnn_core.runs.jobs import configure_torch_threads
 
 RESULTS = Path(__file__).resolve().parents[1] / "compare" / "results"   # the Compare page's shipped grids (see results/)
 
-CELLS = ("rnn", "lstm", "gru")
+CELLS = ("rnn", "lstm", "gru")   # rnn_core.nets.cells.CELL_NAMES, written out: that module imports torch
 
 # --- the cliff ---------------------------------------------------------------------------------------------
 
@@ -196,7 +197,7 @@ def _stamps(keys) -> tuple:
 @lru_cache(maxsize=16)
 def _load(path: str, mtime: float):
     """A checkpoint read once per process (``mtime`` renews it when the file is rebuilt); never trained."""
-    from rnn_core.language_model.checkpoint import load_checkpoint
+    from rnn_core.language_model.checkpoint import load_checkpoint   # lazily: Home draws without torch
     model, tokenizer, info = load_checkpoint(path)
     model.requires_grad_(False)
     return model, tokenizer, info
@@ -217,8 +218,7 @@ def measure_gradients(seed: int = DEFAULTS["seed"], span: int = DEFAULTS["span"]
 def _gradients(seed: int, span: int, predictions: int, stamps: tuple) -> GradientTour | None:
     if any(s is None for s in stamps):
         return None
-    from rnn_core.language_model.interpret import connectivity
-    from rnn_core.runs.jobs import configure_torch_threads
+    from rnn_core.language_model.interpret import connectivity   # lazily: Home draws without torch
     configure_torch_threads()   # torch's first use in the server may be here: bound its threads first
     curves, hidden, steps, passage = {}, {}, {}, ""
     for cell, stamp in zip(GRADIENT_MODELS, stamps):

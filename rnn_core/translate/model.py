@@ -197,7 +197,6 @@ def train_translator(settings: TranslateSettings, on_progress=None, stop=None) -
 # --- the bottleneck experiment: both models on the reversal, at growing lengths --------------------------------
 
 MODELS = ("attention", "plain")          # rows' "model" column: with attention, without
-MODEL_LABELS = {"attention": "with attention", "plain": "without attention"}
 LENGTHS = (5, 10, 15, 20, 30)            # the shipped grid's: the plain model falls from ~1 to 0 across them
 # Seconds per training step per letter, batch 64, hidden 32, measured on the busy 2-core box (load 5-7) and rounded
 # up: attention steps the decoder one letter at a time with a softmax over the input at each.

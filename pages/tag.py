@@ -7,38 +7,40 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from pages.shared import (chart, job_status, poll_interval, registry, rerun_when_finished, run_controls, show_error,
-                          start_shared_job)
-from pages.workshop import export_button, share_settings
-from rnn_core.tag.script import tagging_script
+from pages import kit
 from rnn_core.errors import RNNLabError
-from rnn_core.tag.figures import (CURVES_CAPTION, DISTANCE_CAPTION, EXAMPLE_READING, PUSH_CAPTION, RESULT_BIDIRECTIONAL,
-                                      RESULT_CELLS, RESULT_DISTANCE, RESULT_LEFT, RESULT_PLAIN, WORD_CAPTION,
-                                      accuracy_by_distance, accuracy_by_word, direction_push, evaluations,
-                                      training_curves)
-from rnn_core.runs.jobs import RUNNING
+from rnn_core.links.settings import Param, Schema
+from rnn_core.nets.cells import CELL_NAMES
 from rnn_core.runs.registry import TrainedModel
 from rnn_core.runs.runcache import run_key, step_budgeted
-from rnn_core.links.settings import Param, Schema
 from rnn_core.tag.data import AMBIGUOUS, CUES, EXAMPLES, HELD_OUT_PER_READING, MAX_DISTANCE, MAX_WORDS, TagDataSettings, generate
+from rnn_core.tag.figures import (CURVES_CAPTION, DISTANCE_CAPTION, EXAMPLE_READING, PUSH_CAPTION, RESULT_BIDIRECTIONAL,
+                                  RESULT_CELLS, RESULT_DISTANCE, RESULT_LEFT, RESULT_PLAIN, WORD_CAPTION,
+                                  accuracy_by_distance, accuracy_by_word, direction_push, evaluations, training_curves)
 from rnn_core.tag.tagger import DIRECTIONS, STEP_CHOICES, TaggerSettings, tag_sentence, train_taggers
+from rnn_core.tag.script import tagging_script
 
-JOB = "tag.job"
 DEFAULTS = TaggerSettings()
-HIDDEN_SIZES = (8, 16, 32, 64, 128)
-LEARNING_RATES = (1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2)
 TAG_COLORS = {"person": "blue", "place": "green", "organisation": "orange"}
 NAMES = {"left-to-right": "left to right →", "bidirectional": "bidirectional ↔"}
 
-SHARE = Schema((
-    Param("tag.cell", "cell", DEFAULTS.cell, choices=("rnn", "lstm", "gru")),
-    Param("tag.distance", "distance", DEFAULTS.distance, low=1, high=MAX_DISTANCE),
-    Param("tag.hidden", "hidden", DEFAULTS.hidden_size, choices=HIDDEN_SIZES),
-    Param("tag.lr", "lr", DEFAULTS.lr, choices=LEARNING_RATES),
-    Param("tag.steps", "steps", DEFAULTS.max_steps, choices=STEP_CHOICES),
-    Param("tag.seed", "seed", DEFAULTS.seed, low=0, high=1_000_000),
-    Param("tag.sentence", "sentence", EXAMPLES[0]),
+SETTINGS = Schema((
+    Param("tag.distance", "distance", DEFAULTS.distance, low=1, high=MAX_DISTANCE,
+          label="Cue distance: the cue comes 1 to this many words after the ambiguous word",
+          help="The words between are adverbs that fit every reading (“reportedly”, “quietly”...). Farther cues "
+               "ask the backward pass to carry the cue for longer."),
+    Param("tag.seed", "seed", DEFAULTS.seed, low=0, high=1_000_000, label="Seed",
+          help="The same seed gives the same sentences, the same starting weights, the same models."),
+    Param("tag.cell", "cell", DEFAULTS.cell, choices=CELL_NAMES, label="Cell"),
+    Param("tag.hidden", "hidden", DEFAULTS.hidden_size, choices=(8, 16, 32, 64, 128),
+          label="Hidden size (per direction)"),
+    Param("tag.steps", "steps", DEFAULTS.max_steps, choices=STEP_CHOICES, label="Training steps",
+          help="A step budget: the same seed gives the same models on any machine. Both models train on the "
+               "same batches."),
+    Param("tag.lr", "lr", DEFAULTS.lr, choices=(1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2), label="Learning rate"),
+    Param("tag.sentence", "sentence", EXAMPLES[0], label=f"Your sentence (lower or upper case, up to {MAX_WORDS} words)"),
 ))
+SHARE = SETTINGS      # the name the workshop and the tests know
 
 st.title("Tag a sentence")
 st.write("A many-to-many RNN gives every word a tag: person, place, organisation or none. In “jordan scored "
@@ -47,10 +49,7 @@ st.write("A many-to-many RNN gives every word a tag: person, place, organisation
          "as in the classic “teddy roosevelt was a great president” / “teddy bears are on sale”. Train a model "
          "that reads left to right and one that also reads right to left, side by side, and see which one can "
          "use the words still to come.")
-
-for key, value in SHARE.defaults().items():
-    st.session_state.setdefault(key, value)
-share_settings(SHARE, "tag")
+kit.settings(SETTINGS, "tag")
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -78,12 +77,8 @@ LEGEND = " · ".join(f":{c}-background[{t}]" for t, c in TAG_COLORS.items()) + "
 
 st.subheader("1. The sentences")
 c1, c2 = st.columns([2, 1])
-distance = c1.slider("Cue distance: the cue comes 1 to this many words after the ambiguous word", 1, MAX_DISTANCE,
-                     key="tag.distance",
-                     help="The words between are adverbs that fit every reading (“reportedly”, “quietly”...). "
-                          "Farther cues ask the backward pass to carry the cue for longer.")
-seed = c2.number_input("Seed", 0, 1_000_000, key="tag.seed",
-                       help="The same seed gives the same sentences, the same starting weights, the same models.")
+distance = kit.widget(SETTINGS, "tag.distance", c1)
+seed = kit.widget(SETTINGS, "tag.seed", c2)
 data = sentences(int(distance), int(seed))
 n_readings = sum(len(r) for r in AMBIGUOUS.values())
 st.write(f"{len(data.train):,} generated training sentences. Each holds one of {len(AMBIGUOUS)} ambiguous words, "
@@ -104,86 +99,49 @@ st.caption(f"The {len(data.test):,} test sentences pair each ambiguous word with
 
 st.subheader("2. Train both models side by side")
 c1, c2, c3 = st.columns(3)
-cell = c1.radio("Cell", ("rnn", "lstm", "gru"), key="tag.cell", horizontal=True, format_func=str.upper)
-hidden = c2.select_slider("Hidden size (per direction)", HIDDEN_SIZES, key="tag.hidden")
-steps = c3.select_slider("Training steps", STEP_CHOICES, key="tag.steps",
-                         help="A step budget: the same seed gives the same models on any machine. Both models "
-                              "train on the same batches.")
-lr = c1.select_slider("Learning rate", LEARNING_RATES, key="tag.lr", format_func=lambda v: f"{v:g}")
+cell = kit.widget(SETTINGS, "tag.cell", c1)
+hidden = kit.widget(SETTINGS, "tag.hidden", c2)
+steps = kit.widget(SETTINGS, "tag.steps", c3)
+lr = kit.widget(SETTINGS, "tag.lr", c1)
 st.caption("The left-to-right model's hidden state at a word has read the words up to it; the bidirectional one "
            "has a second RNN that reads right to left, and tags each word from both halves, so it has twice the "
            "recurrent weights.")
 
 
-def chosen_settings() -> TaggerSettings:
-    return replace(DEFAULTS, cell=cell, distance=int(distance), hidden_size=int(hidden), lr=float(lr),
-                   max_steps=int(steps), seed=int(seed))
-
-
-def launch() -> None:
-    settings = chosen_settings()
-    models = registry()
+def make_run() -> kit.Run:
+    settings = replace(DEFAULTS, cell=cell, distance=int(distance), hidden_size=int(hidden), lr=float(lr),
+                       max_steps=int(steps), seed=int(seed))
     label = f"{settings.cell.upper()} {settings.hidden_size} · cue 1–{settings.distance} words later · seed {settings.seed}"
 
-    def train(stop, report):
-        return train_taggers(settings, on_progress=report, stop=stop)
-
-    def deliver(run, job):   # this session's own copy of the run (identical runs are trained once per server)
+    def keep(run) -> TrainedModel:
         if run.result.steps == 0:
             raise RNNLabError(run.result.message or "Training stopped before its first step.")
-        name = label + {"stopped": " (stopped)", "diverged": " (diverged)"}.get(run.result.stop_reason, "")
-        entry = TrainedModel(name, "tagger", run.pair, run.pair.vocab, settings.to_dict(), run.metrics, run.history,
-                             source=f"generated sentences, cue 1–{settings.distance} words later")
-        models.add(entry)
-        return {"entry": entry.name, "message": run.result.message, "reason": run.result.stop_reason}
+        return TrainedModel(label, "tagger", run.pair, run.pair.vocab, settings.to_dict(), run.metrics, run.history,
+                            source=f"generated sentences, cue 1–{settings.distance} words later")
 
-    key = (run_key("tag", None, settings, seed=settings.seed, steps=settings.max_steps)
-           if step_budgeted(settings.train_config()) else None)
-    start_shared_job(JOB, f"Tagging: {label}", key, train, deliver)
+    return kit.Run(f"Tagging: {label}", lambda stop, report: train_taggers(settings, on_progress=report, stop=stop),
+                   keep, run_key("tag", None, settings, seed=settings.seed, steps=settings.max_steps)
+                   if step_budgeted(settings.train_config()) else None)
 
 
-job, _ = run_controls(JOB, launch, start_key="tag.btn_train", stop_key="tag.btn_stop", label="Train both",
-                      stop_help="Stops training and keeps both models as they are.")
+def live(reports, _) -> None:
+    rows = evaluations(reports)
+    baseline = rows[-1].get("baseline.ambiguous_accuracy") if rows else None
+    kit.chart(training_curves(rows, DIRECTIONS, baseline, "While training"), CURVES_CAPTION, key="tag.live_chart")
 
 
-@st.fragment(run_every=poll_interval(job))
-def live_view() -> None:
-    job = st.session_state.get(JOB)
-    if job is None:
-        return
-    job_status(job)
-    progress = job.progress
-    if job.status == RUNNING and progress is not None:
-        st.progress(progress.fraction, text=f"step {progress.step:,} of {progress.planned_steps:,} · "
-                                            f"{progress.tokens_per_second:,.0f} sentences/s · "
-                                            f"about {progress.time_left:.0f} s left")
-    reports = job.reports_so_far()
-    if reports and job.active:
-        rows = evaluations(reports)
-        baseline = rows[-1].get("baseline.ambiguous_accuracy") if rows else None
-        chart(training_curves(rows, DIRECTIONS, baseline, "While training"), CURVES_CAPTION,
-              key="tag.live_chart")
-    rerun_when_finished(job, "tag")
-
-
-live_view()
-if job is not None and not job.active and isinstance(job.result, dict):
-    (st.warning if job.result["reason"] == "diverged" else st.success)(
-        f"{job.result['message'] or 'Trained.'} “{job.result['entry']}” is shown below.")
+job, _ = kit.train_controls("tag", make_run, label="Train both", live=live,
+                            stop_help="Stops training and keeps both models as they are.",
+                            progress_text=lambda p: f"step {p.step:,} of {p.planned_steps:,} · "
+                                                    f"{p.tokens_per_second:,.0f} sentences/s · "
+                                                    f"about {p.time_left:.0f} s left")
 
 
 # --- 3. how well they do -------------------------------------------------------------------------------------
 
-trained = {e.name: e for e in registry().entries("tagger")}
-if job is not None and not job.active and isinstance(job.result, dict) and st.session_state.get("tag.shown_job") != job.id:
-    st.session_state["tag.shown_job"] = job.id          # a pair just trained: show it
-    if job.result["entry"] in trained:
-        st.session_state["tag.shown_model"] = job.result["entry"]
-if st.session_state.get("tag.shown_model") not in trained and trained:
-    st.session_state["tag.shown_model"] = list(trained)[-1]
-
 st.subheader("3. How well they do")
-if not trained:
+entry = kit.shown_model("tag", "tagger", "Models", help="Every pair you train in this session joins the list.")
+if entry is None:
     if job is not None and job.active:
         st.info("The results appear here when training ends.", icon=":material/hourglass_top:")
     else:
@@ -191,11 +149,8 @@ if not trained:
                 "for both models at once).", icon=":material/school:")
     st.stop()
 
-entry = trained[st.selectbox("Models", list(trained), key="tag.shown_model",
-                             help="Every pair you train in this session joins the list.")]
 m, pair = entry.metrics, entry.model
-fields = {k: v for k, v in entry.settings.items() if k in TaggerSettings.__dataclass_fields__}
-settings = TaggerSettings(**fields)
+settings = TaggerSettings(**{k: v for k, v in entry.settings.items() if k in TaggerSettings.__dataclass_fields__})
 is_default = replace(settings, seed=DEFAULTS.seed) == DEFAULTS and m["stop_reason"] == "finished"
 
 for kind, help_text in (("ambiguous", "The ambiguous words of the held-out sentences: their tag depends on the "
@@ -217,30 +172,30 @@ if is_default:
 
 left, right = st.columns(2)
 with left:
-    chart(accuracy_by_distance(m, "Ambiguous words, by how far the cue comes"), DISTANCE_CAPTION
-          + (" " + RESULT_DISTANCE if is_default else ""), key="tag.distance_chart")
+    kit.chart(accuracy_by_distance(m, "Ambiguous words, by how far the cue comes"), DISTANCE_CAPTION
+              + (" " + RESULT_DISTANCE if is_default else ""), key="tag.distance_chart")
 with right:
-    chart(training_curves(entry.history, DIRECTIONS, m["baseline"]["ambiguous_accuracy"], "Along training"),
-          CURVES_CAPTION, key="tag.curves_chart")
+    kit.chart(training_curves(entry.history, DIRECTIONS, m["baseline"]["ambiguous_accuracy"], "Along training"),
+              CURVES_CAPTION, key="tag.curves_chart")
 if is_default:
     st.markdown(f"**Other cells, farther cues.** {RESULT_CELLS}")
-chart(accuracy_by_word(m, "Each ambiguous word (its number of readings)"), WORD_CAPTION, key="tag.word_chart")
-export_button(tagging_script(replace(settings, seconds=None, max_steps=max(1, int(m["steps"])))),
-              f"tag_{settings.cell}_seed{settings.seed}.py", key="tag.btn_export", schema=SHARE,
-              label="Export this run as a Python script")
+kit.chart(accuracy_by_word(m, "Each ambiguous word (its number of readings)"), WORD_CAPTION, key="tag.word_chart")
+kit.export_button(tagging_script(replace(settings, seconds=None, max_steps=max(1, int(m["steps"])))),
+                  f"tag_{settings.cell}_seed{settings.seed}.py", key="tag.btn_export", schema=SETTINGS,
+                  label="Export this run as a Python script")
 
 
 # --- 4. your sentence ---------------------------------------------------------------------------------------
 
 st.subheader("4. Tag your own sentence")
-text = st.text_input(f"Your sentence (lower or upper case, up to {MAX_WORDS} words)", key="tag.sentence", max_chars=400)
+text = kit.widget(SETTINGS, "tag.sentence", max_chars=400)
 st.caption("Ideas: " + " · ".join(f"“{e}”" for e in EXAMPLES))
 if is_default:
     st.markdown(f"**Try this.** {EXAMPLE_READING}")
 try:
     tagged = tag_sentence(pair, text)
 except RNNLabError as exc:
-    show_error(exc)
+    kit.show_error(exc)
 else:
     if tagged.unknown:
         st.warning(f"Not in the training vocabulary, read as <unk> (“some word”): {', '.join(tagged.unknown[:12])}. "
@@ -253,6 +208,6 @@ else:
     st.markdown(coloured(tagged.words, tagged.tags["bidirectional"]) + "  \n:gray[the bidirectional model's tags]"
                 if "bidirectional" in tagged.tags else "")
     if "bidirectional" in tagged.tags:
-        chart(direction_push(tagged.words, tagged.forward, tagged.backward, tagged.tags["bidirectional"],
-                             "Which half of the bidirectional model decided each tag"), PUSH_CAPTION,
-              key="tag.push_chart")
+        kit.chart(direction_push(tagged.words, tagged.forward, tagged.backward, tagged.tags["bidirectional"],
+                                 "Which half of the bidirectional model decided each tag"), PUSH_CAPTION,
+                  key="tag.push_chart")

@@ -8,29 +8,22 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from pages.shared import (chart, job_status, poll_interval, registry, rerun_when_finished, run_controls, show_error,
-                          start_job, start_shared_job)
-from pages.workshop import export_button, share_settings
-from rnn_core.translate.script import dates_script, length_script
-from rnn_core.translate.shipped import REGENERATE, shipped_results
-from rnn_core.translate.dates import FORMATS, day, held_out_days, translate_text
+from pages import kit
 from rnn_core.errors import RNNLabError
+from rnn_core.links.settings import Param, Schema
+from rnn_core.runs.loop import RunFinished
+from rnn_core.runs.registry import TrainedModel
+from rnn_core.runs.runcache import DETERMINISTIC_ENDS, run_key, step_budgeted
+from rnn_core.translate.dates import FORMATS, day, held_out_days, translate_text
 from rnn_core.translate.figures import (ATTENTION_CAPTION, CURVES_CAPTION, FORMAT_CAPTION, LENGTH_CAPTION,
                                         MODEL_NAMES, accuracy_vs_length, attention_heatmap, dates_finding,
                                         exact_match_curves, format_bars, length_finding)
-from rnn_core.runs.jobs import RUNNING
-from rnn_core.compare.experiments import RunFinished
-from rnn_core.runs.registry import TrainedModel
-from rnn_core.runs.runcache import DETERMINISTIC_ENDS, run_key, step_budgeted
-from rnn_core.links.settings import Param, Schema
 from rnn_core.translate.model import (DATE_DEFAULTS, LENGTHS, MAX_LENGTH, MIN_LENGTH, MODELS, REVERSE_DEFAULTS,
-                                LengthSpec, LengthUpdate, TranslateProgress, TranslateSettings,
-                                bottleneck_length, run_length_grid, summarise_lengths, train_translator)
+                                      LengthSpec, LengthUpdate, PairUpdate, TranslateSettings, bottleneck_length,
+                                      run_length_grid, summarise_lengths, train_pair)
+from rnn_core.translate.script import dates_script, length_script
+from rnn_core.translate.shipped import REGENERATE, shipped_results
 
-JOB, GRID_JOB, KEPT = "translate.job", "translate.grid_job", "translate.kept"
-HIDDEN_SIZES = (8, 16, 32, 64, 128)
-STEP_CHOICES = (100, 200, 400, 600, 800, 1200, 1600, 2000)
-LEARNING_RATES = (1e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2)
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU"}
 LIVE_LIMIT_SECONDS = 15 * 60
 TABLE_COLUMNS = {"model": "model", "length": "letters", "seed": "seed", "exact_match": "exact match (test)",
@@ -67,24 +60,26 @@ def _check_lengths(text: str) -> str:
     return ", ".join(parts)
 
 
-PAGE_DEFAULTS = {"translate.cell": DATE_DEFAULTS.cell, "translate.hidden": DATE_DEFAULTS.hidden,
-                 "translate.steps": DATE_DEFAULTS.max_steps, "translate.lr": DATE_DEFAULTS.lr,
-                 "translate.seed": DATE_DEFAULTS.seed, "translate.date": EXAMPLES[0],
-                 "translate.lengths": "20", "translate.models": list(MODELS), "translate.seeds": 1,
-                 "translate.first_seed": 0}
-P = PAGE_DEFAULTS
-SHARE = Schema((
-    Param("translate.cell", "cell", P["translate.cell"], choices=tuple(CELL_NAMES)),
-    Param("translate.hidden", "hidden", P["translate.hidden"], choices=HIDDEN_SIZES),
-    Param("translate.steps", "steps", P["translate.steps"], choices=STEP_CHOICES),
-    Param("translate.lr", "lr", P["translate.lr"], choices=LEARNING_RATES),
-    Param("translate.seed", "seed", P["translate.seed"], low=0, high=1_000_000),
-    Param("translate.date", "date", P["translate.date"]),
-    Param("translate.lengths", "lengths", P["translate.lengths"], check=_check_lengths),
-    Param("translate.models", "models", P["translate.models"], choices=MODELS),
-    Param("translate.seeds", "seeds", P["translate.seeds"], low=1, high=3),
-    Param("translate.first_seed", "first_seed", P["translate.first_seed"], low=0, high=1_000_000),
+D = DATE_DEFAULTS
+SETTINGS = Schema((
+    Param("translate.cell", "cell", D.cell, choices=tuple(CELL_NAMES), label="Cell (encoder and decoder)",
+          shown=CELL_NAMES.get, help="The encoder is bidirectional: one RNN reads left to right, one right to left; "
+                                     "the decoder is one RNN of the same cell."),
+    Param("translate.hidden", "hidden", D.hidden, choices=(8, 16, 32, 64, 128), label="Hidden size (per direction)"),
+    Param("translate.steps", "steps", D.max_steps, choices=(100, 200, 400, 600, 800, 1200, 1600, 2000),
+          label="Training steps (each model)", help="A step budget: the same seed gives the same model on any machine."),
+    Param("translate.lr", "lr", D.lr, choices=(1e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2), label="Learning rate"),
+    Param("translate.seed", "seed", D.seed, low=0, high=1_000_000, label="Seed",
+          help="The same seed gives the same training dates and the same starting weights."),
+    Param("translate.date", "date", EXAMPLES[0], label="A date, written any way the formats above allow"),
+    Param("translate.lengths", "lengths", "20", check=_check_lengths, label="Lengths (letters, comma-separated)",
+          help=f"From {MIN_LENGTH} to {MAX_LENGTH}; the precomputed ones are {', '.join(map(str, LENGTHS))}."),
+    Param("translate.models", "models", list(MODELS), choices=MODELS, label="Models", shown=MODEL_NAMES.get),
+    Param("translate.seeds", "seeds", 1, low=1, high=3, label="Seeds per point", widget="number"),
+    Param("translate.first_seed", "first_seed", 0, low=0, high=1_000_000, label="First seed"),
 ))
+SHARE = SETTINGS      # the name the workshop and the tests know
+PAGE_DEFAULTS = SETTINGS.defaults()
 
 st.title("Translate")
 st.write("An **encoder–decoder** reads one sequence and writes another: here, a date as people write it "
@@ -93,9 +88,7 @@ st.write("An **encoder–decoder** reads one sequence and writes another: here, 
          "**Without attention** the decoder starts from the encoder's last state and sees nothing else: the whole "
          "input must squeeze through that one vector. **With attention** (Bahdanau, Cho & Bengio 2015) the "
          "decoder also looks back at every input character before it writes each output character.")
-for key, value in PAGE_DEFAULTS.items():
-    st.session_state.setdefault(key, value)
-share_settings(SHARE, "translate")   # a link's settings, once; then the address bar follows the widgets
+kit.settings(SETTINGS, "translate")
 
 
 @st.cache_data(show_spinner=False)
@@ -126,100 +119,68 @@ if found is not None:
     st.markdown(f"**With this page's defaults** (precomputed): {dates_finding(found[0])}")
 
 c1, c2, c3 = st.columns(3)
-c1.radio("Cell (encoder and decoder)", tuple(CELL_NAMES), key="translate.cell", horizontal=True,
-         format_func=CELL_NAMES.get, help="The encoder is bidirectional: one RNN reads left to right, one right "
-                                           "to left; the decoder is one RNN of the same cell.")
-c1.select_slider("Hidden size (per direction)", HIDDEN_SIZES, key="translate.hidden")
-c2.select_slider("Training steps (each model)", STEP_CHOICES, key="translate.steps",
-                 help="A step budget: the same seed gives the same model on any machine.")
-c2.select_slider("Learning rate", LEARNING_RATES, key="translate.lr", format_func=lambda v: f"{v:g}")
-c3.number_input("Seed", 0, 1_000_000, key="translate.seed",
-                help="The same seed gives the same training dates and the same starting weights.")
+for key, column in (("translate.cell", c1), ("translate.hidden", c1), ("translate.steps", c2), ("translate.lr", c2),
+                    ("translate.seed", c3)):
+    kit.widget(SETTINGS, key, column)
 
 
-def launch_dates() -> None:
+def dates_run() -> kit.Run:
     pair = [date_settings(True), date_settings(False)]
-    models = registry()
 
-    def train(stop, report):   # which model trains and each finished curve go through the progress stream too
-        runs = []
-        for settings in pair:
-            report(("current", settings.attention))
-            run = train_translator(settings, on_progress=report, stop=stop)
-            report(("curve", settings.attention, run.curve))
-            runs.append(run)
-            if stop.is_set():
-                break
-        return runs
+    def keep(runs) -> list[TrainedModel]:
+        return [TrainedModel(f"{CELL_NAMES[r.settings.cell]} {r.settings.hidden} {r.settings.label} · seed "
+                             f"{r.settings.seed}", "translator", r.model, None, r.settings.to_dict(), r.metrics,
+                             r.curve, source="dates") for r in runs]
 
-    def relay(job, event):
-        if isinstance(event, tuple) and event[0] == "current":
-            job.current = event[1]
-        elif isinstance(event, tuple) and event[0] == "curve":
-            job.curves[event[1]] = event[2]
-        else:
-            job.report(event)
+    def ending(runs) -> tuple[str, str]:
+        reasons = [r.metrics["stop_reason"] for r in runs]
+        if len(runs) < len(pair):
+            return ("Stopped: the model with attention kept what it had learnt; the one without never started, "
+                    "so train again to compare them."), "stopped"
+        return "Both models trained.", "stopped" if "stopped" in reasons else reasons[-1]
 
-    def prepare(job):
-        job.curves, job.current, job.steps = {}, True, pair[0].max_steps
-
-    def deliver(runs, job):   # this session's own copies (identical runs are trained once per server)
-        finished = []
-        for run in runs:
-            settings = run.settings
-            name = (f"{CELL_NAMES[settings.cell]} {settings.hidden} {settings.label} · seed {settings.seed}"
-                    + (" (stopped)" if run.metrics["stop_reason"] == "stopped" else ""))
-            entry = TrainedModel(name, "translator", run.model, None, settings.to_dict(), run.metrics, run.curve,
-                                 source="dates")
-            finished.append(models.add(entry))
-        return {"entries": finished}
-
-    key = (run_key("translate-dates", None, tuple(pair), seed=pair[0].seed, steps=pair[0].max_steps)
-           if step_budgeted(pair[0].train_config()) else None)
-    start_shared_job(JOB, "Training date translators", key, train, deliver, relay=relay, prepare=prepare,
-                     cacheable=lambda runs: len(runs) == len(pair) and all(
-                         r.metrics["stop_reason"] in DETERMINISTIC_ENDS for r in runs))
+    return kit.Run("Training date translators", lambda stop, report: train_pair(pair, report, stop), keep,
+                   run_key("translate-dates", None, tuple(pair), seed=pair[0].seed, steps=pair[0].max_steps)
+                   if step_budgeted(pair[0].train_config()) else None, context=pair[0].max_steps, ending=ending,
+                   cacheable=lambda runs: len(runs) == len(pair) and all(
+                       r.metrics["stop_reason"] in DETERMINISTIC_ENDS for r in runs))
 
 
-job, (export_column, _) = run_controls(JOB, launch_dates, label="Train both", start_key="translate.btn_train",
-                                       stop_key="translate.btn_stop", widths=(1, 1, 2, 2))
+def pair_text(update: PairUpdate) -> str:
+    p = update.progress
+    return f"{MODEL_NAMES['attention' if update.attention else 'plain']}: step {p.step:,} of {p.planned_steps:,} " \
+           f"({p.elapsed:.0f} s)" if p is not None else "switching models"
+
+
+def pair_live(reports, steps) -> None:
+    curves = {("attention" if r.attention else "plain"): r.curve for r in reports if isinstance(r, PairUpdate)}
+    if any(curves.values()):
+        kit.chart(exact_match_curves({m: curves.get(m, []) for m in MODELS}, steps=steps), CURVES_CAPTION,
+                  key="translate.live_curves")
+
+
+job, (export_column, _) = kit.train_controls("translate", dates_run, label="Train both", widths=(1, 1, 2, 2),
+                                             live=pair_live, progress_text=pair_text,
+                                             done=lambda o: f"{o.message} Their scores are below.")
 with export_column:
-    export_button(dates_script(date_settings(True)), "translate_dates.py", key="translate.btn_export", schema=SHARE,
-                  label="Export as a Python script")
+    kit.export_button(dates_script(date_settings(True)), "translate_dates.py", key="translate.btn_export",
+                      schema=SETTINGS, label="Export as a Python script")
 st.caption("Trains the model with attention, then the one without, with the same settings and seed; the chart "
            "below follows both as they train.")
+if job is None and found is not None:   # before any training: the shipped curves of seed 0
+    seed0 = {m: [c for c in found[1] if c["model"] == m and c["seed"] == 0] for m in MODELS}
+    kit.chart(exact_match_curves(seed0, "Held-out exact match while training (precomputed, seed 0)"),
+              CURVES_CAPTION, key="translate.shipped_curves")
 
-
-@st.fragment(run_every=poll_interval(job))
-def dates_live() -> None:
-    job = st.session_state.get(JOB)
-    if job is None or not hasattr(job, "curves"):
-        if found is not None:   # before any training: the shipped curves of seed 0
-            seed0 = {m: [c for c in found[1] if c["model"] == m and c["seed"] == 0] for m in MODELS}
-            chart(exact_match_curves(seed0, "Held-out exact match while training (precomputed, seed 0)"),
-                  CURVES_CAPTION, key="translate.shipped_curves")
-        return
-    job_status(job)
-    curves = {("attention" if k else "plain"): v for k, v in job.curves.items()}
-    latest = job.progress
-    if job.active and isinstance(latest, TranslateProgress):
-        which = "attention" if job.current else "plain"
-        curves[which] = latest.curve
-        if job.status == RUNNING:
-            st.progress(latest.fraction, text=f"{MODEL_NAMES[which]}: step {latest.step:,} of "
-                                              f"{latest.planned_steps:,} ({latest.elapsed:.0f} s)")
-    if any(curves.values()):
-        chart(exact_match_curves({m: curves.get(m, []) for m in MODELS}, steps=getattr(job, "steps", None)),
-              CURVES_CAPTION, key="translate.live_curves")
-    rerun_when_finished(job, "translate")
-
-
-dates_live()
-
-translators = registry().entries("translator")
+translators = kit.registry().entries("translator")
 if translators:
     latest = {m: next((e for e in reversed(translators) if e.settings["attention"] == (m == "attention")), None)
               for m in MODELS}
+    if job is not None and not job.active and all(latest.values()):
+        kit.chart(exact_match_curves({m: latest[m].history for m in MODELS},
+                                     f"Held-out exact match while training ({latest['attention'].name})",
+                                     steps=latest["attention"].metrics["steps"]),
+                  CURVES_CAPTION, key="translate.final_curves")
     cols = st.columns(2)
     for col, model in zip(cols, MODELS):
         entry = latest[model]
@@ -228,13 +189,13 @@ if translators:
                        help=f"{entry.name}: {entry.metrics['steps']:,} steps in {entry.metrics['seconds']:.0f} s, "
                             f"{entry.metrics['params']:,} parameters; 1,000 held-out dates.")
     by_format = {m: latest[m].metrics.get("by_format", {}) for m in MODELS if latest[m] is not None}
-    chart(format_bars(by_format), FORMAT_CAPTION, key="translate.formats")
+    kit.chart(format_bars(by_format), FORMAT_CAPTION, key="translate.formats")
 
 
 # --- 2. type a date ---------------------------------------------------------------------------------------
 
 st.subheader("2. Type a date")
-st.text_input("A date, written any way the formats above allow", key="translate.date", max_chars=200)
+kit.widget(SETTINGS, "translate.date", max_chars=200)
 st.caption("Ideas (all held-out days, never seen in training): " + " · ".join(f"“{e}”" for e in EXAMPLES))
 if not translators:
     st.info("Train the translators above first (press **Train both**); then each one's answer, and where the one "
@@ -243,7 +204,7 @@ else:
     try:
         answers = [(e, translate_text(e.model, st.session_state["translate.date"])) for e in reversed(translators)]
     except RNNLabError as exc:
-        show_error(exc)
+        kit.show_error(exc)
     else:
         right = ANSWERS.get(" ".join(str(st.session_state["translate.date"]).split()))
         table = pd.DataFrame([{"model": e.name, "says": t.output} for e, t in answers])
@@ -253,7 +214,7 @@ else:
         shown = next(((e, t) for e, t in answers if t.attention is not None), None)
         if shown is not None:
             entry, t = shown
-            chart(attention_heatmap(t.text, t.output, t.attention, f"Where each character looked: {entry.name}"),
+            kit.chart(attention_heatmap(t.text, t.output, t.attention, f"Where each character looked: {entry.name}"),
                   ATTENTION_CAPTION, key="translate.attention_map")
             if uses_defaults(TranslateSettings(**entry.settings)):
                 st.markdown("**What to look for** (with the defaults): the month's two digits look at the letters "
@@ -273,11 +234,11 @@ st.write("The same two models, now reading random letters and writing them backw
          "Bahdanau, Cho & Bengio (2015, Figure 2), whose plain encoder–decoder lost BLEU on long sentences while the "
          "attention model held.")
 grid = shipped("reverse")
-kept = st.session_state.setdefault(KEPT, [])
+kept = [r for e in kit.registry().entries("length-grid") for r in e.metrics["rows"]]
 if grid is not None:
     rows = grid[0]
     st.markdown(f"**The result** (precomputed, 3 seeds per point): {length_finding(rows, bottleneck_length(rows))}")
-    chart(accuracy_vs_length(summarise_lengths(rows), kept), LENGTH_CAPTION, key="translate.length_chart")
+    kit.chart(accuracy_vs_length(summarise_lengths(rows), kept), LENGTH_CAPTION, key="translate.length_chart")
     with st.expander("How this was measured, and every run"):
         st.markdown(f"Lengths {', '.join(map(str, LENGTHS))}, seeds 0–2, each model up to "
                     f"{REVERSE_DEFAULTS.max_steps:,} steps (LSTM, hidden {REVERSE_DEFAULTS.hidden} per direction, "
@@ -293,11 +254,9 @@ else:
 st.markdown("**Run live**: train both models yourself at the lengths you choose; finished runs join the chart as "
             "hollow markers.")
 c1, c2, c3, c4 = st.columns([1.2, 2, 1, 1])
-c1.text_input("Lengths (letters, comma-separated)", key="translate.lengths",
-              help=f"From {MIN_LENGTH} to {MAX_LENGTH}; the precomputed ones are {', '.join(map(str, LENGTHS))}.")
-c2.multiselect("Models", list(MODELS), key="translate.models", format_func=MODEL_NAMES.get)
-c3.number_input("Seeds per point", 1, 3, key="translate.seeds")
-c4.number_input("First seed", 0, 1_000_000, key="translate.first_seed")
+for key, column in (("translate.lengths", c1), ("translate.models", c2), ("translate.seeds", c3),
+                    ("translate.first_seed", c4)):
+    kit.widget(SETTINGS, key, column)
 
 
 def live_spec() -> LengthSpec:
@@ -320,45 +279,52 @@ def live_spec() -> LengthSpec:
     return spec
 
 
-def launch_grid() -> None:
+def grid_run() -> kit.Run:
     spec = live_spec()
-    start_job(GRID_JOB, lambda job: run_length_grid(spec, on_result=job.report, on_update=job.report, stop=job.stop),
-              f"Reversing letters at {len(spec.lengths)} lengths")
+    label = f"Reversing letters at {len(spec.lengths)} length{'s' if len(spec.lengths) > 1 else ''}"
+
+    def keep(rows) -> TrainedModel:
+        if not rows:
+            raise RNNLabError("Stopped before the first run finished; nothing to show.")
+        return TrainedModel(f"{label} ({', '.join(map(str, spec.lengths))})", "length-grid", None, None,
+                            {"lengths": list(spec.lengths), "models": list(spec.models), "seeds": spec.seeds,
+                             "first_seed": spec.first_seed}, {"rows": rows})
+
+    def ending(rows) -> tuple[str, str]:
+        stopped = len(rows) < len(spec.runs()) or any(r["stop_reason"] == "stopped" for r in rows)
+        return (f"{len(rows)} run{'s' if len(rows) != 1 else ''} finished"
+                + (" before you stopped" if stopped else "") + "; they join the chart above as hollow markers.",
+                "stopped" if stopped else "finished")
+
+    return kit.Run(label, lambda stop, report: run_length_grid(spec, on_result=report, on_update=report, stop=stop),
+                   keep, run_key("translate-lengths", None, spec, seed=spec.first_seed, steps=spec.base.max_steps),
+                   ending=ending, cacheable=lambda rows: len(rows) == len(spec.runs()) and all(
+                       r["stop_reason"] in DETERMINISTIC_ENDS for r in rows))
 
 
-grid_job, (grid_export, _) = run_controls(GRID_JOB, launch_grid, label="Run live", start_key="translate.btn_grid",
-                                          stop_key="translate.btn_grid_stop", widths=(1, 1, 2, 2),
-                                          stop_help="Stops after recording the run in progress.")
+def grid_text(latest: LengthUpdate) -> str:
+    so_far = latest.progress.curve
+    held = f", held-out exact match {so_far[-1]['val_exact']:.0%}" if so_far else ""
+    return (f"run {latest.index + 1} of {latest.total}: {MODEL_NAMES[latest.model]}, length {latest.length}, seed "
+            f"{latest.seed}, step {latest.progress.step:,} of at most {latest.progress.planned_steps:,}{held} (a run "
+            "stops once solved)")
+
+
+def grid_live(reports, _) -> None:
+    finished = [r.row for r in reports if isinstance(r, RunFinished)]
+    if finished:
+        runs_table(finished)
+
+
+grid_job, (grid_export, _) = kit.train_controls("translate.grid", grid_run, label="Run live", widths=(1, 1, 2, 2),
+                                                live=grid_live, progress_text=grid_text,
+                                                done=lambda o: o.message,
+                                                stop_help="Stops after recording the run in progress.")
 try:
     spec = live_spec()
 except RNNLabError:   # said when Run live is pressed
     spec = None
 if spec is not None:
     with grid_export:
-        export_button(length_script(spec), "translate_lengths.py", key="translate.btn_grid_export", schema=SHARE)
-
-
-@st.fragment(run_every=poll_interval(grid_job))
-def grid_live() -> None:
-    job = st.session_state.get(GRID_JOB)
-    if job is None:
-        return
-    job_status(job)
-    finished = [r.row for r in job.reports_so_far() if isinstance(r, RunFinished)]
-    latest = job.progress
-    if job.status == RUNNING and isinstance(latest, LengthUpdate):
-        so_far = latest.progress.curve
-        held = f", held-out exact match {so_far[-1]['val_exact']:.0%}" if so_far else ""
-        st.progress(latest.fraction, text=f"run {latest.index + 1} of {latest.total}: {MODEL_NAMES[latest.model]}, "
-                                          f"length {latest.length}, seed {latest.seed}, step {latest.progress.step:,} "
-                                          f"of at most {latest.progress.planned_steps:,}{held} (a run stops once "
-                                          "solved)")
-    if finished:
-        runs_table(finished)
-    if not job.active and st.session_state.get("translate.kept_job") != job.id:
-        st.session_state["translate.kept_job"] = job.id
-        st.session_state[KEPT] = st.session_state.get(KEPT, []) + finished
-        st.rerun()
-
-
-grid_live()
+        kit.export_button(length_script(spec), "translate_lengths.py", key="translate.btn_grid_export",
+                          schema=SETTINGS)

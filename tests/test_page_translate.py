@@ -74,23 +74,25 @@ def test_training_both_then_typing_dates_shows_answers_and_the_map_and_bad_input
 
 def test_run_live_adds_a_point_to_the_chart_and_bad_lengths_get_a_message():
     at = _open({"lengths": "3", "models": "attention"})
-    at.button(key="translate.btn_grid").click().run()
-    job = at.session_state["translate.grid_job"]
+    at.button(key="translate.grid.btn_train").click().run()
+    job = at.session_state["translate.grid.job"]
     job.wait(300)
     at.run()
     assert job.status == "done", job.error
     assert not at.exception
-    kept = at.session_state["translate.kept"]
+    grids = at.session_state["models"].entries("length-grid")      # the grid's runs join the session's results
+    assert len(grids) == 1
+    kept = grids[0].metrics["rows"]
     assert len(kept) == 1 and kept[0]["length"] == 3 and kept[0]["model"] == "attention"
     chart = at.get("plotly_chart")[-1]
     assert "your runs" in chart.proto.spec
     at.text_input(key="translate.lengths").set_value("500").run()
-    at.button(key="translate.btn_grid").click().run()
+    at.button(key="translate.grid.btn_train").click().run()
     assert any("2 to 60" in e.value for e in at.error)
     at.text_input(key="translate.lengths").set_value("40, 50, 60").run()
     at.number_input(key="translate.seeds").set_value(3).run()
-    at.button(key="translate.btn_grid").click().run()
+    at.button(key="translate.grid.btn_train").click().run()
     assert any("more than the 15 minutes" in e.value for e in at.error)
     at.text_input(key="translate.lengths").set_value("ten").run()
-    at.button(key="translate.btn_grid").click().run()
+    at.button(key="translate.grid.btn_train").click().run()
     assert any("whole numbers" in e.value for e in at.error)

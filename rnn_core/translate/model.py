@@ -4,6 +4,7 @@ with and without attention, and the length experiment that shows the plain model
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
+from typing import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -193,6 +194,36 @@ def train_translator(settings: TranslateSettings, on_progress=None, stop=None) -
     model.eval()
     return TranslatorRun(model, settings, metrics, curve)
 
+
+
+@dataclass
+class PairUpdate:
+    """One report of a pair trained one after the other (:func:`train_pair`): which model it is about, its
+    progress (None once that model has finished), and its held-out curve so far (all of it once finished)."""
+
+    attention: bool
+    progress: TranslateProgress | None
+    curve: list
+
+    @property
+    def fraction(self) -> float:
+        return self.progress.fraction if self.progress is not None else 1.0
+
+
+def train_pair(pair: Sequence[TranslateSettings], on_progress=None, stop=None) -> list[TranslatorRun]:
+    """Train the models of ``pair`` (with attention, then without) one after the other, reporting
+    :class:`PairUpdate` s; a stop ends the pair after the model in training."""
+    runs = []
+    for settings in pair:
+        listener = None if on_progress is None else (
+            lambda p, a=settings.attention: on_progress(PairUpdate(a, p, p.curve)))
+        run = train_translator(settings, on_progress=listener, stop=stop)
+        if on_progress is not None:
+            on_progress(PairUpdate(settings.attention, None, run.curve))
+        runs.append(run)
+        if stop is not None and stop.is_set():
+            break
+    return runs
 
 # --- the bottleneck experiment: both models on the reversal, at growing lengths --------------------------------
 

@@ -6,34 +6,27 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from pages.shared import chart, job_status, poll_interval, rerun_when_finished, run_controls, start_job
-from pages.workshop import export_button, share_settings
-from rnn_core.errors import RNNLabError
+from pages import kit
 from rnn_core.compare.experiments import LIVE_LENGTHS as LIVE
-from rnn_core.compare.experiments import (GRID_CELLS, PAGE_DEFAULTS, RNN_INITS, TASK_LR, ExperimentSpec, RunFinished,
-                                  RunUpdate, check_budget, forget_gate_memory, run_grid, spec_from_settings,
-                                  summarise)
-from rnn_core.compare.figures import (BIAS_CAPTION, COST_CAPTION, CURVES_CAPTION, cliff_caption,
-                                      accuracy_vs_length, cell_label, costs, example_caption, example_sequence,
-                                      learning_curves, steps_to_solve)
-from rnn_core.runs.jobs import RUNNING
-from rnn_core.compare.shipped import bias_finding, finding, load_shipped, shipped_grid, shipped_stamp
+from rnn_core.compare.experiments import (GRID_CELLS, PAGE_SPEC, RNN_INITS, TASK_LR, ExperimentSpec, GridRun,
+                                          RunUpdate, check_budget, forget_gate_memory, summarise, train_grid)
+from rnn_core.compare.figures import (BIAS_CAPTION, COST_CAPTION, CURVES_CAPTION, accuracy_vs_length, cell_label,
+                                      cliff_caption, costs, example_caption, example_sequence, learning_curves,
+                                      steps_to_solve)
 from rnn_core.compare.script import compare_script
+from rnn_core.compare.shipped import bias_finding, finding, load_shipped, shipped_grid, shipped_stamp
+from rnn_core.data.tasks import TASKS, describe_example, get_task, parse_lengths
+from rnn_core.errors import RNNLabError
 from rnn_core.links.settings import Param, Schema
-from rnn_core.data.tasks import TASKS, describe_example, get_task
+from rnn_core.runs.registry import TrainedModel
+from rnn_core.runs.runcache import DETERMINISTIC_ENDS, run_key
 
-JOB = "compare.job"
-KEPT = "compare.kept"          # the learner's finished live runs, kept to be overlaid (newest last)
 MAX_KEPT = 4
 LIVE_LIMIT_SECONDS = 15 * 60
 DEFAULT = ExperimentSpec()
 LIVE_LENGTHS = {task: ", ".join(map(str, lengths)) for task, lengths in LIVE.items()}   # as the text box shows them
-HIDDEN_SIZES = (8, 16, 32, 48, 64, 96, 128)
-LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 1.0)
-CLIPS = (0.0, 0.25, 0.5, 1.0, 2.0, 5.0)
 INIT_LABELS = {"default": "PyTorch default (uniform)", "normal": "normal N(0, 1/H)", "orthogonal": "orthogonal",
                "identity": "identity + ReLU (Le et al. 2015)"}
-FORGET_BIASES = (0.0, 1.0, 2.0)
 # What the settings differ in, as a kept run's label says it ("run 2: forget bias 0").
 SPEC_WORDS = {"forget_bias": "forget bias", "lr": "lr", "hidden": "hidden", "max_steps": "steps", "clip": "clip",
               "rnn_init": "RNN init", "match_params": "matched", "first_seed": "seed", "seeds": "seeds"}
@@ -51,46 +44,59 @@ def _check_lengths(text: str) -> str:
     return ", ".join(parts)
 
 
-# The settings a link carries (?task=reverse&lengths=5,10&seeds=3 ...).
-P = PAGE_DEFAULTS
-SHARE = Schema((
-    Param("compare.task", "task", P["compare.task"], choices=tuple(TASKS)),
-    Param("compare.lengths", "lengths", P["compare.lengths"], check=_check_lengths),
-    Param("compare.cells", "cells", P["compare.cells"], choices=GRID_CELLS),
-    Param("compare.seeds", "seeds", P["compare.seeds"], low=1, high=5),
-    Param("compare.first_seed", "seed", P["compare.first_seed"], low=0, high=1_000_000),
-    Param("compare.hidden", "hidden", P["compare.hidden"], choices=HIDDEN_SIZES),
-    Param("compare.match", "match", P["compare.match"]),
-    Param("compare.steps", "steps", P["compare.steps"], low=50, high=5000,
-          check=lambda v: max(50, round(v / 50) * 50)),
-    Param("compare.lr", "lr", P["compare.lr"], choices=LEARNING_RATES),
-    Param("compare.clip", "clip", P["compare.clip"], choices=CLIPS),
-    Param("compare.forget_bias", "forget_bias", P["compare.forget_bias"], choices=FORGET_BIASES),
-    Param("compare.rnn_init", "rnn_init", P["compare.rnn_init"], choices=RNN_INITS),
+P = PAGE_SPEC
+SETTINGS = Schema((
+    Param("compare.task", "task", P.task, choices=tuple(TASKS), label="Task", widget="selectbox",
+          shown=lambda k: TASKS[k].title),
+    Param("compare.lengths", "lengths", LIVE_LENGTHS[P.task], check=_check_lengths,
+          label="Lengths (steps, comma-separated)"),
+    Param("compare.cells", "cells", list(P.cells), choices=GRID_CELLS, label="Cells", shown=cell_label),
+    Param("compare.seeds", "seeds", P.seeds, low=1, high=5, label="Seeds per cell and length", widget="number"),
+    Param("compare.first_seed", "seed", P.first_seed, low=0, high=1_000_000, label="First seed",
+          help="Runs use this seed and the next ones; the same seed replays the same run."),
+    Param("compare.hidden", "hidden", P.hidden, choices=(8, 16, 32, 48, 64, 96, 128), label="Hidden size"),
+    Param("compare.match", "match", P.match_params, label="Match parameter counts", widget="toggle",
+          help="Off: every cell has the same hidden size. On: the RNN and GRU get the hidden size that gives them as "
+               "many parameters as the LSTM, so the comparison is per parameter."),
+    Param("compare.steps", "steps", P.max_steps, low=50, high=5000, check=lambda v: max(50, round(v / 50) * 50),
+          label="Step budget per run", widget="slider",
+          help="The same for every cell; a run stops early once it solves the validation set."),
+    Param("compare.lr", "lr", P.lr, choices=(1e-4, 3e-4, 1e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 1.0),
+          label="Learning rate"),
+    Param("compare.clip", "clip", P.clip, choices=(0.0, 0.25, 0.5, 1.0, 2.0, 5.0), label="Gradient clipping (max norm)",
+          shown=lambda v: "off" if v == 0 else f"{v:g}"),
+    Param("compare.forget_bias", "forget_bias", P.forget_bias, choices=(0.0, 1.0, 2.0), label="LSTM forget-gate bias",
+          widget="radio", shown=lambda v: f"{v:g}" + (" (recommended)" if v == 1.0 else ""),
+          help="For the LSTM cell; the cell 'LSTM, forget bias 0' always starts at 0."),
+    Param("compare.rnn_init", "rnn_init", P.rnn_init, choices=RNN_INITS, label="RNN recurrent initialisation",
+          widget="selectbox", shown=INIT_LABELS.get),
 ))
-DEFAULTS = {**PAGE_DEFAULTS, "compare.example_len": 30, "compare.example_seed": 0}
+SHARE = SETTINGS      # the name the workshop and the tests know
 
 st.title("Compare RNN, LSTM and GRU")
 st.write("Some answers depend on something seen long ago. Here a vanilla RNN, an LSTM and a GRU meet on tasks "
          "built to need memory, with the same step budget: move the things to remember further apart and watch "
          "who keeps up.")
 
-for key, value in DEFAULTS.items():
-    st.session_state.setdefault(key, value)
+st.session_state.setdefault("compare.example_len", 30)
+st.session_state.setdefault("compare.example_seed", 0)
 link = st.query_params.to_dict()
-share_settings(SHARE, "compare")   # a link's settings, once; then the address bar follows the widgets
-if "task" in link and st.session_state["compare.task"] in TASK_LR:
+first_visit = not st.session_state.get("share.loaded.compare")
+kit.settings(SETTINGS, "compare")   # a link's settings, once; then the address bar follows the widgets
+if first_visit and "task" in link and st.session_state["compare.task"] in TASK_LR:
     chosen = st.session_state["compare.task"]
     if "lr" not in link:
         st.session_state["compare.lr"] = TASK_LR[chosen]              # a task's own learning rate
     if "lengths" not in link:
         st.session_state["compare.lengths"] = LIVE_LENGTHS[chosen]    # and lengths it can be trained at
-    share_settings(SHARE, "compare")   # the address bar says so at once
+    kit.settings(SETTINGS, "compare")   # the address bar says so at once
 
 
 def _task_changed() -> None:
     chosen = st.session_state["compare.task"]
-    st.session_state.update({"compare.lr": TASK_LR[chosen], "compare.lengths": LIVE_LENGTHS[chosen]})
+    for key, value in (("compare.lr", TASK_LR[chosen]), ("compare.lengths", LIVE_LENGTHS[chosen])):
+        st.session_state[key] = value
+        kit.remember(key, value)
 
 
 def _sci(value: float) -> str:
@@ -113,10 +119,10 @@ def details_view(rows: list[dict], curves: list[dict], baseline: float, prefix: 
                  summary: list[dict] | None = None) -> None:
     """The learning curves, the costs and the table of a set of runs."""
     if curves:
-        chart(learning_curves(curves, baseline), CURVES_CAPTION, key=f"{prefix}_curves")
+        kit.chart(learning_curves(curves, baseline), CURVES_CAPTION, key=f"{prefix}_curves")
     summary = summarise(rows) if summary is None else summary
     if summary:
-        chart(costs(summary), COST_CAPTION, key=f"{prefix}_costs")
+        kit.chart(costs(summary), COST_CAPTION, key=f"{prefix}_costs")
     if rows:
         table(rows)
 
@@ -124,8 +130,7 @@ def details_view(rows: list[dict], curves: list[dict], baseline: float, prefix: 
 # --- 1. the task and its precomputed result ---------------------------------------------------------------
 
 c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
-task_key = c1.selectbox("Task", list(TASKS), key="compare.task", format_func=lambda k: TASKS[k].title,
-                        on_change=_task_changed)
+task_key = kit.widget(SETTINGS, "compare.task", c1, on_change=_task_changed)
 task = get_task(task_key)
 c2.caption(f"{task.what} Solved when {task.success}; without memory ({task.baseline_label}): "
            f"{task.baseline:.1%} of sequences.")
@@ -151,7 +156,7 @@ if found is None:
 else:
     pre_rows, pre_curves, cliff, command = found
     st.markdown(f"**The result** (precomputed): {finding(task_key, pre_rows)}")
-    chart(cliff, cliff_caption(task_key), key="compare.pre_cliff")
+    kit.chart(cliff, cliff_caption(task_key), key="compare.pre_cliff")
     lengths, cells, seeds = shipped_grid(task_key)
     missing = len(lengths) * len(cells) * seeds - len(pre_rows)
     if missing > 0:
@@ -182,7 +187,7 @@ example_len = c1.slider("Example length", task.min_length, min(task.max_length, 
 if c2.button("New example", key="compare.btn_example"):
     st.session_state["compare.example_seed"] += 1
 x, y = task.batch(1, example_len, torch.Generator().manual_seed(int(st.session_state["compare.example_seed"])))
-chart(example_sequence(describe_example(task, x[0], y[0])), example_caption(task_key), key="compare.example_chart")
+kit.chart(example_sequence(describe_example(task, x[0], y[0])), example_caption(task_key), key="compare.example_chart")
 
 
 # --- 3. forget-gate bias ---------------------------------------------------------------------------------
@@ -204,7 +209,7 @@ with st.expander("Why the LSTM's forget-gate bias starts at 1 (and when it matte
     fs = shipped("first-symbol", shipped_stamp("first-symbol"))
     if fs is not None and any(r["cell"] == "lstm-bias0" for r in fs[0]):
         st.markdown(bias_finding(fs[0]))
-        chart(steps_to_solve(fs[0], budget=DEFAULT.max_steps), BIAS_CAPTION, key="compare.bias_chart")
+        kit.chart(steps_to_solve(fs[0], budget=DEFAULT.max_steps), BIAS_CAPTION, key="compare.bias_chart")
     st.markdown("Try it on any task: under Run live, pick the cells *LSTM* and *LSTM, forget bias 0* and run them "
                 "side by side, or run once with a bias of 1 and once with 0: both runs stay on the charts.")
 
@@ -217,70 +222,60 @@ st.write("Train the cells yourself, here on this machine's CPU. The default (1 s
          f"Your last {MAX_KEPT} runs on a task stay on the charts, each in its own line style, to compare.")
 c1, c2, c3 = st.columns(3)
 with c1:
-    st.text_input("Lengths (steps, comma-separated)", key="compare.lengths",
-                  help=f"{task.title}: from {task.min_length} to {task.max_length} steps.")
-    st.multiselect("Cells", list(GRID_CELLS), key="compare.cells", format_func=cell_label)
+    kit.widget(SETTINGS, "compare.lengths", help=f"{task.title}: from {task.min_length} to {task.max_length} steps.")
+    kit.widget(SETTINGS, "compare.cells")
     s1, s2 = st.columns(2)
-    s1.number_input("Seeds per cell and length", 1, 5, key="compare.seeds")
-    s2.number_input("First seed", 0, 1_000_000, key="compare.first_seed",
-                    help="Runs use this seed and the next ones; the same seed replays the same run.")
+    kit.widget(SETTINGS, "compare.seeds", s1)
+    kit.widget(SETTINGS, "compare.first_seed", s2)
 with c2:
-    st.select_slider("Hidden size", HIDDEN_SIZES, key="compare.hidden")
-    st.toggle("Match parameter counts", key="compare.match",
-              help="Off: every cell has the same hidden size. On: the RNN and GRU get the hidden size that gives "
-                   "them as many parameters as the LSTM, so the comparison is per parameter.")
-    st.slider("Step budget per run", 50, 5000, step=50, key="compare.steps",
-              help="The same for every cell; a run stops early once it solves the validation set.")
+    for key in ("compare.hidden", "compare.match"):
+        kit.widget(SETTINGS, key)
+    kit.widget(SETTINGS, "compare.steps", step=50)
 with c3:
-    st.select_slider("Learning rate", LEARNING_RATES, key="compare.lr", format_func=lambda v: f"{v:g}")
-    st.select_slider("Gradient clipping (max norm)", CLIPS, key="compare.clip",
-                     format_func=lambda v: "off" if v == 0 else f"{v:g}")
-    st.radio("LSTM forget-gate bias", FORGET_BIASES, key="compare.forget_bias", horizontal=True,
-             format_func=lambda v: f"{v:g}" + (" (recommended)" if v == 1.0 else ""),
-             help="For the LSTM cell; the cell 'LSTM, forget bias 0' always starts at 0.")
-    st.selectbox("RNN recurrent initialisation", RNN_INITS, key="compare.rnn_init", format_func=INIT_LABELS.get)
+    for key in ("compare.lr", "compare.clip", "compare.forget_bias", "compare.rnn_init"):
+        kit.widget(SETTINGS, key)
 
 
 def live_spec() -> ExperimentSpec:
-    return spec_from_settings({k: st.session_state[k] for k in PAGE_DEFAULTS})
+    s = st.session_state
+    chosen = get_task(s["compare.task"])
+    if not s["compare.cells"]:
+        raise RNNLabError("Choose at least one cell to train.")
+    return ExperimentSpec(task=chosen.key, lengths=parse_lengths(s["compare.lengths"], chosen),
+                          cells=tuple(c for c in GRID_CELLS if c in s["compare.cells"]), seeds=int(s["compare.seeds"]),
+                          first_seed=int(s["compare.first_seed"]), hidden=int(s["compare.hidden"]),
+                          match_params=bool(s["compare.match"]), max_steps=int(s["compare.steps"]),
+                          lr=float(s["compare.lr"]), clip=float(s["compare.clip"]),
+                          forget_bias=float(s["compare.forget_bias"]), rnn_init=s["compare.rnn_init"])
 
 
-def launch(spec: ExperimentSpec) -> None:
+def grid_run() -> kit.Run:
+    spec = live_spec()
     check_budget(spec, LIVE_LIMIT_SECONDS)
+    title, models = get_task(spec.task).title.lower(), kit.registry()
 
-    def work(job):
-        rows = run_grid(spec, on_result=job.report, on_update=job.report, stop=job.stop)
-        if not rows:
+    def keep(grid: GridRun) -> TrainedModel:
+        if not grid.rows:
             raise RNNLabError("Stopped before the first run finished; nothing to show.")
-        return {"spec": spec, "rows": rows}
+        for earlier in kept_grids(spec.task, models)[:-MAX_KEPT + 1]:    # the oldest beyond the last few go
+            models.remove(earlier.name)
+        return TrainedModel(f"Cells compared on {title}", "compare-grid", grid, None, spec.to_dict(),
+                            {"runs": len(grid.rows)}, grid.curves, source=title)
 
-    job = start_job(JOB, work, f"Comparing cells on {get_task(spec.task).title.lower()}")
-    if job is not None:
-        job.spec = spec
+    def ending(grid: GridRun) -> tuple[str, str]:
+        stopped = len(grid.rows) < len(spec.runs()) or any(r["stop_reason"] == "stopped" for r in grid.rows)
+        return (f"{len(grid.rows)} run(s) finished" + (" (stopped early)" if stopped else "") + ".",
+                "stopped" if stopped else "finished")
+
+    return kit.Run(f"Comparing cells on {title}", lambda stop, report: train_grid(spec, report, stop), keep,
+                   run_key("compare", None, spec, seed=spec.first_seed, steps=spec.max_steps), context=spec,
+                   ending=ending, cacheable=lambda grid: len(grid.rows) == len(spec.runs()) and all(
+                       r["stop_reason"] in DETERMINISTIC_ENDS for r in grid.rows))
 
 
-def finished_runs(job) -> tuple[list[dict], list[dict]]:
-    """The rows and curves of a job's finished runs."""
-    finished = [r for r in job.reports_so_far() if isinstance(r, RunFinished)]
-    return ([f.row for f in finished],
-            [{**c, "cell": f.row["cell"], "length": f.row["length"], "seed": f.row["seed"]}
-             for f in finished for c in f.curve])
-
-
-def keep_finished(job) -> None:
-    """Once a job has ended, keep its finished runs (once) so the next run is drawn beside them."""
-    kept = st.session_state.setdefault(KEPT, [])
-    seen = st.session_state.setdefault(KEPT + "_ids", set())   # a cleared run is not brought back
-    spec = getattr(job, "spec", None)
-    if job is None or job.active or spec is None or job.id in seen:
-        return
-    seen.add(job.id)
-    rows, curves = finished_runs(job)
-    if rows:
-        kept.append({"id": job.id, "spec": spec, "rows": rows, "curves": curves})
-        same_task = [k for k in kept if k["spec"].task == spec.task]
-        if len(same_task) > MAX_KEPT:
-            kept.remove(same_task[0])
+def kept_grids(task_key: str, models=None) -> list:
+    """The learner's finished live grids on ``task_key``, oldest first."""
+    return [e for e in (models or kit.registry()).entries("compare-grid") if e.model.spec.task == task_key]
 
 
 def run_labels(specs: list[ExperimentSpec]) -> list[str]:
@@ -294,63 +289,61 @@ def run_labels(specs: list[ExperimentSpec]) -> list[str]:
     return labels
 
 
-job, (export_column, clear_column, _) = run_controls(
-    JOB, lambda: launch(live_spec()), label="Run live", start_key="compare.btn_run", stop_key="compare.btn_stop",
-    stop_help="Stops after recording the run in progress.", widths=(1, 1, 2, 1, 1))
+def runs_view(grids: list[tuple[ExperimentSpec, list, list]], prefix: str) -> None:
+    """The learner's runs on this task: the cliff, the curves, the costs and the table, one line style a run."""
+    labels = run_labels([g[0] for g in grids]) if len(grids) > 1 else [None]
+    rows = [{**r, "run": label} for label, g in zip(labels, grids) for r in g[1]]
+    curves = [{**c, "run": label} for label, g in zip(labels, grids) for c in g[2]]
+    for r in rows:
+        if r["stop_reason"] == "diverged":
+            st.warning(f"{cell_label(r['cell'])} at length {r['length']} (seed {r['seed']}, {r['run'] or 'this run'}): "
+                       f"{r['message']}")
+    summary = [{**s, "run": label} for label, g in zip(labels, grids) for s in summarise(g[1])]
+    st.markdown("**Your runs**" + (f" ({len(grids)}, one line style each)" if len(grids) > 1 else ""))
+    if summary:
+        kit.chart(accuracy_vs_length(summary, task.baseline, task.baseline_label), cliff_caption(task_key),
+                  key=f"{prefix}_cliff")
+    details_view(rows, curves, task.baseline, prefix, summary)
+
+
+def live(reports, spec: ExperimentSpec) -> None:
+    if spec.task != task_key:
+        st.caption(f"Your live run is on {get_task(spec.task).title.lower()}: choose that task above to see it.")
+        return
+    finished = [r for r in reports if not isinstance(r, RunUpdate)]
+    rows = [f.row for f in finished]
+    curves = [{**c, "cell": f.row["cell"], "length": f.row["length"], "seed": f.row["seed"]}
+              for f in finished for c in f.curve]
+    latest = reports[-1]
+    if isinstance(latest, RunUpdate):
+        curves += [{**c, "cell": latest.cell, "length": latest.length, "seed": latest.seed} for c in latest.curve]
+    runs_view([(e.model.spec, e.model.rows, e.model.curves) for e in kept_grids(task_key)] + [(spec, rows, curves)],
+              "compare.live")
+
+
+def progress_text(latest) -> str:
+    if isinstance(latest, RunUpdate):
+        return (f"run {latest.index + 1} of {latest.total}: {cell_label(latest.cell)}, length {latest.length}, "
+                f"seed {latest.seed}, step {latest.step:,}")
+    return f"run {latest.index + 1} of {latest.total} finished"
+
+
+job, (export_column, clear_column, _) = kit.train_controls(
+    "compare", grid_run, label="Run live", live=live, progress_text=progress_text, widths=(1, 1, 2, 1, 1),
+    stop_help="Stops after recording the run in progress.",
+    done=lambda o: o.message + (" Your earlier runs are drawn beside it." if len(kept_grids(task_key)) > 1 else ""))
 try:
     spec = live_spec()
 except RNNLabError:   # said once, when Run live is pressed; nothing to export meanwhile
     spec = None
 if spec is not None:
     with export_column:
-        export_button(compare_script(spec), f"compare_{spec.task}.py", key="compare.btn_export", schema=SHARE)
-if st.session_state.get(KEPT) and clear_column.button("Clear my runs", key="compare.btn_clear",
-                                                      help="Forget the kept runs (the one in progress goes on)."):
-    st.session_state[KEPT] = []
-
-
-@st.fragment(run_every=poll_interval(job))
-def live_view() -> None:
-    job = st.session_state.get(JOB)
-    keep_finished(job)
-    kept = [k for k in st.session_state.get(KEPT, []) if k["spec"].task == task_key]
-    current = job if job is not None and job.active and getattr(job, "spec", None) is not None else None
-    if current is not None and current.spec.task != task_key:
-        st.caption(f"Your live run is on {get_task(current.spec.task).title.lower()}: choose that task above to "
-                   "see it.")
-        current = None
-    if job is not None and (current is not None or not job.active):
-        job_status(job)
-    entries = [(k["spec"], *(k["rows"], k["curves"])) for k in kept]
-    if current is not None:
-        entries.append((current.spec, *finished_runs(current)))
-        latest = current.progress
-        if current.status == RUNNING and isinstance(latest, RunUpdate):
-            st.progress(latest.fraction, text=f"run {latest.index + 1} of {latest.total}: "
-                                              f"{cell_label(latest.cell)}, length {latest.length}, seed "
-                                              f"{latest.seed}, step {latest.step:,}")
-            entries[-1][2].extend({**c, "cell": latest.cell, "length": latest.length, "seed": latest.seed}
-                                  for c in latest.curve)
-    if not entries:
-        return
-    labels = run_labels([e[0] for e in entries]) if len(entries) > 1 else [None]
-    rows = [{**r, "run": label} for label, e in zip(labels, entries) for r in e[1]]
-    curves = [{**c, "run": label} for label, e in zip(labels, entries) for c in e[2]]
-    for r in rows:
-        if r["stop_reason"] == "diverged":
-            st.warning(f"{cell_label(r['cell'])} at length {r['length']} (seed {r['seed']}, {r['run'] or 'this run'}): "
-                       f"{r['message']}")
-    summary = [{**s, "run": label} for label, e in zip(labels, entries) for s in summarise(e[1])]
-    st.markdown("**Your runs**" + (f" ({len(entries)}, one line style each)" if len(entries) > 1 else ""))
-    if summary:
-        chart(accuracy_vs_length(summary, task.baseline, task.baseline_label), cliff_caption(task_key),
-              key="compare.live_cliff")
-    details_view(rows, curves, task.baseline, "compare.live", summary)
-    if job is not None and not job.active and job.spec.task == task_key and finished_runs(job)[0]:
-        st.success(f"{len(finished_runs(job)[0])} run(s) finished" + (" (stopped early)" if job.stop.is_set() else "")
-                   + "." + (" Your earlier runs are drawn beside it." if len(entries) > 1 else ""))
-    if job is not None:
-        rerun_when_finished(job, "compare")
-
-
-live_view()
+        kit.export_button(compare_script(spec), f"compare_{spec.task}.py", key="compare.btn_export", schema=SETTINGS)
+kept = kept_grids(task_key)
+if kept and clear_column.button("Clear my runs", key="compare.btn_clear",
+                                help="Forget the kept runs (the one in progress goes on)."):
+    for entry in kept:
+        kit.registry().remove(entry.name)
+    kept = []
+if kept and (job is None or not job.active):
+    runs_view([(e.model.spec, e.model.rows, e.model.curves) for e in kept], "compare.live")

@@ -136,7 +136,7 @@ def widget(schema: Schema, key: str, where=None, **options) -> Any:
     """
     p = schema.param(key)
     where = where if where is not None else st
-    args = dict(key=p.key, help=p.help, **options)
+    args = {"key": p.key, "help": p.help, **options}
     shown = p.shown or _default_shown(p)
     kind = p.widget or _widget_kind(p)
     if kind == "checkbox":

@@ -265,9 +265,12 @@ def test_the_reverse_task_replays_the_losses_it_had_before_it_shared_the_transla
                           batch=16, rnn_init=init)
     row, curve = run_one(spec, cell, 4, 1)
     before = REVERSE_BEFORE_REFACTOR[cell]
-    assert [c["train_loss"] for c in curve] == before["train"]
-    assert [c["val_loss"] for c in curve] == before["val"]
-    assert row["loss"] == before["test"]
+    # Recorded on another CPU: the same code agrees to rounding there and here (the orthogonal initialisation's QR
+    # differs in the last bits between LAPACK kernels), so the losses are compared within a tolerance that a
+    # change of model or data would break by orders of magnitude.
+    assert [c["train_loss"] for c in curve] == pytest.approx(before["train"], rel=1e-5)
+    assert [c["val_loss"] for c in curve] == pytest.approx(before["val"], rel=1e-5)
+    assert row["loss"] == pytest.approx(before["test"], abs=2e-5)
     model = TaskModel(get_task("reverse"), cell, 8)
     assert isinstance(model.seq2seq, EncoderDecoder) and not model.seq2seq.attention
     assert not model.seq2seq.bidirectional

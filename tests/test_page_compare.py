@@ -41,18 +41,18 @@ def test_every_task_opens_with_its_result_and_bad_input_gets_clear_messages():
     assert at.session_state["compare.lengths"] == "5, 10"           # and lengths it can train at
     for lengths, message in (("10, 500", "too long"), ("ten", "whole number"), ("1", "at least 2")):
         at.text_input(key="compare.lengths").set_value(lengths).run()
-        at.button(key="compare.btn_run").click().run()
+        at.button(key="compare.btn_train").click().run()
         assert not at.exception
         assert sum(message in e.value for e in at.error) == 1, lengths   # said once, not once per widget
     at.selectbox(key="compare.task").set_value("adding").run()
     at.text_input(key="compare.lengths").set_value("500, 1000").run()
     at.number_input(key="compare.seeds").set_value(5).run()
     at.slider(key="compare.steps").set_value(5000).run()
-    at.button(key="compare.btn_run").click().run()
+    at.button(key="compare.btn_train").click().run()
     assert any("minutes" in e.value for e in at.error)   # a budget that cannot finish
     at.text_input(key="compare.lengths").set_value("10").run()
     at.multiselect(key="compare.cells").set_value([]).run()
-    at.button(key="compare.btn_run").click().run()
+    at.button(key="compare.btn_train").click().run()
     assert any("at least one cell" in e.value for e in at.error)
     assert "compare.job" not in at.session_state   # nothing was started
 
@@ -75,26 +75,26 @@ def test_two_tiny_live_runs_are_both_kept_and_drawn_together():
     at.multiselect(key="compare.cells").set_value(["rnn", "lstm-bias0"]).run()
     at.select_slider(key="compare.hidden").set_value(8).run()
     at.slider(key="compare.steps").set_value(50).run()
-    at.button(key="compare.btn_run").click().run()
+    at.button(key="compare.btn_train").click().run()
     assert not at.exception
     first = at.session_state["compare.job"]
     wait_for(first)
     at.run()
     assert not at.exception
-    assert len(first.result["rows"]) == 4
+    assert first.result.entries and len(at.session_state["models"].get(first.result.entries[0]).model.rows) == 4
     assert any("4 run(s) finished" in s.value for s in at.success)
     at.select_slider(key="compare.hidden").set_value(16).run()
-    at.button(key="compare.btn_run").click().run()
+    at.button(key="compare.btn_train").click().run()
     second = at.session_state["compare.job"]
     assert second is not first
     wait_for(second)
     at.run()
     at.run()
     assert not at.exception
-    kept = at.session_state["compare.kept"]
-    assert [k["id"] for k in kept] == [first.id, second.id]          # the second run did not replace the first
+    kept = at.session_state["models"].names("compare-grid")
+    assert kept == [*first.result.entries, *second.result.entries]   # the second run did not replace the first
     table = at.dataframe[-1].value
     assert sorted(set(table["run"])) == ["run 1 (hidden 8)", "run 2 (hidden 16)"] and len(table) == 8
     assert any("earlier runs are drawn beside it" in s.value for s in at.success)
     at.button(key="compare.btn_clear").click().run()
-    assert not at.exception and at.session_state["compare.kept"] == []
+    assert not at.exception and at.session_state["models"].names("compare-grid") == []

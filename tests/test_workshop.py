@@ -139,4 +139,9 @@ def test_the_steps_settings_are_the_pages_own_defaults():
             (s.hidden_size, s.seq_len, s.batch_size, s.max_steps, s.embedding_dim, s.clip), step.title
     assert {k: v for k, v in workshop._GENERATE.items() if k != "generate.view"} == page_defaults("char")
     assert workshop._GRADIENTS == gradients.WORKSHOP_SETTINGS
-    assert workshop._COMPARE == {**experiments.PAGE_DEFAULTS, **experiments.WORKSHOP_SETTINGS}
+    spec = experiments.PAGE_SPEC     # the workshop's Compare step runs the page's defaults on the adding problem
+    assert workshop._COMPARE == {
+        "compare.task": spec.task, "compare.lengths": ", ".join(map(str, spec.lengths)), "compare.cells": list(spec.cells),
+        "compare.seeds": spec.seeds, "compare.first_seed": spec.first_seed, "compare.hidden": spec.hidden,
+        "compare.match": spec.match_params, "compare.steps": spec.max_steps, "compare.lr": spec.lr,
+        "compare.clip": spec.clip, "compare.forget_bias": spec.forget_bias, "compare.rnn_init": spec.rnn_init}

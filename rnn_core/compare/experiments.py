@@ -206,28 +206,10 @@ class ExperimentSpec:
         return asdict(self)
 
 
-# The Compare page's widgets start from these values (session-state keys); claim tests read them from here.
-PAGE_DEFAULTS = {"compare.task": "adding", "compare.lengths": ", ".join(map(str, LIVE_LENGTHS["adding"])),
-                 "compare.cells": list(CELL_NAMES), "compare.seeds": 1, "compare.first_seed": 0, "compare.hidden": 32,
-                 "compare.match": False, "compare.steps": 2000, "compare.lr": TASK_LR["adding"], "compare.clip": 1.0,
-                 "compare.forget_bias": 1.0, "compare.rnn_init": "default"}
-# What the workshop's "Who remembers longer?" step sets, from any prior state: the adding problem's grid.
-WORKSHOP_SETTINGS = {"compare.task": "adding", "compare.lr": TASK_LR["adding"],
-                     "compare.lengths": PAGE_DEFAULTS["compare.lengths"]}
-
-
-def spec_from_settings(settings: dict) -> "ExperimentSpec":
-    """The grid the page's Run live starts from its widget values (``compare.*`` keys, as in PAGE_DEFAULTS)."""
-    s = {**PAGE_DEFAULTS, **settings}
-    task = get_task(s["compare.task"])
-    if not s["compare.cells"]:
-        raise RNNLabError("Choose at least one cell to train.")
-    return ExperimentSpec(task=task.key, lengths=parse_lengths(s["compare.lengths"], task),
-                          cells=tuple(c for c in GRID_CELLS if c in s["compare.cells"]), seeds=int(s["compare.seeds"]),
-                          first_seed=int(s["compare.first_seed"]), hidden=int(s["compare.hidden"]),
-                          match_params=bool(s["compare.match"]), max_steps=int(s["compare.steps"]),
-                          lr=float(s["compare.lr"]), clip=float(s["compare.clip"]),
-                          forget_bias=float(s["compare.forget_bias"]), rnn_init=s["compare.rnn_init"])
+# The grid the Compare page's Run live starts from (the page draws its widgets from it; claim tests read it here).
+PAGE_SPEC = ExperimentSpec(task="adding", lengths=LIVE_LENGTHS["adding"], seeds=1, first_seed=0, hidden=32,
+                           match_params=False, max_steps=2000, lr=TASK_LR["adding"], clip=1.0, forget_bias=1.0,
+                           rnn_init="default")
 
 
 def check_budget(spec: ExperimentSpec, limit_seconds: float) -> None:
@@ -350,6 +332,32 @@ def run_grid(spec: ExperimentSpec, on_result: Callable[[RunFinished], None] | No
             on_result(RunFinished(index, len(runs), row, curve))
     return rows
 
+
+
+@dataclass
+class GridRun:
+    """A finished grid as the app keeps it: its spec, a row per run and every run's learning curve (each point
+    labelled with its run's cell, length and seed)."""
+
+    spec: ExperimentSpec
+    rows: list
+    curves: list
+
+
+def train_grid(spec: ExperimentSpec, on_progress: Callable | None = None,
+               stop: threading.Event | None = None) -> GridRun:
+    """:func:`run_grid` with one stream of progress events (:class:`RunUpdate` while a run trains,
+    :class:`~rnn_core.runs.loop.RunFinished` when it ends) and the curves kept in the result."""
+    curves: list = []
+
+    def finished(event: RunFinished) -> None:
+        curves.extend({**c, "cell": event.row["cell"], "length": event.row["length"], "seed": event.row["seed"]}
+                      for c in event.curve)
+        if on_progress is not None:
+            on_progress(event)
+
+    rows = run_grid(spec, on_result=finished, on_update=on_progress, stop=stop)
+    return GridRun(spec, rows, curves)
 
 def summarise(rows: list[dict]) -> list[dict]:
     """Mean, min and max accuracy and the solved-seed count per (cell, length), for the accuracy-vs-length chart."""

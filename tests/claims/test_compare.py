@@ -5,8 +5,8 @@ result sentence comes from ``rnn_core.compare.shipped.finding`` and the forget-g
 numbers are read from the grid, so these tests check the words around them ("at the no-memory line", "hold on",
 "never faster") against the grid, computed here independently, for each of the seeds 0, 1 and 2. Training a
 whole grid takes many minutes, so the claims are checked on the shipped runs, plus live replays of shipped runs
-from the page's defaults (``PAGE_DEFAULTS``, through the page's own ``spec_from_settings``) to show that the
-shipped numbers are what the page's Run live gives.
+from the page's defaults (``PAGE_SPEC``, the grid the page's Run live starts from) to show that the shipped numbers
+are what the page's Run live gives.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from rnn_core.compare.experiments import PAGE_DEFAULTS, TASK_LR, WORKSHOP_SETTINGS, run_one, spec_from_settings
+from dataclasses import replace
+
+from rnn_core.compare.experiments import PAGE_SPEC, TASK_LR, run_one
 from rnn_core.compare.shipped import bias_finding, finding, load_shipped
 from rnn_core.data.tasks import get_task
 from rnn_core.workshop import STEPS
@@ -129,8 +131,8 @@ def test_reverse_every_cell_manages_short_sequences_and_every_line_falls_by_15()
 
 
 def workshop_settings() -> dict:
-    step = next((s for s in STEPS if s.page == "pages/compare.py"), None)
-    return {**PAGE_DEFAULTS, **(step.settings if step is not None and step.settings else WORKSHOP_SETTINGS)}
+    step = next(s for s in STEPS if s.page == "pages/compare.py")
+    return dict(step.settings)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -154,9 +156,8 @@ def test_workshop_the_rnn_falls_to_the_no_memory_line_as_the_lag_grows_the_lstm_
 def test_run_live_with_the_page_defaults_replays_a_shipped_run(task, cell, length, seed):
     """"To reproduce any run, run it live below with the default settings, its length, 1 seed and its seed as the
     first seed: it is replayed step for step.\""""
-    spec = spec_from_settings({**PAGE_DEFAULTS, "compare.task": task, "compare.lengths": str(length),
-                               "compare.cells": [cell], "compare.first_seed": seed,
-                               "compare.lr": TASK_LR[task]})   # the page sets the task's rate with the task
+    spec = replace(PAGE_SPEC, task=task, lengths=(length,), cells=(cell,), first_seed=seed,
+                   lr=TASK_LR[task])   # the page sets the task's rate with the task
     shipped = grid(task).query("cell == @cell and length == @length and seed == @seed").iloc[0]
     row, curve = run_one(spec, cell, length, seed)
     assert row["steps"] == shipped["steps"] and row["stop_reason"] == shipped["stop_reason"]

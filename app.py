@@ -9,7 +9,7 @@ ROOT = Path(__file__).parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pages.shared import jobs_sidebar, keep_widget_state, registry  # noqa: E402
+from pages.kit import jobs_sidebar, keep_widget_state, registry  # noqa: E402
 from pages.workshop import workshop_sidebar  # noqa: E402
 from rnn_core.runs.jobs import configure_torch_threads  # noqa: E402
 

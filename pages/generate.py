@@ -8,7 +8,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from pages.shared import chart, registry, show_error
+from pages import kit
 from rnn_core.language_model.checkpoint import load_checkpoint
 from rnn_core.errors import RNNLabError
 from rnn_core.language_model import generation_figures as figs
@@ -44,14 +44,14 @@ def add_upload() -> None:
         st.session_state["generate.upload_error"] = f"{upload.name}: {exc}"
         return
     st.session_state.pop("generate.upload_error", None)
-    name = registry().add(TrainedModel(f"{upload.name} (uploaded)", "language-model", model, tokenizer,
+    name = kit.registry().add(TrainedModel(f"{upload.name} (uploaded)", "language-model", model, tokenizer,
                                        info["settings"], info["metrics"], [], source=info["source"] or upload.name))
     st.session_state["generate.model"] = f"session:{name}"
 
 
 def model_options() -> dict:
     """Key -> label of every model the learner can pick: this session's first, then the ready-made ones."""
-    options = {f"session:{e.name}": f"🧪 {e.name}" for e in registry().entries("language-model")}
+    options = {f"session:{e.name}": f"🧪 {e.name}" for e in kit.registry().entries("language-model")}
     options.update({f"ready:{r.key}": f"📦 {r.title}" for r in available()})
     return options
 
@@ -61,7 +61,7 @@ def resolve(key: str):
     if key.startswith("ready:"):
         model, tokenizer, _ = load_ready_made(key[len("ready:"):])
         return model, tokenizer, provenance(key[len("ready:"):])
-    entry = registry().get(key[len("session:"):])
+    entry = kit.registry().get(key[len("session:"):])
     if entry is None:
         raise RNNLabError("That model is no longer in this session; pick another one.")
     m, s = entry.metrics, entry.settings
@@ -104,7 +104,7 @@ if st.session_state.get("generate.upload_error"):
 try:
     model, tokenizer, facts = resolve(choice)
 except RNNLabError as exc:
-    show_error(exc)
+    kit.show_error(exc)
     st.stop()
 level = tokenizer.level
 per = "char" if level == "char" else "word"
@@ -122,7 +122,7 @@ st.caption(f"Trained on **{facts.get('text') or 'an unknown text'}** · {level} 
            f"{str(facts.get('cell') or '?').upper()} {facts['hidden size']} × {facts['layers']} layer(s) · "
            f"{facts['parameters']:,} parameters · {len(tokenizer):,} tokens ({len(tokenizer) - len(specials):,} "
            f"{level}s + the special {', '.join(specials)}) · {loss_text}"
-           + ("" if registry().entries("language-model") else
+           + ("" if kit.registry().entries("language-model") else
               " · No model trained in this session yet: train your own on **Train a language model**."))
 
 view = st.radio("What to look at", VIEWS, key="generate.view", horizontal=True)
@@ -213,7 +213,7 @@ def generate_view() -> None:
         try:
             stepper = Stepper.start(model, tokenizer, prompt, **settings)
         except RNNLabError as exc:
-            show_error(exc)
+            kit.show_error(exc)
             return
         shown, last = [stepper.prompt], 0.0
         started = time.perf_counter()
@@ -243,7 +243,7 @@ def generate_view() -> None:
         st.code(stepper.full_text, language=None, wrap_lines=True)
     stepper.temperature, stepper.top_k, stepper.top_p = settings["temperature"], settings["top_k"], settings["top_p"]
     st.markdown(f"**What would come next** after the last {level}, with the settings above:")
-    chart(figs.next_token_bars(top_tokens(stepper.probs(), tokenizer, 10)), figs.NEXT_TOKEN_CAPTION,
+    kit.chart(figs.next_token_bars(top_tokens(stepper.probs(), tokenizer, 10)), figs.NEXT_TOKEN_CAPTION,
           key="generate.next_chart")
     st.caption(notice)
 
@@ -265,7 +265,7 @@ def state_chart(stepper: Stepper) -> None:
     quantity = st.selectbox("Show", tl.quantities, key="generate.state_quantity",
                             help="hidden: h_t; the others are the cell's gates (and the LSTM's cell state c_t).")
     gate = quantity in GATES
-    chart(figs.state_heatmap(tl.tokens, tl.values[quantity], quantity, gate, newest=len(tl.tokens) - 1),
+    kit.chart(figs.state_heatmap(tl.tokens, tl.values[quantity], quantity, gate, newest=len(tl.tokens) - 1),
           figs.STATE_CAPTION, key="generate.state_map")
 
 
@@ -291,7 +291,7 @@ def step_view() -> None:
                         raise RNNLabError(f"That is {MAX_LENGTH:,} tokens: press Restart to begin again.")
                     st.session_state["generate.last_step"] = stepper.step()
     except RNNLabError as exc:
-        show_error(exc)
+        kit.show_error(exc)
         return
     warn_unknown(stepper.unknown)
     last = st.session_state.get("generate.last_step")
@@ -299,7 +299,7 @@ def step_view() -> None:
     show_generated(stepper, highlight_last=True)
     st.markdown("**How the next token will be drawn** (move the temperature, top-k and top-p, and watch each stage):")
     pipe = sampling_pipeline(stepper.logits, tokenizer, **{k: settings[k] for k in ("temperature", "top_k", "top_p")})
-    chart(figs.pipeline_figure(pipe), figs.PIPELINE_CAPTION, key="generate.pipeline")
+    kit.chart(figs.pipeline_figure(pipe), figs.PIPELINE_CAPTION, key="generate.pipeline")
     st.caption(f"{pipe['survivors']:,} of {len(tokenizer):,} tokens survive every cut; the {len(pipe['tokens'])} "
                f"shown hold {1 - pipe['others']:.0%} of the final probability. Before all this, the special tokens "
                f"are removed (the model gave them {percent(sum(pipe['specials'].values()))} together).")
@@ -310,7 +310,7 @@ def step_view() -> None:
                         f"(it had {last.probability:.1%}):")
             top = last.top if any(t == last.token for t, _ in last.top) else last.top + [(last.token,
                                                                                            last.probability)]
-            chart(figs.next_token_bars(top, last.token), figs.DRAWN_CAPTION, key="generate.step_last")
+            kit.chart(figs.next_token_bars(top, last.token), figs.DRAWN_CAPTION, key="generate.step_last")
         else:
             st.caption("Press **Next token** to draw the first token.")
     with right:
@@ -329,7 +329,7 @@ def temperatures_view() -> None:
                                          settings["top_k"], settings["top_p"])
         stepper = Stepper.start(model, tokenizer, prompt)
     except RNNLabError as exc:
-        show_error(exc)
+        kit.show_error(exc)
         return
     warn_unknown(samples[0][1].unknown)
     for col, (t, s) in zip(st.columns(len(samples)), samples):
@@ -340,7 +340,7 @@ def temperatures_view() -> None:
                     f"uncertainty: **{s.mean_entropy:.2f} bits** per draw")
     after = f"after the prompt “{visible(prompt)}”" if prompt else "from the start state (empty prompt)"
     st.markdown(f"**The next {level} {md(after)}, at each temperature:**")
-    chart(figs.temperature_bars(distributions_at_temperatures(stepper.logits, tokenizer, TEMPERATURES),
+    kit.chart(figs.temperature_bars(distributions_at_temperatures(stepper.logits, tokenizer, TEMPERATURES),
                                 TEMPERATURES), figs.TEMPERATURE_CAPTION, key="generate.temp_chart")
 
 
@@ -355,7 +355,7 @@ def next_word_view() -> None:
         share = special_share(Stepper.start(model, tokenizer, prompt).logits, tokenizer)
         unknown = tokenizer.unknown_tokens(prompt) if prompt else []
     except RNNLabError as exc:
-        show_error(exc)
+        kit.show_error(exc)
         return
     warn_unknown(unknown)
     t = settings["temperature"]
@@ -365,7 +365,7 @@ def next_word_view() -> None:
                 f"sees them ({', '.join(cuts)}):")
     left, right = st.columns([3, 2])
     with left:
-        chart(figs.next_token_bars(top), figs.NEXT_TOKEN_CAPTION, key="generate.word_chart")
+        kit.chart(figs.next_token_bars(top), figs.NEXT_TOKEN_CAPTION, key="generate.word_chart")
     right.dataframe(pd.DataFrame({level: [display_token(t) for t, _ in top],
                                   "probability": [f"{p:.2%}" for _, p in top]}), hide_index=True)
     right.caption(f"Left out: <unk> (“some {level} outside the vocabulary”), to which the model itself gave "
@@ -394,7 +394,7 @@ def surprise_view() -> None:
     try:
         s = cached("surprise", lambda: surprise(model, tokenizer, text))
     except RNNLabError as exc:
-        show_error(exc)
+        kit.show_error(exc)
         return
     warn_unknown(s.unknown)
     c1, c2, c3 = st.columns(3)
@@ -424,7 +424,7 @@ def connectivity_view() -> None:
     try:
         conn = cached("connectivity", lambda: connectivity(model, tokenizer, text))
     except RNNLabError as exc:
-        show_error(exc)
+        kit.show_error(exc)
         return
     n = len(conn.tokens)
     st.session_state["generate.position"] = min(int(st.session_state.get("generate.position", 60)), n - 1)
@@ -432,10 +432,10 @@ def connectivity_view() -> None:
     st.markdown(f"After reading up to **{display_token(conn.tokens[position])!r}** (outlined next: what came "
                 f"after, **{display_token(conn.targets[position])!r}**), the prediction leans on:")
     st.html(figs.connectivity_html(conn.tokens, conn.row(position), position, conn.targets[position], sep))
-    chart(figs.connectivity_bars(conn.tokens, conn.row(position), position), figs.CONNECTIVITY_CAPTION,
+    kit.chart(figs.connectivity_bars(conn.tokens, conn.row(position), position), figs.CONNECTIVITY_CAPTION,
           key="generate.conn_bars")
     with st.expander("Every prediction against every input (heatmap)"):
-        chart(figs.connectivity_heatmap(conn.tokens, conn.matrix), figs.HEATMAP_CAPTION, key="generate.conn_map")
+        kit.chart(figs.connectivity_heatmap(conn.tokens, conn.matrix), figs.HEATMAP_CAPTION, key="generate.conn_map")
     name = str(facts.get("cell") or "this model").upper()
     reach = conn.reach()
     st.metric("How far back it looks", f"{'≥ ' if conn.reach_capped() else ''}{reach} {level}s",
@@ -456,7 +456,7 @@ def connectivity_view() -> None:
                 cell = key.split("-")[1].upper()
                 got_curves[cell], got_reach[cell] = c.by_distance(), (c.reach(), c.reach_capped())
         except RNNLabError as exc:
-            show_error(exc)
+            kit.show_error(exc)
             return
         st.session_state["generate.trio"] = (text, got_curves, got_reach)
     trio_result = st.session_state.get("generate.trio")
@@ -472,7 +472,7 @@ def connectivity_view() -> None:
         if far > near:
             st.caption(f"On this text the {furthest} looks back furthest ({at_least}{far} chars), the {least} "
                        f"least ({near}).")
-    chart(figs.reach_curves(curves, reaches), figs.REACH_CAPTION, key="generate.reach")
+    kit.chart(figs.reach_curves(curves, reaches), figs.REACH_CAPTION, key="generate.reach")
 
 
 def units_view() -> None:
@@ -481,7 +481,7 @@ def units_view() -> None:
         tl = cached("timeline", lambda: timeline(model, tokenizer, text))
         hits = cached("units", lambda: correlated_units(tl, top=3))
     except RNNLabError as exc:
-        show_error(exc)
+        kit.show_error(exc)
         return
     hidden = model.config.hidden_size
     features = list(text_features(tl.tokens).columns)
@@ -531,7 +531,7 @@ def units_view() -> None:
     tips = [f"{display_token(t)}: {v:.3f}" for t, v in zip(tl.tokens, values)]
     st.html(figs.colored_text_html(tl.tokens, [], colors=colors, tooltips=tips, separator=sep))
     st.caption(figs.TIMELINE_CAPTION)
-    chart(figs.unit_trace(tl.tokens, values, f, feature, f"{quantity} unit {unit}"), figs.UNIT_CAPTION,
+    kit.chart(figs.unit_trace(tl.tokens, values, f, feature, f"{quantity} unit {unit}"), figs.UNIT_CAPTION,
           key="generate.unit_trace")
     st.markdown("**Units that follow a feature of this text** (Pearson correlation along the text; pick one):")
     if hits.empty:

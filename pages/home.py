@@ -10,8 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-import pages.shared  # noqa: F401  (routes every run through app.py)
-from pages.shared import show_error
+from pages import kit   # first: routes every run through app.py
 from pages.workshop import ON as WORKSHOP_ON, STEP as WORKSHOP_STEP
 from rnn_core.tour import findings as tour
 from rnn_core.errors import RNNLabError
@@ -143,7 +142,7 @@ with gradient_slot:
         with st.spinner("Measuring the ready-made models' gradients…"):   # only if tour.json is out of date
             found = gradient_chart(tour.models_stamp())
     except RNNLabError as exc:
-        show_error(exc)
+        kit.show_error(exc)
         found = None
     if found is None:
         st.caption("The ready-made character models are missing (bash rnn_core/pretrained/build.sh makes them).")
@@ -153,7 +152,7 @@ with samples_slot:
     try:
         found = samples_chart(tour.models_stamp())
     except RNNLabError as exc:
-        show_error(exc)
+        kit.show_error(exc)
         found = None
     if found is None:
         st.caption("This ready-made model's file stores no samples from along its training yet; the "

@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from pages.shared import chart, show_error
-from pages.workshop import _LOADED, export_button, share_settings
+from pages import kit
 from rnn_core.errors import RNNLabError
 from rnn_core.stepthrough.figures import (ARCH_CAPTION, ARCHITECTURES, BACKWARD_STRIP_CAPTION, BPTT_CAPTION,
                                           CELL_DIAGRAM_CAPTION, CELL_STATE_CAPTION, GATED_SUM_CAPTION,
@@ -24,7 +23,7 @@ from rnn_core.stepthrough.recording import (MAX_HIDDEN, MIN_HIDDEN, PAGE_DEFAULT
 
 ROOT = Path(__file__).resolve().parent.parent
 CELLS = ("rnn", "lstm", "gru")
-# The namespace each linked page reads its shared link under (its share_settings call).
+# The namespace each linked page reads its shared link under (its kit.settings call).
 LINK_NAMESPACE = {"pages/compare.py": "compare", "pages/sentiment.py": "sentiment", "pages/language_model.py": "lm",
                   "pages/tag.py": "tag", "pages/translate.py": "translate"}
 SHARE = Schema((
@@ -49,7 +48,7 @@ st.write("A tiny recurrent network reads a short word one letter at a time and, 
          "next one. Press **Next** to follow one time step with its real numbers, then keep going to send the "
          "error backwards through time, as training does.")
 
-share_settings(SHARE, "how")
+kit.settings(SHARE, "how")
 for key, value in {**SHARE.defaults(), "how.pos": 0, "how.gated": "lstm"}.items():
     st.session_state.setdefault(key, value)
 
@@ -102,7 +101,7 @@ try:
                               int(st.session_state["how.hidden"]), int(st.session_state["how.seed"]),
                               int(st.session_state["how.train"]))
 except RNNLabError as exc:
-    show_error(exc)
+    kit.show_error(exc)
 
 
 def show_forward(walk, t: int) -> None:
@@ -115,11 +114,11 @@ def show_forward(walk, t: int) -> None:
     rows = [f"{b}{k + 1}" if b else f"unit {k + 1}" for b in blocks for k in range(H)]
     left, right = st.columns([3, 2])
     with left:
-        chart(figure("matrix_heatmap", walk.params["W_xh"], rows, [f"'{c}'" for c in walk.vocab],
+        kit.chart(figure("matrix_heatmap", walk.params["W_xh"], rows, [f"'{c}'" for c in walk.vocab],
                              f"W_xh, and x{n} = one-hot '{f.char}'", outline_col=walk.vocab.index(f.char)),
               PRODUCT_CAPTION, key="how.wxh")
     with right:
-        chart(figure("probability_bars", walk.vocab, f.probs, f.target, f"y{n} = softmax(W_hy h{n})"), PROBS_CAPTION,
+        kit.chart(figure("probability_bars", walk.vocab, f.probs, f.target, f"y{n} = softmax(W_hy h{n})"), PROBS_CAPTION,
               key="how.probs")
         a, b, c = st.columns(3)
         right = f.prediction == f.target
@@ -138,10 +137,10 @@ def show_forward(walk, t: int) -> None:
         caption = SUM_CAPTION
     else:
         caption = GATED_SUM_CAPTION
-    chart(figure("vector_sum", columns, operators, rows, f"Step {t + 1}: the letter '{f.char}' meets the memory h{prev}"),
+    kit.chart(figure("vector_sum", columns, operators, rows, f"Step {t + 1}: the letter '{f.char}' meets the memory h{prev}"),
           caption, key="how.sum")
     if walk.cell != "rnn":
-        chart(walk_figure("cell_diagram", settings(walk), t, "forward"), CELL_DIAGRAM_CAPTION[walk.cell], key="how.cell_now")
+        kit.chart(walk_figure("cell_diagram", settings(walk), t, "forward"), CELL_DIAGRAM_CAPTION[walk.cell], key="how.cell_now")
 
 
 BACKWARD_EQUATIONS = {
@@ -167,7 +166,7 @@ def show_backward(walk, t: int, difference: float) -> None:
     left, right = st.columns([2, 3])
     with left:
         onehot = (np.array(walk.vocab) == f.target).astype(float)
-        chart(figure("vector_sum", [(f"y{n}", f.probs), (f"'{f.target}'", onehot), ("error", b.d_logits)], ["−", "="],
+        kit.chart(figure("vector_sum", [(f"y{n}", f.probs), (f"'{f.target}'", onehot), ("error", b.d_logits)], ["−", "="],
                          [f"'{c}'" for c in walk.vocab], f"Step {t + 1}: the output's error"),
               "How to read it: the error at the output is the predicted probabilities minus the truth (1 for the "
               "right letter): positive where the network guessed too much, negative where too little.",
@@ -186,17 +185,17 @@ def show_backward(walk, t: int, difference: float) -> None:
         else:
             columns += [(f"W_hhᵀ· → h{prev}", b.dh_prev)]
             operators += ["→"]
-        chart(figure("vector_sum", columns, operators, units, f"The error signal at h{n}, and what goes on to step {t}"),
+        kit.chart(figure("vector_sum", columns, operators, units, f"The error signal at h{n}, and what goes on to step {t}"),
               BACKWARD_STRIP_CAPTION[walk.cell], key="how.dh")
     if walk.cell == "lstm":
         columns = [(f"via h{n}", b.dc - b.dc_from_future), (f"from c{sub(t + 2)}" if t + 1 < walk.steps else
                                                            "from later", b.dc_from_future),
                    (f"∂L/∂c{n}", b.dc), (f"f{n}", f.gates["forget"]), (f"to c{prev}", b.dc_prev)]
-        chart(figure("vector_sum", columns, ["+", "=", "⊙", "="], units, f"The error signal on the cell state c{n}"),
+        kit.chart(figure("vector_sum", columns, ["+", "=", "⊙", "="], units, f"The error signal on the cell state c{n}"),
               CELL_STATE_CAPTION, key="how.dc")
     if walk.cell != "rnn":
-        chart(walk_figure("cell_diagram", settings(walk), t, "backward"), CELL_DIAGRAM_CAPTION[walk.cell], key="how.cell_back")
-    chart(walk_figure("bptt_chart", settings(walk), t), BPTT_CAPTION[walk.cell], key="how.bptt")
+        kit.chart(walk_figure("cell_diagram", settings(walk), t, "backward"), CELL_DIAGRAM_CAPTION[walk.cell], key="how.cell_back")
+    kit.chart(walk_figure("bptt_chart", settings(walk), t), BPTT_CAPTION[walk.cell], key="how.bptt")
     if t == 0:
         st.success(f"Backpropagation is complete. Added over every step, these signals are the weight gradients; "
                    f"computed by hand here, they agree with PyTorch's autograd to {difference:.1e}.",
@@ -210,7 +209,7 @@ def show_backward(walk, t: int, difference: float) -> None:
                   "W_hy": ([f"'{c}'" for c in walk.vocab], [f"unit {k + 1}" for k in range(walk.hidden_size)])}
         for col, (name, title) in zip(cols, names.items()):
             with col:
-                chart(figure("matrix_heatmap", walk.grads[name], *labels[name], title), "How to read it: how much the loss "
+                kit.chart(figure("matrix_heatmap", walk.grads[name], *labels[name], title), "How to read it: how much the loss "
                       "would rise per unit increase of each weight; training moves every weight the other way.",
                       key=f"how.grad_{name}")
 
@@ -240,7 +239,7 @@ def stepper(walk, difference: float) -> None:
              "Backward through time: the error flows from the last step to the first")
     info.markdown(f"**{st.session_state['how.pos'] + 1} / {len(positions)}** · {where}. "
                   f"Total loss L = Σ L_t = **{walk.loss:.2f}**.")
-    chart(walk_figure("unrolled_diagram", settings(walk), phase, t), unrolled_caption(walk.cell, phase), key="how.unrolled")
+    kit.chart(walk_figure("unrolled_diagram", settings(walk), phase, t), unrolled_caption(walk.cell, phase), key="how.unrolled")
     if phase == "forward":
         show_forward(walk, t)
     else:
@@ -259,8 +258,8 @@ def stepper(walk, difference: float) -> None:
     gated, _ = record(walk.word, cell, walk.hidden_size, walk.seed, walk.train_steps)
     guesses = " ".join(f"'{g.prediction}'{'✓' if g.prediction == g.target else '✗'}" for g in gated.forward)
     st.markdown(f"{cell.upper()} guesses: {guesses} · total loss **{gated.loss:.2f}**")
-    chart(walk_figure("cell_diagram", settings(gated), t, phase), CELL_DIAGRAM_CAPTION[cell], key="how.cell_gated")
-    chart(walk_figure("gate_timeline", settings(gated), t), GATES_CAPTION, key="how.gates_gated")
+    kit.chart(walk_figure("cell_diagram", settings(gated), t, phase), CELL_DIAGRAM_CAPTION[cell], key="how.cell_gated")
+    kit.chart(walk_figure("gate_timeline", settings(gated), t), GATES_CAPTION, key="how.gates_gated")
     st.session_state["how.step_seconds"] = {"wall": time.perf_counter() - started,
                                             "cpu": time.thread_time() - started_cpu}
 
@@ -276,7 +275,7 @@ if walk is not None:
                                   "'loss', round(f.loss, 3))\nprint('autograd agrees to', "
                                   "result.autograd_difference())",
                            file_name="step_through.py")
-    export_button(script, "step_through.py", key="how.btn_export", schema=SHARE)
+    kit.export_button(script, "step_through.py", key="how.btn_export", schema=SHARE)
 
 
 @st.cache_resource(show_spinner=False)
@@ -287,9 +286,9 @@ def gallery() -> dict:
 
 def open_shape(page: str, link: dict) -> None:
     """Open ``page`` as its shared link with ``link`` would: the page reads the link's settings afresh, even if
-    it was visited before in this session (a page reads a link once per session, see share_settings)."""
+    it was visited before in this session (a page reads a link once per session, see kit.settings)."""
     if page in LINK_NAMESPACE:
-        st.session_state.pop(_LOADED + LINK_NAMESPACE[page], None)
+        kit.read_link_again(LINK_NAMESPACE[page])
     st.switch_page(str(ROOT / page), query_params=link or None)
 
 
@@ -302,7 +301,7 @@ for row in (keys[:4], keys[4:]):
         a = ARCHITECTURES[key]
         with col.container(border=True):
             st.markdown(f"**{a['title']}**")
-            chart(gallery()[key], a["text"], key=f"how.arch_{key}")
+            kit.chart(gallery()[key], a["text"], key=f"how.arch_{key}")
             if a["page"] and (ROOT / a["page"]).exists():
                 if st.button("Try it", key=f"how.btn_try_{key}", icon=":material/arrow_forward:",
                              help=f"Opens {a['promise']}."):

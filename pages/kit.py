@@ -111,6 +111,11 @@ def settings(schema: Schema, page: str) -> dict:
     return current
 
 
+def read_link_again(page: str) -> None:
+    """Make page ``page`` apply the settings of the link it is opened with next, as on a first visit."""
+    st.session_state.pop(_LOADED + page, None)
+
+
 def remember(key: str, value: Any) -> None:
     """Keep ``value`` as setting ``key``'s own copy (for a value a page sets from a callback)."""
     st.session_state.setdefault(KEPT, {})[key] = value

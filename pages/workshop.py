@@ -1,11 +1,8 @@
-"""Workshop mode and shareable runs: the glue every page calls (not a page itself).
+"""Workshop mode, in the sidebar of every page (app.py calls :func:`workshop_sidebar`; not a page itself).
 
-- :func:`workshop_sidebar` (called by app.py): a sidebar switch, on with ``?workshop=1`` in the link, that
-  shows the guided path's current step on every page, with Back/Next (which open the step's page and apply
-  its fixed seeds and presets) and a one-click reset of the participant's session.
-- :func:`share_settings` (called at the top of a page, before its widgets): a link's settings are applied
-  once, then the address bar follows the widgets, so copying it shares the page as it is.
-- :func:`export_button`: a popover with a standalone script that reproduces the run, and its download.
+A sidebar switch, on with ``?workshop=1`` in the link, shows the guided path's current step on every page, with
+Back/Next (which open the step's page and apply its fixed seeds and presets, as the pages' settings declare them)
+and a one-click reset of the participant's session.
 """
 
 from __future__ import annotations
@@ -14,24 +11,22 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.shared import active_jobs
-from rnn_core.links.scripts import settings_link
-from rnn_core.links.settings import Schema
+from pages.kit import KEEP_PARAMS, active_jobs, remember
 from rnn_core.workshop import STEPS, clamp_step, total_minutes
 
 ROOT = Path(__file__).resolve().parent.parent
 # ON is plain session state (the truth); the toggle only shows it. Its key changes with ON, so that a change
 # made elsewhere (a link, the reset) shows at once, and no widget's value is ever written from code.
 ON, STEP, GOTO = "workshop.on", "workshop.step", "workshop.goto"
-KEEP_PARAMS = ("workshop", "step")       # query parameters that belong to workshop mode, not to a page
-_LOADED = "share.loaded."
 
 
 # --- workshop mode -------------------------------------------------------------------------------------------
 
 def _apply(index: int) -> None:
     st.session_state[STEP] = index
-    st.session_state.update(STEPS[index].settings)
+    for key, value in STEPS[index].settings.items():
+        st.session_state[key] = value
+        remember(key, value)
 
 
 def _move(delta: int) -> None:
@@ -124,55 +119,5 @@ def workshop_sidebar(current_url_path: str | None, url_paths: dict[str, str]) ->
             st.success("Session reset: your models and settings are gone, this step's settings are back.")
 
 
-# --- settings in the link ----------------------------------------------------------------------------------
-
-def share_settings(schema: Schema, page: str) -> None:
-    """Call at the top of a page, before its widgets. ``page`` is the page's namespace (``lm``, ``compare``).
-
-    The first time the page runs in a session, settings found in the link are applied (malformed or
-    out-of-range values fall back to defaults with a warning); afterwards the address bar is kept equal to
-    the widgets, so it is always a link to the page as it is.
-    """
-    loaded = _LOADED + page
-    if not st.session_state.get(loaded):
-        st.session_state[loaded] = True
-        values, problems = schema.from_query(st.query_params.to_dict())
-        st.session_state.update(values)
-        if problems:
-            st.warning("Some settings in the link could not be used:\n\n" + "\n".join(f"- {p}" for p in problems),
-                       icon=":material/link_off:")
-    current = {**schema.defaults(), **{k: st.session_state[k] for k in schema.defaults() if k in st.session_state}}
-    query = schema.to_query(current)
-    params = st.query_params
-    stale = [k for k in params.keys() if k not in query and k not in KEEP_PARAMS]
-    for key in stale:
-        del params[key]
-    changed = {k: v for k, v in query.items() if params.get(k) != v}
-    if changed:
-        params.update(changed)
-
-
-def share_link(schema: Schema) -> str:
-    """The full link to this page with its current settings (the address bar holds the same)."""
-    query = {k: v for k, v in st.query_params.to_dict().items() if k in schema.names}
-    base = st.context.url or ""
-    return settings_link(base, query) if base else "?" + "&".join(f"{k}={v}" for k, v in query.items())
-
-
-# --- export ------------------------------------------------------------------------------------------------------
-
-def export_button(script: str, file_name: str, key: str, label: str = "Export as a Python script",
-                  schema: Schema | None = None) -> None:
-    """A popover with ``script`` (from :func:`rnn_core.links.scripts.export_script`), a download button, and the link.
-
-    ``key`` must contain ``.btn`` (e.g. ``"lm.btn_export"``), as every button key does.
-    """
-    with st.popover(label, icon=":material/download:"):
-        st.caption("A standalone script that reproduces this run with rnn_core, seed included. Save it in the "
-                   "RNN Lab folder and run it with Python; change any setting in it and run again.")
-        st.download_button(f"Download {file_name}", data=script, file_name=file_name, mime="text/x-python",
-                           key=key, icon=":material/download:")
-        st.code(script, language="python", line_numbers=False)
-        if schema is not None:
-            st.caption("A link that reopens this page with these settings (the address bar holds it too):")
-            st.code(share_link(schema), language=None, wrap_lines=True)
+# TEMPORARY (removed once every page is on the kit): the old names of the kit's link and export helpers.
+from pages.kit import export_button, settings as share_settings  # noqa: E402,F401

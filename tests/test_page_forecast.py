@@ -58,3 +58,22 @@ def test_picking_sunspots_switches_the_model_to_square_roots_and_the_ar_correcti
     at.selectbox(key="forecast.builtin").set_value("random-walk").run()   # a series of its own defaults: back to them
     assert at.radio(key="forecast.transform").value == "none" and not at.checkbox(key="forecast.ar_skip").value
     assert not at.exception
+
+
+def test_a_second_training_shows_its_own_model_under_its_finished_line(empty_cache):
+    """The stale-result defect: after a second training, the verdict below "Finished" was the first model's."""
+    at = app_test("pages/forecast.py")
+    at.select_slider(key="forecast.hidden").set_value(8)
+    at.select_slider(key="forecast.steps").set_value(200)
+    names = []
+    for series in ("sine", "random-walk"):
+        at.selectbox(key="forecast.builtin").set_value(series).run()
+        at.button(key="forecast.btn_train").click().run()
+        job = at.session_state["forecast.job"]
+        job.wait(180)
+        at.run()
+        assert job.status == "done", job.error
+        names.append(job.result.entries[0])
+        assert at.selectbox(key="forecast.shown_model").value == names[-1]   # the latest run's model is shown
+    assert "Random walk" in names[1] and "Noisy sine" in names[0]
+    assert not at.exception

@@ -9,25 +9,42 @@ import pandas as pd
 import streamlit as st
 
 from pages import kit
-from rnn_core.language_model.checkpoint import load_checkpoint
+from rnn_core.data.text import SPECIALS
 from rnn_core.errors import RNNLabError
 from rnn_core.language_model import generation_figures as figs
+from rnn_core.language_model.checkpoint import load_checkpoint
 from rnn_core.language_model.generation import (MAX_LENGTH, TEMPERATURES, Stepper, display_token, distinct_ngram_share,
-                                 distributions_at_temperatures, next_token_distribution, page_defaults,
-                                 sample_at_temperatures, sampling_pipeline, special_share, top_tokens)
-from rnn_core.language_model.interpret import (EXAMPLE_TEXT, best_unit, connectivity, correlated_units, default_feature,
-                                surprise, text_features, timeline, timeline_of_ids)
-from rnn_core.language_model.pretrained import READY_MADE, available, load_ready_made, provenance
+                                                distributions_at_temperatures, next_token_distribution, page_defaults,
+                                                sample_at_temperatures, sampling_pipeline, special_share, top_tokens)
+from rnn_core.language_model.generation_figures import md, percent, reach_sentence, shown_value, visible
+from rnn_core.language_model.interpret import (EXAMPLE_TEXT, best_unit, connectivity, correlated_units,
+                                               default_feature, surprise, text_features, timeline, timeline_of_ids)
+from rnn_core.language_model.pretrained import READY_MADE, available, load_ready_made, model_facts, provenance
+from rnn_core.links.settings import Param, Schema
 from rnn_core.runs.registry import TrainedModel
-from rnn_core.data.text import SPECIALS
 
 VIEWS = ("Generate", "Step by step", "Three temperatures", "Next word", "Surprise", "Connectivity",
          "Units and gates")
 GATES = ("input", "forget", "output", "reset", "update")
+D = page_defaults("char")
+SETTINGS = Schema((
+    Param("generate.view", "view", "Generate", choices=VIEWS, label="What to look at", widget="radio"),
+    Param("generate.prompt", "prompt", D.prompt, label="Prompt (empty: the model starts from its start state)",
+          widget="text_area"),
+    Param("generate.length", "length", D.length, low=1, high=2000, label="Length"),
+    Param("generate.temperature", "temperature", D.temperature, low=0.0, high=3.0,
+          label="Temperature (0 = always the likeliest token)", widget="slider"),
+    Param("generate.top_p", "top_p", D.top_p, low=0.05, high=1.0, label="Top-p (1 = off)", widget="slider",
+          help="Draw only among the likeliest tokens that together hold this much probability."),
+    Param("generate.top_k", "top_k", D.top_k, low=0, high=100_000, label="Top-k (0 = off)", widget="number",
+          help="Draw only among the k likeliest tokens."),
+    Param("generate.seed", "seed", D.seed, low=0, high=1_000_000, label="Seed", help="The same seed gives the same text."),
+))
 
 st.title("Generate text")
 st.write("Pick a model, type the start of a text, and let the model continue it one token at a time. Every "
          "token is drawn from the model's probabilities: the views below show them, and how the settings bend them.")
+kit.settings(SETTINGS, "generate")
 
 
 # --- the model -----------------------------------------------------------------------------------------
@@ -64,24 +81,8 @@ def resolve(key: str):
     entry = kit.registry().get(key[len("session:"):])
     if entry is None:
         raise RNNLabError("That model is no longer in this session; pick another one.")
-    m, s = entry.metrics, entry.settings
-    per = "char" if entry.tokenizer.level == "char" else "word"
-    return entry.model, entry.tokenizer, {
-        "name": entry.name, "text": entry.source, "level": entry.tokenizer.level, "cell": s.get("cell"),
-        "hidden size": entry.model.config.hidden_size, "layers": entry.model.config.num_layers,
-        "parameters": entry.model.num_parameters(), "vocabulary": len(entry.tokenizer), "steps": m.get("steps"),
-        "validation loss": m.get("val_loss"), f"bits per {per}": m.get(f"bits_per_{per}")}
-
-
-def shown_value(value) -> str:
-    """A fact as a person reads it: 1.405, 1,200, not 1.404813272905448."""
-    if isinstance(value, bool) or value is None:
-        return "unknown" if value is None else str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.3f}" if math.isfinite(value) else "unknown"
-    return str(value)
+    return entry.model, entry.tokenizer, model_facts(entry.name, entry.model, entry.tokenizer, entry.settings,
+                                                     entry.metrics, entry.source)
 
 
 add_upload()
@@ -125,68 +126,43 @@ st.caption(f"Trained on **{facts.get('text') or 'an unknown text'}** · {level} 
            + ("" if kit.registry().entries("language-model") else
               " · No model trained in this session yet: train your own on **Train a language model**."))
 
-view = st.radio("What to look at", VIEWS, key="generate.view", horizontal=True)
+view = kit.widget(SETTINGS, "generate.view")
 
 
 # --- the sampling settings -----------------------------------------------------------------------------
 
 # a model of the other level keeps the learner's own prompt and length, but not the other level's defaults
-other = page_defaults("word" if level == "char" else "char")
-for key in ("generate.prompt", "generate.length"):
-    if st.session_state.get(key) == other[key]:
-        st.session_state[key] = page_defaults(level)[key]
-# the sampling widgets are not drawn on the analysis views, and Streamlit forgets a widget that is not drawn:
-# their values are kept in generate.saved and put back when the widgets return
-saved = st.session_state.setdefault("generate.saved", {})
-for key, value in {**page_defaults(level), "generate.analyse": EXAMPLE_TEXT}.items():
-    st.session_state.setdefault(key, saved.get(key, value))
+other, ours = page_defaults("word" if level == "char" else "char"), page_defaults(level)
+for key, name in (("generate.prompt", "prompt"), ("generate.length", "length")):
+    if st.session_state.get(key) == getattr(other, name):
+        st.session_state[key] = getattr(ours, name)
+        kit.remember(key, getattr(ours, name))
+st.session_state.setdefault("generate.analyse", EXAMPLE_TEXT)
 st.session_state["generate.top_k"] = min(int(st.session_state["generate.top_k"]), len(tokenizer))
 analysing = view in ("Surprise", "Connectivity", "Units and gates")
-if not analysing:
+if not analysing:      # the sampling widgets; on the analysis views the kit keeps their values meanwhile
     c1, c2 = st.columns([3, 2])
     with c1:
-        prompt = st.text_area("Prompt (empty: the model starts from its start state)", key="generate.prompt",
-                              height=68)
+        kit.widget(SETTINGS, "generate.prompt", height=68)
         l1, l2 = st.columns([1, 2], vertical_alignment="bottom")
-        length = l1.number_input(f"Length ({level}s)", 1, 2000, key="generate.length")
+        kit.widget(SETTINGS, "generate.length", l1, label=f"Length ({level}s)")
         action = l2.container()     # the view's main button(s), kept above the fold
     with c2:
-        temperature = st.slider("Temperature (0 = always the likeliest token)", 0.0, 3.0, step=0.05,
-                                key="generate.temperature")
-        top_p = st.slider("Top-p (1 = off)", 0.05, 1.0, step=0.05, key="generate.top_p",
-                          help="Draw only among the likeliest tokens that together hold this much probability.")
+        kit.widget(SETTINGS, "generate.temperature", step=0.05)
+        kit.widget(SETTINGS, "generate.top_p", step=0.05)
         k1, k2 = st.columns(2)
-        top_k = k1.number_input("Top-k (0 = off)", 0, len(tokenizer), key="generate.top_k",
-                                help="Draw only among the k likeliest tokens.")
-        seed = k2.number_input("Seed", 0, 1_000_000, key="generate.seed",
-                               help="The same seed gives the same text.")
-    saved.update({key: st.session_state[key] for key in page_defaults(level)})
+        kit.widget(SETTINGS, "generate.top_k", k1)
+        kit.widget(SETTINGS, "generate.seed", k2)
     notice = (f"Never drawn: <pad> and <eos> (no model here is trained to predict them: its text is one unbroken "
               f"stream) and <unk> (“some {level} outside the vocabulary”, not a {level} to print); the other "
               "tokens share their probability, before temperature, top-k and top-p.")
 else:
     action, notice = st.container(), ""
-    prompt, length = st.session_state["generate.prompt"], st.session_state["generate.length"]
-    temperature, top_p = st.session_state["generate.temperature"], st.session_state["generate.top_p"]
-    top_k, seed = st.session_state["generate.top_k"], st.session_state["generate.seed"]
+prompt, length, temperature, top_p, top_k, seed = (st.session_state[f"generate.{k}"] for k in (
+    "prompt", "length", "temperature", "top_p", "top_k", "seed"))
 settings = dict(temperature=float(temperature), top_k=int(top_k) or None,
                 top_p=None if top_p >= 1 else float(top_p), seed=int(seed))
 sep = " " if level == "word" else ""
-
-
-def visible(text: str) -> str:
-    """Line breaks and tabs made visible, for a snippet shown inline."""
-    return text.replace("\n", "⏎").replace("\t", "⇥")
-
-
-def md(text: str) -> str:
-    """Text shown verbatim inside Markdown (no emphasis, links or HTML from the learner's characters)."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+-.!|~$" else ch for ch in text).replace("  ", " \u00a0")
-
-
-def percent(p: float) -> str:
-    """A small probability readably: 2.3%, 0.04%, under 0.01%."""
-    return "under 0.01%" if 0 < p < 1e-4 else f"{p:.2%}" if p < 0.01 else f"{p:.1%}"
 
 
 def warn_unknown(unknown: list[str]) -> None:
@@ -465,13 +441,8 @@ def connectivity_view() -> None:
         curves, reaches = got_curves, {k: v for k, (v, _) in got_reach.items()}
         for col, (cell, (value, capped)) in zip(st.columns(len(got_reach)), got_reach.items()):
             col.metric(f"{cell} looks back", f"{'≥ ' if capped else ''}{value} chars")
-        far, near = max(reaches.values()), min(reaches.values())
-        furthest = " and the ".join(k for k, v in reaches.items() if v == far)
-        least = " and the ".join(k for k, v in reaches.items() if v == near)
-        at_least = "at least " if any(capped for v, capped in got_reach.values() if v == far) else ""
-        if far > near:
-            st.caption(f"On this text the {furthest} looks back furthest ({at_least}{far} chars), the {least} "
-                       f"least ({near}).")
+        if reach_sentence(got_reach):
+            st.caption(reach_sentence(got_reach))
     kit.chart(figs.reach_curves(curves, reaches), figs.REACH_CAPTION, key="generate.reach")
 
 

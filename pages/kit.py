@@ -19,7 +19,7 @@ draws.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
 import streamlit as st
@@ -137,9 +137,12 @@ def widget(schema: Schema, key: str, where=None, **options) -> Any:
     The kind of widget follows from the declaration unless it names one: a flag is a checkbox, a few named
     choices a row of radio buttons, more a select box, numbers from a list a select slider, a small whole-
     number range a slider and a large one a number box, a list a multiselect, anything else a text box.
-    ``options`` go to the Streamlit widget as they are (``on_change``, ``max_chars``...). Returns its value.
+    ``options`` go to the Streamlit widget as they are (``on_change``, ``max_chars``...), and ``label`` replaces the
+    declared one where it depends on the moment (the level of the model, say). Returns its value.
     """
     p = schema.param(key)
+    if "label" in options:
+        p = replace(p, label=options.pop("label"))
     where = where if where is not None else st
     args = {"key": p.key, "help": p.help, **options}
     shown = p.shown or _default_shown(p)

@@ -1,5 +1,7 @@
 """App tests of the Generate text page: ready-made models, every view, step mode, session models, bad input."""
 
+from dataclasses import asdict
+
 import pytest
 import torch
 
@@ -214,7 +216,8 @@ STEP_7 = {"generate.view": "Three temperatures", "generate.prompt": "The ", "gen
 def test_workshop_step_7_settings_show_repetitive_and_wild_text_from_a_fresh_session():
     import re
     from rnn_core.language_model.generation import page_defaults
-    assert {k: v for k, v in STEP_7.items() if k != "generate.view"} == page_defaults("char")
+    assert {k: v for k, v in STEP_7.items() if k != "generate.view"} == {
+        f"generate.{name}": value for name, value in asdict(page_defaults("char")).items()}
     at = app_test()
     for key, value in STEP_7.items():
         at.session_state[key] = value

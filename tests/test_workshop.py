@@ -1,8 +1,10 @@
 """Workshop mode: the guided path as data, the sidebar panel, Next/Back, fixed settings and the session reset."""
 
 import re
+from dataclasses import asdict
 from pathlib import Path
 
+from conftest import app_test
 from streamlit.testing.v1 import AppTest
 
 from rnn_core.runs.registry import TrainedModel
@@ -124,7 +126,6 @@ def test_the_steps_settings_are_the_pages_own_defaults():
     """The settings written out in rnn_core.workshop (imported by every page, so without torch) are the
     pages' own: a changed default in rnn_core fails here instead of silently showing the room another picture."""
     from rnn_core import workshop
-    from rnn_core.gradients import measure as gradients
     from rnn_core.compare import experiments
     from rnn_core.language_model.generation import page_defaults
     from rnn_core.language_model.training import preset
@@ -137,8 +138,14 @@ def test_the_steps_settings_are_the_pages_own_defaults():
         assert (step.settings["lm.hidden"], step.settings["lm.seq_len"], step.settings["lm.batch"],
                 step.settings["lm.steps"], step.settings["lm.embedding_dim"], step.settings["lm.clip"]) == \
             (s.hidden_size, s.seq_len, s.batch_size, s.max_steps, s.embedding_dim, s.clip), step.title
-    assert {k: v for k, v in workshop._GENERATE.items() if k != "generate.view"} == page_defaults("char")
-    assert workshop._GRADIENTS == gradients.WORKSHOP_SETTINGS
+    assert {k: v for k, v in workshop._GENERATE.items() if k != "generate.view"} == {
+        f"generate.{name}": value for name, value in asdict(page_defaults("char")).items()}
+    # Gradients: the page's own defaults (its settings schema, read from rnn_core), but a ReLU RNN with
+    # W_hh = identity × radius, radius 1: dragging the radius above and below 1 explodes and vanishes.
+    page = app_test("pages/gradients.py", timeout=120)
+    defaults = {key: page.session_state[key] for key in workshop._GRADIENTS}
+    assert workshop._GRADIENTS == {**defaults, "gradients.activation": "relu", "gradients.init": "identity",
+                                   "gradients.radius": 1.0}
     spec = experiments.PAGE_SPEC     # the workshop's Compare step runs the page's defaults on the adding problem
     assert workshop._COMPARE == {
         "compare.task": spec.task, "compare.lengths": ", ".join(map(str, spec.lengths)), "compare.cells": list(spec.cells),

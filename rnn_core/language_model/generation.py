@@ -39,11 +39,21 @@ DEFAULT_LENGTH = {"char": 300, "word": 200}
 DEFAULT_SETTINGS = {"temperature": 0.8, "top_k": None, "top_p": None, "seed": 0}
 
 
-def page_defaults(level: str) -> dict:
-    """The page's widget keys and the values they start with, for a model of this level."""
-    return {"generate.prompt": DEFAULT_PROMPT[level], "generate.length": DEFAULT_LENGTH[level],
-            "generate.temperature": DEFAULT_SETTINGS["temperature"], "generate.top_k": 0, "generate.top_p": 1.0,
-            "generate.seed": DEFAULT_SETTINGS["seed"]}
+@dataclass(frozen=True)
+class SamplingDefaults:
+    """What the Generate page starts from for a model of one level (0 turns top-k off, 1 turns top-p off)."""
+
+    prompt: str
+    length: int
+    temperature: float = DEFAULT_SETTINGS["temperature"]
+    top_k: int = 0
+    top_p: float = 1.0
+    seed: int = DEFAULT_SETTINGS["seed"]
+
+
+def page_defaults(level: str) -> SamplingDefaults:
+    """The Generate page's starting settings for a model of this level."""
+    return SamplingDefaults(DEFAULT_PROMPT[level], DEFAULT_LENGTH[level])
 
 
 def check_sampling(temperature: float, top_k: int | None, top_p: float | None, length: int | None = None) -> None:

@@ -54,6 +54,44 @@ UNIT_CAPTION = ("How to read it: the chosen unit's value at every token (line) a
 TIMELINE_CAPTION = ("How to read it: each character's background is the chosen unit's value right after reading it: "
                     "blue for negative, red for positive (gates run from 0, white, to 1, red). Hover for the number.")
 
+def shown_value(value) -> str:
+    """A fact as a person reads it: 1.405, 1,200, not 1.404813272905448."""
+    if isinstance(value, bool) or value is None:
+        return "unknown" if value is None else str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.3f}" if math.isfinite(value) else "unknown"
+    return str(value)
+
+
+def visible(text: str) -> str:
+    """Line breaks and tabs made visible, for a snippet shown inline."""
+    return text.replace("\n", "⏎").replace("\t", "⇥")
+
+
+def md(text: str) -> str:
+    """Text shown verbatim inside Markdown (no emphasis, links or HTML from the learner's characters)."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+-.!|~$" else ch for ch in text).replace("  ", " \u00a0")
+
+
+def percent(p: float) -> str:
+    """A small probability readably: 2.3%, 0.04%, under 0.01%."""
+    return "under 0.01%" if 0 < p < 1e-4 else f"{p:.2%}" if p < 0.01 else f"{p:.1%}"
+
+
+def reach_sentence(reaches: dict[str, tuple[int, bool]]) -> str:
+    """Which cell looks back furthest on this text and which least (cell -> (reach, capped)); empty if all tie."""
+    values = {k: v for k, (v, _) in reaches.items()}
+    far, near = max(values.values()), min(values.values())
+    if far <= near:
+        return ""
+    furthest = " and the ".join(k for k, v in values.items() if v == far)
+    least = " and the ".join(k for k, v in values.items() if v == near)
+    at_least = "at least " if any(capped for v, capped in reaches.values() if v == far) else ""
+    return f"On this text the {furthest} looks back furthest ({at_least}{far} chars), the {least} least ({near})."
+
+
 _WHITE = (255, 255, 255)
 _RED = (214, 39, 40)
 _BLUE = (31, 119, 180)

@@ -82,6 +82,15 @@ def provenance(key: str) -> dict:
             "rebuild": f"bash rnn_core/language_model/pretrained/build.sh (the line that saves {entry.file})"}
 
 
+def model_facts(name: str, model, tokenizer, settings: dict, metrics: dict, source: str) -> dict:
+    """What a model of the session is, in the same terms as :func:`provenance` for a ready-made one."""
+    per = "char" if tokenizer.level == "char" else "word"
+    return {"name": name, "text": source, "level": tokenizer.level, "cell": settings.get("cell"),
+            "hidden size": model.config.hidden_size, "layers": model.config.num_layers,
+            "parameters": model.num_parameters(), "vocabulary": len(tokenizer), "steps": metrics.get("steps"),
+            "validation loss": metrics.get("val_loss"), f"bits per {per}": metrics.get(f"bits_per_{per}")}
+
+
 def resolve_model_path(spec: str) -> Path:
     """A checkpoint path from a file path or a ready-made key (for the command line)."""
     if spec in READY_MADE:

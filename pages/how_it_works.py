@@ -27,11 +27,17 @@ CELLS = ("rnn", "lstm", "gru")
 LINK_NAMESPACE = {"pages/compare.py": "compare", "pages/sentiment.py": "sentiment", "pages/language_model.py": "lm",
                   "pages/tag.py": "tag", "pages/translate.py": "translate"}
 SHARE = Schema((
-    Param("how.word", "word", PAGE_DEFAULTS["word"], check=check_word),
-    Param("how.cell", "cell", PAGE_DEFAULTS["cell"], choices=CELLS),
-    Param("how.hidden", "hidden", PAGE_DEFAULTS["hidden_size"], low=MIN_HIDDEN, high=MAX_HIDDEN),
-    Param("how.seed", "seed", PAGE_DEFAULTS["seed"], low=0, high=1_000_000),
-    Param("how.train", "train", PAGE_DEFAULTS["train_steps"], choices=TRAIN_STEPS),
+    Param("how.word", "word", PAGE_DEFAULTS["word"], check=check_word, label="Word to unroll",
+          help="2 to 10 letters a–z; each letter is one time step, and the one-hot vocabulary is the word's own "
+               "letters."),
+    Param("how.cell", "cell", PAGE_DEFAULTS["cell"], choices=CELLS, label="Cell"),
+    Param("how.hidden", "hidden", PAGE_DEFAULTS["hidden_size"], low=MIN_HIDDEN, high=MAX_HIDDEN, label="Hidden size",
+          help="Small, so every matrix fits on screen."),
+    Param("how.seed", "seed", PAGE_DEFAULTS["seed"], low=0, high=1_000_000, label="Seed",
+          help="The random starting weights; same seed, same numbers."),
+    Param("how.train", "train", PAGE_DEFAULTS["train_steps"], choices=TRAIN_STEPS, label="Weights",
+          shown=lambda n: "random" if n == 0 else f"after {n} steps",
+          help="Random weights from the seed, or after training on the word itself for a few steps."),
 ))
 EQUATIONS = {
     "rnn": [r"h_t = \tanh(W_{hh}\,h_{t-1} + W_{xh}\,x_t + b)", r"y_t = \mathrm{softmax}(W_{hy}\,h_t)",
@@ -49,19 +55,14 @@ st.write("A tiny recurrent network reads a short word one letter at a time and, 
          "error backwards through time, as training does.")
 
 kit.settings(SHARE, "how")
-for key, value in {**SHARE.defaults(), "how.pos": 0, "how.gated": "lstm"}.items():
+for key, value in {"how.pos": 0, "how.gated": "lstm"}.items():
     st.session_state.setdefault(key, value)
 
 c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 1, 2])
-c1.text_input("Word to unroll", key="how.word", max_chars=40, help="2 to 10 letters a–z; each letter is one "
-              "time step, and the one-hot vocabulary is the word's own letters.",
-              on_change=lambda: st.session_state.update({"how.pos": 0}))   # a new word starts at its first step
-c2.radio("Cell", CELLS, key="how.cell", horizontal=True, format_func=str.upper)
-c3.slider("Hidden size", MIN_HIDDEN, MAX_HIDDEN, key="how.hidden", help="Small, so every matrix fits on screen.")
-c4.number_input("Seed", 0, 1_000_000, key="how.seed", help="The random starting weights; same seed, same numbers.")
-c5.select_slider("Weights", TRAIN_STEPS, key="how.train",
-                 format_func=lambda n: "random" if n == 0 else f"after {n} steps",
-                 help="Random weights from the seed, or after training on the word itself for a few steps.")
+kit.widget(SHARE, "how.word", c1, max_chars=40,
+           on_change=lambda: st.session_state.update({"how.pos": 0}))   # a new word starts at its first step
+for key, column in (("how.cell", c2), ("how.hidden", c3), ("how.seed", c4), ("how.train", c5)):
+    kit.widget(SHARE, key, column)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

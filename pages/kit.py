@@ -408,6 +408,29 @@ def show_error(exc: Exception) -> None:
     st.error(str(exc), icon="⚠️")
 
 
+def download_button(key: str, title: str, fetch: Callable[[], Any], way_out: str) -> bool:
+    """A Download button for a public data set not yet on this computer; True once this click has fetched it.
+
+    A failed download is one message: the reason, then ``way_out`` (what works offline: a built-in set, an
+    upload). The page shows nothing else about the missing file while this message is up.
+    """
+    if not st.button("Download", key=key, icon=":material/download:"):
+        return False
+    with st.spinner(f"Downloading {title}..."):
+        try:
+            fetch()
+        except RNNLabError as exc:
+            st.session_state[f"{key}.failed"] = f"{exc} {way_out}"
+            return False
+    st.session_state.pop(f"{key}.failed", None)
+    return True
+
+
+def download_failed(key: str) -> str | None:
+    """The message of the last failed download of button ``key`` (None if it did not fail)."""
+    return st.session_state.get(f"{key}.failed")
+
+
 def share_link(schema: Schema) -> str:
     """The full link to this page with its current settings (the address bar holds the same)."""
     query = {k: v for k, v in st.query_params.to_dict().items() if k in schema.names}

@@ -19,7 +19,8 @@ from rnn_core.language_model.generation import (MAX_LENGTH, TEMPERATURES, Steppe
 from rnn_core.language_model.generation_figures import md, percent, reach_sentence, shown_value, visible
 from rnn_core.language_model.interpret import (EXAMPLE_TEXT, best_unit, connectivity, correlated_units,
                                                default_feature, surprise, text_features, timeline, timeline_of_ids)
-from rnn_core.language_model.pretrained import READY_MADE, available, load_ready_made, model_facts, provenance
+from rnn_core.language_model.pretrained import (CHAR_TRIO, READY_MADE, available, load_ready_made, model_facts,
+                                               provenance, ready_made_reach)
 from rnn_core.links.settings import Param, Schema
 from rnn_core.runs.registry import TrainedModel
 
@@ -116,15 +117,7 @@ with m2.popover("About it", use_container_width=True, help="Where this model com
                                    f"{', '.join(SPECIALS)})"}
     st.dataframe(pd.DataFrame([{"fact": k, "value": shown_value(v)} for k, v in shown.items()]), hide_index=True)
 loss = facts.get("validation loss")
-loss_text = (f"validation loss **{loss:.3f}** nats ({loss / math.log(2):.2f} bits per {per})"
-             if isinstance(loss, (int, float)) else "validation loss unknown")
-specials = [t for t in SPECIALS if t in tokenizer.tokens]
-st.caption(f"Trained on **{facts.get('text') or 'an unknown text'}** · {level} level · "
-           f"{str(facts.get('cell') or '?').upper()} {facts['hidden size']} × {facts['layers']} layer(s) · "
-           f"{facts['parameters']:,} parameters · {len(tokenizer):,} tokens ({len(tokenizer) - len(specials):,} "
-           f"{level}s + the special {', '.join(specials)}) · {loss_text}"
-           + ("" if kit.registry().entries("language-model") else
-              " · No model trained in this session yet: train your own on **Train a language model**."))
+st.caption(figs.model_caption(facts, tokenizer.tokens, SPECIALS, bool(kit.registry().entries("language-model"))))
 
 view = kit.widget(SETTINGS, "generate.view")
 
@@ -210,11 +203,8 @@ def generate_view() -> None:
     with box.container():
         show_generated(stepper)
     warn_unknown(stepper.unknown)
-    drawn = [s.probability for s in stepper.history]
-    st.caption(f"{len(stepper.ids):,} {level}s in {result['seconds']:.2f} s (streaming to the browser included; the "
-               "prompt is read once and the hidden state carried from token to token) · drawn at temperature "
-               f"{stepper.temperature:g}: the median drawn {level} had probability "
-               f"{pd.Series(drawn).median():.0%}, and {sum(p < 0.1 for p in drawn):,} were gambles under 10%.")
+    st.caption(figs.drawn_caption(len(stepper.ids), level, result["seconds"], stepper.temperature,
+                                  [s.probability for s in stepper.history]))
     with st.expander("The text as plain text (to copy)"):
         st.code(stepper.full_text, language=None, wrap_lines=True)
     stepper.temperature, stepper.top_k, stepper.top_p = settings["temperature"], settings["top_k"], settings["top_p"]
@@ -229,13 +219,7 @@ def state_chart(stepper: Stepper) -> None:
     ids = (tokenizer.encode(stepper.prompt) if stepper.prompt else []) or [tokenizer.id_of("\n")
                                                                           if "\n" in tokenizer.tokens else 0]
     ids = ids + list(stepper.ids)
-    key = ("state", id(model), tuple(ids[-2000:]))
-    store = st.session_state.setdefault("generate.cache", {})
-    if key not in store:
-        if len(store) > 8:
-            store.clear()
-        store[key] = timeline_of_ids(model, tokenizer, ids[-2000:])
-    tl = store[key]
+    tl = cached(("state", id(model), tuple(ids[-2000:])), lambda: timeline_of_ids(model, tokenizer, ids[-2000:]))
     if st.session_state.get("generate.state_quantity") not in tl.quantities:
         st.session_state["generate.state_quantity"] = "hidden"
     quantity = st.selectbox("Show", tl.quantities, key="generate.state_quantity",
@@ -354,9 +338,9 @@ def analysed_text() -> str:
     return st.text_area("Text to look at (paste any text)", key="generate.analyse", height=130)
 
 
-def cached(kind: str, compute):
-    """Keep the last result of an analysis for this model and text (sliders rerun the page often)."""
-    key = (kind, id(model), st.session_state.get("generate.analyse"))
+def cached(kind, compute):
+    """Keep the last results of an analysis for this model and text (sliders rerun the page often)."""
+    key = kind if isinstance(kind, tuple) else (kind, id(model), st.session_state.get("generate.analyse"))
     store = st.session_state.setdefault("generate.cache", {})
     if key not in store:
         if len(store) > 8:
@@ -420,29 +404,21 @@ def connectivity_view() -> None:
     curves, reaches = {name: conn.by_distance()}, {name: reach}
     st.markdown("**RNN, LSTM and GRU trained on the same text** (the ready-made character models): which keeps an "
                 "input's influence alive longest?")
-    trio = [k for k in ("char-rnn", "char-lstm", "char-gru") if READY_MADE[k].path.is_file()]
-    if level != "char" or len(trio) < 2:
+    if level != "char" or sum(READY_MADE[k].path.is_file() for k in CHAR_TRIO) < 2:
         st.caption("Needs a character-level text and the ready-made character models.")
     elif st.button("Compare how far back they look", key="generate.btn_compare"):
-        got_curves, got_reach = {}, {}
         try:
-            for key in trio:
-                m, tok, _ = load_ready_made(key)
-                c = connectivity(m, tok, text)
-                cell = key.split("-")[1].upper()
-                got_curves[cell], got_reach[cell] = c.by_distance(), (c.reach(), c.reach_capped())
+            st.session_state["generate.trio"] = (text, ready_made_reach(text))
         except RNNLabError as exc:
             kit.show_error(exc)
             return
-        st.session_state["generate.trio"] = (text, got_curves, got_reach)
-    trio_result = st.session_state.get("generate.trio")
-    if level == "char" and trio_result and trio_result[0] == text:
-        _, got_curves, got_reach = trio_result
-        curves, reaches = got_curves, {k: v for k, (v, _) in got_reach.items()}
+    trio = st.session_state.get("generate.trio")
+    if level == "char" and trio and trio[0] == text:
+        got_reach = {cell: (value, capped) for cell, (_, value, capped) in trio[1].items()}
+        curves, reaches = {cell: c for cell, (c, _, _) in trio[1].items()}, {k: v for k, (v, _) in got_reach.items()}
         for col, (cell, (value, capped)) in zip(st.columns(len(got_reach)), got_reach.items()):
             col.metric(f"{cell} looks back", f"{'≥ ' if capped else ''}{value} chars")
-        if reach_sentence(got_reach):
-            st.caption(reach_sentence(got_reach))
+        st.caption(reach_sentence(got_reach))
     kit.chart(figs.reach_curves(curves, reaches), figs.REACH_CAPTION, key="generate.reach")
 
 

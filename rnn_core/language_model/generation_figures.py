@@ -80,6 +80,30 @@ def percent(p: float) -> str:
     return "under 0.01%" if 0 < p < 1e-4 else f"{p:.2%}" if p < 0.01 else f"{p:.1%}"
 
 
+def model_caption(facts: dict, tokens: list[str], specials: list[str], trained_here: bool) -> str:
+    """The line under the model picker: what the model was trained on, its size, its vocabulary, its loss."""
+    level, loss = facts["level"], facts.get("validation loss")
+    per = "char" if level == "char" else "word"
+    loss_text = (f"validation loss **{loss:.3f}** nats ({loss / math.log(2):.2f} bits per {per})"
+                 if isinstance(loss, (int, float)) else "validation loss unknown")
+    ours = [t for t in specials if t in tokens]
+    return (f"Trained on **{facts.get('text') or 'an unknown text'}** · {level} level · "
+            f"{str(facts.get('cell') or '?').upper()} {facts['hidden size']} × {facts['layers']} layer(s) · "
+            f"{facts['parameters']:,} parameters · {len(tokens):,} tokens ({len(tokens) - len(ours):,} "
+            f"{level}s + the special {', '.join(ours)}) · {loss_text}"
+            + ("" if trained_here else
+               " · No model trained in this session yet: train your own on **Train a language model**."))
+
+
+def drawn_caption(n_tokens: int, level: str, seconds: float, temperature: float, drawn: list[float]) -> str:
+    """How a generated text was drawn: its speed, and how often the sampler took a gamble."""
+    median = float(np.median(drawn)) if drawn else float("nan")
+    return (f"{n_tokens:,} {level}s in {seconds:.2f} s (streaming to the browser included; the prompt is read once "
+            f"and the hidden state carried from token to token) · drawn at temperature {temperature:g}: the median "
+            f"drawn {level} had probability {median:.0%}, and {sum(p < 0.1 for p in drawn):,} were gambles under "
+            "10%.")
+
+
 def reach_sentence(reaches: dict[str, tuple[int, bool]]) -> str:
     """Which cell looks back furthest on this text and which least (cell -> (reach, capped)); empty if all tie."""
     values = {k: v for k, (v, _) in reaches.items()}

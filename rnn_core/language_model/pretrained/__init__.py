@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from rnn_core.language_model.checkpoint import load_checkpoint
+from rnn_core.language_model.interpret import connectivity
 from rnn_core.errors import RNNLabError
 
 HERE = Path(__file__).resolve().parent
@@ -89,6 +90,21 @@ def model_facts(name: str, model, tokenizer, settings: dict, metrics: dict, sour
             "hidden size": model.config.hidden_size, "layers": model.config.num_layers,
             "parameters": model.num_parameters(), "vocabulary": len(tokenizer), "steps": metrics.get("steps"),
             "validation loss": metrics.get("val_loss"), f"bits per {per}": metrics.get(f"bits_per_{per}")}
+
+
+CHAR_TRIO = ("char-rnn", "char-lstm", "char-gru")
+
+
+def ready_made_reach(text: str) -> dict[str, tuple]:
+    """How far back the ready-made character RNN, LSTM and GRU look on ``text``: cell name -> (influence by
+    distance, reach, whether the reach is capped by the text's length). Only the models present are measured."""
+    out = {}
+    for key in CHAR_TRIO:
+        if READY_MADE[key].path.is_file():
+            model, tokenizer, _ = load_ready_made(key)
+            c = connectivity(model, tokenizer, text)
+            out[key.split("-")[1].upper()] = (c.by_distance(), c.reach(), c.reach_capped())
+    return out
 
 
 def resolve_model_path(spec: str) -> Path:

@@ -197,6 +197,23 @@ def train_and_watch(settings: GradientSettings, cell: str, watch: WatchSettings,
     return run
 
 
+def train_cells(settings: GradientSettings, watch: WatchSettings, report: Callable[[object], None],
+                stop: threading.Event | None = None) -> dict[str, WatchedRun]:
+    """Train each of ``settings.cells`` in turn (:func:`train_and_watch`), through one stream of events.
+
+    ``report`` receives a :class:`WatchProgress` at every step and a :class:`Snapshot` at every measurement, in
+    the order they happen (a replay plays both back). Stopped, it returns the cells trained so far.
+    """
+    runs = {}
+    for index, cell in enumerate(settings.cells):
+        if stop is not None and stop.is_set():
+            break
+        runs[cell] = train_and_watch(settings, cell, watch, on_snapshot=report, stop=stop,
+                                     on_progress=lambda p, c=cell, i=index: report(
+                                         WatchProgress(c, i, len(settings.cells), p)))
+    return runs
+
+
 def trained_report(runs: dict[str, WatchedRun], settings: GradientSettings) -> GradientReport:
     """The full analysis (gradients, theory, spectra) of trained networks on the adding problem's probe batch."""
     return analyse({cell: run.network for cell, run in runs.items()}, adding_settings(settings))

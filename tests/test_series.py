@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from rnn_core.errors import RNNLabError
-from rnn_core.forecast.series import (BUILT_IN, MAX_LENGTH, PUBLIC_SERIES, Scaler, cached_public_series, chronological_split,
-                             detect_period, load_public_series, load_series, make_windows, series_from_csv)
+from rnn_core.forecast.series import (BUILT_IN, MAX_LENGTH, PUBLIC_SERIES, SERIES_SEED, Scaler, cached_public_series,
+                                      chronological_split, detect_period, load_public_series, load_series, make_windows,
+                                      read_table, series_from_csv)
 
 
 def _csv(rows, header="date,value", newline="\n"):
@@ -30,6 +31,14 @@ def test_built_in_series_load_offline_with_provenance(key):
 def test_synthetic_series_are_seeded():
     assert np.array_equal(load_series("random-walk", 3).values, load_series("random-walk", 3).values)
     assert not np.array_equal(load_series("random-walk", 3).values, load_series("random-walk", 4).values)
+
+
+def test_a_generated_series_has_its_own_seed_not_the_models():
+    """The page, the command line and an exported script all load the same series: load_series(key) takes no model
+    seed, and the title names no seed that a model's seed could be mistaken for."""
+    walk = load_series("random-walk")
+    assert np.array_equal(walk.values, load_series("random-walk", SERIES_SEED).values)
+    assert walk.title == "Random walk" and f"data seed {SERIES_SEED}" in walk.provenance
 
 
 def test_the_season_is_detected_and_a_random_walk_has_none():
@@ -80,6 +89,22 @@ def test_thousands_separators_semicolons_and_no_date_column():
     assert len(series_from_csv(semi, "semi.csv")) == 70
 
 
+def test_one_column_headed_value_is_one_column():
+    """pandas' own sniffer split this file on the letter v ("Unnamed: 0", "alue")."""
+    data = ("value\n" + "\n".join(f"{10 + np.sin(i / 3):.3f}" for i in range(70))).encode()
+    assert list(read_table(data).columns) == ["value"]
+    s = series_from_csv(data, "one.csv")
+    assert len(s) == 70 and s.values[0] == pytest.approx(10.0)
+
+
+def test_semicolons_with_decimal_commas_are_read():
+    rows = [f"{r.split(',')[0]};{r.split(',')[1].replace('.', ',')}" for r in _monthly()]
+    s = series_from_csv(_csv(rows, "Datum;Wert"), "european.csv")
+    assert len(s) == 80 and s.values[1] == pytest.approx(10 + np.sin(1 / 3), abs=1e-3) and not s.notes
+    thousands = ("Tag;Preis\n" + "\n".join(f"{i};1.{200 + i:03d},5" for i in range(70))).encode()
+    assert series_from_csv(thousands, "prices.csv", value_column="Preis").values[0] == 1200.5   # 1.200,5
+
+
 def test_a_constant_a_short_an_empty_and_a_binary_file_are_refused():
     with pytest.raises(RNNLabError, match="constant"):
         series_from_csv(_csv([r.split(",")[0] + ",5" for r in _monthly()]), "flat.csv", value_column="value")
@@ -87,8 +112,9 @@ def test_a_constant_a_short_an_empty_and_a_binary_file_are_refused():
         series_from_csv(_csv(_monthly(30)), "short.csv")
     with pytest.raises(RNNLabError, match="empty"):
         series_from_csv(b"", "nothing.csv")
-    with pytest.raises(RNNLabError, match="binary"):
+    with pytest.raises(RNNLabError, match="binary") as binary:
         series_from_csv(bytes(range(256)) * 4, "image.csv")
+    assert "CSV" in str(binary.value) and ".txt" not in str(binary.value)      # the uploader is a CSV uploader
     with pytest.raises(RNNLabError, match="no column of numbers"):
         series_from_csv(_csv([f"a{i},b{i}" for i in range(70)], "x,y"), "words.csv")
     with pytest.raises(RNNLabError, match="no column 'price'"):
@@ -134,8 +160,9 @@ def test_real_public_series_download_once_and_are_cached(key, length, first, htt
 def test_offline_is_said_plainly_and_nothing_is_cached(http_server, tmp_path, monkeypatch):
     _, base = http_server
     monkeypatch.setenv("RNN_LAB_CACHE", str(tmp_path / "cache"))
-    with pytest.raises(RNNLabError, match="internet connection"):
+    with pytest.raises(RNNLabError, match="internet connection") as offline:
         load_public_series("sunspots", url=f"{base}/missing.csv")
+    assert "Upload a CSV file" in str(offline.value) and "built-in" in str(offline.value)   # the ways out
     assert cached_public_series("sunspots") is None
 
 

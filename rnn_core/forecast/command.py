@@ -52,7 +52,7 @@ def read_series(args: argparse.Namespace):
     if args.series in SOURCE_KEYS:
         if args.url and args.series in PUBLIC_SERIES:
             return load_public_series(args.series, args.url)
-        return load_series(args.series, args.seed)
+        return load_series(args.series)     # a generated series has its own seed; --seed is the model's
     path = Path(args.series)
     if not path.is_file():
         raise RNNLabError(f"No such series or file: {args.series} (choose one of {', '.join(SOURCE_KEYS)}, "

@@ -21,8 +21,8 @@ def forecast_script(settings: ForecastSettings, data: dict) -> str:
     """
     if data["kind"] == "key":
         key = str(data["key"])
-        series = Code(f"load_series({key!r}, seed={settings.seed})", ("from rnn_core.forecast.series import load_series",),
-                      "series")
+        # The series' own seed (a generated series is always the same one), never the model's seed.
+        series = Code(f"load_series({key!r})", ("from rnn_core.forecast.series import load_series",), "series")
         cli_series, note = key, ("Public series are downloaded once (or read from the cache of an earlier download)."
                                  if ":" not in key and key not in ("sine", "seasonal", "random-walk") else "")
     else:

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rnn_core.forecast.figures import forecast_figure, lag_figure, rollout_figure  # noqa: E402
+from rnn_core.forecast.figures import forecast_figure, moves_figure, rollout_figure  # noqa: E402
 from rnn_core.forecast.model import (BASELINES, CELLS, PAGE_DEFAULTS, baseline_forecasts, measure,  # noqa: E402
                                resolve_period, series_defaults, train_forecaster)
 from rnn_core.runs.jobs import configure_torch_threads  # noqa: E402
@@ -48,7 +48,7 @@ def main() -> None:
     chosen = set(args.series.split(",")) if args.series else None
     rows, timings = [], []
     print(f"{'series':<14}{'target':<8}{'cell':<6}{'seed':>4} {'model/naive':>11} {'AR/naive':>9} {'sn/naive':>9} "
-          f"{'direction':>9} {'balanced':>9} {'lag':>4} {'steps':>6} {'s':>6}", file=sys.stderr)
+          f"{'direction':>9} {'balanced':>9} {'skill':>6} {'steps':>6} {'s':>6}", file=sys.stderr)
     for key, target in RUNS:
         if chosen and key not in chosen:
             continue
@@ -66,16 +66,16 @@ def main() -> None:
                        "ar_mase": m["ar_mase"], "seasonal_naive_mase": sn, "direction_accuracy": m["direction_accuracy"],
                        "balanced_direction": m["balanced_direction"], "transform": settings.transform,
                        "ar_skip": settings.ar_skip,
-                       "up_share": m["up_share"], "best_lag": m["best_lag"], "steps": m["steps"],
+                       "up_share": m["up_share"], "skill": m["skill"], "move_correlation": m["move_correlation"], "steps": m["steps"],
                        "seconds": time.perf_counter() - start, "outside": m["test_outside_training_range"]}
                 rows.append(row)
                 print(f"{key:<14}{target:<8}{cell:<6}{seed:>4} {m['mase']:>11.3f} {m['ar_mase']:>9.3f} {sn:>9.3f} "
-                      f"{m['direction_accuracy']:>9.3f} {m['balanced_direction']:>9.3f} {m['best_lag']:>4} "
+                      f"{m['direction_accuracy']:>9.3f} {m['balanced_direction']:>9.3f} {m['skill']:>6.3f} "
                       f"{m['steps']:>6} {row['seconds']:>6.1f}",
                       file=sys.stderr, flush=True)
     if timings:
         print(f"baselines + verdict table recomputed: slowest {max(t['baselines'] for t in timings):.3f} s; "
-              f"forecast, lag and rollout charts rebuilt: slowest {max(t['charts'] for t in timings):.3f} s "
+              f"forecast, moves and rollout charts rebuilt: slowest {max(t['charts'] for t in timings):.3f} s "
               f"(target <= 0.5 s); the first build in a fresh process, plotly's one-off start-up included: "
               f"{timings[0]['charts_cold']:.3f} s", file=sys.stderr)
     print(json.dumps({"settings": PAGE_DEFAULTS.to_dict(), "runs": rows, "recompute": timings}))
@@ -102,7 +102,7 @@ def charts_seconds(run, forecasts) -> float:
     m = run.metrics
     forecast_figure(run.series.axis, run.windows, forecasts, BASELINES, m["cell"], "", run.series.unit,
                     (m["train_low"], m["train_high"])).to_json()
-    lag_figure(run.lags, m["cell"]).to_json()
+    moves_figure(run.moves["model"]["predicted"], run.moves["model"]["real"], m["cell"].upper(), m["cell"]).to_json()
     if run.rollout.get("steps"):
         rollout_figure(run.rollout, m["cell"]).to_json()
     return time.perf_counter() - start

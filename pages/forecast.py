@@ -9,11 +9,12 @@ import streamlit as st
 
 from pages import kit
 from rnn_core.errors import RNNLabError
-from rnn_core.forecast.figures import (CURVES_CAPTION, FORECAST_CAPTION, LAG_CAPTION, LIVE_CAPTION, RANGE_CAPTION,
-                                       ROLLOUT_CAPTION, SERIES_CAPTION, forecast_figure, lag_figure,
-                                       live_forecast_figure, rollout_figure, series_figure, training_curves)
-from rnn_core.forecast.model import (BASELINES, CELLS, LESSONS, PAGE_DEFAULTS, PAGE_SERIES, ForecastSettings,
-                                     series_defaults, train_forecaster, verdict)
+from rnn_core.forecast.figures import (CURVES_CAPTION, RANGE_CAPTION, ROLLOUT_CAPTION, SERIES_CAPTION,
+                                       forecast_caption, forecast_figure, live_caption, live_forecast_figure,
+                                       moves_caption, moves_figure, rollout_figure, series_figure, training_curves)
+from rnn_core.forecast.model import (BASELINES, CELLS, LESSONS, PAGE_DEFAULTS, PAGE_SERIES, ROLLOUT_STEPS,
+                                     ForecastSettings, model_label, moves_summary, series_defaults, train_forecaster,
+                                     verdict, verdict_is_good)
 from rnn_core.forecast.script import forecast_script
 from rnn_core.forecast.series import (PUBLIC_SERIES, STOCKS, cached_public_series, chronological_split,
                                       download_public_series, guess_columns, load_public_series, load_series,
@@ -26,6 +27,13 @@ SOURCES = ("Built in", "Public series (download)", "Upload a CSV file")
 BUILT_IN_NAMES = {"sine": "Noisy sine", "seasonal": "Seasonal with trend", "random-walk": "Random walk",
                   **{f"stocks:{t}": f"{t} weekly price 2018-2019 (plotly)" for t in STOCKS}}
 TARGET_NAMES = {"level": "the next value", "change": "the change from the last value"}
+
+
+def target_name(target: str, horizon: int) -> str:
+    """What the model predicts, in words that follow the horizon (the run's name)."""
+    if horizon == 1:
+        return TARGET_NAMES[target]
+    return f"the value {horizon} steps ahead" if target == "level" else f"the change over {horizon} steps"
 TRANSFORM_NAMES = {"none": "as they are", "sqrt": "square roots"}
 D = PAGE_DEFAULTS
 SETTINGS = Schema((
@@ -36,9 +44,10 @@ SETTINGS = Schema((
           widget="selectbox", shown=lambda k: PUBLIC_SERIES[k].title),
     Param("forecast.cell", "cell", D.cell, choices=CELLS, label="Cell"),
     Param("forecast.window", "window", D.window, choices=(4, 8, 12, 16, 24, 36, 48, 72, 96),
-          label="Window (past steps the model reads)"),
+          label="Window (past steps read)"),
     Param("forecast.horizon", "horizon", D.horizon, low=1, high=24, label="Horizon (steps ahead)"),
     Param("forecast.target", "target", D.target, choices=tuple(TARGET_NAMES), label="Predict", shown=TARGET_NAMES.get,
+          widget="selectbox",
           help="The change: the model reads the window's step-to-step changes and predicts the next change, so "
                "prices outside the training range look familiar to it."),
     Param("forecast.hidden", "hidden", D.hidden_size, choices=(8, 16, 32, 64, 128), label="Hidden size"),
@@ -48,7 +57,7 @@ SETTINGS = Schema((
     Param("forecast.lr", "lr", D.lr, choices=(1e-3, 3e-3, 1e-2), label="Learning rate"),
     Param("forecast.seed", "seed", D.seed, low=0, high=1_000_000, label="Seed"),
     Param("forecast.transform", "transform", D.transform, choices=tuple(TRANSFORM_NAMES), label="Model the values",
-          shown=TRANSFORM_NAMES.get,
+          shown=TRANSFORM_NAMES.get, widget="selectbox",
           help="Square roots even out a series whose swings grow with its level (counts such as sunspots); "
                "forecasts are squared back, and every score is in the series' own units."),
     Param("forecast.ar_skip", "ar_skip", D.ar_skip, label="Correct the linear AR",
@@ -65,14 +74,27 @@ def apply_series_defaults(key: str) -> None:
         st.session_state[name] = value
         kit.remember(name, value)
 
+
+def source_changed() -> None:
+    """A new source shows a series already (Public series: sunspots, first in the list): apply its settings."""
+    s = st.session_state
+    if s["forecast.source"] == SOURCES[0]:
+        apply_series_defaults(s["forecast.builtin"])
+    elif s["forecast.source"] == SOURCES[1]:
+        apply_series_defaults(s["forecast.public"])
+
+
+def looks_like(series, key: str) -> bool:
+    """An uploaded file that is public series ``key`` under its own name or column (sunspots: "Sunspots")."""
+    return key in series.key.lower() or key in series.title.lower()
+
 kit.settings(SETTINGS, "forecast")
 st.session_state.setdefault("forecast.shown", ["naive", "linear AR"])
 
 st.title("Forecast a time series")
-st.write("A many-to-one RNN reads the last few values of a series and predicts the next one. Charts of such "
-         "forecasts often look perfect because the forecast is the last value shifted by one step, so every model "
-         "here is scored beside the **naive forecast** (next = last), a seasonal naive forecast, a moving average "
-         "and a linear autoregression, on a test period it has never seen.")
+st.write("A many-to-one RNN reads the last few values of a series and predicts the next one. Such forecasts often "
+         "look perfect on a chart because they are the last value shifted by a step, so every model here is scored "
+         "beside the **naive forecast** (next = last) and three other baselines, on a test period it has never seen.")
 
 
 # --- 1. the series --------------------------------------------------------------------------------------------
@@ -93,19 +115,27 @@ def public(key: str, _cached_at: float):
 
 
 def resolve_series():
+    """The chosen series, or None with one message saying why (and the way out)."""
     s = st.session_state
     if s["forecast.source"] == SOURCES[0]:
         return built_in(s["forecast.builtin"])
     if s["forecast.source"] == SOURCES[1]:
         key = s["forecast.public"]
         path = cached_public_series(key)
-        if path is None:
-            raise RNNLabError(f"{PUBLIC_SERIES[key].title} is not on this computer yet: press Download (it needs "
-                              "an internet connection once; the built-in series work offline).")
-        return public(key, path.stat().st_mtime)
+        if path is not None:
+            return public(key, path.stat().st_mtime)
+        failed = s.get("forecast.download_failed")
+        if failed and failed[0] == key:
+            kit.show_error(RNNLabError(failed[1]))
+        else:
+            st.info(f"{PUBLIC_SERIES[key].title} is not on this computer yet. **Download** fetches it once (it needs "
+                    f"an internet connection). Offline: upload the same file ({PUBLIC_SERIES[key].file_name}) with "
+                    "\"Upload a CSV file\" if you have it, or pick a built-in series.", icon=":material/cloud_download:")
+        return None
     upload = s.get("forecast.upload")
     if upload is None:
-        raise RNNLabError("Choose a CSV file with a column of values (and, if you have one, a column of dates).")
+        st.info("Choose a CSV file with a column of values (and, if you have one, a column of dates).")
+        return None
     frame = csv_table(upload.getvalue(), upload.name)
     date_guess, value_guess = guess_columns(frame)
     columns = list(frame.columns)
@@ -120,53 +150,57 @@ def resolve_series():
     return series_from_frame(frame, upload.name, None if date_column == none else date_column, value_column)
 
 
-st.subheader("1. Choose a series")
-source = kit.widget(SETTINGS, "forecast.source")
+def download(key: str) -> None:
+    try:
+        download_public_series(key)
+        st.session_state.pop("forecast.download_failed", None)
+    except RNNLabError as exc:
+        st.session_state["forecast.download_failed"] = (key, str(exc))
+
+
+st.subheader("1. Choose a series and a model")
+left, right = st.columns([3, 2])
+source = kit.widget(SETTINGS, "forecast.source", left, on_change=source_changed)
 if source == SOURCES[0]:
-    kit.widget(SETTINGS, "forecast.builtin", on_change=lambda: apply_series_defaults(st.session_state["forecast.builtin"]))
+    kit.widget(SETTINGS, "forecast.builtin", right,
+               on_change=lambda: apply_series_defaults(st.session_state["forecast.builtin"]))
 elif source == SOURCES[1]:
-    key = kit.widget(SETTINGS, "forecast.public",
+    key = kit.widget(SETTINGS, "forecast.public", right,
                      on_change=lambda: apply_series_defaults(st.session_state["forecast.public"]))
-    if cached_public_series(key) is None and st.button("Download", key="forecast.btn_download",
-                                                      icon=":material/download:"):
+    if cached_public_series(key) is None and right.button("Download", key="forecast.btn_download",
+                                                         icon=":material/download:"):
         with st.spinner(f"Downloading {PUBLIC_SERIES[key].title}..."):
-            try:
-                download_public_series(key)
-            except RNNLabError as exc:
-                kit.show_error(exc)
+            download(key)
 else:
-    st.file_uploader("A CSV file: a column of numbers, and a column of dates if you have one", type=["csv", "txt"],
-                     key="forecast.upload")
+    right.file_uploader("A CSV file: a column of numbers, and a column of dates if you have one",
+                        type=["csv", "txt"], key="forecast.upload")
 
 series = None
 try:
     series = resolve_series()
 except RNNLabError as exc:
     kit.show_error(exc)
-if series is not None:
-    st.caption(f"**{series.title}.** {series.provenance} *{series.licence}*")
-    for note in series.notes:
-        st.info(note, icon=":material/build:")
-    split = chronological_split(len(series), D.train_share, D.val_share)
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Steps", f"{len(series):,}")
-    m2.metric("Training", f"{split.n_train:,}", help="The first 70 %: the model and the baselines are fitted here, "
-                                                    "and the scaling too.")
-    m3.metric("Validation", f"{split.n_val:,}", help="The next 15 %: picks the best weights and stops training.")
-    m4.metric("Test", f"{split.n_test:,}", help="The last 15 %: every score on this page.")
-    kit.chart(series_figure(series.axis, series.values, split, series.title, series.unit), SERIES_CAPTION,
-          key="forecast.series_chart")
+if series is not None and source == SOURCES[2] and looks_like(series, "sunspots"):
+    d = series_defaults("sunspots")
+    if (st.session_state["forecast.transform"], st.session_state["forecast.ar_skip"]) != (d.transform, d.ar_skip):
+        st.info("This looks like the monthly sunspots series. The page's settings for it model the square roots of "
+                "the counts and correct the linear autoregression (see \"What to try\").",
+                icon=":material/lightbulb:")
+        st.button("Use the sunspot settings", key="forecast.btn_sunspot_settings",
+                  on_click=lambda: apply_series_defaults("sunspots"))
 
 
 # --- 2. the model ----------------------------------------------------------------------------------------------
 
-st.subheader("2. Choose the model and train it")
-c1, c2, c3 = st.columns(3)
-cell, target, transform, ar_skip = (kit.widget(SETTINGS, k, c1) for k in ("forecast.cell", "forecast.target",
-                                                                          "forecast.transform", "forecast.ar_skip"))
-window, horizon, hidden = (kit.widget(SETTINGS, k, c2) for k in ("forecast.window", "forecast.horizon",
-                                                                 "forecast.hidden"))
-steps, lr, seed = (kit.widget(SETTINGS, k, c3) for k in ("forecast.steps", "forecast.lr", "forecast.seed"))
+row = st.columns([1.45, 1.35, 1, 1, 0.9])
+cell, target, window, horizon, seed = (kit.widget(SETTINGS, k, c) for k, c in zip(
+    ("forecast.cell", "forecast.target", "forecast.window", "forecast.horizon", "forecast.seed"), row))
+row = st.columns([1.45, 1.35, 1, 1, 0.9])
+hidden, transform, steps, lr = (kit.widget(SETTINGS, k, c) for k, c in zip(
+    ("forecast.hidden", "forecast.transform", "forecast.steps", "forecast.lr"), row))
+with row[4]:
+    st.write("")      # level with the labelled widgets beside it
+    ar_skip = kit.widget(SETTINGS, "forecast.ar_skip")
 
 
 def current_settings() -> ForecastSettings:
@@ -193,8 +227,8 @@ def make_run(series) -> kit.Run:
     settings, source = current_settings(), series_source()
     make_windows(series.values, chronological_split(len(series), settings.train_share, settings.val_share),
                  settings.window, settings.horizon, settings.target, settings.transform)   # said before the job starts
-    label = (f"{cell.upper()} {hidden}{' + AR' if ar_skip else ''} · {series.title} · {TARGET_NAMES[target]}"
-             f"{' (square roots)' if transform == 'sqrt' else ''}, {horizon} ahead")
+    label = (f"{model_label(cell, ar_skip)} {hidden} · {series.title} · {target_name(target, horizon)}"
+             f"{' (square roots)' if transform == 'sqrt' else ''} · seed {seed}")
 
     def keep(run) -> TrainedModel:
         return TrainedModel(label, "forecaster", run, None, {**settings.to_dict(), "data": source}, run.metrics,
@@ -203,7 +237,7 @@ def make_run(series) -> kit.Run:
     return kit.Run(f"Training {label}", lambda stop, report: train_forecaster(series, settings, on_progress=report,
                                                                              stop=stop),
                    keep, run_key("forecast", series, settings, seed=settings.seed, steps=settings.max_steps)
-                   if step_budgeted(settings.train_config()) else None, context=(series, settings.cell))
+                   if step_budgeted(settings.train_config()) else None, context=(series, settings))
 
 
 def progress_text(p) -> str:
@@ -223,12 +257,13 @@ def live(reports, context) -> None:
     left, right = st.columns(2)
     with left:
         kit.chart(training_curves(rows, "While training"), CURVES_CAPTION, key="forecast.live_chart")
-    latest, (trained_on, trained_cell) = reports[-1].metrics, context
+    latest, (trained_on, trained_with) = reports[-1].metrics, context
     if latest.get("val_forecast"):
         with right:
             kit.chart(live_forecast_figure(trained_on.axis, trained_on.values, latest["val_steps"],
-                                           latest["val_forecast"], trained_cell, "Validation forecast, latest check"),
-                      LIVE_CAPTION, key="forecast.live_forecast_chart")
+                                           latest["val_forecast"], trained_with.cell,
+                                           "Validation forecast, latest check"),
+                      live_caption(trained_with.horizon), key="forecast.live_forecast_chart")
 
 
 job, _ = kit.train_controls("forecast", lambda: make_run(series), disabled=series is None, live=live,
@@ -236,19 +271,43 @@ job, _ = kit.train_controls("forecast", lambda: make_run(series), disabled=serie
                             stop_help="Stops training and keeps the best weights so far.")
 
 
+# --- 2. the series ------------------------------------------------------------------------------------------------
+
+if series is not None:
+    st.subheader("2. The series")
+    st.caption(f"**{series.title}.** {series.provenance} *{series.licence}*")
+    for note in series.notes:
+        st.info(note, icon=":material/build:")
+    split = chronological_split(len(series), D.train_share, D.val_share)
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Steps", f"{len(series):,}")
+    m2.metric("Training", f"{split.n_train:,}", help="The first 70 %: the model and the baselines are fitted here, "
+                                                    "and the scaling too.")
+    m3.metric("Validation", f"{split.n_val:,}", help="The next 15 %: picks the best weights and stops training.")
+    m4.metric("Test", f"{split.n_test:,}", help="The last 15 %: every score on this page.")
+    kit.chart(series_figure(series.axis, series.values, split, series.title, series.unit), SERIES_CAPTION,
+              key="forecast.series_chart")
+
+
+with st.expander("What to try (what the benchmark measured)"):
+    for lesson in LESSONS:
+        st.markdown(f"- {lesson}")
+
+
 # --- 3. the verdict ----------------------------------------------------------------------------------------------
 
 entry = kit.shown_model("forecast", "forecaster")
 if entry is None:
     if job is None or not job.active:
-        st.info("Train a model to see its forecast beside the baselines, the verdict, the lag chart and the rollout.")
+        st.info("Train a model to see its forecast beside the baselines, the verdict, its predicted moves against "
+                "the real ones, and the rollout.")
     st.stop()
 
 st.subheader("3. The verdict, on the test period")
 run = entry.model
 m = run.metrics
-text = verdict(m)
-(st.success if m["mase"] <= 0.97 else st.warning)(text)
+name = model_label(m["cell"], m.get("ar_skip", False))
+(st.success if verdict_is_good(m) else st.warning)(verdict(m))
 
 table = pd.DataFrame([{"forecaster": r["forecaster"], "MAE": r["mae"], "RMSE": r["rmse"],
                        "MAE ÷ naive (MASE)": r["mase"],
@@ -257,8 +316,11 @@ table = pd.DataFrame([{"forecaster": r["forecaster"], "MAE": r["mae"], "RMSE": r
                        "balanced direction": f"{r['balanced_direction']:.1%}" if math.isfinite(r["balanced_direction"])
                        else "—"}
                       for r in run.table])
+errors = [v for r in run.table for v in (r["mae"], r["rmse"]) if math.isfinite(v) and v > 0]
+decimals = max(0, 2 - math.floor(math.log10(min(errors)))) if errors else 3   # 3 significant digits on the smallest
 st.dataframe(table, hide_index=True, column_config={
-    "MAE": st.column_config.NumberColumn(format="%.4g"), "RMSE": st.column_config.NumberColumn(format="%.4g"),
+    "MAE": st.column_config.NumberColumn(format=f"%.{decimals}f"),
+    "RMSE": st.column_config.NumberColumn(format=f"%.{decimals}f"),
     "MAE ÷ naive (MASE)": st.column_config.NumberColumn(format="%.3f")})
 st.caption(f"How to read it: errors on the {m['n_test']:,} test steps, in the series' own units. MASE here is the "
            "MAE divided by the naive forecast's on the same steps: below 1 beats \"tomorrow = today\". Direction: "
@@ -275,26 +337,28 @@ if "data" in entry.settings:
 
 shown = st.multiselect("Baselines on the chart", [b for b in BASELINES if b in run.forecasts], key="forecast.shown")
 outside = m["target"] == "level" and m["test_outside_training_range"] > 0.05
+horizon = run.settings.horizon
 kit.chart(forecast_figure(run.series.axis, run.windows, run.forecasts, tuple(shown), m["cell"],
-                      f"Forecast {run.settings.horizon} step{'s' if run.settings.horizon > 1 else ''} ahead vs truth",
-                      run.series.unit, (m["train_low"], m["train_high"]) if outside else None),
-      FORECAST_CAPTION + (RANGE_CAPTION if outside else ""), key="forecast.forecast_chart")
+                          f"Forecast {horizon} step{'s' if horizon > 1 else ''} ahead vs truth", run.series.unit,
+                          (m["train_low"], m["train_high"]) if outside else None, model_name=name),
+          forecast_caption(horizon) + (RANGE_CAPTION if outside else ""), key="forecast.forecast_chart")
 
 left, right = st.columns(2)
 with left:
-    kit.chart(lag_figure(run.lags, m["cell"], f"Is it just copying the last value? (best lag: {m['best_lag']})"),
-          LAG_CAPTION, key="forecast.lag_chart")
+    moves = run.moves["model"]
+    kit.chart(moves_figure(moves["predicted"], moves["real"], name, m["cell"], moves_summary(m, horizon),
+                           run.series.unit), moves_caption(horizon), key="forecast.moves_chart")
 with right:
     if run.rollout.get("steps"):
-        kit.chart(rollout_figure(run.rollout, m["cell"], "Rolling the forecast forward", run.series.unit),
-              ROLLOUT_CAPTION, key="forecast.rollout_chart")
+        kit.chart(rollout_figure(run.rollout, m["cell"], "Rolling the forecast forward", run.series.unit, name),
+                  ROLLOUT_CAPTION, key="forecast.rollout_chart")
+    elif run.rollout.get("reason") == "short":
+        st.info(f"No rollout for this series: rolling a forecast {ROLLOUT_STEPS} steps forward from inside the test "
+                f"part needs a test part of at least {ROLLOUT_STEPS} steps, and this one has {run.split.n_test}. "
+                "A longer series shows it (the noisy sine's test part has 300 steps).")
     else:
-        st.info("The rollout feeds one-step forecasts back in; this model predicts "
-                f"{run.settings.horizon} steps ahead directly. Train with a horizon of 1 to see it.")
+        st.info(f"No rollout: it feeds one-step forecasts back in, and this model predicts {horizon} steps ahead "
+                "directly. Train with a horizon of 1 to see it.")
 kit.chart(training_curves(entry.history, entry.name), CURVES_CAPTION, key="forecast.curves_chart")
-
-with st.expander("What to try (what the benchmark measured)"):
-    for lesson in LESSONS:
-        st.markdown(f"- {lesson}")
 if not all(math.isfinite(float(v)) for v in (m["mae"], m["rmse"])):
     st.warning("This model's forecasts are not finite numbers: train it again with a lower learning rate.")

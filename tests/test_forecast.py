@@ -13,9 +13,11 @@ import torch
 
 from conftest import ROOT
 from rnn_core.errors import RNNLabError
-from rnn_core.forecast.model import (ForecastSettings, Forecaster, best_lag, error_metrics, fit_linear_ar, lag_correlations,
-                               linear_ar_predict, moving_average_forecast, naive_forecast, rollout,
-                               seasonal_naive_forecast, series_defaults, train_forecaster, verdict, PAGE_DEFAULTS)
+from rnn_core.forecast.figures import forecast_caption, log_ticks, moves_caption, moves_figure
+from rnn_core.forecast.model import (MIN_TEST_STEPS, ForecastSettings, Forecaster, error_metrics, fit_linear_ar,
+                                     linear_ar_predict, move_statistics, moves_summary, moving_average_forecast,
+                                     naive_forecast, rollout, seasonal_naive_forecast, series_defaults,
+                                     train_forecaster, verdict, verdict_is_good, PAGE_DEFAULTS)
 from rnn_core.forecast.series import Series, chronological_split, load_series, make_windows
 
 TINY = ForecastSettings(hidden_size=8, window=6, max_steps=60, eval_every=20, batch_size=16, seconds=None)
@@ -70,12 +72,43 @@ def test_balanced_direction_gives_always_up_a_coins_score_however_often_the_seri
     assert perfect["balanced_direction"] == pytest.approx(1.0)
 
 
-def test_the_lag_chart_finds_a_copy_of_the_last_value():
-    walk = np.random.default_rng(0).standard_normal(300).cumsum()
-    truth, copy = walk[1:], walk[:-1]
-    lags = lag_correlations(copy, truth)
-    assert best_lag(lags) == 1 and lags[1] == pytest.approx(1.0) and abs(lags[0]) < 0.2
-    assert best_lag(lag_correlations(truth, truth)) == 0
+def test_the_moves_tell_a_copy_from_a_skilled_model_where_a_lag_chart_cannot():
+    """A lag chart peaks at lag 1 for any forecast that leans on the last value; the moves do not."""
+    rng = np.random.default_rng(0)
+    x = np.zeros(400)
+    for t in range(1, 400):                 # an AR(1) in the moves: the next move is partly predictable
+        x[t] = x[t - 1] + 0.7 * (x[t - 1] - x[t - 2] if t > 1 else 0) + rng.standard_normal()
+    last, truth = x[1:-1], x[2:]
+    skilled = last + 0.7 * (x[1:-1] - x[:-2])             # the true expected move
+    copy = last.copy()                                    # next = last
+    noisy_copy = last + 0.01 * rng.standard_normal(len(last))
+    unrelated = last + rng.standard_normal(len(last))     # moves as big as the real ones, but unrelated
+    s = move_statistics(skilled, truth, last)
+    assert not s["copying"] and s["correlation"] > 0.5 and s["skill"] > 0.3
+    for forecast in (copy, noisy_copy, unrelated):
+        assert move_statistics(forecast, truth, last)["copying"]
+    assert move_statistics(copy, truth, last)["skill"] == pytest.approx(0.0)       # naive: skill 0 by definition
+    assert move_statistics(unrelated, truth, last)["skill"] < -0.2                  # noise is worse than no move
+
+
+def test_the_moves_chart_and_its_words_follow_the_numbers_and_the_horizon():
+    base = {"n_test": 300, "move_correlation": 0.73, "skill": 0.53, "move_scale": 0.7, "copying": False}
+    assert moves_summary(base).startswith("Not a copy: it predicts the next move (correlation 0.73, skill 0.53")
+    assert "move over 12 steps" in moves_summary(base, 12)
+    assert "about 0" in moves_summary({**base, "copying": True, "move_scale": 0.01})
+    assert "unrelated" in moves_summary({**base, "copying": True, "move_correlation": 0.02})
+    assert moves_summary({**base, "move_correlation": 0.14, "skill": 0.02}).startswith("Little skill")
+    assert "too few" in moves_summary({**base, "n_test": MIN_TEST_STEPS - 1})
+    assert "one step" in forecast_caption(1) and "12 steps" in forecast_caption(12) and "one step" not in forecast_caption(12)
+    assert "12 steps" in moves_caption(12)
+    fig = moves_figure([0.1, -0.2], [0.2, -0.1], "LSTM + AR", "lstm")
+    assert fig.data[-1].name == "LSTM + AR" and list(fig.data[-1].x) == [0.2, -0.1]
+
+
+def test_log_ticks_are_one_two_five_and_written_in_full():
+    assert log_ticks(0.03, 1.2) == [0.05, 0.1, 0.2, 0.5, 1.0]
+    assert log_ticks(0.001, 5) == [0.001, 0.01, 0.1, 1.0]
+    assert log_ticks(0.2, 0.4) == [0.2, 0.3, 0.4]
 
 
 def test_the_verdict_follows_the_numbers():
@@ -87,6 +120,13 @@ def test_the_verdict_follows_the_numbers():
     assert "always saying" in verdict({**base, "mase": 1.0, "target": "change", "up_share": 0.57})
     outside = verdict({**base, "mase": 4.0, "test_outside_training_range": 0.9})
     assert "outside the range of the training values" in outside and "Predict the change" in outside
+    # an AR correction that makes the AR worse says so, and is not a green box (airline passengers: 0.31 vs 0.25)
+    hurt = {**base, "mase": 0.31, "ar_mase": 0.25, "ar_skip": True}
+    assert "made the AR 24% worse" in verdict(hurt) and not verdict_is_good(hurt)
+    helped = {**base, "mase": 0.89, "ar_mase": 0.90, "ar_skip": True}
+    assert "what the recurrent part adds" in verdict(helped) and verdict_is_good(helped)
+    assert "only 16 steps" in verdict({**base, "mase": 0.85, "n_test": 16})
+    assert "only" not in verdict({**base, "mase": 0.85, "n_test": 300})
 
 
 # --- the model, the job, leakage ---------------------------------------------------------------------------------
@@ -133,7 +173,7 @@ def test_a_tiny_run_reports_every_figure_and_keeps_the_best_validation_weights()
     run = train_forecaster(load_series("sine"), TINY)
     m = run.metrics
     for key in ("mae", "rmse", "mase", "naive_mae", "seasonal_naive_mae", "ar_mae", "direction_accuracy",
-                "best_lag", "n_train", "n_test", "seconds"):
+                "skill", "move_correlation", "move_scale", "copying", "n_train", "n_test", "seconds"):
         assert key in m and m[key] is not None
     assert m["steps"] == 60 and m["best_step"] in (20, 40, 60) and m["period"] == 50
     assert m["n_test"] == len(run.windows.select(2)) == 300
@@ -176,6 +216,15 @@ def test_rollout_feeds_predictions_back():
     assert out["plus one"] == pytest.approx([0.0] * 5) and out["naive"] == pytest.approx([1, 2, 3, 4, 5])
 
 
+def test_a_test_part_shorter_than_the_rollout_says_so():
+    """GOOG weekly: 16 test steps, fewer than the 24-step rollout needs; the reason is recorded for the page."""
+    run = train_forecaster(load_series("stocks:GOOG"), replace(TINY, max_steps=20))
+    assert run.split.n_test == 16 and run.rollout == {"steps": [], "origins": 0, "reason": "short"}
+    assert "only" in verdict(run.metrics) and "too few" in moves_summary(run.metrics)
+    ahead = train_forecaster(load_series("sine"), replace(TINY, max_steps=20, horizon=3))
+    assert ahead.rollout["reason"] == "horizon"
+
+
 def test_bad_settings_and_a_stop_before_the_first_check_are_messages():
     with pytest.raises(RNNLabError, match="window"):
         train_forecaster(load_series("stocks:GOOG"), replace(TINY, window=70))
@@ -213,7 +262,7 @@ def test_cli_prints_the_issue_figures_as_json(tmp_path):
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     for key in ("mae", "rmse", "mase", "naive_mae", "seasonal_naive_mae", "ar_mae", "direction_accuracy",
-                "best_lag", "n_train", "n_test", "seconds"):
+                "skill", "move_correlation", "n_train", "n_test", "seconds"):
         assert key in out
     assert out["cell"] == "gru" and out["target"] == "change" and out["steps"] <= 40 and "naive forecast" in proc.stderr
 

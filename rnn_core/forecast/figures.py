@@ -1,5 +1,6 @@
-"""Charts of the forecasting page: the series and its split, training curves, forecast vs truth, the lag chart
-and the rollout, each with its "how to read it" caption."""
+"""Charts of the forecasting page: the series and its split, training curves, forecast vs truth, predicted vs
+real moves and the rollout, each with its "how to read it" caption (a function of the horizon where it names one).
+Every function here is pure: data in, figure or text out."""
 
 from __future__ import annotations
 
@@ -16,15 +17,33 @@ SERIES_CAPTION = ("How to read it: the whole series in time order. The model is 
 CURVES_CAPTION = ("How to read it: the mean squared error (in scaled units, lower is better) on training batches "
                   "and on the validation part, by training step. The weights kept are those at the lowest "
                   "validation point; training stops early once it has not improved for a few checks.")
-FORECAST_CAPTION = ("How to read it: the truth (black) and each forecast over the validation and test parts, one "
-                    "step ahead of the last value it saw. Zoom in: a forecast that is the truth shifted one step "
-                    "to the right is copying the last value. Tick baselines in the legend to compare.")
+
+
+def _ahead(horizon: int) -> str:
+    return "one step" if horizon == 1 else f"{horizon} steps"
+
+
+def forecast_caption(horizon: int = 1) -> str:
+    return (f"How to read it: the truth (black) and each forecast over the validation and test parts, made "
+            f"{_ahead(horizon)} ahead of the last value it saw. Zoom in: a forecast that is the truth shifted "
+            f"{_ahead(horizon)} to the right is copying the last value (the naive forecast is exactly that). "
+            "Tick baselines in the legend to compare.")
+
+
+FORECAST_CAPTION = forecast_caption(1)
 RANGE_CAPTION = (" The dotted lines are the lowest and highest values of the training part: a model of the level "
                  "was fitted only between them.")
-LAG_CAPTION = ("How to read it: how well the forecast's step-to-step moves match the truth's moves k steps "
-               "earlier. The naive forecast (next = last) is the truth one step late, so it scores 1.0 at lag 1. "
-               "A forecast that sees the next move coming scores highest at lag 0; one that peaks at lag 1 is "
-               "mostly echoing the move it has just seen.")
+
+
+def moves_caption(horizon: int = 1) -> str:
+    return (f"How to read it: one dot per test step. Across, the real move over {_ahead(horizon)} (truth − the last "
+            "value the model saw); up, the move the model predicted (forecast − that last value). The naive "
+            "forecast (next = last) predicts no move: all its dots would lie on the flat line at 0. A model that "
+            "only copies the last value lies there too, or scatters with no slope; a skilled one follows the "
+            "dashed diagonal (predicted = real). Correlation: how well the predicted moves line up with the real "
+            "ones. Skill: 1 − its squared error ÷ the naive forecast's; 0 is no better than naive, 1 is perfect.")
+
+
 ROLLOUT_CAPTION = ("How to read it: the forecast is rolled forward by feeding each prediction back in as the "
                    "newest input; the mean absolute error at each step ahead, over origins spread across the test "
                    "part. The naive line holds the origin's value. Errors grow with the horizon wherever the "
@@ -56,12 +75,31 @@ def training_curves(history: list, title: str = "") -> go.Figure:
     if val:
         fig.add_trace(go.Scatter(x=[s for s, _ in val], y=[v for _, v in val], mode="lines+markers",
                                  name="validation", line=dict(color=COLORS[1], width=2)))
-    fig.update_yaxes(type="log")
+    losses = [r["train_loss"] for r in history] + [v for _, v in val]
+    ticks = log_ticks(min(losses), max(losses)) if losses else []
+    fig.update_yaxes(type="log", tickvals=ticks or None, ticktext=[f"{t:g}" for t in ticks] or None)
     return base_layout(fig, title, "step", "mean squared error (scaled)", height=300)
 
 
+def log_ticks(low: float, high: float) -> list[float]:
+    """Ticks for a log axis from ``low`` to ``high``: 1, 2, 5 × powers of ten, every one written out in full
+    (plotly's own labels the 2s and 5s with a bare digit: "1, 5, 2, 0.1, 5"); only the powers of ten when the
+    range spans more than two decades."""
+    if not (math.isfinite(low) and math.isfinite(high)) or low <= 0 or high <= 0:
+        return []
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    for steps in ((1,), (1, 2, 5), (1, 1.5, 2, 3, 4, 5, 6, 7, 8, 9)):
+        if steps == (1,) and math.log10(high / low) <= 2:
+            continue
+        ticks = [float(f"{m * 10.0 ** e:.6g}") for e in range(first, last + 1) for m in steps]
+        inside = [t for t in ticks if low <= t <= high]
+        if len(inside) >= 2:
+            return inside
+    return []
+
+
 def forecast_figure(axis: list, windows, forecasts: dict, shown: tuple = (), cell: str = "lstm", title: str = "",
-                    unit: str = "", training_range: tuple | None = None) -> go.Figure:
+                    unit: str = "", training_range: tuple | None = None, model_name: str | None = None) -> go.Figure:
     """Truth and forecasts over the validation and test parts; ``shown`` baselines are visible, the rest in the
     legend only (a click shows them)."""
     index = np.flatnonzero(windows.part > 0)
@@ -75,7 +113,7 @@ def forecast_figure(axis: list, windows, forecasts: dict, shown: tuple = (), cel
         fig.add_trace(go.Scatter(x=x, y=forecast[index], mode="lines", name=name,
                                  line=dict(color=BASELINE_COLORS.get(name, COLORS[8]), width=1.2, dash="dot"),
                                  visible=True if name in shown else "legendonly"))
-    fig.add_trace(go.Scatter(x=x, y=forecasts["model"][index], mode="lines", name=cell.upper(),
+    fig.add_trace(go.Scatter(x=x, y=forecasts["model"][index], mode="lines", name=model_name or cell.upper(),
                              line=dict(color=CELL_COLORS.get(cell, COLORS[0]), width=2)))
     test_start = windows.ends[windows.select(2)].min() + windows.horizon
     fig.add_vrect(x0=axis[test_start], x1=x[-1], fillcolor=PART_COLORS[2], line_width=0, layer="below",
@@ -86,8 +124,12 @@ def forecast_figure(axis: list, windows, forecasts: dict, shown: tuple = (), cel
     return base_layout(fig, title, "", unit, height=380)
 
 
-LIVE_CAPTION = ("How to read it: the truth (black) over the validation part and the model's forecast at its latest "
-                "check (blue), one step ahead. Watch the blue line settle onto the black one as training goes on.")
+def live_caption(horizon: int = 1) -> str:
+    return ("How to read it: the truth (black) over the validation part and the model's forecast at its latest "
+            f"check (blue), {_ahead(horizon)} ahead. Watch the blue line settle onto the black one as training goes on.")
+
+
+LIVE_CAPTION = live_caption(1)
 
 
 def live_forecast_figure(axis: list, values, steps: list, forecast: list, cell: str = "lstm", title: str = "") -> go.Figure:
@@ -100,24 +142,26 @@ def live_forecast_figure(axis: list, values, steps: list, forecast: list, cell: 
     return base_layout(fig, title, "", "", height=300)
 
 
-def lag_figure(lags: dict, cell: str = "lstm", title: str = "") -> go.Figure:
+def moves_figure(predicted, real, name: str = "LSTM", cell: str = "lstm", title: str = "", unit: str = "") -> go.Figure:
+    """Predicted move (forecast − last value) against real move (truth − last value), one dot per test step."""
+    predicted, real = np.asarray(predicted, np.float64), np.asarray(real, np.float64)
+    reach = float(np.nanmax(np.abs(np.concatenate([predicted, real])))) if len(real) else 1.0
     fig = go.Figure()
-    names = {"model": cell.upper(), "naive": "naive (next = last)", "linear AR": "linear AR"}
-    colors = {"model": CELL_COLORS.get(cell, COLORS[0]), "naive": BASELINE_COLORS["naive"],
-              "linear AR": BASELINE_COLORS["linear AR"]}
-    for key, values in lags.items():
-        fig.add_trace(go.Scatter(x=list(range(len(values))), y=[v if math.isfinite(v) else None for v in values],
-                                 mode="lines+markers", name=names.get(key, key),
-                                 line=dict(color=colors.get(key, COLORS[8]), width=2 if key == "model" else 1.2,
-                                           dash=None if key == "model" else "dot")))
-    fig.update_xaxes(dtick=1)
-    return base_layout(fig, title, "lag k (steps the truth is shifted back)", "correlation of moves", height=320)
+    fig.add_trace(go.Scatter(x=[-reach, reach], y=[-reach, reach], mode="lines", name="predicted = real",
+                             line=dict(color="#888", dash="dash", width=1), hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=[-reach, reach], y=[0, 0], mode="lines", name="naive (no move)",
+                             line=dict(color=BASELINE_COLORS["naive"], dash="dot", width=1.2), hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=real, y=predicted, mode="markers", name=name,
+                             marker=dict(color=CELL_COLORS.get(cell, COLORS[0]), size=5, opacity=0.6)))
+    units = f" ({unit})" if unit else ""
+    return base_layout(fig, title, f"real move{units}", f"predicted move{units}", height=360)
 
 
-def rollout_figure(rollout: dict, cell: str = "lstm", title: str = "", unit: str = "") -> go.Figure:
+def rollout_figure(rollout: dict, cell: str = "lstm", title: str = "", unit: str = "",
+                   model_name: str | None = None) -> go.Figure:
     fig = go.Figure()
     steps = rollout.get("steps", [])
-    for key, color, dash, name in (("model", CELL_COLORS.get(cell, COLORS[0]), None, cell.upper()),
+    for key, color, dash, name in (("model", CELL_COLORS.get(cell, COLORS[0]), None, model_name or cell.upper()),
                                    ("linear AR", BASELINE_COLORS["linear AR"], "dot", "linear AR"),
                                    ("naive", BASELINE_COLORS["naive"], "dot", "naive (origin held)")):
         if key in rollout:

@@ -7,7 +7,9 @@ by least squares on the same window, on the same test steps, in the series' own 
 
 - MAE and RMSE; MASE, here the MAE divided by the naive forecast's MAE on the same test steps (below 1
   beats "tomorrow = today"); direction accuracy (how often the forecast moves the way the series does);
-- the lag at which the forecast correlates best with the truth (a copy of the last value peaks at lag 1);
+- the forecast's moves against the real moves (forecast − last value against truth − last value): their
+  correlation and a skill score (1 − MSE ÷ the naive forecast's MSE). A copy of the last value predicts moves
+  of about 0, or moves unrelated to the real ones; a skilled model predicts the real moves;
 - a recursive rollout: predictions fed back in as inputs, with the error at each step ahead.
 
 The RNN trains on the app's one loop (:func:`rnn_core.runs.loop.train`): seeded, clipped, stoppable, by a
@@ -35,8 +37,15 @@ from rnn_core.runs.loop import Progress, TrainConfig, TrainResult, seeded, train
 CELLS = CELL_NAMES
 BASELINES = ("naive", "seasonal naive", "moving average", "linear AR")
 ROLLOUT_STEPS = 24
-MAX_LAG = 10
 NO_BETTER_BAND = 0.03      # within ±3 % of the naive forecast's error: "no better than naive"
+# "Copying the last value": predicted moves a tenth of the real ones' size or less, or uncorrelated with them.
+COPY_MOVE_SCALE = 0.10
+COPY_MOVE_CORRELATION = 0.10
+# Fewer test steps than this, and a score is rough: the page says so instead of reporting it as meaningful
+# (GOOG weekly has 16; one more bad week moves its MASE by several per cent).
+MIN_TEST_STEPS = 30
+# A skill below this (5 % of the naive forecast's squared error saved) is "little skill", whatever the correlation.
+LITTLE_SKILL = 0.05
 
 
 @dataclass(frozen=True)
@@ -205,27 +214,27 @@ def error_metrics(forecast: np.ndarray, truth: np.ndarray, last: np.ndarray, nai
             "balanced_direction": balanced}
 
 
-def lag_correlations(forecast: np.ndarray, truth: np.ndarray, max_lag: int = MAX_LAG) -> list[float]:
-    """How well the forecast's moves match the truth's moves k steps earlier, for k = 0..max_lag.
+def move_statistics(forecast: np.ndarray, truth: np.ndarray, last: np.ndarray) -> dict:
+    """The forecast's moves against the real moves: what tells a copy of the last value from a skilled model.
 
-    ``corr(Δforecast[t], Δtruth[t - k])`` with Δ the step-to-step change. Moves, not levels: the levels of a
-    slow series correlate at every lag, its moves do not. A forecast that copies the last value makes the
-    truth's moves one step late, so it peaks at k = 1 (exactly 1.0 for the naive forecast); a forecast that
-    sees the next move coming peaks at k = 0.
+    ``predicted = forecast − last`` and ``real = truth − last`` (``last``: the value at the window's end). Returns
+    their correlation, the skill score ``1 − MSE ÷ MSE_naive`` (the naive forecast predicts a move of 0, so its
+    MSE is the mean squared real move: 0 is no better than naive, 1 is perfect, below 0 worse), the size of the
+    predicted moves relative to the real ones (``std(predicted) ÷ std(real)``), and ``copying``: the predicted
+    moves are about 0 (a tenth of the real ones' size or less) or uncorrelated with the real ones. A lag chart
+    cannot tell this: every forecast that leans on the last value correlates best with the truth one step late.
     """
-    forecast, truth = np.diff(np.asarray(forecast, np.float64)), np.diff(np.asarray(truth, np.float64))
-    out = []
-    for k in range(max_lag + 1):
-        a, b = forecast[k:], truth[:len(truth) - k]
-        ok = np.isfinite(a) & np.isfinite(b)
-        a, b = a[ok], b[ok]
-        out.append(float(np.corrcoef(a, b)[0, 1]) if len(a) > 2 and a.std() > 0 and b.std() > 0 else math.nan)
-    return out
-
-
-def best_lag(correlations: list[float]) -> int:
-    finite = [(c, -k) for k, c in enumerate(correlations) if math.isfinite(c)]
-    return -max(finite)[1] if finite else 0
+    forecast, truth, last = (np.asarray(a, np.float64) for a in (forecast, truth, last))
+    ok = np.isfinite(forecast) & np.isfinite(truth) & np.isfinite(last)
+    predicted, real = forecast[ok] - last[ok], truth[ok] - last[ok]
+    real_mse = float((real ** 2).mean()) if len(real) else math.nan
+    skill = 1 - float(((predicted - real) ** 2).mean()) / real_mse if len(real) and real_mse > 0 else math.nan
+    real_sd, predicted_sd = (float(a.std()) if len(a) else math.nan for a in (real, predicted))
+    scale = predicted_sd / real_sd if real_sd > 0 else math.nan
+    corr = float(np.corrcoef(predicted, real)[0, 1]) if len(real) > 2 and predicted_sd > 0 and real_sd > 0 else 0.0
+    copying = bool(not (scale > COPY_MOVE_SCALE) or abs(corr) < COPY_MOVE_CORRELATION)
+    return {"n": int(len(real)), "correlation": corr, "skill": skill, "scale": scale, "copying": copying,
+            "predicted": predicted.tolist(), "real": real.tolist()}
 
 
 def rollout(values: np.ndarray, windows: Windows, predictors: dict[str, Callable[[np.ndarray], np.ndarray]],
@@ -240,8 +249,8 @@ def rollout(values: np.ndarray, windows: Windows, predictors: dict[str, Callable
     w = windows.window
     latest = len(values) - 1 - steps
     first = max(start - 1, w)
-    if latest < first:
-        return {"steps": [], "origins": 0}
+    if latest < first:    # the test part is shorter than the rollout: no origin has the whole future after it
+        return {"steps": [], "origins": 0, "reason": "short"}
     origins = np.unique(np.linspace(first, latest, min(max_origins, latest - first + 1)).round().astype(int))
     future = values[origins[:, None] + np.arange(1, steps + 1)[None, :]]
     out = {"steps": list(range(1, steps + 1)), "origins": int(len(origins)),
@@ -272,7 +281,7 @@ class ForecastRun:
     forecasts: dict            # name -> level forecast per window ("model" and the baselines)
     metrics: dict              # the test-period figures, flat (the command line's JSON)
     table: list                # one row per forecaster: name, mae, rmse, mase, direction_accuracy
-    lags: dict                 # name -> correlations at lags 0..MAX_LAG (model and naive)
+    moves: dict                # name -> move_statistics on the test part (model and linear AR)
     rollout: dict
     history: list = field(default_factory=list)
     ar_coef: np.ndarray | None = None
@@ -356,7 +365,8 @@ def train_forecaster(series: Series, settings: ForecastSettings = ForecastSettin
     run = ForecastRun(settings, series, split, windows, net, result, {}, {}, [], {}, {}, result.history, coef)
     forecasts["model"] = windows.to_level(run.predict(windows.inputs), np.arange(len(windows.ends)))
     run.forecasts = forecasts
-    run.table, run.metrics, run.lags = measure(series, windows, forecasts, settings)
+    run.table, run.metrics, run.moves = measure(series, windows, forecasts, settings)
+    run.rollout = {"steps": [], "origins": 0, "reason": "horizon"}
     if settings.horizon == 1:
         ar = lambda inputs: linear_ar_predict(coef, inputs)   # noqa: E731
         run.rollout = rollout(series.values, windows, {"model": run.predict, "linear AR": ar}, split.val_end)
@@ -373,7 +383,7 @@ def train_forecaster(series: Series, settings: ForecastSettings = ForecastSettin
 
 
 def measure(series: Series, windows: Windows, forecasts: dict, settings: ForecastSettings) -> tuple[list, dict, dict]:
-    """The verdict table (test part), the flat metrics, and the lag correlations of the model and naive."""
+    """The verdict table (test part), the flat metrics, and the move statistics of the model and the linear AR."""
     test = windows.select(2)
     truth, last = windows.truth[test], windows.last[test]
     naive = error_metrics(forecasts["naive"][test], truth, last)
@@ -382,10 +392,10 @@ def measure(series: Series, windows: Windows, forecasts: dict, settings: Forecas
     for name in ("model", *BASELINES):
         if name in forecasts:
             row = error_metrics(forecasts[name][test], truth, last, naive_mae)
-            label = settings.cell.upper() + (" + AR" if settings.ar_skip else "") if name == "model" else name
+            label = model_label(settings.cell, settings.ar_skip) if name == "model" else name
             table.append({"forecaster": label, "key": name, **row})
     rows = {r["key"]: r for r in table}
-    lags = {name: lag_correlations(forecasts[name][test], truth) for name in ("model", "naive", "linear AR")}
+    moves = {name: move_statistics(forecasts[name][test], truth, last) for name in ("model", "linear AR")}
     train_values = series.values[:windows.ends[windows.select(0)].max() + windows.horizon + 1]
     low, high = float(train_values.min()), float(train_values.max())
     outside = float(((truth < low) | (truth > high)).mean())
@@ -394,13 +404,48 @@ def measure(series: Series, windows: Windows, forecasts: dict, settings: Forecas
                "seasonal_naive_mae": rows["seasonal naive"]["mae"] if "seasonal naive" in rows else None,
                "moving_average_mae": rows["moving average"]["mae"], "ar_mae": rows["linear AR"]["mae"],
                "ar_mase": rows["linear AR"]["mase"], "ar_direction_accuracy": rows["linear AR"]["direction_accuracy"],
-               "best_lag": best_lag(lags["model"]), "n_train": int(len(windows.select(0))),
+               "move_correlation": moves["model"]["correlation"], "skill": moves["model"]["skill"],
+               "move_scale": moves["model"]["scale"], "copying": moves["model"]["copying"],
+               "ar_skill": moves["linear AR"]["skill"], "n_train": int(len(windows.select(0))),
                "n_val": int(len(windows.select(1))), "n_test": int(len(test)),
                "up_share": float((truth > last).mean()), "train_low": low, "train_high": high, "test_outside_training_range": outside}
-    return table, metrics, lags
+    return table, metrics, moves
 
 
 # --- what the page says ----------------------------------------------------------------------------------------
+
+def model_label(cell: str, ar_skip: bool = False) -> str:
+    """The model's name in the table, the charts' legends and the verdict: "LSTM", or "LSTM + AR"."""
+    return str(cell).upper() + (" + AR" if ar_skip else "")
+
+
+def correction_hurts(metrics: dict) -> bool:
+    """The network was asked to correct the linear AR, and its forecast is worse than the AR's alone (by 1 %+)."""
+    ratio, ar = metrics["mase"], metrics["ar_mase"]
+    return bool(metrics.get("ar_skip")) and math.isfinite(ratio) and math.isfinite(ar) and ratio > ar * 1.01
+
+
+def verdict_is_good(metrics: dict) -> bool:
+    """Green box or yellow one: the model beats naive by 3 % or more, and did not make the AR it corrects worse."""
+    return math.isfinite(metrics["mase"]) and metrics["mase"] <= 1 - NO_BETTER_BAND and not correction_hurts(metrics)
+
+
+def moves_summary(metrics: dict, horizon: int = 1) -> str:
+    """What the moves chart shows, in a sentence (its title): copying or not, with the figures behind it."""
+    n, corr, skill, scale = metrics["n_test"], metrics["move_correlation"], metrics["skill"], metrics["move_scale"]
+    ahead = "next move" if horizon == 1 else f"move over {horizon} steps"
+    if n < MIN_TEST_STEPS:
+        return f"Predicted vs real {ahead}: only {n} test steps, too few to measure"
+    figures = f"correlation {corr:.2f}, skill {skill:.2f}"
+    if metrics["copying"]:
+        why = "its predicted moves are about 0" if not scale > COPY_MOVE_SCALE else "its moves are unrelated to the real ones"
+        return f"Copying the last value: {why} ({figures})"
+    if not skill >= 0:
+        return f"Worse than predicting no move at all ({figures})"
+    if skill < LITTLE_SKILL:
+        return f"Little skill: it barely improves on predicting no move ({figures})"
+    return f"Not a copy: it predicts the {ahead} ({figures})"
+
 
 def verdict(metrics: dict) -> str:
     """The verdict in a sentence or three, from the test figures (every number in it is measured)."""
@@ -421,7 +466,11 @@ def verdict(metrics: dict) -> str:
     else:
         text = f"The {cell} does worse than the naive forecast (next = last): its test error is {shown} × the naive forecast's."
     text += f" The linear autoregression on the same window: {ar:.{digits}f} ×."
-    if metrics.get("ar_skip"):
+    if correction_hurts(metrics):
+        text += (f" The network started from that autoregression's forecast and was to learn a correction to it, "
+                 f"but it made the AR {ratio / ar - 1:.0%} worse: on this series the recurrent part adds nothing the "
+                 "AR lacks. Untick \"Correct the linear AR\", or use the AR alone.")
+    elif metrics.get("ar_skip"):
         text += (" The network started from that autoregression's forecast and learnt a correction to it: the gap "
                  "between the two figures is what the recurrent part adds.")
     direction = metrics.get("direction_accuracy")
@@ -437,28 +486,45 @@ def verdict(metrics: dict) -> str:
         text += (f" {metrics['test_outside_training_range']:.0%} of the test period lies outside the range of the "
                  f"training values ({metrics['train_low']:,.4g} to {metrics['train_high']:,.4g}): a model of the "
                  "level has never seen such values and cannot produce them. Predict the change instead.")
+    n_test = metrics.get("n_test")
+    if n_test is not None and n_test < MIN_TEST_STEPS:
+        text += (f" Careful: the test part has only {n_test} steps, so these figures are rough (a few steps more or "
+                 "less can change them by several per cent); a longer series gives a firmer verdict.")
     return text
 
 
-# What the page says the defaults do. Each sentence is checked on seeds 0, 1 and 2 by tests/claims/test_forecast.py.
-SUNSPOTS_LESSON = (
-    "Monthly sunspots (picking the series switches the model to square roots of the counts and an LSTM 64 that "
-    "corrects the linear autoregression, window 24, one step ahead): the model beats the naive forecast, with a "
-    "test error about 0.89 × naive's, and the linear autoregression alone is close behind (0.90 ×): the 11-year "
-    "cycle is learnable, but a weighted sum of the last 24 months already captures most of it.")
-TEMPERATURES_LESSON = (
-    "Melbourne temperatures: the LSTM and the GRU beat the naive forecast by about 15 % (0.84 to 0.85 × its "
-    "error), a shade better than the linear autoregression (0.855 ×), the GRU a little ahead of the LSTM.")
-SP500_CHANGE_LESSON = (
-    "S&P 500 daily, predicting the change: the LSTM does not beat the naive forecast (its error is within 3 % of "
-    "naive's). It calls the direction of the next move right 52 to 57 % of the time, no more often than always "
-    "saying \"up\" would (57 % of the test days rose); its balanced direction accuracy, which takes that drift "
-    "out, is about 50 %: a coin.")
-SP500_LEVEL_LESSON = (
-    "S&P 500 daily, predicting the level: every test price lies above the highest training price, so the LSTM's "
-    "error is several times the naive forecast's, and its lag chart peaks at lag 1: what it still gets right is "
-    "an echo of the last move.")
+# What the page says the defaults do. Each sentence is checked on seeds 0-4 by tests/claims/test_forecast.py.
+# The built-in series come first: they need no download.
+DOWNLOAD = "public series: press Download once, or upload {}"
+NOISY_SINE_LESSON = (
+    "**Noisy sine** (built in, the page's default): the LSTM beats the naive forecast, with a test error 0.68 to "
+    "0.70 × naive's, level with the linear autoregression (0.69 ×); its predicted moves follow the real ones "
+    "(correlation about 0.73, skill about 0.53): not a copy. A noisy sine is close to a weighted sum of its last "
+    "values, which is what the autoregression is.")
 RANDOM_WALK_LESSON = (
-    "The built-in random walk, predicting the change: the LSTM's error is within 1 % of the naive forecast's. "
-    "Nothing in a random walk's past predicts its next step, so \"tomorrow = today\" is the best there is.")
-LESSONS = (SUNSPOTS_LESSON, TEMPERATURES_LESSON, SP500_CHANGE_LESSON, SP500_LEVEL_LESSON, RANDOM_WALK_LESSON)
+    "**Random walk** (built in), predicting the change: the LSTM's error is within 1 % of the naive forecast's, "
+    "and its moves chart says it is copying the last value: its predicted moves are about 0. Nothing in a random "
+    "walk's past predicts its next step, so \"tomorrow = today\" is the best there is.")
+SUNSPOTS_LESSON = (
+    f"**Monthly sunspots** ({DOWNLOAD.format('monthly-sunspots.csv')}; picking the series switches the model to "
+    "square roots of the counts and an LSTM 64 that corrects the linear autoregression, window 24, one step "
+    "ahead): the model beats the naive forecast, with a test error about 0.89 × naive's, and the linear "
+    "autoregression alone is close behind (0.90 ×): the 11-year cycle is learnable, but a weighted sum of the "
+    "last 24 months already captures most of it.")
+TEMPERATURES_LESSON = (
+    f"**Melbourne temperatures** ({DOWNLOAD.format('daily-min-temperatures.csv')}): the LSTM and the GRU beat the "
+    "naive forecast by about 15 % (0.84 to 0.85 × its error), a shade better than the linear autoregression "
+    "(0.855 ×), the GRU a little ahead of the LSTM.")
+SP500_CHANGE_LESSON = (
+    f"**S&P 500 daily**, predicting the change ({DOWNLOAD.format('sp500-daily.csv')}): the LSTM does not beat the "
+    "naive forecast (its error is within 3 % of naive's). It calls the direction of the next move right 51 to "
+    "57 % of the time, no more often than always saying \"up\" would (57 % of the test days rose); its balanced "
+    "direction accuracy, which takes that drift out, is about 50 %: a coin. Its moves chart shows no skill "
+    "(between −0.05 and 0.05).")
+SP500_LEVEL_LESSON = (
+    f"**S&P 500 daily**, predicting the level ({DOWNLOAD.format('sp500-daily.csv')}): every test price lies above "
+    "the highest training price, so the LSTM's error is several times the naive forecast's, and its moves chart "
+    "shows predicted moves unrelated to the real ones (correlation below 0.1): it has not learnt the moves, only "
+    "a level it can no longer reach.")
+LESSONS = (NOISY_SINE_LESSON, RANDOM_WALK_LESSON, SUNSPOTS_LESSON, TEMPERATURES_LESSON, SP500_CHANGE_LESSON,
+           SP500_LEVEL_LESSON)

@@ -44,7 +44,7 @@ SETTINGS = Schema((
           widget="selectbox", shown=lambda k: PUBLIC_SERIES[k].title),
     Param("forecast.cell", "cell", D.cell, choices=CELLS, label="Cell"),
     Param("forecast.window", "window", D.window, choices=(4, 8, 12, 16, 24, 36, 48, 72, 96),
-          label="Window (past steps read)"),
+          label="Window (steps read)"),
     Param("forecast.horizon", "horizon", D.horizon, low=1, high=24, label="Horizon (steps ahead)"),
     Param("forecast.target", "target", D.target, choices=tuple(TARGET_NAMES), label="Predict", shown=TARGET_NAMES.get,
           widget="selectbox",
@@ -60,7 +60,7 @@ SETTINGS = Schema((
           shown=TRANSFORM_NAMES.get, widget="selectbox",
           help="Square roots even out a series whose swings grow with its level (counts such as sunspots); "
                "forecasts are squared back, and every score is in the series' own units."),
-    Param("forecast.ar_skip", "ar_skip", D.ar_skip, label="Correct the linear AR",
+    Param("forecast.ar_skip", "ar_skip", D.ar_skip, label="Correct the AR",
           help="The network starts from the linear autoregression's forecast and learns a correction to it, "
                "rather than learning the whole forecast from zero."),
 ))
@@ -240,6 +240,11 @@ def make_run(series) -> kit.Run:
                    if step_budgeted(settings.train_config()) else None, context=(series, settings))
 
 
+def title_lines(text: str) -> str:
+    """A long chart title on two lines (the half-width moves chart cut it off)."""
+    return text.replace(" (", "<br>(", 1) if " (" in text else text.replace(": ", ":<br>", 1)
+
+
 def progress_text(p) -> str:
     val = p.metrics.get("val_vs_naive")
     return f"step {p.step:,} of {p.planned_steps:,}" + (f" · validation error {val:.2f} × the naive forecast's"
@@ -346,7 +351,7 @@ kit.chart(forecast_figure(run.series.axis, run.windows, run.forecasts, tuple(sho
 left, right = st.columns(2)
 with left:
     moves = run.moves["model"]
-    kit.chart(moves_figure(moves["predicted"], moves["real"], name, m["cell"], moves_summary(m, horizon),
+    kit.chart(moves_figure(moves["predicted"], moves["real"], name, m["cell"], title_lines(moves_summary(m, horizon)),
                            run.series.unit), moves_caption(horizon), key="forecast.moves_chart")
 with right:
     if run.rollout.get("steps"):

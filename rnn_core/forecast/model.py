@@ -469,7 +469,7 @@ def verdict(metrics: dict) -> str:
     if correction_hurts(metrics):
         text += (f" The network started from that autoregression's forecast and was to learn a correction to it, "
                  f"but it made the AR {ratio / ar - 1:.0%} worse: on this series the recurrent part adds nothing the "
-                 "AR lacks. Untick \"Correct the linear AR\", or use the AR alone.")
+                 "AR lacks. Untick \"Correct the AR\", or use the AR alone.")
     elif metrics.get("ar_skip"):
         text += (" The network started from that autoregression's forecast and learnt a correction to it: the gap "
                  "between the two figures is what the recurrent part adds.")

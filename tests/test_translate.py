@@ -188,3 +188,24 @@ def test_shipped_results_exist_with_the_defaults():
     for kind in ("dates", "reverse"):
         found = shipped_results(kind)
         assert found is not None, f"rnn_core/translate/results/translate_{kind}.csv is missing"
+
+
+def test_every_training_format_is_read_back_and_what_is_not_a_date_is_said():
+    from rnn_core.translate.dates import FORMATS, day
+    from rnn_core.translate.typed_dates import mark, read_typed_date
+    for index in range(0, 36524, 97):
+        for name, write in FORMATS.items():
+            typed = read_typed_date(write(day(index)).upper())
+            assert typed.kind == "date" and typed.iso == day(index).isoformat() and typed.format is not None, name
+    for text, kind, fragment in (("31 February 2020", "no such day", "29 days"),
+                                 ("29 February 2021", "no such day", "not a leap year"),
+                                 ("tomorrow", "not a date", "not a date"),
+                                 ("1st January 2050", "out of range", "1950 to 2049"),
+                                 ("12/25/2020", "no such day", "day first"),
+                                 ("monday 3 march 2021", "wrong weekday", "wednesday")):
+        typed = read_typed_date(text)
+        assert typed.kind == kind and fragment in typed.reason, text
+    assert mark("2020-02-31", read_typed_date("31 February 2020")).startswith("✗")
+    assert mark("1950-01-01", read_typed_date("1st January 2050")) == "✗ wrong (it is 2050-01-01)"
+    assert mark("2021-03-03", read_typed_date("Mar 3, 2021")) == "✓ right"
+    assert read_typed_date("03/04/21").iso == "2021-04-03"          # day first, as the models learnt

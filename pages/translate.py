@@ -14,20 +14,22 @@ from rnn_core.links.settings import Param, Schema
 from rnn_core.runs.loop import RunFinished
 from rnn_core.runs.registry import TrainedModel
 from rnn_core.runs.runcache import DETERMINISTIC_ENDS, run_key, step_budgeted
-from rnn_core.translate.dates import FORMATS, day, held_out_days, translate_text
-from rnn_core.translate.figures import (ATTENTION_CAPTION, CURVES_CAPTION, FORMAT_CAPTION, LENGTH_CAPTION,
-                                        MODEL_NAMES, accuracy_vs_length, attention_heatmap, dates_finding,
-                                        exact_match_curves, format_bars, length_finding)
-from rnn_core.translate.model import (DATE_DEFAULTS, LENGTHS, MAX_LENGTH, MIN_LENGTH, MODELS, REVERSE_DEFAULTS,
-                                      LengthSpec, LengthUpdate, PairUpdate, TranslateSettings, bottleneck_length,
-                                      run_length_grid, summarise_lengths, train_pair)
+from rnn_core.translate.dates import FIRST_DAY, FORMATS, LAST_DAY, day, held_out_days, translate_text
+from rnn_core.translate.figures import (ATTENTION_CAPTION, BUDGET_CAPTION, CURVES_CAPTION, FORMAT_CAPTION,
+                                        LENGTH_CAPTION, MODEL_NAMES, accuracy_vs_length, attention_heatmap,
+                                        budget_curves, budget_finding, dates_finding, exact_match_curves,
+                                        format_bars, length_finding)
+from rnn_core.translate.model import (BUDGET_CHOICES, DATE_DEFAULTS, LENGTHS, MAX_LENGTH, MIN_LENGTH, MODELS,
+                                      REVERSE_DEFAULTS, LengthSpec, LengthUpdate, PairUpdate, TranslateSettings,
+                                      bottleneck_length, run_length_grid, summarise_lengths, train_pair)
+from rnn_core.translate.typed_dates import mark, read_typed_date
 from rnn_core.translate.script import dates_script, length_script
 from rnn_core.translate.shipped import REGENERATE, shipped_results
 
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU"}
 LIVE_LIMIT_SECONDS = 15 * 60
 TABLE_COLUMNS = {"model": "model", "length": "letters", "seed": "seed", "exact_match": "exact match (test)",
-                 "loss": "test loss", "steps": "steps trained", "stop_reason": "stopped because",
+                 "loss": "test loss", "steps": "steps trained", "budget": "budget", "stop_reason": "stopped because",
                  "seconds": "seconds", "steps_per_second": "steps per second", "params": "parameters"}
 STOP_WORDS = {"solved": "solved", "finished": "used its budget", "stopped": "stopped by you", "time": "time limit"}
 
@@ -75,6 +77,9 @@ SETTINGS = Schema((
     Param("translate.lengths", "lengths", "20", check=_check_lengths, label="Lengths (letters, comma-separated)",
           help=f"From {MIN_LENGTH} to {MAX_LENGTH}; the precomputed ones are {', '.join(map(str, LENGTHS))}."),
     Param("translate.models", "models", list(MODELS), choices=MODELS, label="Models", shown=MODEL_NAMES.get),
+    Param("translate.grid_steps", "grid_steps", REVERSE_DEFAULTS.max_steps, choices=BUDGET_CHOICES,
+          label="Steps (at most, each run)", help="Each run stops once it reverses 98% of the validation sequences, "
+          f"or after this many steps. The chart above is at {REVERSE_DEFAULTS.max_steps:,}."),
     Param("translate.seeds", "seeds", 1, low=1, high=3, label="Seeds per point", widget="number"),
     Param("translate.first_seed", "first_seed", 0, low=0, high=1_000_000, label="First seed"),
 ))
@@ -109,18 +114,11 @@ def uses_defaults(settings) -> bool:
 # --- 1. train a date translator, with and without attention -----------------------------------------------
 
 st.subheader("1. Train a date translator, with and without attention")
-st.caption("The dates run from 1950 to 2049, written in 13 ways. Numbers are day first (03/04/21 is the 3rd of "
-           "April); two-digit years 50–99 are 19xx, 00–49 are 20xx; capitals are read as lower case. A tenth of the "
-           "days is held out: training never sees them in any format, and every score below is on them.")
-st.dataframe(pd.DataFrame([{"written": f(day(9000)), "format": name, "ISO": day(9000).isoformat()}
-                           for name, f in FORMATS.items()]), hide_index=True, height=250)
-found = shipped("dates")
-if found is not None:
-    st.markdown(f"**With this page's defaults** (precomputed): {dates_finding(found[0])}")
-
-c1, c2, c3 = st.columns(3)
-for key, column in (("translate.cell", c1), ("translate.hidden", c1), ("translate.steps", c2), ("translate.lr", c2),
-                    ("translate.seed", c3)):
+st.caption(f"Dates from {FIRST_DAY.year} to {LAST_DAY.year}, written in {len(FORMATS)} ways, numbers day first "
+           "(the table under the chart). A tenth of the days is held out: every score below is on them.")
+c1, c2, c3, c4, c5 = st.columns(5)
+for key, column in (("translate.cell", c1), ("translate.hidden", c2), ("translate.steps", c3), ("translate.lr", c4),
+                    ("translate.seed", c5)):
     kit.widget(SETTINGS, key, column)
 
 
@@ -133,17 +131,28 @@ def dates_run() -> kit.Run:
                              r.curve, source="dates") for r in runs]
 
     def ending(runs) -> tuple[str, str]:
-        reasons = [r.metrics["stop_reason"] for r in runs]
-        if len(runs) < len(pair):
-            return ("Stopped: the model with attention kept what it had learnt; the one without never started, "
-                    "so train again to compare them."), "stopped"
-        return "Both models trained.", "stopped" if "stopped" in reasons else reasons[-1]
+        return pair_ending(runs, len(pair))
 
     return kit.Run("Training date translators", lambda stop, report: train_pair(pair, report, stop), keep,
                    run_key("translate-dates", None, tuple(pair), seed=pair[0].seed, steps=pair[0].max_steps)
                    if step_budgeted(pair[0].train_config()) else None, context=pair[0].max_steps, ending=ending,
                    cacheable=lambda runs: len(runs) == len(pair) and all(
                        r.metrics["stop_reason"] in DETERMINISTIC_ENDS for r in runs))
+
+
+def pair_ending(runs, planned: int) -> tuple[str, str]:
+    """How a pair's training ended, in words, and the kit's stop reason."""
+    reasons = [r.metrics["stop_reason"] for r in runs]
+    if len(runs) < planned:
+        first = runs[0].metrics
+        return (f"Stopped: the model with attention stopped at step {first['steps']:,} of {runs[0].settings.max_steps:,} "
+                "and kept what it had learnt; the model without attention never trained, so there is nothing to "
+                "compare it with. Train again to see both."), "stopped"
+    if reasons[-1] == "stopped":
+        last = runs[-1].metrics
+        return (f"Stopped: the model with attention trained all its steps; the one without stopped at step "
+                f"{last['steps']:,} of {runs[-1].settings.max_steps:,}, so it had less training than its rival."), "stopped"
+    return "Both models trained.", "stopped" if "stopped" in reasons else reasons[-1]
 
 
 def pair_text(update: PairUpdate) -> str:
@@ -161,12 +170,23 @@ def pair_live(reports, steps) -> None:
 
 job, (export_column, _) = kit.train_controls("translate", dates_run, label="Train both", widths=(1, 1, 2, 2),
                                              live=pair_live, progress_text=pair_text,
-                                             done=lambda o: f"{o.message} Their scores are below.")
+                                             done=lambda o: o.message + (" Their scores are below." if len(
+                                                 o.entries) > 1 else " Its score is below."))
 with export_column:
     kit.export_button(dates_script(date_settings(True)), "translate_dates.py", key="translate.btn_export",
                       schema=SETTINGS, label="Export as a Python script")
 st.caption("Trains the model with attention, then the one without, with the same settings and seed; the chart "
            "below follows both as they train.")
+found = shipped("dates")
+if found is not None:
+    st.markdown(f"**With this page's defaults** (precomputed): {dates_finding(found[0])}")
+with st.expander(f"The {len(FORMATS)} ways of writing a date, and how they are read"):
+    st.caption(f"The dates run from {FIRST_DAY.year} to {LAST_DAY.year}, written in {len(FORMATS)} ways. Numbers are "
+               "day first (03/04/21 is the 3rd of April); two-digit years 50–99 are 19xx, 00–49 are 20xx; capitals "
+               "are read as lower case. A tenth of the days is held out: training never sees them in any format, "
+               "and every score below is on them.")
+    st.dataframe(pd.DataFrame([{"written": f(day(9000)), "format": name, "ISO": day(9000).isoformat()}
+                               for name, f in FORMATS.items()]), hide_index=True)
 if job is None and found is not None:   # before any training: the shipped curves of seed 0
     seed0 = {m: [c for c in found[1] if c["model"] == m and c["seed"] == 0] for m in MODELS}
     kit.chart(exact_match_curves(seed0, "Held-out exact match while training (precomputed, seed 0)"),
@@ -174,7 +194,9 @@ if job is None and found is not None:   # before any training: the shipped curve
 
 translators = kit.registry().entries("translator")
 if translators:
-    latest = {m: next((e for e in reversed(translators) if e.settings["attention"] == (m == "attention")), None)
+    outcome = kit.latest_outcome("translate")
+    ours = [e for e in translators if outcome is None or e.name in outcome.entries] or translators
+    latest = {m: next((e for e in reversed(ours) if e.settings["attention"] == (m == "attention")), None)
               for m in MODELS}
     if job is not None and not job.active and all(latest.values()):
         kit.chart(exact_match_curves({m: latest[m].history for m in MODELS},
@@ -184,7 +206,10 @@ if translators:
     cols = st.columns(2)
     for col, model in zip(cols, MODELS):
         entry = latest[model]
-        if entry is not None:
+        if entry is None:
+            col.info(f"No model {MODEL_NAMES[model]} from this run: it never trained (the pair was stopped first).",
+                     icon=":material/block:")
+        else:
             col.metric(f"Held-out exact match, {MODEL_NAMES[model]}", f"{entry.metrics['exact_match']:.1%}",
                        help=f"{entry.name}: {entry.metrics['steps']:,} steps in {entry.metrics['seconds']:.0f} s, "
                             f"{entry.metrics['params']:,} parameters; 1,000 held-out dates.")
@@ -196,7 +221,14 @@ if translators:
 
 st.subheader("2. Type a date")
 kit.widget(SETTINGS, "translate.date", max_chars=200)
-st.caption("Ideas (all held-out days, never seen in training): " + " · ".join(f"“{e}”" for e in EXAMPLES))
+st.caption(f"The models know days from {FIRST_DAY.year} to {LAST_DAY.year}, written in the {len(FORMATS)} ways of "
+           "section 1, numbers day first. Ideas (all held-out days, never seen in training): "
+           + " · ".join(f"“{e}”" for e in EXAMPLES))
+typed = read_typed_date(st.session_state["translate.date"])
+if typed.kind == "date":
+    st.caption(typed.reason)
+else:
+    st.warning(typed.reason, icon=":material/event_busy:")
 if not translators:
     st.info("Train the translators above first (press **Train both**); then each one's answer, and where the one "
             "with attention looked, appear here.", icon=":material/translate:")
@@ -206,10 +238,8 @@ else:
     except RNNLabError as exc:
         kit.show_error(exc)
     else:
-        right = ANSWERS.get(" ".join(str(st.session_state["translate.date"]).split()))
-        table = pd.DataFrame([{"model": e.name, "says": t.output} for e, t in answers])
-        if right is not None:   # one of the ideas: its answer is known
-            table["right?"] = ["✓" if t.output == right else f"✗ (it is {right})" for _, t in answers]
+        table = pd.DataFrame([{"model": e.name, "says": t.output, "right?": mark(t.output, typed)}
+                              for e, t in answers])
         st.dataframe(table, hide_index=True)
         shown = next(((e, t) for e, t in answers if t.attention is not None), None)
         if shown is not None:
@@ -229,33 +259,47 @@ else:
 
 st.subheader("3. The bottleneck: reverse longer and longer sequences")
 st.write("The same two models, now reading random letters and writing them backwards (Compare's reverse task, "
-         "with a bidirectional encoder). Without attention, every letter must fit into the encoder's last state; "
-         "with attention the decoder can fetch each letter when it needs it. This is the small-scale version of "
+         "with a bidirectional encoder). Without attention, every letter must pass through the encoder's last "
+         "state, and learning to pack a long sequence into one vector and unpack it backwards takes many steps; "
+         "with attention the decoder fetches each letter when it needs it. This is the small-scale version of "
          "Bahdanau, Cho & Bengio (2015, Figure 2), whose plain encoder–decoder lost BLEU on long sentences while the "
-         "attention model held.")
+         "attention model held. Both charts below give every model the same budget of steps; the second one "
+         "gives five times more.")
 grid = shipped("reverse")
 kept = [r for e in kit.registry().entries("length-grid") for r in e.metrics["rows"]]
+EQUAL = REVERSE_DEFAULTS.max_steps
 if grid is not None:
     rows = grid[0]
-    st.markdown(f"**The result** (precomputed, 3 seeds per point): {length_finding(rows, bottleneck_length(rows))}")
-    kit.chart(accuracy_vs_length(summarise_lengths(rows), kept), LENGTH_CAPTION, key="translate.length_chart")
+    st.markdown(f"**The result** (precomputed): {length_finding(rows, bottleneck_length(rows))}")
+    kit.chart(accuracy_vs_length(summarise_lengths(rows), kept, f"Reversing letters: exact match after at most "
+                                 f"{EQUAL:,} steps per model", summary_rows=rows),
+              LENGTH_CAPTION, key="translate.length_chart")
     with st.expander("How this was measured, and every run"):
         st.markdown(f"Lengths {', '.join(map(str, LENGTHS))}, seeds 0–2, each model up to "
                     f"{REVERSE_DEFAULTS.max_steps:,} steps (LSTM, hidden {REVERSE_DEFAULTS.hidden} per direction, "
                     f"batch {REVERSE_DEFAULTS.batch}, learning rate {REVERSE_DEFAULTS.lr:g}), stopping once "
                     f"{REVERSE_DEFAULTS.solved_at:.0%} of 500 validation sequences are right; exact match on 1,000 "
-                    "other sequences. Any point replays step for step under **Run live** (its length, its seed as "
-                    "the first seed, 1 seed). Regenerate everything with:")
+                    "other sequences. On the machine that made them, any point replays step for step under **Run "
+                    "live** (its length and budget, its seed as the first seed, 1 seed); another CPU rounds "
+                    "differently and can end a run a few evaluations earlier or later. Regenerate everything with:")
         st.code(REGENERATE, language="bash")
         runs_table(rows)
 else:
     st.info("No precomputed chart ships with this copy; use Run live below.")
+more = shipped("budget")
+if more is not None:
+    st.markdown(budget_finding(more[0], more[1], EQUAL))
+    kit.chart(budget_curves(more[1], EQUAL, f"Reversing {int(more[0][0]['length'])} letters with "
+                            f"{max(int(r['budget']) if 'budget' in r else int(r['steps']) for r in more[0]):,} steps "
+                            "(precomputed, every seed)"), BUDGET_CAPTION, key="translate.budget_chart")
+    with st.expander("Every longer run"):
+        runs_table(more[0])
 
-st.markdown("**Run live**: train both models yourself at the lengths you choose; finished runs join the chart as "
-            "hollow markers.")
-c1, c2, c3, c4 = st.columns([1.2, 2, 1, 1])
-for key, column in (("translate.lengths", c1), ("translate.models", c2), ("translate.seeds", c3),
-                    ("translate.first_seed", c4)):
+st.markdown("**Run live**: train both models yourself at the lengths and budget you choose; finished runs join the "
+            "first chart as hollow markers.")
+c1, c2, c3, c4, c5 = st.columns([1.2, 2, 1, 1, 1])
+for key, column in (("translate.lengths", c1), ("translate.models", c2), ("translate.grid_steps", c3),
+                    ("translate.seeds", c4), ("translate.first_seed", c5)):
     kit.widget(SETTINGS, key, column)
 
 
@@ -270,7 +314,8 @@ def live_spec() -> LengthSpec:
     if len(lengths) > 8:
         raise RNNLabError("At most 8 lengths at once.")
     spec = LengthSpec(lengths=lengths, models=tuple(m for m in MODELS if m in s["translate.models"]),
-                      seeds=int(s["translate.seeds"]), first_seed=int(s["translate.first_seed"]))
+                      seeds=int(s["translate.seeds"]), first_seed=int(s["translate.first_seed"]),
+                      base=replace(REVERSE_DEFAULTS, max_steps=int(s["translate.grid_steps"])))
     estimate = spec.estimated_seconds()
     if estimate > LIVE_LIMIT_SECONDS:
         raise RNNLabError(f"These runs could take about {estimate / 60:.0f} minutes here ({len(spec.runs())} runs of "

@@ -28,7 +28,9 @@ def test_the_page_opens_on_the_precomputed_results_with_its_defaults():
     assert at.select_slider(key="translate.steps").value == DATE_DEFAULTS.max_steps
     assert at.select_slider(key="translate.hidden").value == DATE_DEFAULTS.hidden
     assert any("Train the translators above first" in i.value for i in at.info)
-    assert len(at.get("plotly_chart")) == 2        # the shipped date curves and the bottleneck, before any training
+    assert len(at.get("plotly_chart")) == 3        # the shipped date curves, the bottleneck and the longer runs
+    assert "**At an equal budget** (at most 600 steps per model" in text and "**What more steps buy**" in text
+    assert at.select_slider(key="translate.grid_steps").value == 600
     assert any("How to read it" in c.value for c in at.caption)
 
 
@@ -62,14 +64,20 @@ def test_training_both_then_typing_dates_shows_answers_and_the_map_and_bad_input
     answers = [d.value for d in at.dataframe if "says" in d.value.columns]
     assert len(answers) == 1 and len(answers[0]) == 2 and answers[0]["says"].str.len().eq(10).all()
     assert "right?" in answers[0].columns       # the default date is one of the ideas, whose answer is known
-    assert len(at.get("plotly_chart")) == 4          # live curves, formats, attention map, bottleneck
+    assert len(at.get("plotly_chart")) == 5          # live curves, formats, attention map, bottleneck, longer runs
     assert any(m.label.startswith("Held-out exact match") for m in at.metric)
     for bad, message in (("", "Type a date"), ("x" * 60, "at most 40"), ("3 mars 2021 ✓", "never seen")):
         at.text_input(key="translate.date").set_value(bad).run()
         assert not at.exception and any(message in e.value for e in at.error)
         assert len(at.session_state["models"].entries("translator")) == 2      # nothing lost
     at.text_input(key="translate.date").set_value("Mar 3, 2021").run()
-    assert not at.error and len(at.get("plotly_chart")) == 4
+    assert not at.error and len(at.get("plotly_chart")) == 5
+    for typed, says in (("31 February 2020", "February 2020 has 29 days"), ("tomorrow", "not a date"),
+                        ("1st January 2050", "1950 to 2049"), ("12/25/2020", "day first")):
+        at.text_input(key="translate.date").set_value(typed).run()
+        assert not at.exception and any(says in w.value for w in at.warning), typed
+        marks = [d.value for d in at.dataframe if "says" in d.value.columns][0]["right?"]
+        assert not marks.str.startswith("✓").any(), typed
 
 
 def test_run_live_adds_a_point_to_the_chart_and_bad_lengths_get_a_message():
@@ -84,7 +92,7 @@ def test_run_live_adds_a_point_to_the_chart_and_bad_lengths_get_a_message():
     assert len(grids) == 1
     kept = grids[0].metrics["rows"]
     assert len(kept) == 1 and kept[0]["length"] == 3 and kept[0]["model"] == "attention"
-    chart = at.get("plotly_chart")[-1]
+    chart = next(c for c in at.get("plotly_chart") if c.key == "translate.length_chart")
     assert "your runs" in chart.proto.spec
     at.text_input(key="translate.lengths").set_value("500").run()
     at.button(key="translate.grid.btn_train").click().run()
@@ -96,3 +104,10 @@ def test_run_live_adds_a_point_to_the_chart_and_bad_lengths_get_a_message():
     at.text_input(key="translate.lengths").set_value("ten").run()
     at.button(key="translate.grid.btn_train").click().run()
     assert any("whole numbers" in e.value for e in at.error)
+
+
+def test_a_typed_date_is_read_and_what_is_not_a_date_is_said_before_any_training():
+    at = _open({"date": "29 February 2021"})
+    assert not at.exception and any("not a leap year" in w.value for w in at.warning)
+    at.text_input(key="translate.date").set_value("Mar 3, 2021").run()
+    assert not at.warning and any("3rd of March 2021" in c.value for c in at.caption)

@@ -229,6 +229,8 @@ def train_pair(pair: Sequence[TranslateSettings], on_progress=None, stop=None) -
 
 MODELS = ("attention", "plain")          # rows' "model" column: with attention, without
 LENGTHS = (5, 10, 15, 20, 30)            # the shipped grid's: the plain model falls from ~1 to 0 across them
+BUDGET_LENGTH, LARGER_BUDGET = 15, 3000  # what more steps buy: the shipped longer runs (translate_budget.csv)
+BUDGET_CHOICES = (REVERSE_DEFAULTS.max_steps, 1200, LARGER_BUDGET)   # Run live's step budgets
 # Seconds per training step per letter, batch 64, hidden 32, measured on the busy 2-core box (load 5-7) and rounded
 # up: attention steps the decoder one letter at a time with a softmax over the input at each.
 SECONDS_PER_STEP_AND_LETTER = {"attention": 4e-3, "plain": 1.5e-3}
@@ -298,7 +300,7 @@ def run_length_grid(spec: LengthSpec, on_result=None, on_update=None, stop=None)
         run = train_translator(spec.settings_for(model, length, seed), on_progress=listener, stop=stop)
         m = run.metrics
         row = {"model": model, "length": length, "seed": seed, "exact_match": m["exact_match"], "loss": m["loss"],
-               "steps": m["steps"], "seconds": m["seconds"], "steps_per_second": m["steps_per_second"],
+               "steps": m["steps"], "budget": spec.base.max_steps, "seconds": m["seconds"], "steps_per_second": m["steps_per_second"],
                "params": m["params"], "stop_reason": m["stop_reason"]}
         rows.append(row)
         if on_result is not None:
@@ -314,6 +316,18 @@ def summarise_lengths(rows: list[dict]) -> list[dict]:
             groups.setdefault((r["model"], int(r["length"])), []).append(float(r["exact_match"]))
     return [{"model": m, "length": n, "mean": sum(v) / len(v), "min": min(v), "max": max(v), "seeds": len(v)}
             for (m, n), v in sorted(groups.items(), key=lambda kv: (MODELS.index(kv[0][0]), kv[0][1]))]
+
+
+def steps_to_reach(curves: list[dict], level: float) -> dict:
+    """(model, length, seed) -> the first evaluated step at which the validation exact match reached ``level``,
+    or None when the run never did (its curve, from the ``--curves-csv`` table or a live run)."""
+    out: dict = {}
+    for c in sorted(curves, key=lambda c: c["step"]):
+        key = (c["model"], int(c["length"]), int(c["seed"]))
+        out.setdefault(key, None)
+        if out[key] is None and float(c["val_exact"]) >= level:
+            out[key] = int(c["step"])
+    return out
 
 
 def bottleneck_length(rows: list[dict], high: float = 0.90, low: float = 0.30) -> int | None:

@@ -14,9 +14,10 @@ from rnn_core.nets.cells import CELL_NAMES
 from rnn_core.runs.registry import TrainedModel
 from rnn_core.runs.runcache import run_key, step_budgeted
 from rnn_core.tag.data import AMBIGUOUS, CUES, EXAMPLES, HELD_OUT_PER_READING, MAX_DISTANCE, MAX_WORDS, TagDataSettings, generate
-from rnn_core.tag.figures import (CURVES_CAPTION, DISTANCE_CAPTION, EXAMPLE_READING, PUSH_CAPTION, RESULT_BIDIRECTIONAL,
-                                  RESULT_CELLS, RESULT_DISTANCE, RESULT_LEFT, RESULT_PLAIN, WORD_CAPTION,
-                                  accuracy_by_distance, accuracy_by_word, direction_push, evaluations, training_curves)
+from rnn_core.tag.figures import (CURVES_CAPTION, DISTANCE_CAPTION, EXAMPLE_READING, INTRO, KNOWS, PUSH_CAPTION,
+                                  RESULT_BIDIRECTIONAL, RESULT_CELLS, RESULT_DISTANCE, RESULT_LEFT, RESULT_PLAIN,
+                                  WORD_CAPTION, accuracy_by_distance, accuracy_by_word, direction_push, evaluations,
+                                  outside_what_it_knows, points_over_baseline, training_curves, vocabulary_text)
 from rnn_core.tag.tagger import DIRECTIONS, STEP_CHOICES, TaggerSettings, tag_sentence, train_taggers
 from rnn_core.tag.script import tagging_script
 
@@ -43,12 +44,8 @@ SETTINGS = Schema((
 SHARE = SETTINGS      # the name the workshop and the tests know
 
 st.title("Tag a sentence")
-st.write("A many-to-many RNN gives every word a tag: person, place, organisation or none. In “jordan scored "
-         "twice” jordan is a person, in “jordan flows south” a river, and the first word alone cannot "
-         "say which (nor can capital letters: everything here is lower case). Only what comes *after* decides, "
-         "as in the classic “teddy roosevelt was a great president” / “teddy bears are on sale”. Train a model "
-         "that reads left to right and one that also reads right to left, side by side, and see which one can "
-         "use the words still to come.")
+st.write(INTRO)
+st.caption(KNOWS)
 kit.settings(SETTINGS, "tag")
 
 
@@ -73,39 +70,16 @@ def coloured(words, tags, ambiguous_at: int | None = None, cue_at: int | None = 
 LEGEND = " · ".join(f":{c}-background[{t}]" for t, c in TAG_COLORS.items()) + " · none: no colour"
 
 
-# --- 1. the sentences ---------------------------------------------------------------------------------------
+# --- 1. train both (first, so that Train is on the first screen) --------------------------------------------
 
-st.subheader("1. The sentences")
-c1, c2 = st.columns([2, 1])
-distance = kit.widget(SETTINGS, "tag.distance", c1)
-seed = kit.widget(SETTINGS, "tag.seed", c2)
-data = sentences(int(distance), int(seed))
-n_readings = sum(len(r) for r in AMBIGUOUS.values())
-st.write(f"{len(data.train):,} generated training sentences. Each holds one of {len(AMBIGUOUS)} ambiguous words, "
-         f"with one of its readings drawn at random (two or three each), then its cue phrase: {len(CUES['person'])} "
-         "per tag, such as “scored twice” (person), “flows south” (place), “released a phone” (organisation), "
-         "“is on sale” (none). What comes *before* the ambiguous word is drawn whatever its reading, so it gives "
-         "nothing away. Every other word always has the same tag (the plain words).")
-st.markdown("  \n".join(coloured(s.words, s.tags, s.ambiguous_at, s.ambiguous_at + s.distance)
-                        for s in data.train[:6]), unsafe_allow_html=True)
-st.caption(f"Tags: {LEGEND}. The ambiguous word is in bold, with its tag in brackets; its cue is underlined.")
-st.caption(f"The {len(data.test):,} test sentences pair each ambiguous word with cue phrases it never appears with "
-           f"in training ({len(data.held_out) * HELD_OUT_PER_READING} of the {n_readings * len(CUES['person'])} word × reading × phrase combinations are "
-           "kept for the test), every word × reading × distance equally often: a model must know what the cue "
-           "means, not remember the pair.")
-
-
-# --- 2. train both ------------------------------------------------------------------------------------------
-
-st.subheader("2. Train both models side by side")
+st.subheader("1. Train both models side by side")
 c1, c2, c3 = st.columns(3)
-cell = kit.widget(SETTINGS, "tag.cell", c1)
-hidden = kit.widget(SETTINGS, "tag.hidden", c2)
+distance = kit.widget(SETTINGS, "tag.distance", c1)
+cell = kit.widget(SETTINGS, "tag.cell", c2)
 steps = kit.widget(SETTINGS, "tag.steps", c3)
-lr = kit.widget(SETTINGS, "tag.lr", c1)
-st.caption("The left-to-right model's hidden state at a word has read the words up to it; the bidirectional one "
-           "has a second RNN that reads right to left, and tags each word from both halves, so it has twice the "
-           "recurrent weights.")
+seed = kit.widget(SETTINGS, "tag.seed", c1)
+hidden = kit.widget(SETTINGS, "tag.hidden", c2)
+lr = kit.widget(SETTINGS, "tag.lr", c3)
 
 
 def make_run() -> kit.Run:
@@ -135,6 +109,30 @@ job, _ = kit.train_controls("tag", make_run, label="Train both", live=live,
                             progress_text=lambda p: f"step {p.step:,} of {p.planned_steps:,} · "
                                                     f"{p.tokens_per_second:,.0f} sentences/s · "
                                                     f"about {p.time_left:.0f} s left")
+st.caption("The left-to-right model's hidden state at a word has read the words up to it; the bidirectional one "
+           "has a second RNN that reads right to left, and tags each word from both halves, so it has twice the "
+           "recurrent weights. Both train on the same batches.")
+
+
+# --- 2. the sentences ---------------------------------------------------------------------------------------
+
+st.subheader("2. The sentences")
+data = sentences(int(distance), int(seed))
+n_readings = sum(len(r) for r in AMBIGUOUS.values())
+st.write(f"{len(data.train):,} generated training sentences. Each holds one of {len(AMBIGUOUS)} ambiguous words, "
+         f"with one of its readings drawn at random (two or three each), then its cue phrase: {len(CUES['person'])} "
+         "per tag, such as “scored twice” (person), “flows south” (place), “released a phone” (organisation), "
+         "“is on sale” (none). What comes *before* the ambiguous word is drawn whatever its reading, so it gives "
+         "nothing away. Every other word always has the same tag (the plain words).")
+st.markdown("  \n".join(coloured(s.words, s.tags, s.ambiguous_at, s.ambiguous_at + s.distance)
+                        for s in data.train[:6]), unsafe_allow_html=True)
+st.caption(f"Tags: {LEGEND}. The ambiguous word is in bold, with its tag in brackets; its cue is underlined.")
+st.caption(f"The {len(data.test):,} test sentences pair each ambiguous word with cue phrases it never appears with "
+           f"in training ({len(data.held_out) * HELD_OUT_PER_READING} of the {n_readings * len(CUES['person'])} word × reading × phrase combinations are "
+           "kept for the test), every word × reading × distance equally often: a model must know what the cue "
+           "means, not remember the pair.")
+with st.expander("Every word the models know"):
+    st.markdown(vocabulary_text())
 
 
 # --- 3. how well they do -------------------------------------------------------------------------------------
@@ -159,10 +157,10 @@ for kind, help_text in (("ambiguous", "The ambiguous words of the held-out sente
     cols = st.columns(3)
     for col, name in zip(cols, (*DIRECTIONS, "baseline")):
         value = m[name][f"{kind}_accuracy"]
-        delta = (f"{100 * (value - m['baseline'][f'{kind}_accuracy']):+.1f} points over the baseline"
-                 if name != "baseline" and kind == "ambiguous" else None)
+        gain = 100 * (value - m["baseline"][f"{kind}_accuracy"])
+        delta = (points_over_baseline(gain) if name != "baseline" and kind == "ambiguous" else None)
         col.metric(f"{kind.capitalize()} words: {NAMES.get(name, 'baseline')}", f"{value:.1%}", delta=delta,
-                   delta_color="off", help=help_text if name != "baseline" else
+                   delta_color="off", delta_arrow="down" if round(gain, 1) < 0 else "up", help=help_text if name != "baseline" else
                    "Each word's most frequent tag in training, whatever comes before or after it.")
 st.caption(f"On {m['n_test']:,} held-out sentences: {m['n_ambiguous']:,} ambiguous words, {m['n_plain']:,} plain "
            f"words · {m['steps']:,} steps in {m['seconds']:.0f} s · "
@@ -178,7 +176,7 @@ with right:
     kit.chart(training_curves(entry.history, DIRECTIONS, m["baseline"]["ambiguous_accuracy"], "Along training"),
               CURVES_CAPTION, key="tag.curves_chart")
 if is_default:
-    st.markdown(f"**Other cells, farther cues.** {RESULT_CELLS}")
+    st.markdown(f"**Other cells, a farther cue.** {RESULT_CELLS}")
 kit.chart(accuracy_by_word(m, "Each ambiguous word (its number of readings)"), WORD_CAPTION, key="tag.word_chart")
 kit.export_button(tagging_script(replace(settings, seconds=None, max_steps=max(1, int(m["steps"])))),
                   f"tag_{settings.cell}_seed{settings.seed}.py", key="tag.btn_export", schema=SETTINGS,
@@ -197,6 +195,9 @@ try:
 except RNNLabError as exc:
     kit.show_error(exc)
 else:
+    note = outside_what_it_knows(tagged.words)
+    if note:
+        st.info(note, icon=":material/info:")
     if tagged.unknown:
         st.warning(f"Not in the training vocabulary, read as <unk> (“some word”): {', '.join(tagged.unknown[:12])}. "
                    f"The models saw <unk> for {settings.word_dropout:.0%} of training words, so they guess its tag "

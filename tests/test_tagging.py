@@ -214,3 +214,12 @@ def test_make_sentence_refuses_a_distance_it_cannot_fill():
     import random
     with pytest.raises(RNNLabError):
         make_sentence("jordan", "person", CUES["person"][0], len(FILLERS) + 2, random.Random(0))
+
+
+def test_a_gain_below_the_baseline_is_said_below_and_a_sentence_without_its_cue_is_named():
+    from rnn_core.tag.figures import outside_what_it_knows, points_over_baseline
+    assert points_over_baseline(-1.44) == "1.4 points below the baseline"
+    assert points_over_baseline(51.7) == "51.7 points over the baseline"
+    assert points_over_baseline(0.04) == "level with the baseline"
+    assert outside_what_it_knows("yesterday paris quietly attracts many tourists".split()) is None
+    assert "“paris” or “jordan”" in outside_what_it_knows("paris met jordan in london".split())

@@ -7,11 +7,22 @@ import math
 import plotly.graph_objects as go
 
 from rnn_core.figure_style import base_layout
+from rnn_core.tag.data import AMBIGUOUS, CUES, ENDINGS, FILLERS, OPENINGS, PLAIN_NAMES
 
 MODEL_COLORS = {"left-to-right": "#ff7f0e", "bidirectional": "#1f77b4", "baseline": "#7f7f7f"}
 MODEL_NAMES = {"left-to-right": "left to right →", "bidirectional": "bidirectional ↔",
                "baseline": "baseline: the word's most frequent tag"}
 
+INTRO = ("A many-to-many RNN gives every word a tag: person, place, organisation or none. In “jordan scored "
+         "twice” jordan is a person; in “jordan flows south” it is the river, which is tagged a place. Read up to "
+         "“jordan” the two sentences are the same (and capital letters cannot help: everything here is lower "
+         "case): only what comes *after* decides, as in “teddy smiled at the crowd” (a person) and “teddy is on "
+         "sale” (a toy: none). Train a model that reads left to right and one that also reads right to left, side "
+         "by side, and see which one can use the words still to come.")
+KNOWS = (f"What the models know: only the generated sentences of section 2, built from {len(AMBIGUOUS)} ambiguous "
+         f"words, {sum(map(len, CUES.values()))} cue phrases ({len(CUES['person'])} per tag) and a few dozen plain "
+         "names and adverbs (every word is listed there). Anything else is a guess: in “teddy roosevelt was a great "
+         "president” they have never seen roosevelt, great or president, nor any of their cue phrases.")
 CURVES_CAPTION = ("How to read it: the share of ambiguous words (solid) and plain words (dotted) each model tags "
                   "right, on held-out sentences, as training goes on. The grey line is the baseline on the "
                   "ambiguous words: always the word's most frequent tag in training.")
@@ -26,6 +37,46 @@ PUSH_CAPTION = ("How to read it: for each word, how much the bidirectional model
                 "the words up to this one) and backward half (←, it has read this word and the ones after it) "
                 "pushed the tag it chose above the average of the four tags. A tall ← bar means the words after "
                 "decided.")
+
+
+def vocabulary_text() -> str:
+    """Every word of the generated sentences, grouped as the page explains them (markdown)."""
+    readings = ", ".join(f"{w} ({' / '.join(r)})" for w, r in sorted(AMBIGUOUS.items()))
+    cues = "\n".join(f"- **{tag}**: " + ", ".join(f"“{c}”" for c in phrases) for tag, phrases in CUES.items())
+    names = "; ".join(f"{tag}: {', '.join(words)}" for tag, words in PLAIN_NAMES.items())
+    around = sorted({w for t in OPENINGS + ENDINGS for w in t.split() if not w.startswith("{")})
+    return (f"**Ambiguous words** and their readings: {readings}.\n\n**Cue phrases**, by the tag they decide:\n"
+            f"{cues}\n\n**Words between** the ambiguous word and its cue: {', '.join(FILLERS)}.\n\n"
+            f"**Plain names** (always the same tag): {names}.\n\n**Other words** of the openings and endings: "
+            f"{', '.join(around)}.")
+
+
+def points_over_baseline(points: float) -> str:
+    """A model's gain over the baseline, in words: "12.3 points over the baseline", "1.4 points below" it."""
+    if round(points, 1) == 0:
+        return "level with the baseline"
+    return f"{abs(points):.1f} points {'over' if points > 0 else 'below'} the baseline"
+
+
+def outside_what_it_knows(words: list[str]) -> str | None:
+    """A note for a typed sentence whose ambiguous words no known cue phrase follows (only adverbs between), or
+    None when each one has its cue: the shape of every generated sentence."""
+    phrases = [tuple(c.split()) for group in CUES.values() for c in group]
+    missing = []
+    for at, word in enumerate(words):
+        if word not in AMBIGUOUS:
+            continue
+        k = at + 1
+        while k < len(words) and words[k] in FILLERS:
+            k += 1
+        if not any(tuple(words[k:k + len(p)]) == p for p in phrases):
+            missing.append(word)
+    if not missing:
+        return None
+    which = " or ".join(f"“{w}”" for w in dict.fromkeys(missing))
+    return (f"No cue phrase the models know follows {which}: they learnt only the {len(phrases)} phrases listed in "
+            "section 2, right after the word or after a few adverbs. Their tag here is a guess from words they "
+            "were not trained to read this way.")
 
 
 def evaluations(reports) -> list[dict]:
@@ -107,7 +158,7 @@ def direction_push(words: list[str], forward, backward, tags: list[str], title: 
 
 
 # What the page says its default models do (LSTM, cue 1 to 3 words later, 600 steps). Each sentence is checked
-# on seeds 0, 1 and 2 by tests/claims/test_tag.py, which quotes it.
+# on seeds 0 to 4 by tests/claims/test_tag.py, which quotes it.
 RESULT_LEFT = ("Left to right, the tagger gets the ambiguous words right about as often as the baseline (within 5 "
                "points): when it reaches “jordan” it has read nothing that says which jordan it is, so all it can "
                "learn is how often each reading comes.")
@@ -116,8 +167,12 @@ RESULT_BIDIRECTIONAL = ("Bidirectional, it gets more than 95 % of them right: it
 RESULT_PLAIN = "Both get more than 98 % of the plain words right: a plain word's tag is the word itself."
 RESULT_DISTANCE = ("With the defaults the bidirectional line stays above 0.95 at every distance, and the "
                    "left-to-right line within 10 points of the baseline.")
-RESULT_CELLS = ("An RNN or a GRU cell does the same at this distance: no cell reads words that have not come yet. Raise the cue distance to 10 and the bidirectional "
-                "RNN starts to miss cues, where the LSTM still gets more than 95 % right.")
+RESULT_CELLS = ("An RNN or a GRU cell does the same at this distance: no cell reads words that have not come yet. "
+                "Set the cue distance to 10 and, in 600 steps, the bidirectional RNN gets fewer of them right than "
+                "the LSTM (which still gets more than 95 %), but not because far cues fade: it tags cues 10 words "
+                "away about as well as cues 2 words away (within 10 points). What it misses are whole words: a few "
+                "ambiguous words it gets right less than 75 % of the time, while most are near 100 % (the word "
+                "chart shows them).")
 EXAMPLE_READING = ("Try “jordan scored twice”, then “jordan flows south”: the bidirectional model tags jordan a "
                    "person, then a place, and at jordan its backward half (←) pushes harder than its forward half "
                    "(→). The left-to-right model gives jordan the same tag in both: up to jordan, the two sentences "

@@ -1,7 +1,7 @@
 """Claim tests of the Tag a sentence page: every sentence it says about what its models do, on its defaults.
 
-The defaults (``TaggerSettings()``: LSTM 64, cue 1 to 3 words later, 600 steps) are trained live for seeds 0, 1
-and 2. What the page says about the other cells and a farther cue is checked against the shipped table
+The defaults (``TaggerSettings()``: LSTM 64, cue 1 to 3 words later, 600 steps) are trained live for seeds 0 to
+4. What the page says about the other cells and a farther cue is checked against the shipped table
 ``rnn_core/tag/tag_quality.csv`` (rewritten by ``python benchmarks/tag_quality.py --csv
 rnn_core/tag/tag_quality.csv``) plus a live replay of one of its runs. Each test quotes the sentence it
 proves and checks that the page still says it.
@@ -18,7 +18,8 @@ from rnn_core.tag import figures as says_page
 from rnn_core.tag.data import AMBIGUOUS
 from rnn_core.tag.tagger import TaggerSettings, tag_sentence, train_taggers
 
-SEEDS = (0, 1, 2)
+SEEDS = (0, 1, 2, 3, 4)
+TABLE_SEEDS = (0, 1, 2)      # the shipped table's
 TABLE = Path(__file__).resolve().parents[2] / "rnn_core" / "tag" / "tag_quality.csv"
 
 
@@ -108,7 +109,7 @@ def test_rnn_and_gru_do_the_same_at_the_default_distance(table):
     says(says_page.RESULT_CELLS, "An RNN or a GRU cell does the same at this distance")
     for cell in ("rnn", "gru"):
         rows = _rows(table, cell=cell, distance=3)
-        assert sorted(r["seed"] for r in rows if r["model"] == "bidirectional") == list(SEEDS)
+        assert sorted(r["seed"] for r in rows if r["model"] == "bidirectional") == list(TABLE_SEEDS)
         for r in rows:
             assert r["plain_accuracy"] > 0.98 and r["steps"] == "600"
             if r["model"] == "bidirectional":
@@ -117,16 +118,66 @@ def test_rnn_and_gru_do_the_same_at_the_default_distance(table):
                 assert abs(r["ambiguous_accuracy"] - r["baseline_ambiguous_accuracy"]) <= 0.05
 
 
-def test_at_distance_ten_the_rnn_misses_cues_the_lstm_does_not(table):
-    """“Raise the cue distance to 10 and the bidirectional RNN starts to miss cues, where the LSTM still gets
-    more than 95 % right.”"""
-    says(says_page.RESULT_CELLS, "Raise the cue distance to 10 and the bidirectional RNN starts to miss cues, "
-                                 "where the LSTM still gets more than 95 % right.")
-    rnn = {r["seed"]: r["ambiguous_accuracy"] for r in _rows(table, cell="rnn", distance=10, model="bidirectional")}
-    lstm = {r["seed"]: r["ambiguous_accuracy"] for r in _rows(table, cell="lstm", distance=10, model="bidirectional")}
-    assert set(rnn) == set(lstm) == set(SEEDS)
-    assert all(lstm[s] > 0.95 for s in SEEDS)
-    assert all(rnn[s] < lstm[s] for s in SEEDS) and sum(rnn.values()) / 3 < 0.95
+@pytest.fixture(scope="module", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
+def far(request):
+    """The page's defaults with the cue distance at 10, an RNN and an LSTM (the sentence's two cells)."""
+    return {cell: train_taggers(replace(TaggerSettings(), cell=cell, distance=10, seed=request.param)).metrics
+            for cell in ("rnn", "lstm")}
+
+
+def test_at_distance_ten_the_rnn_gets_fewer_right_than_the_lstm(far):
+    """“Set the cue distance to 10 and, in 600 steps, the bidirectional RNN gets fewer of them right than the LSTM
+    (which still gets more than 95 %)”"""
+    says(says_page.RESULT_CELLS, "Set the cue distance to 10 and, in 600 steps, the bidirectional RNN gets fewer "
+                                 "of them right than the LSTM (which still gets more than 95 %)")
+    rnn, lstm = far["rnn"]["bidirectional"], far["lstm"]["bidirectional"]
+    assert lstm["ambiguous_accuracy"] > 0.95
+    assert rnn["ambiguous_accuracy"] <= lstm["ambiguous_accuracy"]
+
+
+def test_at_distance_ten_the_rnn_does_not_lose_far_cues_it_misses_whole_words(far):
+    """“but not because far cues fade: it tags cues 10 words away about as well as cues 2 words away (within 10
+    points). What it misses are whole words: a few ambiguous words it gets right less than 75 % of the time, while
+    most are near 100 %”"""
+    says(says_page.RESULT_CELLS, "it tags cues 10 words away about as well as cues 2 words away (within 10 points)",
+         "a few ambiguous words it gets right less than 75 % of the time, while most are near 100 %")
+    rnn = far["rnn"]["bidirectional"]
+    assert abs(rnn["by_distance"][10] - rnn["by_distance"][2]) <= 0.10
+    words = rnn["by_word"].values()
+    assert sum(v >= 0.9 for v in words) > len(words) / 2                 # most words: near 100 %
+    if rnn["ambiguous_accuracy"] < 0.95:                                  # where it misses, whole words are missed
+        assert sum(v < 0.75 for v in words) >= 2
+
+
+def test_the_pooled_rnn_runs_of_the_table_miss_more_than_the_lstm(table):
+    """The shipped table agrees: at distance 10 the bidirectional RNN averages below 95 %, the LSTM above."""
+    rnn = [r["ambiguous_accuracy"] for r in _rows(table, cell="rnn", distance=10, model="bidirectional")]
+    lstm = [r["ambiguous_accuracy"] for r in _rows(table, cell="lstm", distance=10, model="bidirectional")]
+    assert sum(rnn) / len(rnn) < 0.95 < min(lstm)
+
+
+@pytest.mark.parametrize("sentence, word, reading", [("jordan scored twice", "jordan", "person"),
+                                                     ("jordan flows south", "jordan", "place"),
+                                                     ("teddy smiled at the crowd", "teddy", "person"),
+                                                     ("teddy is on sale", "teddy", "none")])
+def test_the_intros_examples_get_their_tags(run, sentence, word, reading):
+    """The intro: “In “jordan scored twice” jordan is a person; in “jordan flows south” it is the river, which is
+    tagged a place … as in “teddy smiled at the crowd” (a person) and “teddy is on sale” (a toy: none).” The
+    bidirectional model trained with the defaults tags them so."""
+    says(says_page.INTRO, sentence)
+    tagged = tag_sentence(run.pair, sentence)
+    assert tagged.tags["bidirectional"][tagged.words.index(word)] == reading
+    assert not tagged.unknown and says_page.outside_what_it_knows(tagged.words) is None
+
+
+def test_the_sentences_outside_what_the_models_know_are_named():
+    """“Anything else is a guess: in “teddy roosevelt was a great president” they have never seen roosevelt, great
+    or president, nor any of their cue phrases.”"""
+    says(says_page.KNOWS, "they have never seen roosevelt, great or president, nor any of their cue phrases")
+    from rnn_core.tag.data import TagDataSettings, generate
+    vocabulary = set(generate(TagDataSettings()).vocabulary)
+    assert not {"roosevelt", "great", "president"} & vocabulary
+    assert says_page.outside_what_it_knows("teddy roosevelt was a great president".split()) is not None
 
 
 def test_the_shipped_table_replays():

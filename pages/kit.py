@@ -230,9 +230,10 @@ def _deliver(run: Run, models: ModelRegistry) -> Callable:
         kept = run.keep(product)
         entries = [kept] if isinstance(kept, TrainedModel) else list(kept)
         names = []
-        for entry in entries:
+        for entry in entries:   # a model that ended its own way (one of a pair) is named by its own ending
+            ended = entry.metrics.get("stop_reason", reason) if isinstance(entry.metrics, dict) else reason
             if not entry.name.endswith(tuple(ENDINGS.values())):
-                entry.name += ENDINGS.get(reason, "")
+                entry.name += ENDINGS.get(ended, "")
             names.append(models.add(entry))
         return Outcome(tuple(names), message, reason)
     return deliver

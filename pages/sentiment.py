@@ -8,101 +8,98 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from pages.shared import (chart, job_status, poll_interval, rerun_when_finished,
-                           run_controls, registry, show_error, start_shared_job)
-from pages.workshop import export_button, share_settings
-from rnn_core.sentiment.classifier import (POOLINGS, STEP_CHOICES, ClassifierSettings, ready_made_run, recommended_settings,
-                                 train_classifier, words_of)
+from pages import kit
 from rnn_core.errors import RNNLabError
-from rnn_core.sentiment.figures import (ACCURACY_CAPTION, BALANCE_CAPTION, BUILT_IN_PAIRS, BUILT_IN_READING,
-                                        BUILT_IN_RESULTS, BY_WORD_CAPTION, CONFUSION_CAPTION, CURVES_CAPTION,
-                                        GRADIENT_CAPTION, GROUP_CAPTION, HIDDEN_CAPTION, INFLUENCE_CAPTION, INFLUENCE_NOT_BAD,
-                                        PAIRS_CAPTION, UCI_READING, accuracy_bars, class_balance,
-                                        confusion_heatmap, hidden_heatmap, influence_bars, probability_by_word,
-                                        training_curves)
-from rnn_core.runs.jobs import RUNNING
 from rnn_core.links.settings import Param, Schema
-from rnn_core.sentiment.script import sentiment_script
+from rnn_core.nets.cells import CELL_NAMES
 from rnn_core.runs.registry import TrainedModel
 from rnn_core.runs.runcache import run_key, step_budgeted
+from rnn_core.sentiment.classifier import POOLINGS, STEP_CHOICES, train_classifier, words_of
+from rnn_core.sentiment.data import (UCI_FILES, ReviewSettings, built_in_reviews, cached_uci, download_uci,
+                                     guess_columns, load_uci, read_csv_table, sentences_from_frame)
+from rnn_core.sentiment.figures import (ACCURACY_CAPTION, BALANCE_CAPTION, BUILT_IN_PAIRS, BUILT_IN_READING,
+                                        BUILT_IN_RESULTS, BY_WORD_CAPTION, CONFUSION_CAPTION, CURVES_CAPTION,
+                                        GRADIENT_CAPTION, GROUP_CAPTION, HIDDEN_CAPTION, INFLUENCE_CAPTION,
+                                        INFLUENCE_NOT_BAD, PAIRS_CAPTION, UCI_READING, accuracy_bars, class_balance,
+                                        confusion_heatmap, curve_rows, group_rows, hidden_heatmap, influence_bars,
+                                        pairs_rows, probability_by_word, training_curves, uci_why)
 from rnn_core.sentiment.probe import WORKSHOP_SENTENCE, gradient_is_saturated, minimal_pairs, probe_sentence
-from rnn_core.sentiment.data import (UCI_FILES, ReviewSettings, built_in_reviews, cached_uci,
-                                     download_uci, guess_columns, load_uci, phrase_counts, read_csv_table,
-                                     sentences_from_frame)
+from rnn_core.sentiment.report import (BUILT_IN, PREPARING, READY_MADE, REAL, REVIEWS, negation_counts, preparing,
+                                       ready_made_model, settings_of, synthetic_source, trained_with_defaults)
+from rnn_core.sentiment.script import sentiment_script
 
-JOB = "sentiment.job"
 SOURCES = ("Built-in reviews (word order matters)", "UCI review sentences", "Upload a CSV file")
-HIDDEN_SIZES = (8, 16, 32, 64, 96, 128, 192, 256)
-EMBEDDING_SIZES = (8, 16, 32, 64, 128)
-LEARNING_RATES = (3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2, 0.1)
-BATCHES = (8, 16, 32, 64, 128)
 POOLING_NAMES = {"last": "last state", "mean": "mean of states", "max": "max of states"}
+INFLUENCE_NAMES = {"leave-one-out": "leave one word out", "gradient": "gradient × input"}
+UCI_NAMES = {"amazon": "Amazon", "imdb": "IMDb", "yelp": "Yelp"}
 EXAMPLES = (WORKSHOP_SENTENCE, "The food was bad", "The start was dull but the ending was superb.",
             "The service was not, despite what my friends said, good.", "Not good.", "I would not recommend it.")
-REVIEWS = ReviewSettings()                      # the built-in reviews' defaults
-BUILT_IN = recommended_settings("synthetic")    # the model's defaults on them
-REAL = recommended_settings("reviews")          # ... and on real sentences (UCI, a CSV file)
-GROUP_NAMES = {"plain": "plain: “was great”", "verb": "“I (did not) like”", "fragment": "short: “Great food.”",
-               "negated": "“was not bad”", "separated": "“not, …clause…, bad”", "contrast": "“A but B”",
-               "amazon": "Amazon", "imdb": "IMDb", "yelp": "Yelp"}
-READY = f"Ready-made: LSTM {BUILT_IN.hidden_size} (last state) · Built-in reviews, seed 0"
+# The settings measured to work on each kind of data (a click on the data choice and a link both use them).
+KIND_FIELDS = {"sentiment.pooling": "pooling", "sentiment.hidden": "hidden_size",
+               "sentiment.embedding": "embedding_dim", "sentiment.lr": "lr", "sentiment.batch": "batch_size",
+               "sentiment.steps": "max_steps"}
+
+# An uploaded file stays on the laptop: it is no setting, and no link carries it.
+SETTINGS = Schema((
+    Param("sentiment.source", "data", SOURCES[0], choices=SOURCES, label="Sentences"),
+    Param("sentiment.n_sentences", "sentences", REVIEWS.n_sentences, low=500, high=20_000, widget="slider",
+          check=lambda v: max(500, round(v / 500) * 500), label="Number of reviews"),
+    Param("sentiment.distractor", "distractor", REVIEWS.max_distractor, low=2, high=20,
+          label="Longest clause between \"not\" and its adjective (words)",
+          help="Longer clauses make the model remember the negation for longer."),
+    Param("sentiment.contrast", "contrast", REVIEWS.contrast, label="Contrast sentences (\"A but B\")"),
+    Param("sentiment.uci_sources", "sources", list(UCI_FILES), choices=tuple(UCI_FILES), label="Sources",
+          shown=UCI_NAMES.get),
+    Param("sentiment.cell", "cell", BUILT_IN.cell, choices=CELL_NAMES, label="Cell"),
+    Param("sentiment.pooling", "pooling", BUILT_IN.pooling, choices=POOLINGS, label="Sentence summary",
+          shown=POOLING_NAMES.get, help="What the classifier sees: the hidden state after the last word, or the mean "
+                                        "or maximum of every word's hidden state."),
+    Param("sentiment.bidirectional", "bidirectional", BUILT_IN.bidirectional,
+          label="Bidirectional (a second RNN reads right to left)"),
+    Param("sentiment.hidden", "hidden", BUILT_IN.hidden_size, choices=(8, 16, 32, 64, 96, 128, 192, 256),
+          label="Hidden size"),
+    Param("sentiment.embedding", "embedding", BUILT_IN.embedding_dim, choices=(8, 16, 32, 64, 128),
+          label="Embedding size"),
+    Param("sentiment.layers", "layers", BUILT_IN.num_layers, low=1, high=3, label="Layers"),
+    Param("sentiment.lr", "lr", BUILT_IN.lr, choices=(3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2, 0.1),
+          label="Learning rate"),
+    Param("sentiment.batch", "batch", BUILT_IN.batch_size, choices=(8, 16, 32, 64, 128), label="Batch size"),
+    Param("sentiment.steps", "steps", BUILT_IN.max_steps, choices=STEP_CHOICES, label="Training steps",
+          help="A step budget: the same seed gives the same model on any machine. The model kept is the one with "
+               "the best validation accuracy along the way."),
+    Param("sentiment.seed", "seed", BUILT_IN.seed, low=0, high=1_000_000, label="Seed",
+          help="The same seed gives the same split and the same starting weights."),
+    Param("sentiment.sentence", "sentence", WORKSHOP_SENTENCE, label="Your sentence"),
+    Param("sentiment.influence", "influence", "leave-one-out", choices=tuple(INFLUENCE_NAMES), label="Word influence",
+          shown=INFLUENCE_NAMES.get),
+))
+SHARE = SETTINGS      # the name the workshop and the tests know
 
 
 def kind_defaults(source: str) -> dict:
-    """The settings measured to work on this kind of data (a click on the data choice and a link both use them)."""
-    s = BUILT_IN if source == SOURCES[0] else REAL
-    return {"sentiment.pooling": s.pooling, "sentiment.hidden": s.hidden_size, "sentiment.embedding": s.embedding_dim,
-            "sentiment.lr": s.lr, "sentiment.batch": s.batch_size, "sentiment.steps": s.max_steps}
+    """The settings measured to work on this kind of data: the built-in reviews' or real sentences'."""
+    defaults = BUILT_IN if source == SOURCES[0] else REAL
+    return {key: getattr(defaults, field) for key, field in KIND_FIELDS.items()}
 
 
-# The settings a link carries (?cell=gru&hidden=128&seed=3 ...); an uploaded file stays on the laptop.
-SHARE = Schema((
-    Param("sentiment.source", "data", SOURCES[0], choices=SOURCES),
-    Param("sentiment.n_sentences", "sentences", REVIEWS.n_sentences, low=500, high=20_000,
-          check=lambda v: max(500, round(v / 500) * 500)),
-    Param("sentiment.distractor", "distractor", REVIEWS.max_distractor, low=2, high=20),
-    Param("sentiment.contrast", "contrast", REVIEWS.contrast),
-    Param("sentiment.uci_sources", "sources", list(UCI_FILES), choices=tuple(UCI_FILES)),
-    Param("sentiment.cell", "cell", BUILT_IN.cell, choices=("rnn", "lstm", "gru")),
-    Param("sentiment.pooling", "pooling", BUILT_IN.pooling, choices=POOLINGS),
-    Param("sentiment.bidirectional", "bidirectional", BUILT_IN.bidirectional),
-    Param("sentiment.hidden", "hidden", BUILT_IN.hidden_size, choices=HIDDEN_SIZES),
-    Param("sentiment.embedding", "embedding", BUILT_IN.embedding_dim, choices=EMBEDDING_SIZES),
-    Param("sentiment.layers", "layers", BUILT_IN.num_layers, low=1, high=3),
-    Param("sentiment.lr", "lr", BUILT_IN.lr, choices=LEARNING_RATES),
-    Param("sentiment.batch", "batch", BUILT_IN.batch_size, choices=BATCHES),
-    Param("sentiment.steps", "steps", BUILT_IN.max_steps, choices=STEP_CHOICES),
-    Param("sentiment.seed", "seed", BUILT_IN.seed, low=0, high=1_000_000),
-))
+def apply_defaults() -> None:
+    """A new kind of data gets the settings measured to work on it (the learner can change them after)."""
+    for key, value in kind_defaults(st.session_state["sentiment.source"]).items():
+        st.session_state[key] = value
+        kit.remember(key, value)
+
 
 st.title("Sentiment")
 st.write("A many-to-one RNN reads a sentence word by word and, at the end, says what it thinks of it. A model "
          "trained with this page's defaults is ready below: type a sentence and watch its opinion change word by "
          "word, next to a bag-of-words model that ignores word order. Then train your own, on reviews built so "
          "that word order matters or on real review sentences.")
-
-
-# --- settings: the defaults, then a link's ---------------------------------------------------------------
-
-first_visit = "sentiment.pooling" not in st.session_state
-for key, value in {"sentiment.source": SOURCES[0], "sentiment.n_sentences": REVIEWS.n_sentences,
-                   "sentiment.distractor": REVIEWS.max_distractor, "sentiment.contrast": REVIEWS.contrast,
-                   "sentiment.uci_sources": list(UCI_FILES), "sentiment.cell": BUILT_IN.cell,
-                   "sentiment.bidirectional": BUILT_IN.bidirectional, "sentiment.layers": BUILT_IN.num_layers,
-                   "sentiment.seed": BUILT_IN.seed, "sentiment.sentence": WORKSHOP_SENTENCE,
-                   "sentiment.influence": "leave-one-out"}.items():
-    st.session_state.setdefault(key, value)
-if first_visit:
-    # A link that names only the data gets that data's defaults, exactly as a click on the data choice does.
-    from_link, _ = SHARE.from_query(st.query_params.to_dict())
-    chosen_source = from_link.get("sentiment.source", st.session_state["sentiment.source"])
-    st.session_state.update({k: v for k, v in kind_defaults(chosen_source).items() if k not in from_link})
-share_settings(SHARE, "sentiment")   # a link's settings, once; then the address bar follows the widgets
-
-
-def apply_defaults() -> None:
-    """A new kind of data gets the settings measured to work on it (the learner can change them after)."""
-    st.session_state.update(kind_defaults(st.session_state["sentiment.source"]))
+if "sentiment.pooling" not in st.session_state and "sentiment.pooling" not in st.session_state.get(kit.KEPT, {}):
+    # A first visit: a link that names only the data gets that data's defaults, as a click on the data choice does.
+    linked, _ = SETTINGS.from_query(st.query_params.to_dict())
+    chosen_source = linked.get("sentiment.source", st.session_state.get("sentiment.source", SOURCES[0]))
+    st.session_state.update({k: v for k, v in kind_defaults(chosen_source).items() if k not in linked})
+kit.settings(SETTINGS, "sentiment")
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -110,83 +107,53 @@ def built_in(n_sentences: int, max_distractor: int, contrast: bool):
     return built_in_reviews(ReviewSettings(n_sentences=n_sentences, max_distractor=max_distractor, contrast=contrast))
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def csv_table(data: bytes, name: str):
-    return read_csv_table(data, name)
+csv_table = st.cache_data(max_entries=4, show_spinner=False)(read_csv_table)
+not_counts = st.cache_data(max_entries=4, show_spinner=False)(negation_counts)
+# The page's defaults trained once per server: shared by every visitor and only ever read (probes run without
+# gradients into its weights).
+ready_made = st.cache_resource(show_spinner=False)(ready_made_model)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def not_counts(sources: tuple[str, ...]) -> tuple[dict, dict, int]:
-    """How the UCI sentences use "not" and "not bad" (what the RNN can learn about them)."""
-    data = load_uci(sources)
-    return phrase_counts(data, "not"), phrase_counts(data, "not bad"), len(data)
-
-
-@st.cache_resource(show_spinner=False)
-def ready_made() -> TrainedModel:
-    """The page's defaults trained once per server (seed 0, a fixed step budget: the same model everywhere).
-
-    Shared by every visitor and only ever read: probes run without gradients into its weights.
-    """
-    run = ready_made_run(0)
-    source = {"kind": "synthetic", "n_sentences": REVIEWS.n_sentences, "max_distractor": REVIEWS.max_distractor,
-              "contrast": REVIEWS.contrast}
-    return TrainedModel(READY, "classifier", run.classifier, run.classifier.tokenizer,
-                        {**run.settings.to_dict(), "data": source}, run.metrics, run.history, source="Built-in reviews")
+def shown_model(ready: TrainedModel) -> TrainedModel:
+    """The page's result slot: the ready-made model, then the session's, on the latest run's as soon as it ends
+    (kit.shown_model's choice, with the ready-made model first: it is shared, so it stays out of the registry)."""
+    models = {READY_MADE: ready, **{e.name: e for e in kit.registry().entries("classifier")}}
+    job, outcome = kit.current_job("sentiment"), kit.latest_outcome("sentiment")
+    if outcome is not None and st.session_state.get("sentiment.shown_job") != job.id:
+        st.session_state["sentiment.shown_job"] = job.id     # a run just ended: show its model
+        if outcome.entries and outcome.entries[-1] in models:
+            st.session_state["sentiment.shown_model"] = outcome.entries[-1]
+    if st.session_state.get("sentiment.shown_model") not in models:
+        st.session_state["sentiment.shown_model"] = list(models)[-1]
+    chosen = st.selectbox("Model", list(models), key="sentiment.shown_model",
+                          help="The ready-made model is what Train gives with this page's defaults and seed 0; the "
+                               "models you train in section 3 join the list.")
+    return models[chosen]
 
 
 # --- 1. a sentence, word by word ------------------------------------------------------------------------
 
 with st.spinner(f"Training the ready-made model ({BUILT_IN.max_steps} steps, a few seconds, once per server)..."):
     ready = ready_made()
-trained = registry().entries("classifier")
-models = {READY: ready, **{e.name: e for e in trained}}
-job = st.session_state.get(JOB)
-if job is not None and not job.active and isinstance(job.result, dict) and \
-        st.session_state.get("sentiment.shown_job") != job.id:
-    st.session_state["sentiment.shown_job"] = job.id     # a model just trained: show it
-    if job.result["entry"] in models:
-        st.session_state["sentiment.shown_model"] = job.result["entry"]
-if st.session_state.get("sentiment.shown_model") not in models:
-    st.session_state["sentiment.shown_model"] = list(models)[-1]
 
 st.subheader("1. Read a sentence word by word")
-chosen = st.selectbox("Model", list(models), key="sentiment.shown_model",
-                      help="The ready-made model is what Train gives with this page's defaults and seed 0; the "
-                           "models you train in section 3 join the list.")
-entry = models[chosen]
+entry = shown_model(ready)
 m, classifier = entry.metrics, entry.model
-fields = {k: v for k, v in entry.settings.items() if k in ClassifierSettings.__dataclass_fields__}
 data_kind = entry.settings.get("data", {}).get("kind")
-
-
-def runs_the_defaults(settings: dict) -> bool:
-    """Whether a model was trained with the page's defaults (any seed): what the page's claims are about."""
-    data = settings.get("data", {})
-    if data.get("kind") == "synthetic":
-        same_data = (data["n_sentences"], data["max_distractor"], data["contrast"]) == \
-            (REVIEWS.n_sentences, REVIEWS.max_distractor, REVIEWS.contrast)
-        reference = BUILT_IN
-    elif data.get("kind") == "uci":
-        same_data, reference = sorted(data["sources"]) == sorted(UCI_FILES), REAL
-    else:
-        return False
-    return same_data and ClassifierSettings(**fields) == replace(reference, seed=fields["seed"])
-
-
-is_default = runs_the_defaults(entry.settings)
+is_default = trained_with_defaults(entry.settings)
 st.caption(f"{entry.source}: test accuracy {m['test_accuracy']:.1%} (bag of words {m['baseline_test_accuracy']:.1%})"
            f" · {m['steps']:,} training steps · {m['vocab_size']:,} words in its vocabulary.")
 
 c1, c2 = st.columns([3, 1])
-sentence = c1.text_input("Your sentence", key="sentiment.sentence", max_chars=500)
-method = c2.radio("Word influence", ("leave-one-out", "gradient"), key="sentiment.influence",
-                  format_func={"leave-one-out": "leave one word out", "gradient": "gradient × input"}.get)
+sentence = kit.widget(SETTINGS, "sentiment.sentence", c1, max_chars=500)
+influence = SETTINGS.param("sentiment.influence")     # one above the other, as before (kit.widget's radios are a row)
+method = c2.radio(influence.label, influence.choices, key=influence.key, format_func=influence.shown)
+kit.remember(influence.key, method)
 st.caption("Ideas: " + " · ".join(f"“{e}”" for e in EXAMPLES))
 try:
     probe = probe_sentence(classifier, sentence, method)
 except RNNLabError as exc:
-    show_error(exc)
+    kit.show_error(exc)
 else:
     classes = list(classifier.classes)
     if probe.unknown:
@@ -200,16 +167,17 @@ else:
               help="The class it gives the highest probability, and that probability.")
     p2.metric("The bag of words says", f"{classes[base_k]} ({probe.baseline_probabilities[base_k]:.0%})",
               help="Logistic regression on word counts: the same words in any order get the same answer.")
-    chart(probability_by_word(probe.words, probe.by_word, classes, "Its opinion, word by word"), BY_WORD_CAPTION,
-          key="sentiment.by_word_chart")
+    kit.chart(probability_by_word(probe.words, probe.by_word, classes, "Its opinion, word by word"), BY_WORD_CAPTION,
+              key="sentiment.by_word_chart")
     if is_default and data_kind == "synthetic":
         st.markdown(f"**What to look for.** {BUILT_IN_READING}")
     left, right = st.columns(2)
     with left:
-        chart(influence_bars(probe.words, probe.influence, classes[k], f"Which words pushed toward “{classes[k]}”"),
-              (INFLUENCE_CAPTION if method == "leave-one-out" else GRADIENT_CAPTION)
-              + (" " + INFLUENCE_NOT_BAD if is_default and data_kind == "synthetic" and method == "leave-one-out"
-                 and probe.words == words_of(WORKSHOP_SENTENCE) else ""), key="sentiment.influence_chart")
+        kit.chart(influence_bars(probe.words, probe.influence, classes[k],
+                                 f"Which words pushed toward “{classes[k]}”"),
+                  (INFLUENCE_CAPTION if method == "leave-one-out" else GRADIENT_CAPTION)
+                  + (" " + INFLUENCE_NOT_BAD if is_default and data_kind == "synthetic" and method == "leave-one-out"
+                     and probe.words == words_of(WORKSHOP_SENTENCE) else ""), key="sentiment.influence_chart")
         if method == "leave-one-out" and abs(probe.influence).max() < 0.01:
             st.info("Leaving out any one word changes the probability by less than 0.01: the model is sure, and "
                     "no single word decides it on its own.")
@@ -219,8 +187,8 @@ else:
                        "to any word barely moves its output, whatever that word does. Choose “leave one word out” "
                        "to see what each word actually does.")
     with right:
-        chart(hidden_heatmap(probe.words, probe.hidden, entry.settings.get("bidirectional", False),
-                             title="Hidden state after each word"), HIDDEN_CAPTION, key="sentiment.hidden_chart")
+        kit.chart(hidden_heatmap(probe.words, probe.hidden, entry.settings.get("bidirectional", False),
+                                 title="Hidden state after each word"), HIDDEN_CAPTION, key="sentiment.hidden_chart")
     if not all(math.isfinite(float(v)) for v in probe.probabilities):
         st.warning("This model's outputs are not finite numbers (its training diverged): train it again with a "
                    "lower learning rate.")
@@ -228,22 +196,13 @@ else:
 pairs = minimal_pairs(classifier)
 if pairs:
     st.markdown("**Side by side: one word, with and without “not”.**")
-    st.dataframe(pd.DataFrame([{"sentence": r["sentence"], "truth": r["truth"],
-                                "RNN: P(positive)": f"{r['rnn']:.2f} {'✓' if r['rnn_right'] else '✗'}",
-                                "bag of words: P(positive)": f"{r['baseline']:.2f} "
-                                                             f"{'✓' if r['baseline_right'] else '✗'}"}
-                               for r in pairs]), hide_index=True)
+    st.dataframe(pd.DataFrame(pairs_rows(pairs)), hide_index=True)
     st.caption(PAIRS_CAPTION)
     if is_default and data_kind == "synthetic":
         st.markdown(f"**With the defaults.** {BUILT_IN_PAIRS}")
     elif is_default and data_kind == "uci":
-        with_not, not_bad, total = not_counts(tuple(UCI_FILES))
-        n_not = sum(with_not.values())
-        st.markdown(f"**What the RNN learns from real sentences, and what it does not.** {UCI_READING} Why: of the "
-                    f"{total:,} sentences, {n_not:,} contain “not”, {with_not['negative'] / max(1, n_not):.0%} of "
-                    f"them negative, and only {sum(not_bad.values())} says “not bad”. Learning what “not” does to "
-                    "the word after it needs many examples of both “not good” and “not bad”: the built-in reviews "
-                    "have them.")
+        st.markdown(f"**What the RNN learns from real sentences, and what it does not.** {UCI_READING} "
+                    + uci_why(*not_counts(tuple(UCI_FILES))))
 
 
 # --- 2. how well it does --------------------------------------------------------------------------------
@@ -266,29 +225,28 @@ if is_default and data_kind == "synthetic":
     st.markdown(f"**With the defaults.** {BUILT_IN_RESULTS}")
 if "data" in entry.settings:
     # The run's own number of steps with no time limit (sentiment_script's note says how close a replay comes).
-    replay = replace(ClassifierSettings(**fields), seconds=None, max_steps=max(1, int(m["steps"])))
-    export_button(sentiment_script(replay, entry.settings["data"]),
-                  f"sentiment_{replay.cell}_seed{replay.seed}.py", key="sentiment.btn_export", schema=SHARE,
-                  label="Export this run as a Python script")
+    replay = replace(settings_of(entry.settings), seconds=None, max_steps=max(1, int(m["steps"])))
+    kit.export_button(sentiment_script(replay, entry.settings["data"]),
+                      f"sentiment_{replay.cell}_seed{replay.seed}.py", key="sentiment.btn_export", schema=SETTINGS,
+                      label="Export this run as a Python script")
 
 bars = [{"label": "test sentences", "rnn": m["test_accuracy"], "baseline": m["baseline_test_accuracy"]}]
 if "negation_accuracy" in m:
     bars.append({"label": "negation test", "rnn": m["negation_accuracy"], "baseline": m["baseline_negation_accuracy"]})
 left, right = st.columns(2)
 with left:
-    chart(accuracy_bars(bars, "RNN and bag of words"), ACCURACY_CAPTION, key="sentiment.accuracy_chart")
+    kit.chart(accuracy_bars(bars, "RNN and bag of words"), ACCURACY_CAPTION, key="sentiment.accuracy_chart")
 with right:
     if m.get("by_group"):
-        chart(accuracy_bars([{"label": f"{GROUP_NAMES.get(r['group'], r['group'])} ({r['n']})", "rnn": r["rnn"], "baseline": r["baseline"]}
-                             for r in m["by_group"]], "Test accuracy by kind of sentence"), GROUP_CAPTION,
-              key="sentiment.group_chart")
+        kit.chart(accuracy_bars(group_rows(m["by_group"]), "Test accuracy by kind of sentence"), GROUP_CAPTION,
+                  key="sentiment.group_chart")
 left, right = st.columns(2)
 with left:
-    chart(confusion_heatmap(m["confusion"], m["classes"], "Confusion matrix (RNN, test sentences)"),
-          CONFUSION_CAPTION, key="sentiment.confusion_chart")
+    kit.chart(confusion_heatmap(m["confusion"], m["classes"], "Confusion matrix (RNN, test sentences)"),
+              CONFUSION_CAPTION, key="sentiment.confusion_chart")
 with right:
-    chart(training_curves(entry.history, m.get("baseline_val_accuracy"), entry.name), CURVES_CAPTION,
-          key="sentiment.result_chart")
+    kit.chart(training_curves(entry.history, m.get("baseline_val_accuracy"), entry.name), CURVES_CAPTION,
+              key="sentiment.result_chart")
 with st.expander(f"Test sentences the RNN got wrong ({len(m['misclassified'])} shown, most confident first)"):
     if m["misclassified"]:
         table = pd.DataFrame(m["misclassified"]).rename(columns={"baseline": "bag of words says"})
@@ -303,34 +261,47 @@ with st.expander(f"Test sentences the RNN got wrong ({len(m['misclassified'])} s
 def resolve_data():
     """The chosen sentences (None while the UCI sentences are not downloaded) and, for the built-in reviews,
     the negation test; raises RNNLabError."""
-    source = st.session_state["sentiment.source"]
-    if source == SOURCES[0]:
-        return built_in(st.session_state["sentiment.n_sentences"], st.session_state["sentiment.distractor"],
-                        st.session_state["sentiment.contrast"])
-    if source == SOURCES[1]:
-        chosen = tuple(st.session_state.get("sentiment.uci_sources") or ())
+    s = st.session_state
+    if s["sentiment.source"] == SOURCES[0]:
+        return built_in(s["sentiment.n_sentences"], s["sentiment.distractor"], s["sentiment.contrast"])
+    if s["sentiment.source"] == SOURCES[1]:
+        chosen = tuple(s.get("sentiment.uci_sources") or ())
         if not chosen:
             raise RNNLabError("Choose at least one source of review sentences.")
         if cached_uci() is None:
             return None, None          # the Download box above says what to do
         return load_uci(chosen), None
-    upload = st.session_state.get("sentiment.upload")
+    upload = s.get("sentiment.upload")
     if upload is None:
         raise RNNLabError("Choose a CSV file with a column of sentences and a column of labels.")
     frame, notes = csv_table(upload.getvalue(), upload.name)
     text_guess, label_guess = guess_columns(frame)
     columns = list(frame.columns)
     for key, guess in (("sentiment.text_column", text_guess), ("sentiment.label_column", label_guess)):
-        if st.session_state.get(key) not in columns:
-            st.session_state[key] = guess if guess in columns else columns[0]
+        if s.get(key) not in columns:
+            s[key] = guess if guess in columns else columns[0]
     c1, c2 = st.columns(2)
     text_column = c1.selectbox("Text column", columns, key="sentiment.text_column")
     label_column = c2.selectbox("Label column", columns, key="sentiment.label_column")
     return sentences_from_frame(frame, text_column, label_column, upload.name, notes), None
 
 
+def data_source() -> dict:
+    """Where the sentences come from, as :func:`rnn_core.sentiment.script.sentiment_script` reads it."""
+    s = st.session_state
+    if s["sentiment.source"] == SOURCES[0]:
+        return synthetic_source(ReviewSettings(n_sentences=s["sentiment.n_sentences"],
+                                               max_distractor=s["sentiment.distractor"],
+                                               contrast=s["sentiment.contrast"]))
+    if s["sentiment.source"] == SOURCES[1]:
+        return {"kind": "uci", "sources": list(s.get("sentiment.uci_sources") or UCI_FILES)}
+    upload = s.get("sentiment.upload")
+    return {"kind": "csv", "name": upload.name if upload is not None else "my_reviews.csv",
+            "text_column": s.get("sentiment.text_column"), "label_column": s.get("sentiment.label_column")}
+
+
 st.subheader("3. Train your own")
-source = st.radio("Sentences", SOURCES, key="sentiment.source", horizontal=True, on_change=apply_defaults)
+source = kit.widget(SETTINGS, "sentiment.source", on_change=apply_defaults)
 if source == SOURCES[0]:
     st.caption("Short reviews written by a small grammar, labelled by construction: mostly plain opinions "
                "(\"the food was great\", \"I loved it\", \"terrible service\"), some negations (\"not bad\", "
@@ -338,10 +309,9 @@ if source == SOURCES[0]:
                "between \"not\" and its adjective. A held-out **negation test** holds minimal pairs in which every "
                "word is as frequent in both classes: a bag of words can only guess there.")
     c1, c2, c3 = st.columns(3)
-    c1.slider("Number of reviews", 500, 20_000, step=500, key="sentiment.n_sentences")
-    c2.slider("Longest clause between \"not\" and its adjective (words)", 2, 20, key="sentiment.distractor",
-              help="Longer clauses make the model remember the negation for longer.")
-    c3.checkbox("Contrast sentences (\"A but B\")", key="sentiment.contrast")
+    kit.widget(SETTINGS, "sentiment.n_sentences", c1, step=500)
+    kit.widget(SETTINGS, "sentiment.distractor", c2)
+    kit.widget(SETTINGS, "sentiment.contrast", c3)
 elif source == SOURCES[1]:
     st.caption("3,000 sentences from product reviews (Amazon), film reviews (IMDb) and restaurant reviews (Yelp), "
                "half positive, half negative (Kotzias et al. 2015, UCI Machine Learning Repository).")
@@ -354,12 +324,11 @@ elif source == SOURCES[1]:
                 except RNNLabError as exc:
                     failure = exc
         if failure is not None:       # one message at a time: the failure says what to do
-            show_error(failure)
+            kit.show_error(failure)
         elif cached_uci() is None:
             st.info("The UCI review sentences are not downloaded yet: press Download (this needs an internet "
                     "connection once; they are kept on disk afterwards).")
-    st.multiselect("Sources", list(UCI_FILES), key="sentiment.uci_sources",
-                   format_func={"amazon": "Amazon", "imdb": "IMDb", "yelp": "Yelp"}.get)
+    kit.widget(SETTINGS, "sentiment.uci_sources")
 else:
     st.file_uploader("A CSV file: one column of sentences, one column of labels (two or more classes)",
                      type=["csv", "tsv", "txt"], key="sentiment.upload")
@@ -368,11 +337,10 @@ data = held_out = None
 try:
     data, held_out = resolve_data()
 except RNNLabError as exc:
-    show_error(exc)
+    kit.show_error(exc)
 if data is not None:
     for note in data.notes:
         st.info(note)
-    counts = data.class_counts()
     left, right = st.columns([3, 2])
     with left:
         m1, m2, m3 = st.columns(3)
@@ -382,114 +350,50 @@ if data is not None:
                   help="Held-out minimal pairs, built-in reviews only.")
         st.dataframe(data.table(8), hide_index=True)
     with right:
-        chart(class_balance(counts, "Class balance"), BALANCE_CAPTION, key="sentiment.balance_chart")
+        kit.chart(class_balance(data.class_counts(), "Class balance"), BALANCE_CAPTION, key="sentiment.balance_chart")
 
 
 # --- 3. train your own: the model -----------------------------------------------------------------------
 
 c1, c2, c3 = st.columns(3)
-with c1:
-    cell = st.radio("Cell", ("rnn", "lstm", "gru"), key="sentiment.cell", horizontal=True, format_func=str.upper)
-    pooling = st.radio("Sentence summary", POOLINGS, key="sentiment.pooling", horizontal=True,
-                       format_func=POOLING_NAMES.get,
-                       help="What the classifier sees: the hidden state after the last word, or the mean or "
-                            "maximum of every word's hidden state.")
-    bidirectional = st.checkbox("Bidirectional (a second RNN reads right to left)", key="sentiment.bidirectional")
-with c2:
-    hidden = st.select_slider("Hidden size", HIDDEN_SIZES, key="sentiment.hidden")
-    embedding = st.select_slider("Embedding size", EMBEDDING_SIZES, key="sentiment.embedding")
-    layers = st.slider("Layers", 1, 3, key="sentiment.layers")
-with c3:
-    lr = st.select_slider("Learning rate", LEARNING_RATES, key="sentiment.lr", format_func=lambda v: f"{v:g}")
-    batch = st.select_slider("Batch size", BATCHES, key="sentiment.batch")
-    steps = st.select_slider("Training steps", STEP_CHOICES, key="sentiment.steps",
-                             help="A step budget: the same seed gives the same model on any machine. The model "
-                                  "kept is the one with the best validation accuracy along the way.")
-    seed = st.number_input("Seed", 0, 1_000_000, key="sentiment.seed",
-                           help="The same seed gives the same split and the same starting weights.")
+cell, pooling, bidirectional = (kit.widget(SETTINGS, f"sentiment.{k}", c1)
+                                for k in ("cell", "pooling", "bidirectional"))
+hidden, embedding, layers = (kit.widget(SETTINGS, f"sentiment.{k}", c2) for k in ("hidden", "embedding", "layers"))
+lr, batch, steps, seed = (kit.widget(SETTINGS, f"sentiment.{k}", c3) for k in ("lr", "batch", "steps", "seed"))
 
 
-def data_source() -> dict:
-    """Where the sentences come from, as :func:`rnn_core.sentiment.script.sentiment_script` reads it."""
-    s = st.session_state
-    if s["sentiment.source"] == SOURCES[0]:
-        return {"kind": "synthetic", "n_sentences": int(s["sentiment.n_sentences"]),
-                "max_distractor": int(s["sentiment.distractor"]), "contrast": bool(s["sentiment.contrast"])}
-    if s["sentiment.source"] == SOURCES[1]:
-        return {"kind": "uci", "sources": list(s.get("sentiment.uci_sources") or UCI_FILES)}
-    upload = s.get("sentiment.upload")
-    return {"kind": "csv", "name": upload.name if upload is not None else "my_reviews.csv",
-            "text_column": s.get("sentiment.text_column"), "label_column": s.get("sentiment.label_column")}
-
-
-def launch(data, held_out) -> None:
-    source = data_source()
+def make_run() -> kit.Run:
     settings = replace(BUILT_IN if held_out is not None else REAL, cell=cell, pooling=pooling,
                        bidirectional=bidirectional, hidden_size=hidden, embedding_dim=embedding, num_layers=layers,
                        lr=lr, batch_size=batch, max_steps=int(steps), seconds=None, seed=int(seed))
-    models = registry()
-    label = (f"{'Bi' if bidirectional else ''}{cell.upper()} {hidden} ({POOLING_NAMES[pooling]}) · {data.title}"
+    source, sentences, negation_test = data_source(), data, held_out
+    label = (f"{'Bi' if bidirectional else ''}{cell.upper()} {hidden} ({POOLING_NAMES[pooling]}) · {sentences.title}"
              f" · seed {seed}")
 
     def train(stop, report):
-        return train_classifier(data, settings, held_out=held_out, on_progress=report, stop=stop)
+        report(preparing(settings.max_steps))
+        return train_classifier(sentences, settings, held_out=negation_test, on_progress=report, stop=stop)
 
-    def deliver(run, job):   # this session's own copy of the run (identical runs are trained once per server)
+    def keep(run) -> TrainedModel:
         if run.result.steps == 0:
             raise RNNLabError(run.result.message or "Training stopped before its first step.")
-        name = label + {"stopped": " (stopped)", "diverged": " (diverged)"}.get(run.result.stop_reason, "")
-        entry = TrainedModel(name, "classifier", run.classifier, run.classifier.tokenizer,
-                             {**settings.to_dict(), "data": source}, run.metrics, run.history, source=data.title)
-        models.add(entry)
-        return {"entry": entry.name, "message": run.result.message, "reason": run.result.stop_reason}
+        return TrainedModel(label, "classifier", run.classifier, run.classifier.tokenizer,
+                            {**settings.to_dict(), "data": source}, run.metrics, run.history, source=sentences.title)
 
-    key = (run_key("sentiment", (data, held_out), settings, seed=settings.seed, steps=settings.max_steps)
-           if step_budgeted(settings.train_config()) else None)
-    start_shared_job(JOB, f"Training {label}", key, train, deliver)
+    return kit.Run(f"Training {label}", train, keep,
+                   run_key("sentiment", (sentences, negation_test), settings, seed=settings.seed,
+                           steps=settings.max_steps) if step_budgeted(settings.train_config()) else None)
 
 
-job, _ = run_controls(JOB, lambda: launch(data, held_out), start_key="sentiment.btn_train",
-                      stop_key="sentiment.btn_stop", disabled=data is None,
-                      stop_help="Stops training and keeps the model so far.", widths=(1, 1, 2, 2))
+def live(reports, _) -> None:
+    if reports[-1].step:
+        kit.chart(training_curves(curve_rows(reports), reports[-1].metrics.get("baseline_val_accuracy"),
+                                  "While training"), CURVES_CAPTION, key="sentiment.live_chart")
 
 
-def live_history(reports) -> list[dict]:
-    """Progress reports as curve rows: the training loss of each, the evaluation once per new evaluation."""
-    rows, last = [], None
-    for p in reports:
-        row = {"step": p.step, "train_loss": p.train_loss}
-        key = (p.metrics.get("val_loss"), p.metrics.get("val_accuracy"))
-        if key[1] is not None and key != last:
-            row.update(p.metrics)
-            last = key
-        rows.append(row)
-    return rows
-
-
-@st.fragment(run_every=poll_interval(job))
-def live_view() -> None:
-    job = st.session_state.get(JOB)
-    if job is None:
-        return
-    job_status(job)
-    progress = job.progress
-    if job.status == RUNNING and progress is None:
-        st.info("Building the vocabulary and fitting the bag-of-words baseline; the RNN starts in a moment.", icon="⏳")
-    if job.status == RUNNING and progress is not None:
-        st.progress(progress.fraction, text=f"step {progress.step:,} of {progress.planned_steps:,} · "
-                                            f"{progress.tokens_per_second:,.0f} sentences/s · "
-                                            f"about {progress.time_left:.0f} s left")
-    reports = job.reports_so_far()
-    if reports and job.active:
-        baseline = reports[-1].metrics.get("baseline_val_accuracy")
-        chart(training_curves(live_history(reports), baseline, "While training"), CURVES_CAPTION,
-              key="sentiment.live_chart")
-    rerun_when_finished(job, "sentiment")
-
-
-live_view()
-
-if job is not None and not job.active and isinstance(job.result, dict):
-    (st.warning if job.result["reason"] == "diverged" else st.success)(
-        f"{job.result['message'] or 'Trained.'} “{job.result['entry']}” is now the model in sections 1 and 2 "
-        "(scroll up).")
+kit.train_controls("sentiment", make_run, disabled=data is None, widths=(1, 1, 2, 2), live=live,
+                   stop_help="Stops training and keeps the model so far.",
+                   progress_text=lambda p: f"step {p.step:,} of {p.planned_steps:,} · {p.tokens_per_second:,.0f} "
+                                           f"sentences/s · about {p.time_left:.0f} s left" if p.step else PREPARING,
+                   done=lambda o: f"{o.message} “{o.entries[-1]}” is now the model in sections 1 and 2 "
+                                  "(scroll up).")

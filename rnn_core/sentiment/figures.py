@@ -66,6 +66,48 @@ UCI_READING = (
     "was not good.” comes out negative). It does not learn that “not” flips “bad”: “The food was not bad.” and "
     "“The food was not bad at all.” come out negative, as they do from the bag of words. Its test accuracy is "
     "within 5 points of the bag of words'.")
+GROUP_NAMES = {"plain": "plain: “was great”", "verb": "“I (did not) like”", "fragment": "short: “Great food.”",
+               "negated": "“was not bad”", "separated": "“not, …clause…, bad”", "contrast": "“A but B”",
+               "amazon": "Amazon", "imdb": "IMDb", "yelp": "Yelp"}
+
+
+def uci_why(with_not: dict, not_bad: dict, total: int) -> str:
+    """Why the RNN does not learn "not bad" from the UCI sentences, in their own counts
+    (:func:`rnn_core.sentiment.report.negation_counts`)."""
+    n_not = sum(with_not.values())
+    return (f"Why: of the {total:,} sentences, {n_not:,} contain “not”, {with_not['negative'] / max(1, n_not):.0%} of "
+            f"them negative, and only {sum(not_bad.values())} says “not bad”. Learning what “not” does to the word "
+            "after it needs many examples of both “not good” and “not bad”: the built-in reviews have them.")
+
+
+def curve_rows(reports: list) -> list[dict]:
+    """Progress reports as :func:`training_curves` rows: the training loss of each, the evaluation once per new
+    evaluation (a report of step 0, before training, is skipped)."""
+    rows, last = [], None
+    for p in reports:
+        if not p.step:
+            continue
+        row = {"step": p.step, "train_loss": p.train_loss}
+        key = (p.metrics.get("val_loss"), p.metrics.get("val_accuracy"))
+        if key[1] is not None and key != last:
+            row.update(p.metrics)
+            last = key
+        rows.append(row)
+    return rows
+
+
+def group_rows(by_group: list[dict]) -> list[dict]:
+    """A model's accuracy by kind of sentence, as :func:`accuracy_bars` rows."""
+    return [{"label": f"{GROUP_NAMES.get(r['group'], r['group'])} ({r['n']})", "rnn": r["rnn"],
+             "baseline": r["baseline"]} for r in by_group]
+
+
+def pairs_rows(pairs: list[dict]) -> list[dict]:
+    """:func:`rnn_core.sentiment.probe.minimal_pairs` as a table: each model's P(positive), ✓ where right."""
+    return [{"sentence": r["sentence"], "truth": r["truth"],
+             "RNN: P(positive)": f"{r['rnn']:.2f} {'✓' if r['rnn_right'] else '✗'}",
+             "bag of words: P(positive)": f"{r['baseline']:.2f} {'✓' if r['baseline_right'] else '✗'}"}
+            for r in pairs]
 
 
 def class_balance(counts: dict[str, int], title: str = "") -> go.Figure:

@@ -22,6 +22,14 @@ DIAGRAM_CAPTION = ("How to read it: a token goes in on the left, a probability f
                    "next. The numbers are each part's weights: the output layer and the recurrent cell hold most.")
 
 
+def curve_rows(reports: list) -> list[dict]:
+    """Progress reports as :func:`loss_curves` rows: each report's training loss, and each evaluation once."""
+    rows = [{"step": p.step, "train_loss": p.train_loss, "mean_train_loss": p.mean_train_loss}
+            for p in reports if p.step]
+    evaluations = {p.metrics["evaluated_at"]: p.metrics["val_loss"] for p in reports if "val_loss" in p.metrics}
+    return rows + [{"step": step, "val_loss": loss} for step, loss in evaluations.items()]
+
+
 def centred_mean(values: list[float], half_width: int) -> list[float]:
     """Moving average over a window centred on each point (shrunk at the ends): it does not lag behind a falling
     curve, as a trailing average does."""

@@ -1,0 +1,67 @@
+"""How the language-model page describes a model and a session's runs: the text's shape as training will see it,
+why the three cells differ in size, how a run ended and which model it kept, and the table and groups of runs
+that can be compared."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from rnn_core.data.text import Tokenizer, split_tokens
+from rnn_core.language_model.model import ModelConfig
+from rnn_core.language_model.training import WEIGHT_SET_NAMES, WEIGHT_SETS, parameter_breakdown
+from rnn_core.nets.cells import CELL_NAMES
+
+TIME_LIMIT_NOTE = (" This machine was slower than the preset expects (busy?), so the run ended by the clock, not by "
+                   "its steps: another machine would stop elsewhere. Raise the time limit to train the full budget.")
+
+
+def text_shape(text: str, level: str, max_vocab: int | None) -> tuple[int, int]:
+    """(vocabulary size, training tokens) of ``text`` at ``level``, as the training will see it."""
+    if level == "word" and max_vocab is None:
+        max_vocab = 10_000
+    vocab = len(Tokenizer.build(text, level, max_vocab))
+    n = len(text) if level == "char" else len(split_tokens(text, level))
+    return vocab, int(n * 0.9)
+
+
+def cell_sizes(config: ModelConfig) -> str:
+    """Why the cells differ in size at ``config``'s hidden size: one set of weights per gate."""
+    recurrent = {c: sum(p["count"] for p in parameter_breakdown(replace(config, cell=c))[1:-1]) for c in CELL_NAMES}
+    return ("Why the cells differ in size: each recurrent layer holds one set of weights (W_x, W_h and biases) per "
+            "gate. " + "; ".join(f"{c.upper()}: {WEIGHT_SETS[c]} ({WEIGHT_SET_NAMES[c]}), {recurrent[c]:,} weights"
+                                 for c in CELL_NAMES) +
+            f". So at {config.hidden_size} units the LSTM's cell is {WEIGHT_SETS['lstm']}× the RNN's and the GRU's "
+            f"{WEIGHT_SETS['gru']}×: more weights per step, more time per step.")
+
+
+def training_note(metrics: dict) -> str:
+    """How long a run took, which of its models was kept, and what a uniform guess scores."""
+    m = metrics
+    best_step, steps_done = m.get("best_step", m.get("steps", 0)), m.get("steps", 0)
+    kept = ("the model of the last step is kept" if best_step == steps_done else
+            f"the model kept is from step {best_step:,}, the best on validation; the last evaluation read "
+            f"{m.get('last_val_loss', math.nan):.3f}")
+    uniform = m.get("uniform_loss", math.log(m.get("vocab_size", 2)))
+    return (f"{steps_done:,} steps in {m.get('seconds', 0):.1f} s ({m.get('tokens_per_second', 0):,.0f} "
+            f"tokens/s); {kept}. A uniform guess scores ln {m.get('vocab_size', 2):,} = {uniform:.2f}.")
+
+
+def comparable_groups(entries: list) -> dict[str, list]:
+    """The session's models by text and level (only losses on the same text and level compare), in training order."""
+    groups: dict[str, list] = {}
+    for e in entries:
+        groups.setdefault(f"{e.source} ({'characters' if e.settings['level'] == 'char' else 'words'})", []).append(e)
+    return groups
+
+
+def runs_table(entries: list) -> list[dict]:
+    """One row per trained model (:class:`~rnn_core.runs.registry.TrainedModel`): its settings and results."""
+    return [{
+        "model": e.name, "text": e.source, "level": e.settings["level"], "cell": e.settings["cell"].upper(),
+        "hidden": e.settings["hidden_size"], "layers": e.settings["num_layers"],
+        "encoding": e.settings.get("encoding", "embedding"), "learning rate": e.settings.get("lr"),
+        "seed": e.settings.get("seed"), "steps": e.metrics.get("steps"), "best step": e.metrics.get("best_step"),
+        "validation loss": round(e.metrics.get("val_loss", math.nan), 3),
+        "seconds": round(e.metrics.get("seconds", 0), 1), "parameters": e.metrics.get("params"),
+    } for e in entries]

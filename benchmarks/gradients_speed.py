@@ -3,8 +3,8 @@ and with ``--training``, how long the page's default training (section 5) takes 
 
 One recomputation = fresh RNN, LSTM and GRU, a forward and backward pass through each unrolled over T steps
 in float64, the RNN's exact Jacobian products, the LSTM's step Jacobians at four steps, and the spectra of
-W_hh: what a slider move costs. The training is the page's defaults (``PAGE_DEFAULTS``: T = 100, 500 steps,
-batches of 32) for each cell, one after the other, as the page runs it.
+W_hh: what a slider move costs. The training is the page's defaults (``PAGE_DEFAULTS`` and ``PAGE_WATCH``: T = 100,
+500 steps, batches of 32) for each cell, one after the other, as the page runs it.
 
     python benchmarks/gradients_speed.py [--length 200] [--hidden 64] [--repeats 5] [--training]
 """
@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rnn_core.gradients.training import page_watch, train_and_watch  # noqa: E402
-from rnn_core.gradients.measure import PAGE_DEFAULTS, GradientSettings, measure, page_settings  # noqa: E402
+from rnn_core.gradients.training import PAGE_WATCH, train_and_watch  # noqa: E402
+from rnn_core.gradients.measure import PAGE_DEFAULTS, GradientSettings, measure  # noqa: E402
 from rnn_core.runs.jobs import configure_torch_threads  # noqa: E402
 
 
@@ -57,7 +57,7 @@ def main() -> None:
 
 def time_training() -> dict:
     """Wall and CPU seconds of the page's default training, per cell (seed 0)."""
-    settings, watch = page_settings(PAGE_DEFAULTS), page_watch(PAGE_DEFAULTS)
+    settings, watch = PAGE_DEFAULTS, PAGE_WATCH
     figures = {}
     for cell in settings.cells:
         start, start_cpu = time.perf_counter(), time.process_time()

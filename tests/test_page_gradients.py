@@ -56,7 +56,7 @@ def test_training_runs_in_the_background_and_shows_heatmaps_and_the_trained_tabl
     at.run()
     at.button(key="gradients.btn_train").click().run()
     assert not at.exception
-    at.session_state["gradients.train_job"].wait(120)
+    at.session_state["gradients.job"].wait(120)
     at.run()
     at.run()
     assert not at.exception
@@ -64,12 +64,36 @@ def test_training_runs_in_the_background_and_shows_heatmaps_and_the_trained_tabl
     table = at.dataframe[-1].value
     assert list(table["cell"]) == ["RNN", "LSTM"] and list(table["steps"]) == [50, 50]
     assert "test MSE (always answering 1: 0.167)" in table.columns
+    # a second training: the result below is the new run's, under its own closing line
+    at.session_state["gradients.cells"] = ["gru"]
+    at.session_state["gradients.train_steps"] = 100
+    at.run()
+    at.button(key="gradients.btn_train").click().run()
+    at.session_state["gradients.job"].wait(120)
+    at.run()
+    at.run()
+    assert not at.exception and any("Trained" in s.value for s in at.success)
+    table = at.dataframe[-1].value
+    assert list(table["cell"]) == ["GRU"] and list(table["steps"]) == [100]
+
+
+def test_the_clipping_demo_trains_in_the_background_and_shows_both_runs():
+    at = _page()
+    at.button(key="gradients.clip.btn_train").click().run()
+    job = at.session_state["gradients.clip.job"]
+    job.wait(120)
+    at.run()
+    at.run()
+    assert not at.exception and job.status == "done", job.error
+    lines = [m.value for m in at.markdown if m.value.startswith(("Without clipping", "With clipping"))]
+    assert len(lines) == 2 and "largest gradient norm (before clipping)" in lines[0]
+    assert any(c.value.startswith("How to read it: the same RNN trained twice") for c in at.caption)
 
 
 def test_workshop_settings_tell_the_relu_story_and_the_saturation_preset_the_tanh_one():
-    from rnn_core.gradients.measure import WORKSHOP_SETTINGS
+    from rnn_core.workshop import STEPS
     at = _page()
-    for key, value in WORKSHOP_SETTINGS.items():
+    for key, value in next(s for s in STEPS if s.page == "pages/gradients.py").settings.items():
         at.session_state[key] = value
     at.run()
     assert not at.exception

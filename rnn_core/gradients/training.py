@@ -52,11 +52,15 @@ class WatchSettings:
             raise RNNLabError("Measure the gradients at least once during training (probe_every ≤ steps).")
 
 
-def page_watch(state) -> WatchSettings:
-    """The training the page's section 5 runs, from its widget values (keys as ``gradients.PAGE_DEFAULTS``)."""
-    steps = int(state["gradients.train_steps"])
-    return WatchSettings(steps=steps, lr=float(state["gradients.train_lr"]),
-                         clip=float(state["gradients.train_clip"]) or None, probe_every=max(1, steps // 25))
+PROBES = 25      # measurements along a training: the rows of the page's heatmap
+
+
+def watch_settings(steps: int, lr: float, clip: float | None) -> WatchSettings:
+    """A training of ``steps`` steps that measures the gradients ``PROBES`` times along the way (clip 0: off)."""
+    return WatchSettings(steps=steps, lr=lr, clip=clip or None, probe_every=max(1, steps // PROBES))
+
+
+PAGE_WATCH = watch_settings(500, 1e-2, 1.0)   # the Vanishing gradients page's section 5 starts here
 
 
 def check_trainable(settings: GradientSettings) -> None:

@@ -1,8 +1,8 @@
 """Claim tests for the Vanishing gradients page: every outcome sentence, on the page's defaults, seeds 0, 1, 2.
 
-The page's widget values start from ``rnn_core.gradients.measure.PAGE_DEFAULTS`` (the page reads them from there);
-``page_settings``/``page_watch`` turn them into what the page computes. The workshop step's settings come from
-``rnn_core.workshop.STEPS`` once integrated, else from ``WORKSHOP_SETTINGS`` (what the step should set).
+The page's settings start from ``rnn_core.gradients.measure.PAGE_DEFAULTS`` and
+``rnn_core.gradients.training.PAGE_WATCH`` (its widgets' defaults are read from there), so a claim is checked on
+what the page really computes. The workshop step's settings come from ``rnn_core.workshop.STEPS``.
 Trainings are the page's section 5 defaults (500 steps at T = 100, three cells): about a minute of CPU in all,
 run once per seed and shared by the training claims.
 """
@@ -15,11 +15,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from rnn_core.gradients.training import (CLIP_DEMO_STEPS, EXPLODING, clipping_demo, page_watch, train_and_watch,
+from rnn_core.gradients.training import (CLIP_DEMO_STEPS, EXPLODING, PAGE_WATCH, clipping_demo, train_and_watch,
                                         trained_report)
-from rnn_core.gradients.measure import (PAGE_DEFAULTS, WORKSHOP_SETTINGS, build_network, cell_state_path,
-                                gradient_norms_through_time, make_inputs, measure, page_settings, per_step_factor,
-                                saturation, situations_at_init)
+from rnn_core.gradients.measure import (PAGE_DEFAULTS, build_network, cell_state_path, gradient_norms_through_time,
+                                        make_inputs, measure, per_step_factor, saturation, situations_at_init)
 from rnn_core.workshop import STEPS
 
 SEEDS = (0, 1, 2)
@@ -27,18 +26,21 @@ RATIO = "ratio ‖∂L/∂h_0‖/‖∂L/∂h_T−1‖"
 
 
 def page(seed: int, **changes):
-    """The page's settings for these widget values (keys without the ``gradients.`` prefix) over the defaults."""
-    return page_settings({**PAGE_DEFAULTS, "gradients.seed": seed, **{f"gradients.{k}": v for k, v in changes.items()}})
+    """The page's experiment with these changes (GradientSettings fields) over its defaults."""
+    return replace(PAGE_DEFAULTS, seed=seed, **changes)
 
 
 def workshop_state() -> dict:
-    step = next(s for s in STEPS if s.page == "pages/gradients.py")
-    return {**PAGE_DEFAULTS, **step.settings} if step.settings else dict(WORKSHOP_SETTINGS)
+    """The workshop step's settings (the page's session-state keys; the others are the page's defaults, which
+    tests/test_workshop.py checks)."""
+    return next(s for s in STEPS if s.page == "pages/gradients.py").settings
 
 
 def workshop(seed: int, radius: float, **changes):
-    state = {**workshop_state(), "gradients.seed": seed, "gradients.radius": radius}
-    return page_settings({**state, **{f"gradients.{k}": v for k, v in changes.items()}})
+    """The workshop step's experiment: the page's defaults with the step's activation and initialisation."""
+    state = workshop_state()
+    return replace(PAGE_DEFAULTS, **{"activation": state["gradients.activation"], "init": state["gradients.init"],
+                                     "seed": seed, "radius": radius, **changes})
 
 
 def rnn(settings):
@@ -177,7 +179,7 @@ def test_with_the_default_forget_bias_the_lstm_gradient_still_vanishes(seed):
 
 @pytest.fixture(scope="module", params=SEEDS)
 def situations(request):
-    rows = situations_at_init(100, 64, PAGE_DEFAULTS["gradients.inputs"], request.param)
+    rows = situations_at_init(100, 64, PAGE_DEFAULTS.inputs, request.param)
     return {r["network"].split(" (")[0]: r[RATIO] for r in rows}
 
 
@@ -217,7 +219,7 @@ def test_the_gru_update_gate_starts_near_one_half(seed):
 @pytest.fixture(scope="module", params=SEEDS)
 def trained(request):
     settings = page(request.param)
-    watch = page_watch(PAGE_DEFAULTS)
+    watch = PAGE_WATCH
     runs = {cell: train_and_watch(settings, cell, watch) for cell in settings.cells}
     return runs, trained_report(runs, settings)
 
@@ -228,7 +230,7 @@ def test_after_training_the_gru_has_found_the_numbers_and_its_ratio_jumped(train
     numbers, and then its ratio has jumped by many orders of magnitude'."""
     runs, report = trained
     gru = runs["gru"]
-    assert gru.result.steps == PAGE_DEFAULTS["gradients.train_steps"]
+    assert gru.result.steps == PAGE_WATCH.steps
     assert gru.result.metrics["val_mse"] < 0.01
     assert gru.snapshots[0].ratio < 1e-15 and report.measurements["gru"].ratio > 0.01
 

@@ -38,6 +38,7 @@ _LOADED = "share.loaded."
 _NOT_SETTABLE = (".btn", ".upload", ".fragment", ".editor")
 FOLLOWER_POLL_SECONDS = 5.0
 ENDINGS = {"stopped": " (stopped)", "diverged": " (diverged)"}
+WARNINGS = ("stopped", "diverged", "time")      # endings whose closing line is a warning
 
 
 def _route_through_app() -> None:
@@ -85,15 +86,25 @@ def keep_widget_state() -> None:
                 pass
 
 
-def settings(schema: Schema, page: str) -> dict:
+def settings(schema: Schema, page: str, defaults: Callable[[dict], dict] | None = None) -> dict:
     """Call at the top of a page, before its widgets: the page's settings, as they should be now.
 
     A setting the session has never had starts at its default; one that Streamlit dropped while the learner
     was away comes back as it was (the kit's own copy); a link's settings are applied the first time the page
     runs in a session (malformed or out-of-range values fall back, with one warning); and the address bar is
     kept equal to the settings, so it is always a link to the page as it is. Returns key -> value.
+
+    ``defaults(chosen)``, for settings whose defaults depend on others (a preset's sizes, a data set's rates),
+    gets what is chosen so far (the session's values, then a first visit's link, then the declared defaults) and
+    returns the defaults of the dependent settings; they fill only what the session has no value for.
     """
     state, kept = st.session_state, st.session_state.setdefault(KEPT, {})
+    if defaults is not None:
+        linked = schema.from_query(st.query_params.to_dict())[0] if not state.get(_LOADED + page) else {}
+        chosen = {**schema.defaults(), **kept, **{k: state[k] for k in schema.defaults() if k in state}, **linked}
+        for key, value in defaults(chosen).items():
+            if key not in state and key not in kept and key not in linked:
+                state[key] = value
     for key, default in schema.defaults().items():
         if key not in state:
             state[key] = kept.get(key, default)
@@ -152,7 +163,7 @@ def widget(schema: Schema, key: str, where=None, **options) -> Any:
     elif kind == "toggle":
         value = where.toggle(p.label, **args)
     elif kind == "radio":
-        value = where.radio(p.label, p.choices, horizontal=True, format_func=shown, **args)
+        value = where.radio(p.label, p.choices, **{"horizontal": True, "format_func": shown, **args})
     elif kind == "selectbox":
         value = where.selectbox(p.label, p.choices, format_func=shown, **args)
     elif kind == "select_slider":
@@ -227,6 +238,8 @@ def _ending(product: Any) -> tuple[str, str]:
 def _deliver(run: Run, models: ModelRegistry) -> Callable:
     def deliver(product, job) -> Outcome:   # this session's own copy (identical runs are trained once per server)
         message, reason = (run.ending or _ending)(product)
+        if getattr(getattr(product, "result", None), "steps", None) == 0:
+            raise RNNLabError(message if message != "Trained." else "Training stopped before its first step.")
         kept = run.keep(product)
         entries = [kept] if isinstance(kept, TrainedModel) else list(kept)
         names = []
@@ -256,18 +269,27 @@ def current_job(page: str) -> Job | None:
     return st.session_state.get(f"{page}.job")
 
 
+def forget(page: str) -> None:
+    """Forget page ``page``'s finished run (its closing line), when what it was about has changed; a run still
+    going is kept."""
+    job = current_job(page)
+    if job is not None and not job.active:
+        del st.session_state[f"{page}.job"]
+
+
 def train_controls(page: str, make_run: Callable[[], Run], *, label: str = "Train", disabled: bool = False,
                    stop_help: str = "Stops training and keeps what it has so far.", widths=(1, 1, 4),
                    live: Callable[[list, Any], None] | None = None,
                    progress_text: Callable[[Any], str] | None = None,
-                   done: Callable[[Outcome], str] | None = None) -> tuple[Job | None, list]:
+                   done: Callable[[Outcome], str | tuple[str, str]] | None = None) -> tuple[Job | None, list]:
     """Train and Stop for page ``page``, then the run as it goes and how it ended.
 
     ``make_run()`` builds the :class:`Run` from the settings when Train is pressed (an :class:`RNNLabError`
     it raises is shown, and nothing starts). While the run goes, ``live(reports, context)`` draws the progress
     reports so far (every event the training reported, oldest first) under a progress bar (its line from
     ``progress_text(latest report)`` or the default). When it ends, one line says how (``done(outcome)``
-    overrides it). Returns the job and the row's remaining columns (for more buttons).
+    overrides it, as a text or as (text, "success" | "warning")). Returns the job and the row's remaining
+    columns (for more buttons).
     """
     job = current_job(page)
     busy = job is not None and job.active
@@ -303,7 +325,8 @@ def train_controls(page: str, make_run: Callable[[], Run], *, label: str = "Trai
     if isinstance(outcome, Outcome):
         text = done(outcome) if done is not None else f"{outcome.message} “{outcome.entries[-1]}” is shown below." \
             if outcome.entries else outcome.message
-        (st.warning if outcome.reason in ("diverged", "stopped") else st.success)(text)
+        text, look = text if isinstance(text, tuple) else (text, "warning" if outcome.reason in WARNINGS else "success")
+        (st.warning if look == "warning" else st.success)(text)
     return job, rest
 
 
@@ -318,14 +341,15 @@ def latest_outcome(page: str) -> Outcome | None:
     return job.result if job is not None and not job.active and isinstance(job.result, Outcome) else None
 
 
-def shown_model(page: str, kind: str, label: str = "Model", help: str | None = None,
-                where=None) -> TrainedModel | None:
+def shown_model(page: str, kind: str, label: str = "Model", help: str | None = None, where=None,
+                first: dict[str, TrainedModel] | None = None) -> TrainedModel | None:
     """The page's result slot: a choice of the session's ``kind`` models, on the latest run's as soon as it ends.
 
-    None when there is none yet.
+    ``first`` are models shown before the session's, that are not in its registry (a ready-made model shared by
+    every visitor). None when there is no model at all.
     """
-    models = registry()
-    names = models.names(kind)
+    models = {**(first or {}), **{e.name: e for e in registry().entries(kind)}}
+    names = list(models)
     if not names:
         return None
     key, seen = f"{page}.shown_model", f"{page}.shown_job"
@@ -338,7 +362,7 @@ def shown_model(page: str, kind: str, label: str = "Model", help: str | None = N
     if st.session_state.get(key) not in names:
         st.session_state[key] = names[-1]
     chosen = (where or st).selectbox(label, names, key=key, help=help)
-    return models.get(chosen)
+    return models[chosen]
 
 
 def job_status(job: Job) -> None:

@@ -120,15 +120,8 @@ def follow_preset() -> None:
 st.title("Train a language model")
 st.write("A language model reads text one token at a time and learns to predict the next one. Choose a text, "
          "press **Train**, and watch it go from noise to words. Everything trains here, on this machine's CPU.")
-state, kept = st.session_state, st.session_state.get(kit.KEPT, {})
-if any(k not in state and k not in kept for k in PRESET_KEYS):
-    # The sliders a session has no value for yet follow the preset, cell and level (a link's, when it names them).
-    linked, _ = SETTINGS.from_query(st.query_params.to_dict())
-    choice = [linked.get(k, state.get(k, kept.get(k, SETTINGS.param(k).default)))
-              for k in ("lm.preset", "lm.cell", "lm.level")]
-    state.update({k: v for k, v in preset_values(*choice).items()
-                  if k not in state and k not in kept and k not in linked})
-kit.settings(SETTINGS, "lm")
+# the sliders follow the preset, cell and level (a link's, when it names them) until the learner moves them
+kit.settings(SETTINGS, "lm", defaults=lambda c: preset_values(c["lm.preset"], c["lm.cell"], c["lm.level"]))
 
 
 # --- 1. the text ---------------------------------------------------------------------------------------
@@ -157,9 +150,7 @@ def resolve_text() -> tuple[str, str, str | None]:
 
 def forget_finished_run() -> None:
     """Another text: the last run's closing lines (its message, its failure) were about the one before."""
-    job = kit.current_job("lm")
-    if job is not None and not job.active:
-        del st.session_state["lm.job"]
+    kit.forget("lm")
 
 
 st.subheader("1. Choose a text")
@@ -258,8 +249,6 @@ def make_run() -> kit.Run:
     label = run_label(settings, name)
 
     def keep(run) -> TrainedModel:
-        if run.result.steps == 0:
-            raise RNNLabError(run.result.message or "Training stopped before its first step.")
         return TrainedModel(label, "language-model", run.model, run.tokenizer, settings.to_dict(), run.metrics,
                             run.history, source=name)
 

@@ -94,12 +94,8 @@ st.write("A many-to-one RNN reads a sentence word by word and, at the end, says 
          "trained with this page's defaults is ready below: type a sentence and watch its opinion change word by "
          "word, next to a bag-of-words model that ignores word order. Then train your own, on reviews built so "
          "that word order matters or on real review sentences.")
-if "sentiment.pooling" not in st.session_state and "sentiment.pooling" not in st.session_state.get(kit.KEPT, {}):
-    # A first visit: a link that names only the data gets that data's defaults, as a click on the data choice does.
-    linked, _ = SETTINGS.from_query(st.query_params.to_dict())
-    chosen_source = linked.get("sentiment.source", st.session_state.get("sentiment.source", SOURCES[0]))
-    st.session_state.update({k: v for k, v in kind_defaults(chosen_source).items() if k not in linked})
-kit.settings(SETTINGS, "sentiment")
+# a data set brings the settings measured to work on it (a link that names only the data, too)
+kit.settings(SETTINGS, "sentiment", defaults=lambda chosen: kind_defaults(chosen["sentiment.source"]))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -114,30 +110,15 @@ not_counts = st.cache_data(max_entries=4, show_spinner=False)(negation_counts)
 ready_made = st.cache_resource(show_spinner=False)(ready_made_model)
 
 
-def shown_model(ready: TrainedModel) -> TrainedModel:
-    """The page's result slot: the ready-made model, then the session's, on the latest run's as soon as it ends
-    (kit.shown_model's choice, with the ready-made model first: it is shared, so it stays out of the registry)."""
-    models = {READY_MADE: ready, **{e.name: e for e in kit.registry().entries("classifier")}}
-    job, outcome = kit.current_job("sentiment"), kit.latest_outcome("sentiment")
-    if outcome is not None and st.session_state.get("sentiment.shown_job") != job.id:
-        st.session_state["sentiment.shown_job"] = job.id     # a run just ended: show its model
-        if outcome.entries and outcome.entries[-1] in models:
-            st.session_state["sentiment.shown_model"] = outcome.entries[-1]
-    if st.session_state.get("sentiment.shown_model") not in models:
-        st.session_state["sentiment.shown_model"] = list(models)[-1]
-    chosen = st.selectbox("Model", list(models), key="sentiment.shown_model",
-                          help="The ready-made model is what Train gives with this page's defaults and seed 0; the "
-                               "models you train in section 3 join the list.")
-    return models[chosen]
-
-
 # --- 1. a sentence, word by word ------------------------------------------------------------------------
 
 with st.spinner(f"Training the ready-made model ({BUILT_IN.max_steps} steps, a few seconds, once per server)..."):
     ready = ready_made()
 
 st.subheader("1. Read a sentence word by word")
-entry = shown_model(ready)
+entry = kit.shown_model("sentiment", "classifier", first={READY_MADE: ready},
+                       help="The ready-made model is what Train gives with this page's defaults and seed 0; the "
+                            "models you train in section 3 join the list.")
 m, classifier = entry.metrics, entry.model
 data_kind = entry.settings.get("data", {}).get("kind")
 is_default = trained_with_defaults(entry.settings)
@@ -146,9 +127,7 @@ st.caption(f"{entry.source}: test accuracy {m['test_accuracy']:.1%} (bag of word
 
 c1, c2 = st.columns([3, 1])
 sentence = kit.widget(SETTINGS, "sentiment.sentence", c1, max_chars=500)
-influence = SETTINGS.param("sentiment.influence")     # one above the other, as before (kit.widget's radios are a row)
-method = c2.radio(influence.label, influence.choices, key=influence.key, format_func=influence.shown)
-kit.remember(influence.key, method)
+method = kit.widget(SETTINGS, "sentiment.influence", c2, horizontal=False)
 st.caption("Ideas: " + " · ".join(f"“{e}”" for e in EXAMPLES))
 try:
     probe = probe_sentence(classifier, sentence, method)
@@ -375,8 +354,6 @@ def make_run() -> kit.Run:
         return train_classifier(sentences, settings, held_out=negation_test, on_progress=report, stop=stop)
 
     def keep(run) -> TrainedModel:
-        if run.result.steps == 0:
-            raise RNNLabError(run.result.message or "Training stopped before its first step.")
         return TrainedModel(label, "classifier", run.classifier, run.classifier.tokenizer,
                             {**settings.to_dict(), "data": source}, run.metrics, run.history, source=sentences.title)
 

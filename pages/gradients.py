@@ -120,9 +120,7 @@ with c2:
     kit.widget(SETTINGS, "gradients.radius", step=0.01, disabled=not use_radius)
 with c3:
     kit.widget(SETTINGS, "gradients.forget_bias", step=0.5)
-    inputs = SETTINGS.param("gradients.inputs")   # drawn by hand: the kit's radio buttons are always in a row
-    kit.remember(inputs.key, st.radio(inputs.label, inputs.choices, format_func=inputs.shown, key=inputs.key))
-    if st.session_state["gradients.inputs"] == "text":
+    if kit.widget(SETTINGS, "gradients.inputs", horizontal=False) == "text":
         kit.widget(SETTINGS, "gradients.text")
     kit.widget(SETTINGS, "gradients.gated_init")
 

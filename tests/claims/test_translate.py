@@ -116,13 +116,16 @@ def test_each_attention_run_of_the_grid_is_solved_within_its_budget():
 
 
 def test_run_live_with_the_page_defaults_replays_a_shipped_point():
-    """"Any point replays step for step under Run live (its length, its seed as the first seed, 1 seed).\""""
+    """"On the machine that made them, any point replays step for step under Run live (its length and budget, its
+    seed as the first seed, 1 seed); another CPU rounds differently and can end a run a few evaluations earlier or
+    later." Checked as another CPU would: the same ending, within two evaluations (100 steps), and an exact match
+    within 3 points (measured on an AVX-512 box: attention solved at 300 steps against the shipped 350)."""
     from rnn_core.translate.model import run_length_grid
     spec = LengthSpec(lengths=(20,), seeds=1, first_seed=0)
     for row in run_length_grid(spec):
         shipped = pick(rows("reverse"), row["model"], 0, 20)
-        assert row["steps"] == shipped["steps"] and row["stop_reason"] == shipped["stop_reason"]
-        assert row["exact_match"] == pytest.approx(shipped["exact_match"], abs=0.003)
+        assert row["stop_reason"] == shipped["stop_reason"] and abs(row["steps"] - shipped["steps"]) <= 100
+        assert row["exact_match"] == pytest.approx(shipped["exact_match"], abs=0.03)
 
 
 # --- what more steps buy: the longer runs (translate_budget.csv) ------------------------------------------------

@@ -118,6 +118,3 @@ def workshop_sidebar(current_url_path: str | None, url_paths: dict[str, str]) ->
         if st.session_state.pop("workshop.reset_done", False):
             st.success("Session reset: your models and settings are gone, this step's settings are back.")
 
-
-# TEMPORARY (removed once every page is on the kit): the old names of the kit's link and export helpers.
-from pages.kit import export_button, settings as share_settings  # noqa: E402,F401

@@ -16,6 +16,8 @@ PAGES = [
     ("translate?steps=100&hidden=8", "GRU", "cell=gru", "Train both", "Translate", "Held-out exact match"),
     ("compare?task=first-symbol&lengths=3&cells=rnn,lstm&steps=50&hidden=8", "2", "forget_bias=2", "Run live",
      "Compare RNN, LSTM and GRU", "Your runs"),
+    ("language_model?steps=100", "GRU", "cell=gru", "Train", "Train a language model", "3. Your models"),
+    ("sentiment?steps=100&hidden=8", "GRU", "cell=gru", "Train", "Sentiment", "is now the model"),
     ("gradients?length=20&hidden=8&train_steps=50", "relu", "activation=relu", "Train", "Vanishing gradients",
      "a test MSE far below"),
 ]

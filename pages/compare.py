@@ -10,8 +10,8 @@ from pages import kit
 from rnn_core.compare.experiments import LIVE_LENGTHS as LIVE
 from rnn_core.compare.experiments import (GRID_CELLS, PAGE_SPEC, RNN_INITS, TASK_LR, ExperimentSpec, GridRun,
                                           RunUpdate, check_budget, forget_gate_memory, summarise, train_grid)
-from rnn_core.compare.figures import (BIAS_CAPTION, COST_CAPTION, CURVES_CAPTION, accuracy_vs_length, cell_label,
-                                      cliff_caption, costs, example_caption, example_sequence, learning_curves,
+from rnn_core.compare.figures import (BIAS_CAPTION, CURVES_CAPTION, accuracy_vs_length, cell_label, cliff_caption,
+                                      cost_caption, costs, example_caption, example_sequence, learning_curves,
                                       steps_to_solve)
 from rnn_core.compare.script import compare_script
 from rnn_core.compare.shipped import bias_finding, finding, load_shipped, shipped_grid, shipped_stamp
@@ -108,7 +108,7 @@ def _sci(value: float) -> str:
 def table(rows: list[dict]) -> None:
     """Every run, one row each, with column names and values a reader understands."""
     frame = pd.DataFrame(rows)
-    frame = frame[[c for c in TABLE_COLUMNS if c in frame.columns]]
+    frame = frame[[c for c in TABLE_COLUMNS if c in frame.columns and frame[c].notna().any()]]   # no empty column
     frame["cell"] = frame["cell"].map(cell_label)
     if "stop_reason" in frame:
         frame["stop_reason"] = frame["stop_reason"].map(lambda r: STOP_WORDS.get(r, r))
@@ -122,7 +122,7 @@ def details_view(rows: list[dict], curves: list[dict], baseline: float, prefix: 
         kit.chart(learning_curves(curves, baseline), CURVES_CAPTION, key=f"{prefix}_curves")
     summary = summarise(rows) if summary is None else summary
     if summary:
-        kit.chart(costs(summary), COST_CAPTION, key=f"{prefix}_costs")
+        kit.chart(costs(summary), cost_caption(summary), key=f"{prefix}_costs")
     if rows:
         table(rows)
 

@@ -16,6 +16,9 @@ from rnn_core.figure_style import CELL_COLORS, COLORS, base_layout
 CELL_LABELS = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU", "lstm-bias0": "LSTM, forget bias 0"}
 SERIES_COLORS = {**CELL_COLORS, "lstm-bias0": "#9467bd"}
 SYMBOLS = {"rnn": "circle", "lstm": "square", "gru": "diamond", "lstm-bias0": "triangle-up"}
+# Learning-curve markers, largest first: runs that coincide (every cell solved at the same step) show as nested
+# shapes, the smaller drawn over the larger, instead of one dot.
+CURVE_MARKER_SIZES = {"rnn": 13, "lstm": 10, "gru": 7, "lstm-bias0": 5}
 RUN_DASHES = ("solid", "dash", "dot", "dashdot")
 
 EXAMPLE_CAPTIONS = {
@@ -34,7 +37,9 @@ EXAMPLE_CAPTIONS = {
 CURVES_CAPTION = ("How to read it: accuracy on held-out sequences as training goes on, one panel per length, one "
                   "line per cell and seed (a line ends where its run solved the task and stopped). A curve that "
                   "jumps from the dotted no-memory line to the top has found the dependency; a curve that stays "
-                  "on that line never did.")
+                  "on that line never did. Runs that give the same points are drawn on top of each other: the "
+                  "markers are nested (circle RNN, square LSTM, diamond GRU) and a label such as “9 runs” says how "
+                  "many lines end at that point.")
 CLIFF_CAPTION = ("How to read it: final accuracy against the distance to remember (mean over seeds; the bars span "
                  "the worst and best seed; cells that tie are drawn side by side). Where the red RNN line drops to "
                  "the dotted no-memory line while LSTM and GRU stay high is the vanishing-gradient cliff.")
@@ -46,10 +51,41 @@ REVERSE_CLIFF_CAPTION = ("How to read it: the share of sequences written back en
 
 def cliff_caption(task: str) -> str:
     return REVERSE_CLIFF_CAPTION if task == "reverse" else CLIFF_CAPTION
-COST_CAPTION = ("How to read it: what each cell costs. Left, parameters (an LSTM has four weight blocks, a GRU "
-                "three, an RNN one, at the same hidden size); right, milliseconds per training step on this "
-                "machine (they also depend on how busy it was), growing with the length because the steps of a "
-                "sequence are computed one after another.")
+
+
+COST_PARAMS = ("How to read it: what each cell costs. Left, parameters (an LSTM has four weight blocks, a GRU "
+               "three, an RNN one, at the same hidden size); right, milliseconds per training step as these runs "
+               "measured them: wall-clock time, evaluations included, divided by the steps trained, on a machine that "
+               "was not always idle. ")
+COST_GROWS = "Here they grow with the length for every cell: the steps of a sequence are computed one after another."
+COST_NOISY = ("Here they do not grow steadily with the length ({example}): besides the cell's own work they hold the "
+              "evaluations (which a run that solves the task early spreads over few steps) and whatever else the "
+              "machine was doing, so they are a rough guide, not a measure of the cell.")
+
+
+def timing_exception(summary: list[dict]) -> str | None:
+    """The largest fall of ms per step from one length to a longer one, said in words (None if none falls)."""
+    worst = None
+    for key in dict.fromkeys((r.get("run"), r["cell"]) for r in summary):
+        rows = sorted((r for r in summary if (r.get("run"), r["cell"]) == key), key=lambda r: r["length"])
+        for a, b in zip(rows, rows[1:]):
+            if b["ms_per_step"] < a["ms_per_step"] and (worst is None or a["ms_per_step"] / b["ms_per_step"] > worst[0]):
+                worst = (a["ms_per_step"] / b["ms_per_step"], key, a, b)
+    if worst is None:
+        return None
+    _, (run, cell), a, b = worst
+    return (f"{series_label(cell, run)}: {a['ms_per_step']:.0f} ms at length {a['length']}, "
+            f"{b['ms_per_step']:.0f} ms at {b['length']}")
+
+
+def cost_caption(summary: list[dict]) -> str:
+    """The costs chart's caption, saying whether these runs' time per step grew with the length."""
+    if len({r["length"] for r in summary}) < 2:
+        return COST_PARAMS.rstrip()
+    example = timing_exception(summary)
+    return COST_PARAMS + (COST_GROWS if example is None else COST_NOISY.format(example=example))
+
+
 BIAS_CAPTION = ("How to read it: training steps each LSTM needed before it solved the held-out sequences, one dot "
                 "per seed, the line through their mean; a dot at the top dashed line means the run used its whole "
                 "budget. Lower is faster. Blue: forget-gate bias 1; purple: bias 0.")
@@ -116,17 +152,31 @@ def learning_curves(curves: list[dict], baseline: float | None = None, lengths: 
         for r in curves:
             if r["length"] == length:
                 groups.setdefault((runs.index(r.get("run")), r["cell"], r["seed"]), []).append(r)
-        for (run_index, cell, seed), rows in sorted(groups.items()):
+        size_order = lambda item: (-CURVE_MARKER_SIZES.get(item[0][1], 6), item[0])
+        ends: list[tuple] = []      # (last step, last accuracy, run) of each line
+        for (run_index, cell, seed), rows in sorted(groups.items(), key=size_order):
             run = runs[run_index]
             rows.sort(key=lambda r: r["step"])
             name = series_label(cell, run)
-            fig.add_scatter(x=[r["step"] for r in rows], y=[r["val_accuracy"] for r in rows], mode="lines+markers",
-                            marker=dict(size=5, symbol=SYMBOLS.get(cell, "circle")),
+            xs, ys = [r["step"] for r in rows], [r["val_accuracy"] for r in rows]
+            ends.append((xs[-1], ys[-1], f"{name} seed {seed}"))
+            fig.add_scatter(x=xs, y=ys, mode="lines+markers",
+                            marker=dict(size=CURVE_MARKER_SIZES.get(cell, 6), symbol=SYMBOLS.get(cell, "circle"),
+                                        line=dict(color="white", width=1)),
                             line=dict(color=SERIES_COLORS.get(cell, "grey"), width=2, dash=_dash(runs, run)),
-                            opacity=0.8, name=name, legendgroup=name, showlegend=name not in shown,
+                            opacity=0.85, name=name, legendgroup=name, showlegend=name not in shown,
                             hovertemplate=f"{name} seed {seed}<br>step %{{x}}: %{{y:.2f}}<extra></extra>",
                             row=1, col=col)
             shown.add(name)
+        for ending in _together(ends, 0.03 * x_max, 0.03):
+            if len(ending) > 1:        # lines that end on top of each other: say how many
+                x, y = max(e[0] for e in ending), max(e[1] for e in ending)
+                left = x < 0.7 * x_max
+                fig.add_annotation(x=x, y=y, text=f"{len(ending)} runs", showarrow=False,
+                                   xanchor="left" if left else "right", xshift=9 if left else -9,
+                                   yanchor="top" if y > 0.5 else "bottom", yshift=-4 if y > 0.5 else 4,
+                                   font=dict(size=11, color="#333"), hovertext="<br>".join(e[2] for e in ending),
+                                   row=1, col=col)
         if baseline is not None:   # a trace, not add_hline: hlines on subplots take most of a second to build
             fig.add_scatter(x=[0, x_max], y=[baseline, baseline], mode="lines", name="no memory",
                             line=dict(dash="dot", color="grey"), legendgroup="baseline", showlegend=col == 1,
@@ -137,6 +187,18 @@ def learning_curves(curves: list[dict], baseline: float | None = None, lengths: 
     fig.update_yaxes(title_text="accuracy (held-out)", row=1, col=1)
     fig.update_layout(margin=dict(t=90), legend=dict(orientation="h", yanchor="bottom", y=1.12, x=0, xanchor="left"))
     return fig
+
+
+def _together(points: list[tuple], dx: float, dy: float) -> list[list[tuple]]:
+    """Points (x, y, ...) in groups that the eye cannot tell apart: within ``dx`` and ``dy`` of a group's first."""
+    groups: list[list[tuple]] = []
+    for p in sorted(points, key=lambda p: (p[0], p[1])):
+        group = next((g for g in groups if abs(g[0][0] - p[0]) <= dx and abs(g[0][1] - p[1]) <= dy), None)
+        if group is None:
+            groups.append([p])
+        else:
+            group.append(p)
+    return groups
 
 
 def accuracy_vs_length(summary: list[dict], baseline: float, baseline_label: str = "no memory",

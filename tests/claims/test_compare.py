@@ -162,3 +162,48 @@ def test_run_live_with_the_page_defaults_replays_a_shipped_run(task, cell, lengt
     row, curve = run_one(spec, cell, length, seed)
     assert row["steps"] == shipped["steps"] and row["stop_reason"] == shipped["stop_reason"]
     assert row["accuracy"] == pytest.approx(shipped["accuracy"], abs=0.002)
+
+
+# --- the costs chart's caption and the learning curves' overlaps -------------------------------------------------
+
+def _three(task: str) -> list[dict]:
+    return [r for r in grid(task).to_dict("records") if r["cell"] in PAGE_SPEC.cells]
+
+
+@pytest.mark.parametrize("task", ("adding", "first-symbol", "temporal-order", "reverse"))
+def test_the_cost_caption_says_whether_time_per_step_grew_with_length_in_these_runs(task):
+    """'Here they grow with the length for every cell' only where every cell's mean ms per step rises from each
+    length to the next (adding); elsewhere 'Here they do not grow steadily with the length (…)', quoting a real
+    fall from the grid."""
+    from rnn_core.compare.experiments import summarise
+    from rnn_core.compare.figures import cost_caption
+    frame = grid(task)
+    frame = frame[frame["cell"].isin(PAGE_SPEC.cells)]
+    means = frame.groupby(["cell", "length"])["ms_per_step"].mean()
+    grows = all(means[cell].is_monotonic_increasing for cell in PAGE_SPEC.cells)
+    text = cost_caption(summarise(_three(task)))
+    assert ("grow with the length for every cell" in text) == grows
+    assert ("do not grow steadily" in text) == (not grows)
+    assert grows == (task == "adding")
+
+
+def test_the_cost_caption_quotes_the_first_symbol_gru_fall_from_the_grid():
+    """'(GRU: 88 ms at length 25, 8 ms at 50)', the audit's counter-example, read from the shipped grid."""
+    from rnn_core.compare.experiments import summarise
+    from rnn_core.compare.figures import cost_caption
+    g = grid("first-symbol")
+    gru = g[g["cell"] == "gru"].groupby("length")["ms_per_step"].mean()
+    assert gru[25] > 5 * gru[50]
+    assert f"GRU: {gru[25]:.0f} ms at length 25, {gru[50]:.0f} ms at 50" in cost_caption(summarise(_three("first-symbol")))
+
+
+def test_runs_that_end_on_the_same_point_are_counted_on_the_learning_curves():
+    """'a label such as “9 runs” says how many lines end at that point': temporal order, length 10, where every
+    cell and seed solved the task at step 50 (the audit saw one red dot)."""
+    from rnn_core.compare.figures import learning_curves
+    found = load_shipped("temporal-order")
+    curves = [c for c in found[1].to_dict("records") if c["cell"] in PAGE_SPEC.cells]
+    at_10 = [c for c in curves if c["length"] == 10]
+    assert {(c["step"], c["val_accuracy"]) for c in at_10} == {(50, 1.0)} and len(at_10) == 9
+    labels = [a.text for a in learning_curves(curves, 0.25).layout.annotations]
+    assert "9 runs" in labels

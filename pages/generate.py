@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import kit
-from rnn_core.data.text import SPECIALS
+from rnn_core.data.text import SPECIALS, word_spaces
 from rnn_core.errors import RNNLabError
 from rnn_core.language_model import generation_figures as figs
 from rnn_core.language_model.checkpoint import load_checkpoint
@@ -155,7 +155,11 @@ prompt, length, temperature, top_p, top_k, seed = (st.session_state[f"generate.{
     "prompt", "length", "temperature", "top_p", "top_k", "seed"))
 settings = dict(temperature=float(temperature), top_k=int(top_k) or None,
                 top_p=None if top_p >= 1 else float(top_p), seed=int(seed))
-sep = " " if level == "word" else ""
+
+
+def spacing(tokens: list[str]) -> str | list[str]:
+    """What goes between tokens shown one by one: a word model's text keeps its spacing (caller’s, print())."""
+    return word_spaces(tokens) if level == "word" else ""
 
 
 def warn_unknown(unknown: list[str]) -> None:
@@ -365,17 +369,17 @@ def surprise_view() -> None:
                   help="The same measure on the last 10% of its training text, which it never trained on.")
     worst = s.biggest()
     if worst is not None:
-        before, token, after = (visible(part) for part in s.context(worst, 4 if level == "word" else 12, sep))
+        before, token, after = (visible(part) for part in s.context(worst, 4 if level == "word" else 12, level))
         c3.metric("Biggest surprise", f"{s.bits[worst]:.1f} bits",
                   help=f"{level} {worst + 1} of the text, probability {s.probs[worst]:.3%}")
-        c3.markdown(f"{level} {worst + 1}, **{md(token)}** in “…{md(before + sep)}**{md(token)}**{md(sep + after)}…” "
+        c3.markdown(f"{level} {worst + 1}, **{md(token)}** in “…{md(before)}**{md(token)}**{md(after)}…” "
                     "(outlined below)")
     if s.unscored:
         st.caption(f"{s.unscored} {level}s are outside the vocabulary (grey): read as <unk> and not scored, "
                    "because predicting “some rare word” is far cheaper than predicting the word itself.")
     full = figs.surprise_full_red(level)
-    st.html(figs.surprise_html(s.tokens, s.probs, s.bits, separator=sep, scored=s.scored, full=full,
-                               highlight=worst))
+    st.html(figs.surprise_html(s.tokens, s.probs, s.bits, separator=spacing(s.tokens), scored=s.scored,
+                               full=full, highlight=worst))
     st.caption(figs.SURPRISE_CAPTION.format(full=full, pfull=f"1/{2 ** int(full):,}", per=per))
 
 
@@ -391,7 +395,8 @@ def connectivity_view() -> None:
     position = st.slider("Prediction after token number", 0, n - 1, key="generate.position")
     st.markdown(f"After reading up to **{display_token(conn.tokens[position])!r}** (outlined next: what came "
                 f"after, **{display_token(conn.targets[position])!r}**), the prediction leans on:")
-    st.html(figs.connectivity_html(conn.tokens, conn.row(position), position, conn.targets[position], sep))
+    st.html(figs.connectivity_html(conn.tokens, conn.row(position), position, conn.targets[position],
+                                   spacing(conn.tokens[:position + 1] + [conn.targets[position]])))
     kit.chart(figs.connectivity_bars(conn.tokens, conn.row(position), position), figs.CONNECTIVITY_CAPTION,
           key="generate.conn_bars")
     with st.expander("Every prediction against every input (heatmap)"):
@@ -476,7 +481,7 @@ def units_view() -> None:
     gate = quantity in GATES
     colors = [figs.diverging_color(v, 1.0 if gate else scale) for v in values]
     tips = [f"{display_token(t)}: {v:.3f}" for t, v in zip(tl.tokens, values)]
-    st.html(figs.colored_text_html(tl.tokens, [], colors=colors, tooltips=tips, separator=sep))
+    st.html(figs.colored_text_html(tl.tokens, [], colors=colors, tooltips=tips, separator=spacing(tl.tokens)))
     st.caption(figs.TIMELINE_CAPTION)
     kit.chart(figs.unit_trace(tl.tokens, values, f, feature, f"{quantity} unit {unit}"), figs.UNIT_CAPTION,
           key="generate.unit_trace")

@@ -8,8 +8,8 @@ import torch
 import torch.nn.functional as F
 
 from rnn_core.errors import RNNLabError
-from rnn_core.language_model.interpret import (MAX_CONNECTIVITY_TOKENS, Timeline, connectivity, correlated_units, surprise,
-                                text_features, timeline)
+from rnn_core.language_model.interpret import (MAX_CONNECTIVITY_TOKENS, Surprise, Timeline, connectivity,
+                                               correlated_units, surprise, text_features, timeline)
 from rnn_core.language_model.model import LanguageModel, ModelConfig
 from rnn_core.data.text import Tokenizer
 
@@ -179,3 +179,17 @@ def test_timeline_of_ids_is_the_timeline_of_the_text():
     a = timeline(model, tok, TEXT)
     b = timeline_of_ids(model, tok, tok.encode(TEXT))
     assert a.tokens == b.tokens and all(np.array_equal(a.values[k], b.values[k]) for k in a.values)
+
+
+def test_a_word_models_surprise_reads_as_written_text():
+    """Issue 22, item 1: Surprise showed word tokens one space apart (`The " print ( ) " function`)."""
+    import re
+    from rnn_core.data.text import word_spaces
+    from rnn_core.language_model.generation_figures import surprise_html
+    tokens = ["The", '"', "print", "(", ")", '"', "function", "of", "the", "caller", "’", "s"]
+    s = Surprise(tokens, [0.5] * len(tokens), [1.0] * len(tokens), [])
+    before, token, after = s.context(4, 3, "word")
+    assert before + token + after == '"print()" function of'
+    html = surprise_html(tokens, s.probs, s.bits, separator=word_spaces(tokens))
+    assert re.sub(r"<[^>]+>", "", html).replace("&quot;", '"').replace("&#x27;", "'") == \
+        'The "print()" function of the caller’s'

@@ -176,10 +176,12 @@ def diverging_color(value: float, scale: float = 1.0) -> str:
 
 def colored_text_html(tokens: list[str], weights: list[float], colors: list[str] | None = None,
                       tooltips: list[str] | None = None, color: tuple = _RED, highlight: int | None = None,
-                      separator: str = "") -> str:
+                      separator: str | list[str] = "") -> str:
     """Tokens with coloured backgrounds: ``weights`` in [0, 1] mix white with ``color`` (or give ``colors``).
 
     Line breaks are shown as ⏎ and then broken; ``highlight`` outlines one token (the chosen position).
+    ``separator`` goes between tokens, or is the text before each token (a word model's spacing, from
+    :func:`rnn_core.data.text.word_spaces`).
     """
     parts = []
     for i, tok in enumerate(tokens):
@@ -192,7 +194,13 @@ def colored_text_html(tokens: list[str], weights: list[float], colors: list[str]
         parts.append(f'<span style="background:{background};{outline}"{title}>{shown}</span>')
     return ('<div style="font-family:ui-monospace,Menlo,Consolas,monospace;font-size:15px;line-height:1.7;'
             'white-space:pre-wrap;word-break:break-word;color:#111;background:#fff;padding:8px;'
-            'border:1px solid #ddd;border-radius:6px">' + separator.join(parts) + "</div>")
+            'border:1px solid #ddd;border-radius:6px">' + _joined(parts, separator) + "</div>")
+
+
+def _joined(parts: list[str], separator: str | list[str]) -> str:
+    if isinstance(separator, str):
+        return separator.join(parts)
+    return "".join(space + part for space, part in zip(list(separator) + [""] * len(parts), parts))
 
 
 def surprise_full_red(level: str) -> float:
@@ -200,7 +208,7 @@ def surprise_full_red(level: str) -> float:
     return 8.0 if level == "char" else 12.0
 
 
-def surprise_html(tokens: list[str], probs: list[float], bits: list[float], separator: str = "",
+def surprise_html(tokens: list[str], probs: list[float], bits: list[float], separator: str | list[str] = "",
                   scored: list[bool] | None = None, full: float = 10.0, highlight: int | None = None) -> str:
     """The text coloured by surprise: white for tokens the model expected, red at ``full`` bits and beyond;
     tokens not scored (outside the vocabulary) in grey."""
@@ -211,7 +219,8 @@ def surprise_html(tokens: list[str], probs: list[float], bits: list[float], sepa
     return colored_text_html(tokens, [], colors=colors, tooltips=tips, separator=separator, highlight=highlight)
 
 
-def connectivity_html(tokens: list[str], row: np.ndarray, position: int, target: str, separator: str = "") -> str:
+def connectivity_html(tokens: list[str], row: np.ndarray, position: int, target: str,
+                      separator: str | list[str] = "") -> str:
     """The text up to ``position`` coloured by how much the prediction there leans on each token."""
     peak = float(row.max()) if len(row) and row.max() > 0 else 1.0
     shown = tokens[:position + 1]

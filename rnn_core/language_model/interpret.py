@@ -25,7 +25,7 @@ import torch
 from rnn_core.errors import RNNLabError
 from rnn_core.language_model.generation import start_token_id
 from rnn_core.language_model.model import LanguageModel
-from rnn_core.data.text import UNK, Tokenizer, split_tokens
+from rnn_core.data.text import UNK, Tokenizer, split_tokens, word_spaces
 
 # The page's example: long quotes, code and several lines (for the unit search), every word in the ready-made
 # word model's vocabulary (so the surprise view scores every word; no run of one mark such as '>>>' or '))', which
@@ -94,11 +94,14 @@ class Surprise:
         kept = [i for i, ok in enumerate(self.scored) if ok]
         return max(kept, key=self.bits.__getitem__) if kept else None
 
-    def context(self, i: int, width: int = 3, separator: str = "") -> tuple[str, str, str]:
-        """``(before, token, after)``: token ``i`` with ``width`` tokens either side, to say which one it is."""
-        before = separator.join(self.tokens[max(0, i - width):i])
-        after = separator.join(self.tokens[i + 1:i + 1 + width])
-        return before, self.tokens[i], after
+    def context(self, i: int, width: int = 3, level: str = "char") -> tuple[str, str, str]:
+        """``(before, token, after)``: token ``i`` with ``width`` tokens either side, to say which one it is;
+        ``before + token + after`` reads as the text does (a word model's spaces included)."""
+        window = self.tokens[max(0, i - width):i + 1 + width]
+        k = i - max(0, i - width)
+        spaces = word_spaces(window) if level == "word" else [""] * len(window)
+        pieces = [space + tok for space, tok in zip(spaces, window)]
+        return "".join(pieces[:k]) + spaces[k], self.tokens[i], "".join(pieces[k + 1:])
 
 
 @torch.no_grad()

@@ -98,7 +98,8 @@ STEPS = (
         "Now the same idea at scale: an LSTM with 128 units reads Python's documentation and learns to predict "
         "the next character. Everyone uses seed 0 and the Quick preset: 1,000 steps, the same model everywhere.",
         "Press Train. While it runs, read the samples under the chart.",
-        "The loss starts at the dotted uniform guess (ln 106 ≈ 4.66) and falls to about 1.40. The samples go "
+        "The loss starts at the dotted uniform guess (ln 106 ≈ 4.66: the text's 103 symbols and 3 special tokens) "
+        "and falls to about 1.40. The samples go "
         "from random symbols to word-like English. Everyone's numbers are the same.",
         {**_LM_QUICK, "lm.cell": "lstm", "lm.lr": 0.02},
         room_does="Train (Quick, LSTM, seed 0)", room_sees="the loss falls from the uniform guess to ≈ 1.40; samples turn into words"),
@@ -132,10 +133,11 @@ STEPS = (
         "At 1 the RNN's line is flat. Below 1 the gradient vanishes exponentially (0.9: about 2·10⁻⁵ reaches "
         "step 0); above 1 it explodes (1.2: about 5·10⁷), a straight line on the log scale either way. The LSTM "
         "and GRU lines do not move (the slider shapes only the RNN's W_hh), and at initialisation they vanish "
-        "too, the GRU's most. With tanh, above 1 the gradient shrinks instead: the units saturate, and "
-        "tanh′ = 1 − h² damps each step more than W_hh amplifies it.", dict(_GRADIENTS),
+        "too, the GRU's most. With tanh, above 1 the gradient shrinks instead: the state grows out of tanh's "
+        "linear middle, where the slopes tanh′ = 1 − h² are smaller (at 1.2 they average about 0.5, though "
+        "almost none is saturated), and they damp each step more than W_hh amplifies it.", dict(_GRADIENTS),
         room_does="drag the spectral radius past 1 (ReLU), then tanh",
-        room_sees="vanishing turns into exploding; tanh saturates instead"),
+        room_sees="vanishing turns into exploding; with tanh it shrinks instead"),
     WorkshopStep(
         "Who remembers longer?", "pages/compare.py", 3,
         "The classic experiment: remember two numbers for up to 200 steps and add them (the adding problem).",

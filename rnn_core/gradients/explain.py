@@ -21,7 +21,7 @@ def fmt(value: float) -> str:
 
 
 def slope_text(m: Measurement, settings: GradientSettings, radius: float) -> str:
-    """What the measured slopes did to the RNN's gradient: the honest story of saturation."""
+    """What the measured slopes did to the RNN's gradient, in the numbers the page shows."""
     sat = saturation(m, settings.activation)
     low, high = (("inactive units", "active units") if settings.activation == "relu" else
                  ("saturated units", "units in the linear regime"))
@@ -43,13 +43,17 @@ def slope_text(m: Measurement, settings: GradientSettings, radius: float) -> str
                        "product: the radius alone does not set the factor.")
     if settings.activation == "tanh" and radius > 1:
         rest = ("What growth is left happens mostly over the first steps, while the state is still small. "
-                if m.ratio > 1 else "Here they cancel all of it: the gradient still vanishes. ")
+                if m.ratio > 1 else "That is below 1: the gradient still vanishes. ")
+        saturated = (f", and {sat.saturated_share:.0%} of them are saturated (below 0.2)"
+                     if sat.saturated_share >= 0.05 else ", though almost none is saturated (below 0.2)")
         return text + (f"A radius of {fmt(radius)} would multiply the gradient by {fmt(radius)} per step "
                        f"({fmt(radius)}^{T - 1} = {fmt(radius ** (T - 1))} in all) only if the state stayed near 0, "
-                       "where tanh′ ≈ 1. It does not: W_hh amplifies the state until units saturate, tanh′ = "
-                       "1 − h² falls towards 0 there, and the small slopes cancel most of the growth. " + rest +
-                       "A tanh RNN explodes only as long as its state stays in the linear regime; ReLU has no "
-                       "saturation: try the **Exploding** preset.")
+                       "where tanh′ ≈ 1. It does not: W_hh amplifies the state until it leaves tanh's linear "
+                       f"middle, and there the slopes tanh′ = 1 − h² are smaller: here they average "
+                       f"{fmt(sat.mean_slope)}{saturated}. The slopes cut the factor per step from {fmt(radius)} to "
+                       f"the {fmt(factor)} measured. " + rest +
+                       "A tanh RNN explodes only as long as its state stays in the linear middle; ReLU's slope does "
+                       "not shrink with the state: try the **Exploding** preset.")
     return text
 
 

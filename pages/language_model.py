@@ -15,8 +15,8 @@ from rnn_core.errors import RNNLabError
 from rnn_core.language_model.checkpoint import checkpoint_bytes
 from rnn_core.language_model.figures import (COMPARE_CAPTION, DIAGRAM_CAPTION, LOSS_CAPTION, curve_rows, loss_curves,
                                              model_diagram, run_comparison)
-from rnn_core.language_model.report import (TIME_LIMIT_NOTE, cell_sizes, comparable_groups, runs_table, text_shape,
-                                            training_note)
+from rnn_core.language_model.report import (TIME_LIMIT_NOTE, cell_sizes, closing_line, comparable_groups, runs_table,
+                                            text_shape, training_note, vocabulary_note)
 from rnn_core.language_model.script import language_model_script
 from rnn_core.language_model.training import (DEFAULT_CELL, DEFAULT_LEVEL, DEFAULT_PRESET, PRESET_SECONDS,
                                               PRESET_TITLES, PRESETS, LMSettings, diagnose, evaluation_interval,
@@ -231,7 +231,7 @@ def show_model(settings: LMSettings) -> None:
     st.markdown(f"**The model you will train:** {total:,} weights")
     kit.chart(model_diagram(parts, config.cell, config.num_layers, config.hidden_size, vocab, config.encoding,
                             config.embedding_dim), DIAGRAM_CAPTION, key="lm.diagram")
-    st.caption(cell_sizes(config))
+    st.caption(f"The vocabulary: {vocabulary_note(vocab, settings.level)} {cell_sizes(config)}")
     advice = size_advice(train_tokens, total, settings.level)
     if advice is not None:
         (st.warning if advice[0] == "warning" else st.info)(advice[1])
@@ -279,12 +279,21 @@ def export_source() -> tuple[str, str]:
     return "file", s["lm.upload"].name if s.get("lm.upload") is not None else "my_text.txt"
 
 
+def closing(outcome) -> tuple[str, str]:
+    """How the run ended, in a learner's words; a warning when the model it kept is worse than the untrained one."""
+    entry = kit.registry().get(outcome.entries[-1]) if outcome.entries else None
+    if entry is None:
+        return outcome.message, "warning" if outcome.reason in kit.WARNINGS else "success"
+    text, look = closing_line(entry.metrics, entry.history, outcome.message, outcome.reason)
+    return text + (TIME_LIMIT_NOTE if outcome.reason == "time" else ""), look
+
+
 job, (b3, _) = kit.train_controls(
     "lm", make_run, disabled=text is None, widths=(1, 1, 2, 2), live=live,
     stop_help="Stops training and keeps the model so far.",
     progress_text=lambda p: f"step {p.step:,} of about {p.planned_steps:,}" + (
         f" · {p.tokens_per_second:,.0f} tokens/s · about {p.time_left:.0f} s left" if p.step else ""),
-    done=lambda o: o.message + (TIME_LIMIT_NOTE if o.reason == "time" else ""))
+    done=closing)
 with b3:
     try:
         kit.export_button(language_model_script(make_settings(), *export_source(), title or ""),
@@ -310,13 +319,13 @@ if entries:
     per = "char" if m.get("level") == "char" else "word"
     cols = st.columns(4)
     cols[0].metric("Validation loss", f"{m.get('val_loss', math.nan):.3f}",
-                   help="Nats per token on the last 10% of the text, which the model never trains on; of the "
-                        "model kept (the best on validation).")
+                   help="Nats per token on all of the last 10% of the text, which the model never trains on; of "
+                        "the model kept (the one whose validation dot was lowest; the dots read a part of it).")
     cols[1].metric("Perplexity", f"{m.get('perplexity', math.nan):,.2f}",
                    help="As unsure as choosing uniformly among this many tokens.")
     cols[2].metric(f"Bits per {per}", f"{m.get(f'bits_per_{per}', math.nan):.2f}")
     cols[3].metric("Parameters", f"{m.get('params', 0):,}")
-    st.caption(training_note(m))
+    st.caption(training_note(m, entry.history))
     for problem in diagnose(m, entry.history):
         st.warning(problem)
     kit.chart(loss_curves(entry.history, uniform_loss=m.get("uniform_loss", math.log(m.get("vocab_size", 2))),

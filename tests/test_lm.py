@@ -206,3 +206,18 @@ def test_samples_to_show_keep_the_first_and_last_and_space_out_the_rest():
     shown = [r["step"] for r in samples_to_show(rows)]
     assert shown[0] == 0 and shown[-1] == 1000 and len(shown) == 7 and shown == sorted(shown)
     assert samples_to_show(rows[:3]) == rows[:3]
+
+
+def test_the_training_note_says_what_the_dots_and_the_metric_each_read():
+    """Issue 22, item 6: the kept model's figure (all of the validation text) and its dot (a part of it)."""
+    from rnn_core.language_model.report import training_note, vocabulary_note
+    m = {"best_step": 950, "steps": 1000, "seconds": 12.0, "tokens_per_second": 1000, "val_loss": 1.395,
+         "last_val_loss": 1.389, "val_tokens": 46_505, "eval_tokens": 8_000, "level": "char", "vocab_size": 106,
+         "uniform_loss": math.log(106)}
+    note = training_note(m, [{"step": 950, "val_loss": 1.372}, {"step": 1000, "val_loss": 1.389}])
+    assert "step 950 (★), where the validation dots were lowest: 1.372, against 1.389 at the last step" in note
+    assert "read 8,000 of the 46,505 validation characters" in note and "1.395 for the kept model" in note
+    assert "ln 106 = 4.66" in note and "103 distinct symbols of the text and 3 special ones" in note
+    assert vocabulary_note(10_003, "word").startswith("10,003 tokens: the 10,000 commonest words")
+    short = training_note({**m, "val_tokens": 20, "eval_tokens": 19}, [])
+    assert "read" not in short.split("lowest")[1].split("A uniform")[0]   # one measure: nothing to explain

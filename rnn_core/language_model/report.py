@@ -7,9 +7,9 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from rnn_core.data.text import Tokenizer, split_tokens
+from rnn_core.data.text import SPECIALS, Tokenizer, split_tokens
 from rnn_core.language_model.model import ModelConfig
-from rnn_core.language_model.training import WEIGHT_SET_NAMES, WEIGHT_SETS, parameter_breakdown
+from rnn_core.language_model.training import WEIGHT_SET_NAMES, WEIGHT_SETS, LMSettings, parameter_breakdown
 from rnn_core.nets.cells import CELL_NAMES
 
 TIME_LIMIT_NOTE = (" This machine was slower than the preset expects (busy?), so the run ended by the clock, not by "
@@ -35,16 +35,58 @@ def cell_sizes(config: ModelConfig) -> str:
             f"{WEIGHT_SETS['gru']}×: more weights per step, more time per step.")
 
 
-def training_note(metrics: dict) -> str:
-    """How long a run took, which of its models was kept, and what a uniform guess scores."""
+def vocabulary_note(vocab: int, level: str) -> str:
+    """What the vocabulary size counts: the text's symbols (or commonest words) and the special tokens."""
+    n = len(SPECIALS)
+    what = "distinct symbols of the text" if level == "char" else "commonest words and marks of the text"
+    return (f"{vocab:,} tokens: the {vocab - n:,} {what} and {n} special ones (padding, “unknown”, end of "
+            "text) that every vocabulary holds.")
+
+
+def training_note(metrics: dict, history: list | None = None) -> str:
+    """How long a run took, which of its models was kept (and what each evaluation measured, when the kept model
+    is not the last), and what a uniform guess scores."""
     m = metrics
     best_step, steps_done = m.get("best_step", m.get("steps", 0)), m.get("steps", 0)
-    kept = ("the model of the last step is kept" if best_step == steps_done else
-            f"the model kept is from step {best_step:,}, the best on validation; the last evaluation read "
-            f"{m.get('last_val_loss', math.nan):.3f}")
+    val_tokens = m.get("val_tokens", 0)
+    read = m.get("eval_tokens", min(LMSettings.eval_tokens, max(0, val_tokens - 1)))
+    per = "characters" if m.get("level") == "char" else "tokens"
+    vals = {r["step"]: r["val_loss"] for r in history or () if isinstance(r.get("val_loss"), (int, float))}
+    if best_step == steps_done:
+        kept = "the model of the last step is kept"
+    else:
+        kept = (f"the model kept is from step {best_step:,} (★), where the validation dots were lowest"
+                + (f": {vals[best_step]:.3f}, against {m.get('last_val_loss', math.nan):.3f} at the last step"
+                   if best_step in vals else ""))
+        if val_tokens and read < val_tokens - 1:
+            kept += (f". Those dots read {read:,} of the {val_tokens:,} validation {per}, to keep training quick; "
+                     f"the validation loss above reads all of them: {m.get('val_loss', math.nan):.3f} for the kept "
+                     "model")
     uniform = m.get("uniform_loss", math.log(m.get("vocab_size", 2)))
+    vocab = m.get("vocab_size", 2)
     return (f"{steps_done:,} steps in {m.get('seconds', 0):.1f} s ({m.get('tokens_per_second', 0):,.0f} "
-            f"tokens/s); {kept}. A uniform guess scores ln {m.get('vocab_size', 2):,} = {uniform:.2f}.")
+            f"tokens/s); {kept}. A uniform guess scores ln {vocab:,} = {uniform:.2f} (the vocabulary: "
+            f"{vocabulary_note(vocab, m.get('level', 'char'))[:-1]}).")
+
+
+def closing_line(metrics: dict, history: list, message: str, reason: str) -> tuple[str, str]:
+    """The line under Train when a run has ended, and its look ("success" or "warning").
+
+    Written for a learner (no "val loss"); a run that stopped early because its loss on the held-out text was
+    rising, and whose kept model is worse there than the untrained one, says so plainly, as a warning.
+    """
+    steps, best_step = metrics.get("steps", 0), metrics.get("best_step", metrics.get("steps", 0))
+    if reason == "early":
+        message = (f"Stopped early at step {steps:,}: the loss on the held-out text (the validation loss) had "
+                   f"stopped improving. The model kept is from step {best_step:,}, its lowest.")
+    untrained = next((r["val_loss"] for r in history if r.get("step") == 0 and "val_loss" in r), None)
+    final = metrics.get("val_loss")
+    if isinstance(untrained, (int, float)) and isinstance(final, (int, float)) and final > untrained:
+        return (f"{message} It is worse than the untrained model: on text it has not seen it scores "
+                f"{final:.2f}, against {untrained:.2f} before training (and ln {metrics.get('vocab_size', 2):,} = "
+                f"{metrics.get('uniform_loss', math.nan):.2f} for a uniform guess; lower is better). It learned its "
+                "training text by heart, and that does not carry over: give it a longer text.", "warning")
+    return message, "warning" if reason in ("stopped", "diverged", "time") else "success"
 
 
 def comparable_groups(entries: list) -> dict[str, list]:

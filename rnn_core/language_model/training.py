@@ -398,6 +398,7 @@ def train_language_model(
                "vocab_size": len(data.tokenizer), "uniform_loss": uniform, "stop_reason": result.stop_reason,
                "planned_steps": result.planned_steps, "unk_fraction": data.unk_fraction,
                "train_tokens": len(data.train_ids), "val_tokens": len(val_ids),
+               "eval_tokens": min(settings.eval_tokens, len(val_ids) - 1),   # what each evaluation reads
                "epochs": steps * batches.batch_size * settings.seq_len / max(1, len(data.train_ids)),
                "last_val_loss": result.metrics.get("val_loss", math.nan),
                "best_step": result.best_step if result.best_step is not None else steps}

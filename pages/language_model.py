@@ -154,34 +154,47 @@ def forget_finished_run() -> None:
 
 
 st.subheader("1. Choose a text")
+OFFLINE = "Meanwhile a built-in corpus needs no download, and you can paste or upload any text."
 source = kit.widget(SETTINGS, "lm.source", on_change=forget_finished_run)
+waiting = None   # what the page still needs from the learner before it has a text (a hint, not an error)
 if source == SOURCES[0]:
     st.caption(BUILT_IN[kit.widget(SETTINGS, "lm.builtin", on_change=forget_finished_run)].description)
 elif source == SOURCES[1]:
     public = kit.widget(SETTINGS, "lm.public", on_change=forget_finished_run)
     st.caption(PUBLIC_TEXTS[public].description)
     if cached_public_text(public) is None:
-        if st.button("Download", key="lm.btn_download"):
-            with st.spinner(f"Downloading {PUBLIC_TEXTS[public].title}..."):
-                try:
-                    load_public_text(public)
-                except RNNLabError as exc:
-                    kit.show_error(exc)
+        download = f"lm.btn_download_{public}"
+        if kit.download_button(download, PUBLIC_TEXTS[public].title, lambda: load_public_text(public), OFFLINE):
+            st.rerun()
+        failed = kit.download_failed(download)
+        if failed:
+            kit.show_error(RNNLabError(failed))
+        waiting = "" if failed else (f"{PUBLIC_TEXTS[public].title} is not on this machine yet: press Download "
+                                     "(it needs an internet connection once, and is kept on disk afterwards). "
+                                     + OFFLINE)
     else:
         st.caption("✅ Downloaded and kept on this machine.")
 elif source == SOURCES[2]:
     st.text_area("Paste any text (a few thousand characters or more works best)", key="lm.paste", height=160,
                  on_change=forget_finished_run)
+    if not st.session_state.get("lm.paste", "").strip():
+        waiting = "Paste a text above (then press Ctrl+Enter, or click outside the box)."
 else:
     st.file_uploader("A plain-text file", type=["txt", "md", "csv", "py"], key="lm.upload",
                      on_change=forget_finished_run)
+    if st.session_state.get("lm.upload") is None:
+        waiting = "Choose a .txt file to upload."
 
 text = title = None
-try:
-    text, title, note = resolve_text()
-except RNNLabError as exc:
-    kit.show_error(exc)
+if waiting is not None:
+    if waiting:
+        st.info(waiting, icon=":material/info:")
 else:
+    try:
+        text, title, note = resolve_text()
+    except RNNLabError as exc:
+        kit.show_error(exc)
+if text is not None:
     if note:
         st.info(note)
     stats = text_statistics(text)

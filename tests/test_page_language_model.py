@@ -42,7 +42,8 @@ def test_training_on_a_built_in_corpus_stores_a_model():
 def test_empty_pasted_text_gives_a_message_and_disables_training():
     at = app_test("pages/language_model.py")
     at.radio(key="lm.source").set_value("Paste text").run()
-    assert any("empty" in e.value for e in at.error)
+    at.text_area(key="lm.paste").set_value("   \n ").run()
+    assert not at.error and any("Paste a text" in i.value for i in at.info)   # only whitespace: nothing yet
     assert at.button(key="lm.btn_train").disabled
     at.text_area(key="lm.paste").set_value("too short").run()
     assert at.button(key="lm.btn_train").disabled is False
@@ -122,3 +123,30 @@ def test_every_preset_shows_and_trains_with_its_own_values():
             assert shown == {"lm.hidden": preset.hidden_size, "lm.lr": preset.lr, "lm.clip": preset.clip,
                              "lm.batch": preset.batch_size}, name
             assert at.slider(key="lm.seq_len").value == preset.seq_len
+
+
+def test_a_missing_download_is_a_hint_then_one_message_that_names_the_way_out(monkeypatch, tmp_path):
+    """Issue 22, item 7: nothing red before any action; a failed download is one red box, not two."""
+    import urllib.request
+    monkeypatch.setenv("RNN_LAB_CACHE", str(tmp_path))          # nothing downloaded yet
+
+    def offline(*args, **kwargs):
+        raise OSError("no network")
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    at = app_test("pages/language_model.py")
+    at.radio(key="lm.source").set_value("Famous public text").run()
+    assert not at.exception and not at.error
+    assert any("press Download" in i.value for i in at.info)
+    assert at.button(key="lm.btn_train").disabled
+    download = next(b for b in at.button if b.key.startswith("lm.btn_download_"))
+    download.click().run()
+    assert not at.exception and len(at.error) == 1, [e.value for e in at.error]
+    assert "Could not download" in at.error[0].value and "built-in corpus needs no download" in at.error[0].value
+    assert not any("press Download" in i.value for i in at.info)
+
+
+def test_an_empty_paste_is_a_hint_not_an_error():
+    at = app_test("pages/language_model.py")
+    at.radio(key="lm.source").set_value("Paste text").run()
+    assert not at.error and any("Paste a text" in i.value for i in at.info)
+    assert at.button(key="lm.btn_train").disabled

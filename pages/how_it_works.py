@@ -238,7 +238,8 @@ def stepper(walk, difference: float) -> None:
     phase, t = positions[st.session_state["how.pos"]]
     where = ("Forward: read a letter, update the memory, guess the next letter" if phase == "forward" else
              "Backward through time: the error flows from the last step to the first")
-    info.markdown(f"**{st.session_state['how.pos'] + 1} / {len(positions)}** · {where}. "
+    info.markdown(f"**Position {st.session_state['how.pos'] + 1} of {len(positions)}** in the walk "
+                  f"({walk.steps} time steps forward, then back) · {where}. "
                   f"Total loss L = Σ L_t = **{walk.loss:.2f}**.")
     kit.chart(walk_figure("unrolled_diagram", settings(walk), phase, t), unrolled_caption(walk.cell, phase), key="how.unrolled")
     if phase == "forward":

@@ -95,7 +95,7 @@ def workshop_sidebar(current_url_path: str | None, url_paths: dict[str, str]) ->
         params["workshop"], params["step"] = "1", str(index + 1)
         start = sum(s.minutes for s in STEPS[:index])
         with st.container(border=True):
-            st.caption(f"Workshop · step {index + 1} of {len(STEPS)} · minute {start} to {start + step.minutes} "
+            st.caption(f"Workshop step {index + 1} of {len(STEPS)} · minutes {start} to {start + step.minutes} "
                        f"of {total_minutes()}")
             st.progress((index + 1) / len(STEPS))
             st.markdown(f"**{step.title}**")
@@ -107,11 +107,13 @@ def workshop_sidebar(current_url_path: str | None, url_paths: dict[str, str]) ->
             elif target != current_url_path:
                 st.page_link(str(ROOT / step.page), label="Open this step's page", icon=":material/arrow_forward:",
                              query_params={"workshop": "1", "step": str(index + 1)})
-            back, forward = st.columns(2)
+            # Grey, and named for the workshop: a page's own red Next (How an RNN works) is another button.
+            back, forward = st.columns([2, 3])
             back.button("Back", key="workshop.btn_back", on_click=_move, args=(-1,), disabled=index == 0,
-                        width="stretch", icon=":material/arrow_back:")
-            forward.button("Next", key="workshop.btn_next", on_click=_move, args=(1,), type="primary",
-                           disabled=index == len(STEPS) - 1, width="stretch", icon=":material/arrow_forward:")
+                        width="stretch", icon=":material/skip_previous:", help="The previous workshop step.")
+            forward.button("Next workshop step", key="workshop.btn_next", on_click=_move, args=(1,),
+                           disabled=index == len(STEPS) - 1, width="stretch", icon=":material/skip_next:",
+                           help="The next workshop step (it may open another page).")
         st.button("Reset my session", key="workshop.btn_reset", on_click=reset_session, width="stretch",
                   icon=":material/restart_alt:",
                   help="Forget your models and settings and start this step again with the room's settings.")

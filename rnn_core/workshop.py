@@ -56,7 +56,8 @@ STEPS = (
         "Welcome: what a recurrent network is for", "pages/home.py", 3,
         "Text, speech and prices arrive one piece at a time. A recurrent network reads them in order and keeps "
         "a memory, the hidden state, that it updates at every step. Today we watch that memory at work.",
-        "Look at the three charts and read the numbered cards; then press Next (or Start: How an RNN works).",
+        "Look at the three charts and read the numbered cards; then press Next workshop step (or Start: How an "
+        "RNN works).",
         "Three measured previews: the RNN's accuracy falls to the no-memory line as the lag grows while the "
         "LSTM and GRU stay above 90 %; far back, the RNN's gradient is many times weaker than the gated cells'; "
         "a ready-made model's samples climb from noise to words. The cards are numbered in the order we visit "
@@ -66,17 +67,19 @@ STEPS = (
         "One step forward, with real numbers", "pages/how_it_works.py", 6,
         "A tiny RNN reads 'hello' one letter at a time and guesses the next letter. Each letter is a one-hot "
         "vector; h_t = tanh(W_hh h_{t−1} + W_xh x_t + b); y_t = softmax(W_hy h_t).",
-        "Step 1 is on screen. Press Next three times, one time step each (steps 2 to 4). Look at the sum strip "
-        "and the probability bars.",
+        "Time step 1 of 4 is on screen. Press the page's red Next three times, one time step each (time steps 2 "
+        "to 4). Look at the sum strip and the probability bars.",
         "W_xh·x_t just picks one column of W_xh. The hidden state stays between −1 and 1. Untrained, the "
-        "guesses are poor: each step's loss is between about 0.9 and 1.8, around ln 4 ≈ 1.39, the cost of a "
-        "uniform guess over e, h, l, o.", dict(_HOW),
+        "guesses are no better than chance: on seed 0 the network guesses 'o' after every letter, so it is right "
+        "only at the last step, where 'o' does come next. Each step's loss is between about 0.9 and 1.8, around "
+        "ln 4 ≈ 1.39, the cost of a uniform guess over e, h, l, o.", dict(_HOW),
         room_does='Next ×3 through "hello"', room_sees="W_xh·x_t picks a column; h_t in (−1, 1); loss ≈ ln 4 per step"),
     WorkshopStep(
         "Backwards through time", "pages/how_it_works.py", 5,
         "Learning means sending the error back through every step: backpropagation through time. Each step "
         "back multiplies the signal by tanh′ = 1 − h² and by W_hhᵀ.",
-        "Keep pressing Next through the backward steps, down to step 1. Watch the gradient chart.",
+        "Keep pressing the page's Next through the backward steps, down to time step 1. Watch the gradient "
+        "chart.",
         "The dotted line (the last letter's error alone) shrinks at each step back: on everyone's screen (seed "
         "0) it loses a factor of about 30 by step 1 (other seeds: 20 to 130). That is the vanishing gradient, "
         "in four steps.", {**_HOW, "how.pos": 4},

@@ -181,7 +181,7 @@ def unrolled_diagram(walk, phase: str = "forward", t: int = 0) -> go.Figure:
     fig.update_xaxes(visible=False, range=[-0.6, T + 0.6])
     fig.update_yaxes(visible=False, range=[-0.5, 2.65])
     label = "forward pass" if phase == "forward" else "backpropagation through time"
-    return base_layout(fig, f"Unrolled over '{walk.word}': step {t + 1} of {T}, {label}", height=300)
+    return base_layout(fig, f"Unrolled over '{walk.word}': time step {t + 1} of {T}, {label}", height=300)
 
 
 def matrix_heatmap(values, row_labels, col_labels, title: str = "", outline_col: int | None = None,

@@ -94,7 +94,7 @@ def test_step_2_three_nexts_walk_hello_forward_with_losses_near_ln_4(start):
     for _ in range(3):
         at.button(key="how.btn_next").click().run()
     assert not at.exception and at.session_state["how.pos"] == 3
-    assert any("**4 /" in m.value and "Forward" in m.value for m in at.markdown)
+    assert any("**Position 4 of 8**" in m.value and "Forward" in m.value for m in at.markdown)
     walk = _walk(at)
     losses = [step.loss for step in walk.forward]
     assert len(losses) == 4 and all(0.9 <= x <= 1.9 for x in losses), losses

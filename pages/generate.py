@@ -404,8 +404,12 @@ def connectivity_view() -> None:
     name = str(facts.get("cell") or "this model").upper()
     reach = conn.reach()
     st.metric("How far back it looks", f"{'≥ ' if conn.reach_capped() else ''}{reach} {level}s",
-              help="The distance at which the average influence of an input, relative to the strongest one, "
+              help="The distance at which the typical influence of an input, relative to the strongest one, "
                    "first falls below a thousandth: where its line crosses the dashed line below.")
+    far = len(conn.by_distance()) - 1
+    st.caption(f"Measured on the {n:,} predictions of this {n:,}-{level} text. Each point of the line below is the "
+               f"typical value over at least {conn.predictions_needed():,} of them, so the line stops {far:,} {level}s "
+               "back (only the last few predictions reach further, too few to say). A longer text measures further.")
     curves, reaches = {name: conn.by_distance()}, {name: reach}
     st.markdown("**RNN, LSTM and GRU trained on the same text** (the ready-made character models): which keeps an "
                 "input's influence alive longest?")

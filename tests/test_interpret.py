@@ -135,16 +135,32 @@ def test_the_unit_search_finds_a_planted_quote_unit():
 
 def test_reach_is_read_off_the_averaged_curve():
     from rnn_core.language_model.interpret import REACH_THRESHOLD, Connectivity
-    n = 6
+    n = 8
     matrix = np.zeros((n, n))
     for t in range(n):
         for s in range(t + 1):
             matrix[t, s] = 10.0 ** -(t - s)          # influence falls tenfold per step back
-    conn = Connectivity(list("abcdef"), list("bcdefg"), matrix)
+    conn = Connectivity(list("abcdefgh"), list("bcdefghi"), matrix)
     curve = conn.by_distance()
-    np.testing.assert_allclose(curve, [10.0 ** -d for d in range(n)])
+    assert conn.predictions_needed() == 4       # half the text, on a text this short
+    np.testing.assert_allclose(curve, [10.0 ** -d for d in range(n - 4 + 1)])   # distances 4 predictions reach
     assert conn.reach(REACH_THRESHOLD) == 3 and not conn.reach_capped()   # 1e-3 still counts, 1e-4 does not
-    assert conn.reach(1e-9) == n - 1 and conn.reach_capped(1e-9)
+    assert conn.reach(1e-9) == n - 4 and conn.reach_capped(1e-9)
+
+
+def test_the_reach_line_is_not_moved_by_a_few_far_predictions():
+    """Issue 22, item 8: far back only the last predictions of a text reach; one odd prediction there (all its
+    inputs equally weak) lifted the mean back above the threshold. The typical value over 100 predictions does
+    not move, and the line stops where fewer than 100 predictions reach."""
+    from rnn_core.language_model.interpret import MIN_PREDICTIONS, Connectivity
+    n = 260
+    d = np.subtract.outer(np.arange(n), np.arange(n)).astype(float)
+    matrix = np.where(d >= 0, 10.0 ** (-d / 40), 0.0)     # a thousandth at 120 back
+    matrix[n - 1, :n - 1] = 1.0                            # the last prediction leans on everything alike
+    conn = Connectivity(["a"] * n, ["a"] * n, matrix)
+    curve = conn.by_distance()
+    assert len(curve) == n - MIN_PREDICTIONS + 1 and conn.predictions_needed() == MIN_PREDICTIONS
+    assert conn.reach() == 120 and np.all(np.diff(curve) < 0)     # 1e-3 at 120 still counts
 
 
 def test_surprise_leaves_unknown_tokens_unscored_and_names_its_biggest_surprise():

@@ -46,8 +46,9 @@ HEATMAP_CAPTION = ("How to read it: row t is the prediction made after reading t
                    "the colour is the gradient norm relative to the row's largest, on a log scale (yellow 1, dark "
                    "purple a ten-thousandth or less). A band hugging the diagonal means the model looks only a few "
                    "tokens back. Hover for the tokens.")
-REACH_CAPTION = ("How to read it: how strongly a prediction depends on the input d tokens back, averaged over the text "
-                 "and relative to the strongest input (log scale). Where a line crosses the dashed line (a "
+REACH_CAPTION = ("How to read it: how strongly a prediction depends on the input d tokens back, relative to its "
+                 "strongest input: the typical value (geometric mean) over the text's predictions, on a log scale. "
+                 "Where a line crosses the dashed line (a "
                  "thousandth) is how far back that cell looks: the numbers above are read off these crossings.")
 UNIT_CAPTION = ("How to read it: the chosen unit's value at every token (line) against a simple feature of the text "
                 "(shaded). A unit that rises and falls with the shading tracks that feature.")

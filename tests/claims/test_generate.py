@@ -24,7 +24,8 @@ from rnn_core.language_model import generation_figures as figs
 from rnn_core.language_model.generation import (TEMPERATURES, Stepper, distinct_ngram_share, distributions_at_temperatures,
                                  entropy_bits, next_token_distribution, next_token_probs, page_defaults, sample,
                                  sample_at_temperatures, sampling_pipeline, special_ids)
-from rnn_core.language_model.interpret import EXAMPLE_TEXT, best_unit, connectivity, correlated_units, default_feature, timeline
+from rnn_core.language_model.interpret import (EXAMPLE_TEXT, MIN_PREDICTIONS, best_unit, connectivity, correlated_units,
+                                               default_feature, timeline)
 from rnn_core.language_model.pretrained import available, load_ready_made
 from rnn_core.data.text import SPECIALS, encode_text, split_tokens
 
@@ -226,7 +227,7 @@ def reach():
 def test_the_gru_looks_back_furthest_and_the_rnn_forgets_fastest(reach):
     """"On this text the GRU looks back furthest …, the RNN … least" (the sentence the page writes after
     "Compare how far back they look", naming every cell tied for least): the GRU's reach is at least twice the
-    RNN's and beats the LSTM's, the RNN's is no longer than the LSTM's, and 40 characters back the RNN's average
+    RNN's and beats the LSTM's, the RNN's is no longer than the LSTM's, and 40 characters back the RNN's typical
     influence is under a tenth of the LSTM's and of the GRU's (it fades fastest)."""
     (r_rnn, c_rnn), (r_lstm, c_lstm), (r_gru, c_gru) = reach["rnn"], reach["lstm"], reach["gru"]
     assert r_gru >= 2 * r_rnn and r_gru > r_lstm >= r_rnn
@@ -239,9 +240,13 @@ def test_the_reach_is_where_the_drawn_curve_crosses_a_thousandth(reach):
     for name, (r, curve) in reach.items():
         assert r == len(curve) - 1 or curve[r] >= 0.001 > curve[r + 1], name
         assert all(curve[:r + 1] >= 0.001), name
+        # issue 22, item 8: past its crossing a line stays below (the GRU's mean used to climb back from 1e-3 at
+        # 162 to 1e-2 at 255, on the last few predictions): the reach is no artefact of a noisy tail
+        assert all(curve[r + 1:] < 0.001), name
     fig = figs.reach_curves({k: c for k, (_, c) in reach.items()}, {k: r for k, (r, _) in reach.items()})
     lines = [t for t in fig.data if t.mode == "lines"]
-    assert all(len(t.x) == len(EXAMPLE_TEXT) for t in lines)         # the whole text, not the first 60
+    # as far back as 100 predictions reach (the page: "the typical value over at least 100 of them")
+    assert all(len(t.x) == len(EXAMPLE_TEXT) - MIN_PREDICTIONS + 1 for t in lines)
 
 
 def test_the_units_view_opens_on_a_unit_that_really_follows_its_feature():

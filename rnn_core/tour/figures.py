@@ -25,9 +25,11 @@ def gradient_details(tour: GradientTour) -> str:
     """What exactly the gradient chart measures (for the caption's tooltip)."""
     sizes = ", ".join(f"{LABELS[c]} {tour.hidden[c]} units, {tour.steps[c]:,} steps" for c in tour.curves)
     return ("The three ready-made character models, trained on the same text (" + sizes + "). For each of "
-            f"{tour.predictions} next-character guesses on held-out text, the gradient norm of the guessed "
-            "character's log-probability with respect to each earlier input, from a real backward pass, divided by "
-            "the largest of them; the line is the mean over the guesses.")
+            f"{tour.predictions} next-character guesses on a held-out passage of {len(tour.passage)} characters "
+            f"(each guess with at least {len(tour.passage) - tour.predictions} characters read before it), the "
+            "gradient norm of the guessed character's log-probability with respect to each earlier input, from a "
+            "real backward pass, divided by the largest of them; the line is the typical value (geometric mean) "
+            "over the guesses.")
 SAMPLES_CAPTION = (
     "How to read it: the share of real words in the samples the ready-made LSTM wrote as it trained; dotted: "
     "the same share for real text. It climbs from noise towards the dotted line.")

@@ -145,7 +145,11 @@ def _cliff(task: str, path: str, stamp: float) -> Cliff | None:
 
 GRADIENT_MODELS = {"rnn": "char-rnn", "lstm": "char-lstm", "gru": "char-gru"}
 HELD_OUT = 0.9     # the language models validate on the last 10% of their text: read from there
-DEFAULTS = {"seed": 0, "span": 60, "predictions": 32}   # what the home page shows (seed: which passage)
+DEFAULTS = {"seed": 0, "span": 60, "predictions": 64}   # what the home page shows (seed: which passage)
+# Characters read before the furthest input the chart measures: the first inputs of a passage sway a guess more
+# (nothing earlier is there to drown them), which drew an upturn at the chart's far end (the GRU's line climbed
+# from 5e-3 at 50 back to 2e-2 at 60 when the passage started 60 characters before the first guess).
+LEAD = 40
 PASSAGE_STRIDE = 4000
 
 
@@ -208,8 +212,10 @@ def measure_gradients(seed: int = DEFAULTS["seed"], span: int = DEFAULTS["span"]
     """The three ready-made character models' gradients through time on one held-out passage, measured now
     (None if a model is missing).
 
-    The passage is ``span + predictions`` characters; the predictions after each of its last ``predictions``
-    characters are measured, so every one of them has ``span`` characters of history behind it.
+    The passage is ``LEAD + span + predictions`` characters; the predictions after each of its last
+    ``predictions`` characters are measured, so every one of them has ``LEAD + span`` characters of history
+    behind it, and the curve is the typical value (geometric mean) over them
+    (:meth:`~rnn_core.language_model.interpret.Connectivity.by_distance`).
     """
     return _gradients(seed, span, predictions, _stamps(GRADIENT_MODELS.values()))
 
@@ -225,8 +231,9 @@ def _gradients(seed: int, span: int, predictions: int, stamps: tuple) -> Gradien
         model, tokenizer, info = _load(*stamp)
         hidden[cell], steps[cell] = model.config.hidden_size, int(info.get("metrics", {}).get("steps") or 0)
         text = load_builtin(_corpus_key(info.get("source", "")) or "python-docs")
-        passage = held_out_passage(text, seed, span + predictions)
-        measured = connectivity(model, tokenizer, passage, positions=list(range(span, span + predictions)))
+        passage = held_out_passage(text, seed, LEAD + span + predictions)
+        first = LEAD + span
+        measured = connectivity(model, tokenizer, passage, positions=list(range(first, first + predictions)))
         curves[cell] = [float(v) for v in measured.by_distance()[:span + 1]]
     return GradientTour(passage, predictions, curves, hidden, steps)
 
@@ -269,12 +276,22 @@ class SampleTour:
     shares: list
     real_text_share: float
 
-    def snippets(self, width: int = 48) -> list[tuple[int, str]]:
-        """The first sample, an early one (a sixth of the way: the first steps change the most) and the last,
-        each its first ``width`` characters on one line."""
-        n = len(self.steps)
-        picks = sorted({0, min(n - 1, max(1, (n - 1) // 6)), n - 1})
-        return [(self.steps[i], " ".join(self.texts[i].split()).replace("`", "'")[:width]) for i in picks]
+    def snippets(self, width: int = 48, vocabulary: frozenset | None = None) -> list[tuple[int, str]]:
+        """Three samples that show the climb, each its first ``width`` characters on one line: the first; of the
+        second half of training, the one whose shown words are most often real words (the later on a tie: one
+        late sample can read worse than an early one, and the last one shown used to); and between them an early
+        one (a sixth of the way, where the first steps change the most, or else the first) with more real words
+        than the first and fewer than the late one. Real words: those of ``vocabulary`` (the Python
+        documentation's words by default)."""
+        vocabulary = word_vocabulary() if vocabulary is None else vocabulary
+        shown = [" ".join(text.split()).replace("`", "'")[:width] for text in self.texts]
+        real = [sum(w.lower() in vocabulary for w in WORD.findall(text)) for text in shown]
+        n = len(shown)
+        late = max(range(n // 2, n), key=lambda i: (real[i], i)) if n > 1 else 0
+        between = [i for i in range(1, late) if real[0] < real[i] < real[late]]
+        early = (n - 1) // 6 if (n - 1) // 6 in between else (between[0] if between else None)
+        picks = sorted({0, late} | ({early} if early is not None else set()))
+        return [(self.steps[i], shown[i]) for i in picks]
 
 
 def stored_samples(info: dict) -> list[tuple[int, str]]:

@@ -19,18 +19,19 @@ if "torch" in sys.modules:   # pages that use torch import it; the home page ren
 keep_widget_state()
 registry()   # every run on any page counts as activity for the session's models (see rnn_core.runs.sessions)
 
-# (file, title, url path, icon); a page appears once its file exists.
+# (file, title, url path, icon); a page appears once its file exists. The order is the workshop's
+# (rnn_core.workshop.STEPS), which Home's cards follow too: one order everywhere (a test holds it).
 PAGES = [
     ("pages/home.py", "Home", "home", ":material/home:"),
+    ("pages/how_it_works.py", "How an RNN works", "how_it_works", ":material/school:"),
     ("pages/language_model.py", "Train a language model", "language_model", ":material/menu_book:"),
     ("pages/generate.py", "Generate text", "generate", ":material/edit_note:"),
-    ("pages/compare.py", "Compare RNN, LSTM and GRU", "compare", ":material/compare_arrows:"),
     ("pages/gradients.py", "Vanishing gradients", "gradients", ":material/trending_down:"),
+    ("pages/compare.py", "Compare RNN, LSTM and GRU", "compare", ":material/compare_arrows:"),
     ("pages/sentiment.py", "Sentiment", "sentiment", ":material/reviews:"),
     ("pages/forecast.py", "Forecast a time series", "forecast", ":material/show_chart:"),
     ("pages/tag.py", "Tag a sentence", "tag", ":material/label:"),
     ("pages/translate.py", "Translate", "translate", ":material/translate:"),
-    ("pages/how_it_works.py", "How an RNN works", "how_it_works", ":material/school:"),
 ]
 
 navigation = st.navigation([

@@ -112,6 +112,11 @@ if st.button(f"Start: {TOUR.get(first_page, (Path(first_page).stem.replace('_', 
              key="home.btn_start", help="The pages in the workshop's order, starting with one RNN step in numbers."):
     start()
 
+st.caption("Teaching a room? Switch on **Workshop mode** at the bottom of the sidebar (or share a link ending in "
+           "`?workshop=1`): every page then shows the step the room is on, what to press and what everyone should "
+           "see, with the same seeds on every laptop.", help="Ten steps, about an hour; the sidebar's Next and Back "
+           "move through them, and each step opens its page with its settings.")
+
 cliff_col, gradient_col, samples_col = st.columns(3, gap="medium")
 with cliff_col:
     st.markdown("**Who remembers longer?**")

@@ -62,3 +62,19 @@ def test_in_workshop_mode_start_moves_to_the_next_step_with_its_settings():
     assert at.session_state["workshop.step"] == 1
     assert all(at.session_state[k] == v for k, v in STEPS[1].settings.items())
     assert at.title[0].value == "How an RNN works"
+
+
+def test_the_sidebar_lists_the_pages_in_the_cards_order_and_home_mentions_workshop_mode():
+    """Issue 22, item 18: one order everywhere (app.py's navigation, Home's numbered cards, the workshop)."""
+    import ast
+    ROOT = Path(__file__).parent.parent
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    pages = next(ast.literal_eval(node.value) for node in tree.body
+                 if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "PAGES")
+    sidebar = [path for path, *_ in pages if path != "pages/home.py"]
+    from pages.home import tour_order
+    assert sidebar == tour_order()
+    at = app_test(timeout=120)
+    present = [title for path, title, *_ in pages if path != "pages/home.py" and (ROOT / path).exists()]
+    assert [label.split(". ", 1)[1] for label in card_links(at)] == present
+    assert any("Workshop mode" in c.value and "?workshop=1" in c.value for c in at.caption)

@@ -155,35 +155,38 @@ def forget_finished_run() -> None:
 
 st.subheader("1. Choose a text")
 OFFLINE = "Meanwhile a built-in corpus needs no download, and you can paste or upload any text."
-source = kit.widget(SETTINGS, "lm.source", on_change=forget_finished_run)
+# side by side, so that Train is on the first screen of a laptop (1366 × 768)
+source_col, text_col = st.columns((2, 3))
+source = kit.widget(SETTINGS, "lm.source", source_col, on_change=forget_finished_run, horizontal=False)
 waiting = None   # what the page still needs from the learner before it has a text (a hint, not an error)
-if source == SOURCES[0]:
-    st.caption(BUILT_IN[kit.widget(SETTINGS, "lm.builtin", on_change=forget_finished_run)].description)
-elif source == SOURCES[1]:
-    public = kit.widget(SETTINGS, "lm.public", on_change=forget_finished_run)
-    st.caption(PUBLIC_TEXTS[public].description)
-    if cached_public_text(public) is None:
-        download = f"lm.btn_download_{public}"
-        if kit.download_button(download, PUBLIC_TEXTS[public].title, lambda: load_public_text(public), OFFLINE):
-            st.rerun()
-        failed = kit.download_failed(download)
-        if failed:
-            kit.show_error(RNNLabError(failed))
-        waiting = "" if failed else (f"{PUBLIC_TEXTS[public].title} is not on this machine yet: press Download "
-                                     "(it needs an internet connection once, and is kept on disk afterwards). "
-                                     + OFFLINE)
-    else:
-        st.caption("✅ Downloaded and kept on this machine.")
-elif source == SOURCES[2]:
-    st.text_area("Paste any text (a few thousand characters or more works best)", key="lm.paste", height=160,
-                 on_change=forget_finished_run)
-    if not st.session_state.get("lm.paste", "").strip():
-        waiting = "Paste a text above (then press Ctrl+Enter, or click outside the box)."
-else:
-    st.file_uploader("A plain-text file", type=["txt", "md", "csv", "py"], key="lm.upload",
+with text_col:
+    if source == SOURCES[0]:
+        st.caption(BUILT_IN[kit.widget(SETTINGS, "lm.builtin", on_change=forget_finished_run)].description)
+    elif source == SOURCES[1]:
+        public = kit.widget(SETTINGS, "lm.public", on_change=forget_finished_run)
+        st.caption(PUBLIC_TEXTS[public].description)
+        if cached_public_text(public) is None:
+            download = f"lm.btn_download_{public}"
+            if kit.download_button(download, PUBLIC_TEXTS[public].title, lambda: load_public_text(public), OFFLINE):
+                st.rerun()
+            failed = kit.download_failed(download)
+            if failed:
+                kit.show_error(RNNLabError(failed))
+            waiting = "" if failed else (f"{PUBLIC_TEXTS[public].title} is not on this machine yet: press Download "
+                                         "(it needs an internet connection once, and is kept on disk afterwards). "
+                                         + OFFLINE)
+        else:
+            st.caption("✅ Downloaded and kept on this machine.")
+    elif source == SOURCES[2]:
+        st.text_area("Paste any text (a few thousand characters or more works best)", key="lm.paste", height=160,
                      on_change=forget_finished_run)
-    if st.session_state.get("lm.upload") is None:
-        waiting = "Choose a .txt file to upload."
+        if not st.session_state.get("lm.paste", "").strip():
+            waiting = "Paste a text above (then press Ctrl+Enter, or click outside the box)."
+    else:
+        st.file_uploader("A plain-text file", type=["txt", "md", "csv", "py"], key="lm.upload",
+                         on_change=forget_finished_run)
+        if st.session_state.get("lm.upload") is None:
+            waiting = "Choose a .txt file to upload."
 
 text = title = None
 if waiting is not None:
@@ -198,36 +201,31 @@ if text is not None:
     if note:
         st.info(note)
     stats = text_statistics(text)
-    cols = st.columns(len(stats))
-    for col, (name, value) in zip(cols, stats.items()):
-        col.metric(name.capitalize(), f"{value:,}")
-    with st.expander("Preview the text"):
+    source_col.caption("**This text:** " + " · ".join(f"{value:,} {name}" for name, value in stats.items()))
+    with text_col.expander("Preview the text"):
         st.code(text[:1200] + (" ..." if len(text) > 1200 else ""), language=None, wrap_lines=True)
 
 
 # --- 2. the model and its training ---------------------------------------------------------------------
 
-st.subheader("2. Choose the model")
-kit.widget(SETTINGS, "lm.preset", on_change=apply_preset)
-c1, c2, c3 = st.columns(3)
-cell, level = (kit.widget(SETTINGS, k, c1, on_change=follow_preset) for k in ("lm.cell", "lm.level"))
-encoding = kit.widget(SETTINGS, "lm.encoding", c1)
-hidden, layers, seq_len, batch = (kit.widget(SETTINGS, k, c2) for k in ("lm.hidden", "lm.layers", "lm.seq_len",
-                                                                       "lm.batch"))
-lr, clip = (kit.widget(SETTINGS, k, c3) for k in ("lm.lr", "lm.clip"))
-steps = kit.widget(SETTINGS, "lm.steps", c3, step=20)
-seconds, seed = (kit.widget(SETTINGS, k, c3) for k in ("lm.seconds", "lm.seed"))
+st.subheader("2. Choose the model and train")
+p1, p2, p3 = st.columns(3)
+kit.widget(SETTINGS, "lm.preset", p1, on_change=apply_preset)
+cell, level = (kit.widget(SETTINGS, k, c, on_change=follow_preset) for k, c in (("lm.cell", p2), ("lm.level", p3)))
 st.session_state["lm.choice"] = (cell, level)
 
 
 def make_settings() -> LMSettings:
     """The run the widgets describe: the preset for this cell and level (its vocabulary cap, evaluation and
-    best-model keeping), with every slider's value on top."""
-    base = preset(st.session_state["lm.preset"], cell=cell, level=level)
-    return replace(base, encoding=encoding, hidden_size=hidden, num_layers=layers,
-                   embedding_dim=st.session_state["lm.embedding_dim"], seq_len=seq_len, batch_size=batch, lr=lr,
-                   clip=clip, max_steps=int(steps), seconds=float(seconds), seed=int(seed),
-                   eval_every_steps=evaluation_interval(int(steps)))
+    best-model keeping), with every slider's value on top. Read from the settings' state, so that Train (drawn
+    above the sliders) starts what the sliders below it show."""
+    s = st.session_state
+    steps = int(s["lm.steps"])
+    base = preset(s["lm.preset"], cell=cell, level=level)
+    return replace(base, encoding=s["lm.encoding"], hidden_size=s["lm.hidden"], num_layers=s["lm.layers"],
+                   embedding_dim=s["lm.embedding_dim"], seq_len=s["lm.seq_len"], batch_size=s["lm.batch"],
+                   lr=s["lm.lr"], clip=s["lm.clip"], max_steps=steps, seconds=float(s["lm.seconds"]),
+                   seed=int(s["lm.seed"]), eval_every_steps=evaluation_interval(steps))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -244,17 +242,11 @@ def show_model(settings: LMSettings) -> None:
     st.markdown(f"**The model you will train:** {total:,} weights")
     kit.chart(model_diagram(parts, config.cell, config.num_layers, config.hidden_size, vocab, config.encoding,
                             config.embedding_dim), DIAGRAM_CAPTION, key="lm.diagram")
-    st.caption(f"The vocabulary: {vocabulary_note(vocab, settings.level)} {cell_sizes(config)}")
+    st.caption(f"The vocabulary: {vocabulary_note(vocab, settings.level)}")
+    st.caption(cell_sizes(config))
     advice = size_advice(train_tokens, total, settings.level)
     if advice is not None:
         (st.warning if advice[0] == "warning" else st.info)(advice[1])
-
-
-if text is not None:
-    try:
-        show_model(make_settings())
-    except RNNLabError as exc:
-        kit.show_error(exc)
 
 
 def make_run() -> kit.Run:
@@ -310,7 +302,26 @@ job, (b3, _) = kit.train_controls(
 with b3:
     try:
         kit.export_button(language_model_script(make_settings(), *export_source(), title or ""),
-                          f"train_{cell}_seed{int(seed)}.py", key="lm.btn_export", schema=SETTINGS)
+                          f"train_{cell}_seed{int(st.session_state['lm.seed'])}.py", key="lm.btn_export",
+                          schema=SETTINGS)
+    except RNNLabError as exc:
+        kit.show_error(exc)
+
+
+st.markdown("**Every setting** (the preset sets them; change any before pressing Train):")
+c1, c2, c3 = st.columns(3)
+kit.widget(SETTINGS, "lm.encoding", c1)
+for key in ("lm.hidden", "lm.layers", "lm.seq_len", "lm.batch"):
+    kit.widget(SETTINGS, key, c2)
+for key in ("lm.lr", "lm.clip"):
+    kit.widget(SETTINGS, key, c3)
+kit.widget(SETTINGS, "lm.steps", c3, step=20)
+kit.widget(SETTINGS, "lm.seconds", c3)
+kit.widget(SETTINGS, "lm.seed", c3)
+
+if text is not None:
+    try:
+        show_model(make_settings())
     except RNNLabError as exc:
         kit.show_error(exc)
 

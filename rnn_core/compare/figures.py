@@ -160,21 +160,26 @@ def learning_curves(curves: list[dict], baseline: float | None = None, lengths: 
             name = series_label(cell, run)
             xs, ys = [r["step"] for r in rows], [r["val_accuracy"] for r in rows]
             ends.append((xs[-1], ys[-1], f"{name} seed {seed}"))
-            fig.add_scatter(x=xs, y=ys, mode="lines+markers",
-                            marker=dict(size=CURVE_MARKER_SIZES.get(cell, 6), symbol=SYMBOLS.get(cell, "circle"),
-                                        line=dict(color="white", width=1)),
+            end_size = CURVE_MARKER_SIZES.get(cell, 6)     # nested at the end, where runs meet; small elsewhere
+            fig.add_scatter(x=xs, y=ys, mode="lines+markers", cliponaxis=False,
+                            marker=dict(size=[min(5, end_size)] * (len(xs) - 1) + [end_size],
+                                        symbol=SYMBOLS.get(cell, "circle"), line=dict(color="white", width=1)),
                             line=dict(color=SERIES_COLORS.get(cell, "grey"), width=2, dash=_dash(runs, run)),
                             opacity=0.85, name=name, legendgroup=name, showlegend=name not in shown,
                             hovertemplate=f"{name} seed {seed}<br>step %{{x}}: %{{y:.2f}}<extra></extra>",
                             row=1, col=col)
             shown.add(name)
+        placed: list[tuple[float, float]] = []
         for ending in _together(ends, 0.03 * x_max, 0.03):
             if len(ending) > 1:        # lines that end on top of each other: say how many
                 x, y = max(e[0] for e in ending), max(e[1] for e in ending)
-                left = x < 0.7 * x_max
-                fig.add_annotation(x=x, y=y, text=f"{len(ending)} runs", showarrow=False,
+                left, high = x < 0.7 * x_max, y > 0.5
+                crowd = sum(abs(px - x) < 0.35 * x_max and abs(py - y) < 0.15 for px, py in placed)
+                placed.append((x, y))
+                fig.add_annotation(x=x, y=y, text=f"{len(ending)} runs", showarrow=False, bgcolor="white",
                                    xanchor="left" if left else "right", xshift=9 if left else -9,
-                                   yanchor="top" if y > 0.5 else "bottom", yshift=-4 if y > 0.5 else 4,
+                                   yanchor="top" if high else "bottom",
+                                   yshift=(-1 if high else 1) * (6 + 15 * crowd),   # labels close by: stacked
                                    font=dict(size=11, color="#333"), hovertext="<br>".join(e[2] for e in ending),
                                    row=1, col=col)
         if baseline is not None:   # a trace, not add_hline: hlines on subplots take most of a second to build

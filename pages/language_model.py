@@ -167,7 +167,8 @@ with text_col:
         st.caption(PUBLIC_TEXTS[public].description)
         if cached_public_text(public) is None:
             download = f"lm.btn_download_{public}"
-            if kit.download_button(download, PUBLIC_TEXTS[public].title, lambda: load_public_text(public), OFFLINE):
+            if kit.download_button(download, PUBLIC_TEXTS[public].title, lambda: load_public_text(public),
+                                   "Choose “Built-in corpus” on the left, or paste or upload a text."):
                 st.rerun()
             failed = kit.download_failed(download)
             if failed:

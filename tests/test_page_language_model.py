@@ -141,7 +141,7 @@ def test_a_missing_download_is_a_hint_then_one_message_that_names_the_way_out(mo
     download = next(b for b in at.button if b.key.startswith("lm.btn_download_"))
     download.click().run()
     assert not at.exception and len(at.error) == 1, [e.value for e in at.error]
-    assert "Could not download" in at.error[0].value and "built-in corpus needs no download" in at.error[0].value
+    assert "Could not download" in at.error[0].value and "Choose “Built-in corpus”" in at.error[0].value
     assert not any("press Download" in i.value for i in at.info)
 
 

@@ -206,6 +206,8 @@ def test_a_word_models_surprise_reads_as_written_text():
     s = Surprise(tokens, [0.5] * len(tokens), [1.0] * len(tokens), [])
     before, token, after = s.context(4, 3, "word")
     assert before + token + after == '"print()" function of'
+    before, token, after = s.context(6, 2, "word")     # the quote before the window closes inside it
+    assert before + token + after == ')" function of the'
     html = surprise_html(tokens, s.probs, s.bits, separator=word_spaces(tokens))
     assert re.sub(r"<[^>]+>", "", html).replace("&quot;", '"').replace("&#x27;", "'") == \
         'The "print()" function of the caller’s'

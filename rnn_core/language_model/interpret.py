@@ -101,10 +101,13 @@ class Surprise:
     def context(self, i: int, width: int = 3, level: str = "char") -> tuple[str, str, str]:
         """``(before, token, after)``: token ``i`` with ``width`` tokens either side, to say which one it is;
         ``before + token + after`` reads as the text does (a word model's spaces included)."""
-        window = self.tokens[max(0, i - width):i + 1 + width]
-        k = i - max(0, i - width)
-        spaces = word_spaces(window) if level == "word" else [""] * len(window)
+        first = max(0, i - width)
+        window = self.tokens[first:i + 1 + width]
+        # spaced as in the whole text (a quote opened before the window closes inside it)
+        spaces = word_spaces(self.tokens)[first:first + len(window)] if level == "word" else [""] * len(window)
+        spaces[0] = ""
         pieces = [space + tok for space, tok in zip(spaces, window)]
+        k = i - first
         return "".join(pieces[:k]) + spaces[k], self.tokens[i], "".join(pieces[k + 1:])
 
 

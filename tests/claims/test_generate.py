@@ -59,8 +59,8 @@ def _three_temperatures(key: str, seed: int):
     """The "Three temperatures" view with the page's defaults (its length is capped at 400 tokens)."""
     model, tokenizer, _ = load_ready_made(key)
     d = page_defaults(tokenizer.level)
-    n = min(int(d["generate.length"]), 400)
-    return tokenizer, dict(sample_at_temperatures(model, tokenizer, d["generate.prompt"], n, TEMPERATURES, seed))
+    n = min(int(d.length), 400)
+    return tokenizer, dict(sample_at_temperatures(model, tokenizer, d.prompt, n, TEMPERATURES, seed))
 
 
 def _repetition_units(tokenizer, s):
@@ -105,8 +105,8 @@ def test_workshop_step_7_on_a_freshly_trained_quick_lstm(corpus):
     run = train_language_model(load_builtin("python-docs"), preset("quick", cell="lstm", level="char", seed=0))
     d = page_defaults("char")
     for seed in SEEDS:
-        by_t = dict(sample_at_temperatures(run.model, run.tokenizer, d["generate.prompt"],
-                                           min(int(d["generate.length"]), 400), TEMPERATURES, seed))
+        by_t = dict(sample_at_temperatures(run.model, run.tokenizer, d.prompt,
+                                           min(int(d.length), 400), TEMPERATURES, seed))
         _assert_safe_and_repetitive_then_wild(run.tokenizer, by_t, corpus)
 
 
@@ -130,7 +130,7 @@ def test_the_bars_sharpen_as_the_temperature_falls_and_flatten_as_it_rises(key):
     temperature, the entropy rises with the temperature, the five likeliest tokens hold at least 80 % at
     0.2, and the tokens outside the ten shown gain probability at 1.5."""
     model, tokenizer, _ = load_ready_made(key)
-    logits = Stepper.start(model, tokenizer, page_defaults(tokenizer.level)["generate.prompt"]).logits
+    logits = Stepper.start(model, tokenizer, page_defaults(tokenizer.level).prompt).logits
     chart = distributions_at_temperatures(logits, tokenizer, TEMPERATURES)
     ordered = sorted(TEMPERATURES)
     tops = [max(chart[t]) for t in ordered]
@@ -147,7 +147,7 @@ def test_the_temperature_chart_is_for_the_next_token_after_the_prompt():
     """The chart's heading, "The next char after the prompt “The ”, at each temperature": its bars are the
     distribution the sampler would draw the first generated token from."""
     model, tokenizer, _ = load_ready_made(DEFAULT_MODEL)
-    prompt = page_defaults("char")["generate.prompt"]
+    prompt = page_defaults("char").prompt
     chart = distributions_at_temperatures(Stepper.start(model, tokenizer, prompt).logits, tokenizer, TEMPERATURES)
     for t in TEMPERATURES:
         first = Stepper.start(model, tokenizer, prompt, temperature=t).probs()
@@ -161,7 +161,7 @@ def test_special_tokens_are_never_drawn(key, seed):
     """"Never drawn: <pad> and <eos> … and <unk>": not at the hottest setting the page allows (temperature 3),
     where the unfiltered sampler did draw them (issue 12: `<eos>`, `<pad>` and `<unk>` in samples at T = 3)."""
     model, tokenizer, _ = load_ready_made(key)
-    prompt = page_defaults(tokenizer.level)["generate.prompt"]
+    prompt = page_defaults(tokenizer.level).prompt
     out = sample(model, tokenizer, prompt, 300, temperature=3.0, seed=seed)
     assert set(special_ids(tokenizer)).isdisjoint(out.ids)
     assert not any(s in out.text for s in SPECIALS)
@@ -181,9 +181,9 @@ def test_next_word_follows_temperature_top_k_and_top_p():
     "the sampler draws from exactly these": the bars change with each setting and equal the sampler's
     distribution; <unk> is left out, as the caption beside them says."""
     model, tokenizer, _ = load_ready_made("word-lstm")
-    prompt = page_defaults("word")["generate.prompt"]
+    prompt = page_defaults("word").prompt
     d = page_defaults("word")
-    base = dict(next_token_distribution(model, tokenizer, prompt, 10, d["generate.temperature"]))
+    base = dict(next_token_distribution(model, tokenizer, prompt, 10, d.temperature))
     hot = dict(next_token_distribution(model, tokenizer, prompt, 10, 3.0))
     assert max(hot.values()) < max(base.values()) - 0.1         # issue 12: "the" was 38.1 % at both
     cut = next_token_distribution(model, tokenizer, prompt, 10, 0.8, top_k=3)
@@ -200,7 +200,7 @@ def test_the_pipeline_greys_what_each_stage_cuts_and_ends_on_the_sampler_distrib
     """PIPELINE_CAPTION: "top-k keeps the k highest; top-p keeps the likeliest tokens whose probabilities add up
     to p; a softmax over the survivors gives the probabilities … Grey: cut at that stage"."""
     model, tokenizer, _ = load_ready_made(DEFAULT_MODEL)
-    logits = Stepper.start(model, tokenizer, page_defaults("char")["generate.prompt"]).logits
+    logits = Stepper.start(model, tokenizer, page_defaults("char").prompt).logits
     pipe = sampling_pipeline(logits, tokenizer, 1.2, 6, 0.8, k=10)
     final = next_token_probs(logits, 1.2, 6, 0.8, special_ids(tokenizer))
     assert pipe["probs"] == pytest.approx([float(final[i]) for i in pipe["ids"]], abs=1e-6)
@@ -314,8 +314,8 @@ def test_a_default_generation_is_mostly_confident_draws():
     model, tokenizer, _ = load_ready_made(DEFAULT_MODEL)
     d = page_defaults("char")
     for seed in SEEDS:
-        stepper = Stepper.start(model, tokenizer, d["generate.prompt"], d["generate.temperature"], seed=seed)
-        probs = sorted(stepper.step(top=5).probability for _ in range(int(d["generate.length"])))
+        stepper = Stepper.start(model, tokenizer, d.prompt, d.temperature, seed=seed)
+        probs = sorted(stepper.step(top=5).probability for _ in range(int(d.length)))
         assert probs[len(probs) // 2] >= 0.4
         assert sum(p < 0.1 for p in probs) >= len(probs) / 30
         assert not math.isnan(probs[0]) and torch.is_tensor(stepper.logits)

@@ -23,7 +23,7 @@ from rnn_core.sentiment.figures import (ACCURACY_CAPTION, BALANCE_CAPTION, BUILT
                                         INFLUENCE_NOT_BAD, PAIRS_CAPTION, UCI_READING, accuracy_bars, class_balance,
                                         confusion_heatmap, curve_rows, group_rows, hidden_heatmap, influence_bars,
                                         pairs_rows, probability_by_word, training_curves, uci_why)
-from rnn_core.sentiment.probe import WORKSHOP_SENTENCE, gradient_is_saturated, minimal_pairs, probe_sentence
+from rnn_core.sentiment.probe import IDEAS, WORKSHOP_SENTENCE, gradient_is_saturated, minimal_pairs, probe_sentence
 from rnn_core.sentiment.report import (BUILT_IN, PREPARING, READY_MADE, REAL, REVIEWS, negation_counts, preparing,
                                        ready_made_model, settings_of, synthetic_source, trained_with_defaults)
 from rnn_core.sentiment.script import sentiment_script
@@ -32,8 +32,6 @@ SOURCES = ("Built-in reviews (word order matters)", "UCI review sentences", "Upl
 POOLING_NAMES = {"last": "last state", "mean": "mean of states", "max": "max of states"}
 INFLUENCE_NAMES = {"leave-one-out": "leave one word out", "gradient": "gradient × input"}
 UCI_NAMES = {"amazon": "Amazon", "imdb": "IMDb", "yelp": "Yelp"}
-EXAMPLES = (WORKSHOP_SENTENCE, "The food was bad", "The start was dull but the ending was superb.",
-            "The service was not, despite what my friends said, good.", "Not good.", "I would not recommend it.")
 # The settings measured to work on each kind of data (a click on the data choice and a link both use them).
 KIND_FIELDS = {"sentiment.pooling": "pooling", "sentiment.hidden": "hidden_size",
                "sentiment.embedding": "embedding_dim", "sentiment.lr": "lr", "sentiment.batch": "batch_size",
@@ -96,6 +94,8 @@ st.write("A many-to-one RNN reads a sentence word by word and, at the end, says 
          "that word order matters or on real review sentences.")
 # a data set brings the settings measured to work on it (a link that names only the data, too)
 kit.settings(SETTINGS, "sentiment", defaults=lambda chosen: kind_defaults(chosen["sentiment.source"]))
+# Train on the first screen of a laptop (1366×768), filled at the end once the data and the model are chosen.
+train_slot = st.container()
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -128,7 +128,7 @@ st.caption(f"{entry.source}: test accuracy {m['test_accuracy']:.1%} (bag of word
 c1, c2 = st.columns([3, 1])
 sentence = kit.widget(SETTINGS, "sentiment.sentence", c1, max_chars=500)
 method = kit.widget(SETTINGS, "sentiment.influence", c2, horizontal=False)
-st.caption("Ideas: " + " · ".join(f"“{e}”" for e in EXAMPLES))
+st.caption("Ideas: " + " · ".join(f"“{e}”" for e in IDEAS))
 try:
     probe = probe_sentence(classifier, sentence, method)
 except RNNLabError as exc:
@@ -137,8 +137,10 @@ else:
     classes = list(classifier.classes)
     if probe.unknown:
         n_unknown = sum(w in probe.unknown for w in probe.words)
-        st.warning(f"{n_unknown} of the {len(probe.words)} words ({n_unknown / len(probe.words):.0%}) are not in "
-                   f"this model's training vocabulary and are read as “unknown”: {', '.join(probe.unknown[:12])}.")
+        one = n_unknown == 1
+        st.warning(f"{n_unknown} of the {len(probe.words)} words ({n_unknown / len(probe.words):.0%}) "
+                   f"{'is' if one else 'are'} not in this model's training vocabulary and {'is' if one else 'are'} "
+                   f"read as “unknown”: {', '.join(probe.unknown[:12])}.")
     k = probe.predicted
     base_k = int(probe.baseline_probabilities.argmax())
     p1, p2 = st.columns(2)
@@ -368,9 +370,13 @@ def live(reports, _) -> None:
                                   "While training"), CURVES_CAPTION, key="sentiment.live_chart")
 
 
-kit.train_controls("sentiment", make_run, disabled=data is None, widths=(1, 1, 2, 2), live=live,
-                   stop_help="Stops training and keeps the model so far.",
-                   progress_text=lambda p: f"step {p.step:,} of {p.planned_steps:,} · {p.tokens_per_second:,.0f} "
-                                           f"sentences/s · about {p.time_left:.0f} s left" if p.step else PREPARING,
-                   done=lambda o: f"{o.message} “{o.entries[-1]}” is now the model in sections 1 and 2 "
-                                  "(scroll up).")
+with train_slot:
+    _, (note,) = kit.train_controls(
+        "sentiment", make_run, disabled=data is None, widths=(1, 1, 6), live=live,
+        stop_help="Stops training and keeps the model so far.",
+        progress_text=lambda p: f"step {p.step:,} of {p.planned_steps:,} · {p.tokens_per_second:,.0f} "
+                                f"sentences/s · about {p.time_left:.0f} s left" if p.step else PREPARING,
+        done=lambda o: f"{o.message} “{o.entries[-1]}” is now the model in sections 1 and 2.")
+    note.caption("Train your own with the data and model chosen in sections 2 and 3 below (their defaults give "
+                 "the ready-made model); it joins the Model list of section 1.")
+st.caption("Train and Stop are at the top of the page.")

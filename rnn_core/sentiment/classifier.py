@@ -86,8 +86,12 @@ class ClassifierSettings:
             raise RNNLabError("The test and validation shares must be between 5% and 50%.")
 
     def train_config(self) -> TrainConfig:
+        # A step budget draws its curves at fixed steps (a seventh of the budget apart, at least 50): a fast run
+        # timed every few seconds got two validation points. The model kept is chosen by steps either way.
+        by_steps = max(50, self.max_steps // 6) if self.seconds is None else None
         return TrainConfig(max_steps=self.max_steps, seconds=self.seconds, lr=self.lr, clip=self.clip or None,
-                           weight_decay=self.weight_decay, eval_every_seconds=self.eval_every_seconds)
+                           weight_decay=self.weight_decay, eval_every_seconds=self.eval_every_seconds,
+                           eval_every_steps=by_steps)
 
     def to_dict(self) -> dict:
         return asdict(self)

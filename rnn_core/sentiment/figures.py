@@ -14,9 +14,10 @@ BALANCE_CAPTION = ("How to read it: how many sentences each class has. With bala
                    "the biggest class scores its share (the dotted line): a classifier must beat that to have "
                    "learned anything.")
 CURVES_CAPTION = ("How to read it: left, the loss (lower is better) on training batches and on validation "
-                  "sentences the model never trains on; right, the share classified correctly. The dashed line "
-                  "is the bag-of-words baseline on the same validation sentences. Training accuracy far above "
-                  "validation accuracy means the model is memorising.")
+                  "sentences the model never trains on; right, the share classified correctly, blue on a sample of "
+                  "the training sentences, orange on the validation ones. The dashed line is the bag-of-words "
+                  "baseline on the same validation sentences. Blue far above orange means the model is "
+                  "memorising.")
 CONFUSION_CAPTION = ("How to read it: each row is the true class, each column the predicted one; the diagonal "
                      "holds the test sentences classified correctly. Colour is the share of the row, so an "
                      "off-diagonal cell says which mistake the model makes most.")
@@ -125,7 +126,7 @@ def class_balance(counts: dict[str, int], title: str = "") -> go.Figure:
 
 def training_curves(history: list[dict], baseline_accuracy: float | None = None, title: str = "") -> go.Figure:
     """Loss (training, validation) and accuracy (training, validation, baseline) against the training step."""
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1)
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.2)   # room for the right panel's y title
     steps = [r["step"] for r in history if _finite(r.get("train_loss"))]
     train = [r["train_loss"] for r in history if _finite(r.get("train_loss"))]
     if steps:
@@ -144,7 +145,8 @@ def training_curves(history: list[dict], baseline_accuracy: float | None = None,
         fig.add_hline(y=baseline_accuracy, line=dict(dash="dash", color=COLORS[2]), row=1, col=2,
                       annotation_text=f"bag of words {baseline_accuracy:.0%}", annotation_position="bottom right")
     base_layout(fig, title, "", "", height=360)
-    fig.update_xaxes(title_text="training step")
+    last = max([r["step"] for r in history if "step" in r] or [1])
+    fig.update_xaxes(title_text="training step", range=[0, last * 1.03])   # both panels from step 0
     fig.update_yaxes(title_text="cross-entropy (nats)", row=1, col=1)
     fig.update_yaxes(title_text="share correct", range=[0, 1.02], tickformat=".0%", row=1, col=2)
     return fig

@@ -107,6 +107,9 @@ def probe_sentence(classifier: Classifier, text: str, method: str = "leave-one-o
 
 
 WORKSHOP_SENTENCE = "The food was not bad at all"    # the page's first sentence, and the workshop's
+# The sentences the page offers to try (each read in full by a model trained on the built-in reviews).
+IDEAS = (WORKSHOP_SENTENCE, "The food was bad", "The start was dull but the ending was superb.",
+         "The service was not, despite what my friends said, good.", "Not good.", "I would not recommend it.")
 # The minimal pairs the page shows side by side: one opinion word, with and without "not" (label 1 positive).
 MINIMAL_PAIRS = (("The food was good.", 1), ("The food was not good.", 0), ("The food was bad.", 0),
                  ("The food was not bad.", 1), ("The food was not bad at all.", 1))

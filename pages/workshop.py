@@ -108,12 +108,11 @@ def workshop_sidebar(current_url_path: str | None, url_paths: dict[str, str]) ->
                 st.page_link(str(ROOT / step.page), label="Open this step's page", icon=":material/arrow_forward:",
                              query_params={"workshop": "1", "step": str(index + 1)})
             # Grey, and named for the workshop: a page's own red Next (How an RNN works) is another button.
-            back, forward = st.columns([2, 3])
-            back.button("Back", key="workshop.btn_back", on_click=_move, args=(-1,), disabled=index == 0,
-                        width="stretch", icon=":material/skip_previous:", help="The previous workshop step.")
-            forward.button("Next workshop step", key="workshop.btn_next", on_click=_move, args=(1,),
-                           disabled=index == len(STEPS) - 1, width="stretch", icon=":material/skip_next:",
-                           help="The next workshop step (it may open another page).")
+            st.button("Next workshop step", key="workshop.btn_next", on_click=_move, args=(1,),
+                      disabled=index == len(STEPS) - 1, width="stretch", icon=":material/skip_next:",
+                      help="The next workshop step (it may open another page).")
+            st.button("Previous workshop step", key="workshop.btn_back", on_click=_move, args=(-1,),
+                      disabled=index == 0, width="stretch", icon=":material/skip_previous:")
         st.button("Reset my session", key="workshop.btn_reset", on_click=reset_session, width="stretch",
                   icon=":material/restart_alt:",
                   help="Forget your models and settings and start this step again with the room's settings.")

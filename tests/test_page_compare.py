@@ -83,6 +83,7 @@ def test_two_tiny_live_runs_are_both_kept_and_drawn_together():
     assert not at.exception
     assert first.result.entries and len(at.session_state["models"].get(first.result.entries[0]).model.rows) == 4
     assert any("4 run(s) finished" in s.value for s in at.success)
+    assert "run" not in at.dataframe[-1].value.columns       # one run: no column of empty run labels
     at.select_slider(key="compare.hidden").set_value(16).run()
     at.button(key="compare.btn_train").click().run()
     second = at.session_state["compare.job"]

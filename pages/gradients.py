@@ -231,10 +231,10 @@ st.subheader("5. Watch the gradients change while the network learns")
 st.write(f"Train on the **adding problem** (remember two marked numbers among T and output their sum), at the "
          f"sequence length and settings above (up to T = {MAX_TRAIN_LENGTH}), and measure the gradients on the same "
          "probe sequences every few steps. The cells train one after the other in the background (you can keep "
-         "using the page), in batches of 32 sequences. With the defaults (T = 100, 500 steps) that takes about 4 s "
-         "for the RNN, 4 s for the LSTM and 10 s for the GRU on a free 2-core machine (the GRU is two to three "
-         "times as slow per step at this size), and longer on a busy one; the budget is in steps, so the result "
-         "is the same however long it takes.")
+         "using the page), in batches of 32 sequences. With the defaults (T = 100, 500 steps) that takes about 15 s "
+         "in all on a free 2-core machine (measured: RNN 4 s, LSTM 2 s, GRU 7.5 s; the GRU is the slowest per step "
+         "at this size), and two or three times as long on a busy one (21 s and 35 s seen); the budget is in "
+         "steps, so the result is the same however long it takes.")
 t1, t2, t3 = st.columns(3)
 for key, column in (("gradients.train_steps", t1), ("gradients.train_lr", t2), ("gradients.train_clip", t3)):
     kit.widget(SETTINGS, key, column)

@@ -69,8 +69,9 @@ def timing_exception(summary: list[dict]) -> str | None:
     for key in dict.fromkeys((r.get("run"), r["cell"]) for r in summary):
         rows = sorted((r for r in summary if (r.get("run"), r["cell"]) == key), key=lambda r: r["length"])
         for a, b in zip(rows, rows[1:]):
-            if b["ms_per_step"] < a["ms_per_step"] and (worst is None or a["ms_per_step"] / b["ms_per_step"] > worst[0]):
-                worst = (a["ms_per_step"] / b["ms_per_step"], key, a, b)
+            fall = a["ms_per_step"] / b["ms_per_step"] if b["ms_per_step"] > 0 else 0.0
+            if fall > 1 and (worst is None or fall > worst[0]):
+                worst = (fall, key, a, b)
     if worst is None:
         return None
     _, (run, cell), a, b = worst

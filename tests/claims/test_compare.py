@@ -194,7 +194,8 @@ def test_the_cost_caption_quotes_the_first_symbol_gru_fall_from_the_grid():
     g = grid("first-symbol")
     gru = g[g["cell"] == "gru"].groupby("length")["ms_per_step"].mean()
     assert gru[25] > 5 * gru[50]
-    assert f"GRU: {gru[25]:.0f} ms at length 25, {gru[50]:.0f} ms at 50" in cost_caption(summarise(_three("first-symbol")))
+    text = cost_caption(summarise(_three("first-symbol")))
+    assert f"GRU: {gru[25]:.0f} ms at length 25, {gru[50]:.0f} ms at 50" in text
 
 
 def test_runs_that_end_on_the_same_point_are_counted_on_the_learning_curves():

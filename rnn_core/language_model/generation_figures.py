@@ -27,7 +27,8 @@ TEMPERATURE_CAPTION = ("How to read it: the model's likeliest next tokens after 
 PIPELINE_CAPTION = ("How to read it: one step of the sampler, left to right, for the model's likeliest tokens. The "
                     "scores (logits) are divided by the temperature; top-k keeps the k highest; top-p keeps the "
                     "likeliest tokens whose probabilities add up to p; a softmax over the survivors gives the "
-                    "probabilities, and the draw picks one (orange). Grey: cut at that stage.")
+                    "probabilities, and the draw picks one of the survivors at random, each as likely as its last bar "
+                    "(press Next token to draw it). Grey: cut at that stage.")
 GENERATED_CAPTION = ("How to read it: each generated token's background is how likely it was when drawn: pale for "
                      "the obvious choice, deep purple for a gamble (10% or less). Hover a token for its "
                      "probability and the alternatives it beat. The prompt is in grey.")

@@ -319,3 +319,18 @@ def test_a_default_generation_is_mostly_confident_draws():
         assert probs[len(probs) // 2] >= 0.4
         assert sum(p < 0.1 for p in probs) >= len(probs) / 30
         assert not math.isnan(probs[0]) and torch.is_tensor(stepper.logits)
+
+
+def test_the_pipeline_caption_promises_no_colour_the_chart_does_not_show():
+    """Step by step's pipeline caption: "the draw picks one of the survivors at random … (press Next token to draw
+    it)". The chart shows the step before a draw, so nothing in it is marked as drawn (the caption once said the
+    draw was orange, and no bar ever was)."""
+    import torch
+    from rnn_core.data.text import Tokenizer
+    from rnn_core.language_model import generation_figures as figs
+    tokenizer = Tokenizer.build("abcabcabd", "char")
+    pipe = sampling_pipeline(torch.linspace(-1, 1, len(tokenizer)), tokenizer, temperature=0.8, top_k=None, top_p=0.9)
+    fig = figs.pipeline_figure(pipe)
+    colours = {str(c) for trace in fig.data for c in (trace.marker.color if isinstance(trace.marker.color, (list, tuple))
+                                                     else [trace.marker.color])}
+    assert "orange" not in figs.PIPELINE_CAPTION and str(figs.COLORS[1]) not in colours

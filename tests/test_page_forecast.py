@@ -11,6 +11,16 @@ def empty_cache(tmp_path, monkeypatch):
     return tmp_path / "cache"
 
 
+def press_train(at):
+    """Press Train, wait for the run, rerun the page; the finished job."""
+    at.button(key="forecast.btn_train").click().run()
+    job = at.session_state["forecast.job"]
+    job.wait(180)
+    at.run()
+    assert job.status == "done", job.error
+    return job
+
+
 def test_built_in_series_trains_and_shows_the_verdict(empty_cache):
     at = app_test("pages/forecast.py")
     assert not at.exception and not at.error
@@ -19,11 +29,7 @@ def test_built_in_series_trains_and_shows_the_verdict(empty_cache):
     at.select_slider(key="forecast.hidden").set_value(8)
     at.select_slider(key="forecast.steps").set_value(200)
     at.select_slider(key="forecast.window").set_value(12)
-    at.button(key="forecast.btn_train").click().run()
-    job = at.session_state["forecast.job"]
-    job.wait(180)
-    at.run()
-    assert job.status == "done", job.error
+    job = press_train(at)
     assert not at.exception and not at.error
     entries = at.session_state["models"].entries("forecaster")
     assert len(entries) == 1 and entries[0].metrics["steps"] <= 200
@@ -95,11 +101,7 @@ def test_the_exported_script_reproduces_the_page_run(empty_cache, tmp_path):
     at.select_slider(key="forecast.hidden").set_value(8)
     at.select_slider(key="forecast.steps").set_value(200)
     at.number_input(key="forecast.seed").set_value(11)
-    at.button(key="forecast.btn_train").click().run()
-    job = at.session_state["forecast.job"]
-    job.wait(180)
-    at.run()
-    assert job.status == "done", job.error
+    job = press_train(at)
     page = at.session_state["models"].entries("forecaster")[-1].metrics
     script = next(c.value for c in at.code if "train_forecaster(" in c.value)
     assert "load_series('random-walk')" in script and "seed=11" in script
@@ -133,11 +135,7 @@ def test_horizon_12_words_follow_the_horizon(empty_cache):
     at.select_slider(key="forecast.hidden").set_value(8)
     at.select_slider(key="forecast.steps").set_value(200)
     at.slider(key="forecast.horizon").set_value(12).run()
-    at.button(key="forecast.btn_train").click().run()
-    job = at.session_state["forecast.job"]
-    job.wait(180)
-    at.run()
-    assert job.status == "done", job.error
+    job = press_train(at)
     captions = " ".join(c.value for c in at.caption)
     assert "12 steps ahead of the last value" in captions and "one step" not in captions
     assert "the value 12 steps ahead" in job.result.entries[0]

@@ -93,13 +93,13 @@ def generate(prompt: str | None = None, length: int | None = None, analyse: str 
 def compare_lengths(text: str):
     def act(at):
         at.text_input(key="compare.lengths").set_value(text).run()
-        at.button(key="compare.btn_run").click().run()
+        at.button(key="compare.btn_train").click().run()
     return act
 
 
 def compare_no_cells(at):
     at.multiselect(key="compare.cells").set_value([]).run()
-    at.button(key="compare.btn_run").click().run()
+    at.button(key="compare.btn_train").click().run()
 
 
 def gradients_no_cells(at):
@@ -132,13 +132,13 @@ def empty_download_cache(tmp_path, monkeypatch):
 
 
 CASES = [
-    ("pages/language_model.py", lm_paste(""), "empty"),
-    ("pages/language_model.py", lm_paste("   \n\t  "), "empty"),
+    ("pages/language_model.py", lm_paste(""), "paste a text above"),          # a hint, not an error: nothing
+    ("pages/language_model.py", lm_paste("   \n\t  "), "paste a text above"),   # was done wrong yet
     ("pages/language_model.py", lm_paste("\x00\x01\x02"), ""),
     ("pages/language_model.py", lm_paste("far too short", train=True), "needs at least"),
     ("pages/language_model.py", lm_paste(" ".join(f"w{i}x" for i in range(20_000)), train=True,
                                          **{"lm.level": "word"}), "character level"),
-    ("pages/language_model.py", lm_public_not_downloaded, "not downloaded"),
+    ("pages/language_model.py", lm_public_not_downloaded, "not on this machine yet"),
     ("pages/language_model.py", lm_diverging, ""),
     ("pages/generate.py", generate(prompt="Привет, мир"), "vocabulary"),
     ("pages/generate.py", generate(prompt="日本語のテキスト"), "vocabulary"),

@@ -161,3 +161,18 @@ def test_progress_reports_the_mean_training_loss_since_the_last_report():
     first, second = reports[0], reports[1]
     assert first.mean_train_loss == pytest.approx(losses[0])
     assert second.mean_train_loss == pytest.approx(sum(losses[first.step:second.step]) / (second.step - first.step))
+
+
+def test_patience_running_out_on_the_last_step_is_not_called_early():
+    """'Stopped early at step 1,500' read oddly when the budget was 1,500 steps: the message says it used them all."""
+    import torch
+    from rnn_core.runs.loop import TrainConfig, train
+    w = torch.nn.Parameter(torch.zeros(1))
+    model = torch.nn.Module()
+    model.w = w
+    evaluations = iter([{"val_loss": 1.0}] + [{"val_loss": 2.0}] * 10)
+    config = TrainConfig(max_steps=20, lr=0.1, eval_every_steps=10, keep_best="val_loss", patience=1,
+                         report_every_seconds=60)
+    result = train(model, lambda step: (w - 1).pow(2).sum(), config, evaluate=lambda: next(evaluations))
+    assert result.stop_reason == "early" and result.steps == 20      # the patience ran out at the last step
+    assert "Finished all 20 steps" in result.message and "early" not in result.message and "not improved" in result.message

@@ -359,7 +359,9 @@ def train_forecaster(series: Series, settings: ForecastSettings = ForecastSettin
         raise RNNLabError(result.message or "Training stopped before its first validation check; nothing to keep.")
     if result.stop_reason == "early":
         result.message = (f"Stopped early at step {result.steps:,}: the validation error had not improved for "
-                          f"{settings.patience} checks.")
+                          f"{settings.patience} checks." if result.steps < settings.max_steps else
+                          f"Finished all {result.steps:,} steps; the validation error had not improved for its last "
+                          f"{settings.patience} checks.")   # the patience ran out with the budget: not early
     result.message += f" Kept the weights of step {result.best_step:,}, the best on the validation part."
     net.eval()
     run = ForecastRun(settings, series, split, windows, net, result, {}, {}, [], {}, {}, result.history, coef)

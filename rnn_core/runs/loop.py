@@ -259,9 +259,12 @@ def train(
                 break
             if config.patience is not None and stale >= config.patience:
                 stop_reason = "early"
-                message = (f"Stopped early at step {step:,}: the {config.keep_best.replace('_', ' ')} had not "
-                           f"improved for {stale} evaluations in a row. The best model, from step {best_step:,}, "
-                           "is kept.")
+                what = config.keep_best.replace('_', ' ')
+                message = (f"Stopped early at step {step:,}: the {what} had not improved for {stale} evaluations "
+                           f"in a row. The best model, from step {best_step:,}, is kept."
+                           if step < config.max_steps else   # the patience ran out with the budget: not early
+                           f"Finished all {step:,} steps; the {what} had not improved for its last {stale} "
+                           f"evaluations. The best model, from step {best_step:,}, is kept.")
                 break
         if config.seconds is not None and elapsed >= config.seconds:
             stop_reason, message = "time", f"The time budget of {config.seconds:g} s ran out at step {step:,}."

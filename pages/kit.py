@@ -99,8 +99,10 @@ def settings(schema: Schema, page: str, defaults: Callable[[dict], dict] | None 
     returns the defaults of the dependent settings; they fill only what the session has no value for.
     """
     state, kept = st.session_state, st.session_state.setdefault(KEPT, {})
+    loaded = _LOADED + page
+    first_visit = not state.get(loaded)
+    linked, problems = schema.from_query(st.query_params.to_dict()) if first_visit else ({}, [])
     if defaults is not None:
-        linked = schema.from_query(st.query_params.to_dict())[0] if not state.get(_LOADED + page) else {}
         chosen = {**schema.defaults(), **kept, **{k: state[k] for k in schema.defaults() if k in state}, **linked}
         for key, value in defaults(chosen).items():
             if key not in state and key not in kept and key not in linked:
@@ -108,11 +110,9 @@ def settings(schema: Schema, page: str, defaults: Callable[[dict], dict] | None 
     for key, default in schema.defaults().items():
         if key not in state:
             state[key] = kept.get(key, default)
-    loaded = _LOADED + page
-    if not state.get(loaded):
+    if first_visit:
         state[loaded] = True
-        values, problems = schema.from_query(st.query_params.to_dict())
-        state.update(values)
+        state.update(linked)
         if problems:
             st.warning("Some settings in the link could not be used:\n\n" + "\n".join(f"- {p}" for p in problems),
                        icon=":material/link_off:")
@@ -237,9 +237,10 @@ def _ending(product: Any) -> tuple[str, str]:
 
 def _deliver(run: Run, models: ModelRegistry) -> Callable:
     def deliver(product, job) -> Outcome:   # this session's own copy (identical runs are trained once per server)
+        result = getattr(product, "result", None)
+        if getattr(result, "steps", None) == 0:
+            raise RNNLabError(getattr(result, "message", "") or "Training stopped before its first step.")
         message, reason = (run.ending or _ending)(product)
-        if getattr(getattr(product, "result", None), "steps", None) == 0:
-            raise RNNLabError(message if message != "Trained." else "Training stopped before its first step.")
         kept = run.keep(product)
         entries = [kept] if isinstance(kept, TrainedModel) else list(kept)
         names = []
@@ -321,10 +322,14 @@ def train_controls(page: str, make_run: Callable[[], Run], *, label: str = "Trai
         rerun_when_finished(job, page)
 
     follow()
-    outcome = job.result if job is not None and not job.active else None
-    if isinstance(outcome, Outcome):
-        text = done(outcome) if done is not None else f"{outcome.message} “{outcome.entries[-1]}” is shown below." \
-            if outcome.entries else outcome.message
+    outcome = latest_outcome(page)
+    if outcome is not None:
+        if done is not None:
+            text = done(outcome)
+        elif outcome.entries:
+            text = f"{outcome.message} “{outcome.entries[-1]}” is shown below."
+        else:
+            text = outcome.message
         text, look = text if isinstance(text, tuple) else (text, "warning" if outcome.reason in WARNINGS else "success")
         (st.warning if look == "warning" else st.success)(text)
     return job, rest

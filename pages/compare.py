@@ -80,16 +80,9 @@ st.write("Some answers depend on something seen long ago. Here a vanilla RNN, an
 
 st.session_state.setdefault("compare.example_len", 30)
 st.session_state.setdefault("compare.example_seed", 0)
-link = st.query_params.to_dict()
-first_visit = not st.session_state.get("share.loaded.compare")
-kit.settings(SETTINGS, "compare")   # a link's settings, once; then the address bar follows the widgets
-if first_visit and "task" in link and st.session_state["compare.task"] in TASK_LR:
-    chosen = st.session_state["compare.task"]
-    if "lr" not in link:
-        st.session_state["compare.lr"] = TASK_LR[chosen]              # a task's own learning rate
-    if "lengths" not in link:
-        st.session_state["compare.lengths"] = LIVE_LENGTHS[chosen]    # and lengths it can be trained at
-    kit.settings(SETTINGS, "compare")   # the address bar says so at once
+# a task brings its own learning rate and lengths it can be trained at (a link that names only the task, too)
+kit.settings(SETTINGS, "compare", defaults=lambda chosen: {"compare.lr": TASK_LR[chosen["compare.task"]],
+                                                           "compare.lengths": LIVE_LENGTHS[chosen["compare.task"]]})
 
 
 def _task_changed() -> None:

@@ -99,3 +99,13 @@ def test_two_tiny_live_runs_are_both_kept_and_drawn_together():
     assert any("earlier runs are drawn beside it" in s.value for s in at.success)
     at.button(key="compare.btn_clear").click().run()
     assert not at.exception and at.session_state["models"].names("compare-grid") == []
+
+
+def test_a_link_that_names_only_the_task_brings_its_learning_rate_and_lengths():
+    from rnn_core.compare.experiments import LIVE_LENGTHS, TASK_LR
+    at = app_test()
+    at.query_params.update({"task": "temporal-order"})
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.session_state["compare.lr"] == TASK_LR["temporal-order"] != TASK_LR["adding"]
+    assert at.session_state["compare.lengths"] == ", ".join(map(str, LIVE_LENGTHS["temporal-order"]))

@@ -87,9 +87,7 @@ kit.settings(SETTINGS, "compare", defaults=lambda chosen: {"compare.lr": TASK_LR
 
 def _task_changed() -> None:
     chosen = st.session_state["compare.task"]
-    for key, value in (("compare.lr", TASK_LR[chosen]), ("compare.lengths", LIVE_LENGTHS[chosen])):
-        st.session_state[key] = value
-        kit.remember(key, value)
+    kit.set_settings({"compare.lr": TASK_LR[chosen], "compare.lengths": LIVE_LENGTHS[chosen]})
 
 
 def _sci(value: float) -> str:

@@ -70,9 +70,7 @@ SHARE = SETTINGS      # the name the workshop and the tests know
 def apply_series_defaults(key: str) -> None:
     """A series with settings of its own (sunspots) switches the model to them when picked."""
     d = series_defaults(key)
-    for name, value in (("forecast.transform", d.transform), ("forecast.ar_skip", d.ar_skip)):
-        st.session_state[name] = value
-        kit.remember(name, value)
+    kit.set_settings({"forecast.transform": d.transform, "forecast.ar_skip": d.ar_skip})
 
 
 def source_changed() -> None:

@@ -128,8 +128,7 @@ view = kit.widget(SETTINGS, "generate.view")
 other, ours = page_defaults("word" if level == "char" else "char"), page_defaults(level)
 for key, name in (("generate.prompt", "prompt"), ("generate.length", "length")):
     if st.session_state.get(key) == getattr(other, name):
-        st.session_state[key] = getattr(ours, name)
-        kit.remember(key, getattr(ours, name))
+        kit.set_settings({key: getattr(ours, name)})
 st.session_state.setdefault("generate.analyse", EXAMPLE_TEXT)
 st.session_state["generate.top_k"] = min(int(st.session_state["generate.top_k"]), len(tokenizer))
 analysing = view in ("Surprise", "Connectivity", "Units and gates")

@@ -102,9 +102,7 @@ train_slot = st.container()
 
 
 def apply_preset(name: str) -> None:
-    for key, value in {**{f"gradients.{k}": v for k, v in PRESETS[name].items()}, "gradients.length": 100}.items():
-        st.session_state[key] = value
-        kit.remember(key, value)
+    kit.set_settings({**{f"gradients.{k}": v for k, v in PRESETS[name].items()}, "gradients.length": 100})
 
 
 st.write("**Start from a classic situation:**")

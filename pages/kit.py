@@ -128,8 +128,15 @@ def read_link_again(page: str) -> None:
 
 
 def remember(key: str, value: Any) -> None:
-    """Keep ``value`` as setting ``key``'s own copy (for a value a page sets from a callback)."""
+    """Keep ``value`` as setting ``key``'s own copy."""
     st.session_state.setdefault(KEPT, {})[key] = value
+
+
+def set_settings(values: dict) -> None:
+    """Set settings from code (a callback: a preset, a data set's defaults, a workshop step) and keep them."""
+    for key, value in values.items():
+        st.session_state[key] = value
+        remember(key, value)
 
 
 def _address_bar(schema: Schema, current: dict) -> None:

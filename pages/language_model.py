@@ -95,17 +95,11 @@ def preset_values(name: str, cell: str, level: str) -> dict:
     return {key: int(getattr(s, f)) if key == "lm.seconds" else getattr(s, f) for key, f in PRESET_KEYS.items()}
 
 
-def set_sliders(values: dict) -> None:
-    for key, value in values.items():
-        st.session_state[key] = value
-        kit.remember(key, value)
-
-
 def apply_preset() -> None:
     name = st.session_state["lm.preset"]
     if name in PRESETS:
-        set_sliders(preset_values(name, st.session_state.get("lm.cell", DEFAULT_CELL),
-                                  st.session_state.get("lm.level", DEFAULT_LEVEL)))
+        kit.set_settings(preset_values(name, st.session_state.get("lm.cell", DEFAULT_CELL),
+                                       st.session_state.get("lm.level", DEFAULT_LEVEL)))
 
 
 def follow_preset() -> None:

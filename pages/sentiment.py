@@ -82,9 +82,7 @@ def kind_defaults(source: str) -> dict:
 
 def apply_defaults() -> None:
     """A new kind of data gets the settings measured to work on it (the learner can change them after)."""
-    for key, value in kind_defaults(st.session_state["sentiment.source"]).items():
-        st.session_state[key] = value
-        kit.remember(key, value)
+    kit.set_settings(kind_defaults(st.session_state["sentiment.source"]))
 
 
 st.title("Sentiment")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.kit import KEEP_PARAMS, active_jobs, remember
+from pages.kit import KEEP_PARAMS, active_jobs, set_settings
 from rnn_core.workshop import STEPS, clamp_step, total_minutes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,9 +24,7 @@ ON, STEP, GOTO = "workshop.on", "workshop.step", "workshop.goto"
 
 def _apply(index: int) -> None:
     st.session_state[STEP] = index
-    for key, value in STEPS[index].settings.items():
-        st.session_state[key] = value
-        remember(key, value)
+    set_settings(STEPS[index].settings)
 
 
 def _move(delta: int) -> None:

@@ -254,3 +254,26 @@ def test_exported_sentiment_script_replays_the_run(tmp_path):
                            {"kind": "csv", "name": "mine.csv", "text_column": "t", "label_column": "y"})
     assert "--seconds 0 --max-steps 30" in csv
     assert "python -m rnn_core sentiment --data mine.csv --text-column t --label-column y" in csv
+
+
+def test_a_setting_is_drawn_as_its_type_says_unless_it_names_a_widget():
+    """The page kit draws every widget from Param.widget_kind and Param.shown_as (no page repeats a range)."""
+    kinds = [
+        (Param("p.flag", "flag", True), "checkbox"),
+        (Param("p.cells", "cells", ["rnn"], choices=("rnn", "lstm")), "multiselect"),
+        (Param("p.cell", "cell", "rnn", choices=("rnn", "lstm", "gru")), "radio"),
+        (Param("p.text", "text", "a", choices=tuple("abcde")), "selectbox"),
+        (Param("p.lr", "lr", 0.01, choices=(0.001, 0.01, 0.1)), "select_slider"),
+        (Param("p.layers", "layers", 1, low=1, high=3), "slider"),
+        (Param("p.seed", "seed", 0, low=0, high=1_000_000), "number"),
+        (Param("p.rate", "rate", 0.5, low=0.0, high=1.0), "number"),
+        (Param("p.prompt", "prompt", "The "), "text"),
+        (Param("p.view", "view", "a", choices=tuple("abcde"), widget="radio"), "radio"),
+    ]
+    assert [p.widget_kind() for p, _ in kinds] == [kind for _, kind in kinds]
+    cell = Param("p.cell", "cell", "gru", choices=("rnn", "lstm", "gru"))
+    assert cell.shown_as()("gru") == "GRU"
+    assert Param("p.lr", "lr", 0.01, choices=(0.001, 0.01)).shown_as()(0.001) == "0.001"
+    assert Param("p.x", "x", "a", choices=("a",), shown={"a": "Apple"}.get).shown_as()("a") == "Apple"
+    assert Param("p.layers", "layers", 1, low=1.0, high=3.0).bounds() == (1, 3)
+    assert all(isinstance(b, int) for b in Param("p.layers", "layers", 1, low=1.0, high=3.0).bounds())

@@ -38,6 +38,40 @@ class Param:
     widget: str | None = None         # the kind of widget, when the kit's choice from the type is not the one
     shown: Callable | None = None     # value -> the text a learner sees for it (a choice's name)
 
+    def widget_kind(self) -> str:
+        """The widget that shows this setting: the declared one, else one chosen from the type.
+
+        A flag is a checkbox, a few named choices a row of radio buttons, more a select box, numbers from a list a
+        select slider, a small whole-number range a slider and a large one a number box, a list a multiselect,
+        anything else a text box."""
+        if self.widget:
+            return self.widget
+        if isinstance(self.default, bool):
+            return "checkbox"
+        if isinstance(self.default, (list, tuple)):
+            return "multiselect"
+        if self.choices is not None:
+            if isinstance(self.default, str):
+                return "radio" if len(self.choices) <= 4 else "selectbox"
+            return "select_slider"
+        if self.low is not None and self.high is not None:
+            return "slider" if self.high - self.low <= 100 and isinstance(self.default, int) else "number"
+        return "text"
+
+    def shown_as(self) -> Callable:
+        """value -> what a learner reads for it: the declared names, else numbers short and cell names in capitals."""
+        if self.shown is not None:
+            return self.shown
+        if isinstance(self.default, float):
+            return lambda v: f"{v:g}"
+        if isinstance(self.default, str) and self.choices is not None and all(len(str(c)) <= 4 for c in self.choices):
+            return lambda v: str(v).upper()     # cell names: RNN, LSTM, GRU
+        return str
+
+    def bounds(self) -> tuple:
+        """The range as the default's type (a slider of whole numbers takes whole bounds)."""
+        return tuple(type(self.default)(b) if b is not None else None for b in (self.low, self.high))
+
     def format(self, value) -> str:
         if isinstance(self.default, (list, tuple)):    # a multiselect: its choices, comma-separated
             return ",".join(map(str, value))

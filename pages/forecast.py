@@ -21,7 +21,7 @@ from rnn_core.forecast.series import (PUBLIC_SERIES, STOCKS, cached_public_serie
                                       make_windows, read_table, series_from_frame)
 from rnn_core.links.settings import Param, Schema
 from rnn_core.runs.registry import TrainedModel
-from rnn_core.runs.runcache import run_key, step_budgeted
+from rnn_core.runs.runcache import budget_key
 
 SOURCES = ("Built in", "Public series (download)", "Upload a CSV file")
 BUILT_IN_NAMES = {"sine": "Noisy sine", "seasonal": "Seasonal with trend", "random-walk": "Random walk",
@@ -234,8 +234,7 @@ def make_run(series) -> kit.Run:
 
     return kit.Run(f"Training {label}", lambda stop, report: train_forecaster(series, settings, on_progress=report,
                                                                              stop=stop),
-                   keep, run_key("forecast", series, settings, seed=settings.seed, steps=settings.max_steps)
-                   if step_budgeted(settings.train_config()) else None, context=(series, settings))
+                   keep, budget_key("forecast", series, settings), context=(series, settings))
 
 
 def title_lines(text: str) -> str:

@@ -25,7 +25,7 @@ from rnn_core.language_model.training import (DEFAULT_CELL, DEFAULT_LEVEL, DEFAU
 from rnn_core.links.settings import Param, Schema
 from rnn_core.nets.cells import CELL_NAMES
 from rnn_core.runs.registry import TrainedModel
-from rnn_core.runs.runcache import run_key, step_budgeted
+from rnn_core.runs.runcache import budget_key
 
 SOURCES = ("Built-in corpus", "Famous public text", "Paste text", "Upload a .txt file")
 LEVEL_NAMES = {"char": "characters", "word": "words"}
@@ -254,8 +254,7 @@ def make_run() -> kit.Run:
 
     return kit.Run(f"Training {label}", lambda stop, report: train_language_model(corpus, settings, on_progress=report,
                                                                                  stop=stop), keep,
-                   run_key("lm", corpus, settings, seed=settings.seed, steps=settings.max_steps)
-                   if step_budgeted(settings.train_config()) else None)
+                   budget_key("lm", corpus, settings))
 
 
 def live(reports, _) -> None:

@@ -13,7 +13,7 @@ from rnn_core.errors import RNNLabError
 from rnn_core.links.settings import Param, Schema
 from rnn_core.nets.cells import CELL_NAMES
 from rnn_core.runs.registry import TrainedModel
-from rnn_core.runs.runcache import run_key, step_budgeted
+from rnn_core.runs.runcache import budget_key
 from rnn_core.sentiment.classifier import POOLINGS, STEP_CHOICES, train_classifier, words_of
 from rnn_core.sentiment.data import (UCI_FILES, ReviewSettings, built_in_reviews, cached_uci, download_uci,
                                      guess_columns, load_uci, read_csv_table, sentences_from_frame)
@@ -358,8 +358,7 @@ def make_run() -> kit.Run:
                             {**settings.to_dict(), "data": source}, run.metrics, run.history, source=sentences.title)
 
     return kit.Run(f"Training {label}", train, keep,
-                   run_key("sentiment", (sentences, negation_test), settings, seed=settings.seed,
-                           steps=settings.max_steps) if step_budgeted(settings.train_config()) else None)
+                   budget_key("sentiment", (sentences, negation_test), settings))
 
 
 def live(reports, _) -> None:

@@ -12,7 +12,7 @@ from rnn_core.errors import RNNLabError
 from rnn_core.links.settings import Param, Schema
 from rnn_core.nets.cells import CELL_NAMES
 from rnn_core.runs.registry import TrainedModel
-from rnn_core.runs.runcache import run_key, step_budgeted
+from rnn_core.runs.runcache import budget_key
 from rnn_core.tag.data import AMBIGUOUS, CUES, EXAMPLES, HELD_OUT_PER_READING, MAX_DISTANCE, MAX_WORDS, TagDataSettings, generate
 from rnn_core.tag.figures import (CURVES_CAPTION, DISTANCE_CAPTION, EXAMPLE_READING, INTRO, KNOWS, PUSH_CAPTION,
                                   RESULT_BIDIRECTIONAL, RESULT_CELLS, RESULT_DISTANCE, RESULT_LEFT, RESULT_PLAIN,
@@ -92,8 +92,7 @@ def make_run() -> kit.Run:
                             source=f"generated sentences, cue 1–{settings.distance} words later")
 
     return kit.Run(f"Tagging: {label}", lambda stop, report: train_taggers(settings, on_progress=report, stop=stop),
-                   keep, run_key("tag", None, settings, seed=settings.seed, steps=settings.max_steps)
-                   if step_budgeted(settings.train_config()) else None)
+                   keep, budget_key("tag", None, settings))
 
 
 def live(reports, _) -> None:

@@ -280,3 +280,22 @@ def test_a_follower_of_a_run_waiting_for_a_slot_shows_the_runs_place_in_the_queu
         for _ in held:
             slots.release()
     assert second.wait(10).status == DONE and first.wait(10).status == DONE and calls == [1]
+
+
+def test_a_budget_key_names_step_budgets_and_leaves_clock_runs_out():
+    """budget_key is run_key for a settings dataclass, and None for a run whose schedule is fitted to the clock."""
+    from rnn_core.runs.loop import TrainConfig
+    from rnn_core.runs.runcache import budget_key, run_key
+
+    @dataclass(frozen=True)
+    class Settings:
+        seed: int = 3
+        max_steps: int = 200
+        seconds: float | None = None
+
+        def train_config(self) -> TrainConfig:
+            return TrainConfig(max_steps=self.max_steps, seconds=self.seconds, fit_to_time=True)
+
+    assert budget_key("x", None, Settings()) == run_key("x", None, Settings(), seed=3, steps=200)
+    assert budget_key("x", None, Settings()) != budget_key("x", None, Settings(seed=4))
+    assert budget_key("x", None, Settings(seconds=5.0)) is None

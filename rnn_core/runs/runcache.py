@@ -139,6 +139,14 @@ def step_budgeted(config) -> bool:
     return config.seconds is None or not config.fit_to_time
 
 
+def budget_key(kind: str, data: Any, settings: Any) -> str | None:
+    """:func:`run_key` for a settings dataclass that has ``seed``, ``max_steps`` and ``train_config()``, when its run
+    is a step budget (:func:`step_budgeted`); None when the clock decides it (such a run trains for one session)."""
+    if not step_budgeted(settings.train_config()):
+        return None
+    return run_key(kind, data, settings, seed=settings.seed, steps=settings.max_steps)
+
+
 def ended_by_steps(*results) -> bool:
     """Whether every :class:`~rnn_core.runs.loop.TrainResult` ended where its steps say (not by the clock or
     by a learner's Stop): only then is the same key the same model."""

@@ -51,7 +51,7 @@ SETTINGS = Schema((
     Param("lm.public", "book", next(iter(PUBLIC_TEXTS)), choices=tuple(PUBLIC_TEXTS), label="Text",
           widget="selectbox", shown=lambda k: PUBLIC_TEXTS[k].title),
     Param("lm.preset", "preset", DEFAULT_PRESET, choices=tuple(PRESETS), label="Preset", widget="selectbox",
-          shown=lambda p: f"{PRESET_TITLES[p]} (under {PRESET_SECONDS[p]} s)",
+          shown=lambda p: f"{PRESET_TITLES[p]} (under {PRESET_SECONDS[p]} s on a free 2-core laptop)",
           help="Sets every slider below to values tested on a 2-core laptop, with the learning rate each cell "
                "learns best with (switching the cell switches it too, until you move a slider yourself). The "
                "steps are the budget, so the same seed gives the same model on every machine. The time is the "

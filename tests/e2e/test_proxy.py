@@ -75,6 +75,27 @@ def test_health_and_home_page_come_through_the_proxy(proxy):
     assert set(_upstreams(run_dir)) & {r.removeprefix("http://") for r in replicas}
 
 
+def test_the_charts_bundle_comes_compressed_through_the_proxy(proxy):
+    """A visitor's first page shows grey placeholders until plotly.js (4.7 MB) has arrived: the proxy gzips it."""
+    import gzip
+    import urllib.request
+
+    url, _, _ = proxy
+    shell = get(f"{url}/")[1].decode()
+    index = re.search(r'src="\.?/?(static/js/index\.[^"]+\.js)"', shell).group(1)
+    script = get(f"{url}/{index}")[1].decode()
+    plotly = re.search(r'(static/js/PlotlyChart\.[A-Za-z0-9_-]+\.js)', script) or re.search(
+        r'(PlotlyChart\.[A-Za-z0-9_-]+\.js)', script)
+    assert plotly, "the app's script no longer names the plotly chunk"
+    name = plotly.group(1).split("/")[-1]
+    request = urllib.request.Request(f"{url}/static/js/{name}", headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.headers.get("Content-Encoding") == "gzip"
+        body = response.read()
+    size = len(gzip.decompress(body))
+    assert size > 1_000_000 and len(body) < 0.5 * size, (len(body), size)
+
+
 def test_the_websocket_is_upgraded_through_the_proxy(proxy):
     url, _, _ = proxy
     host, port = url.removeprefix("http://").split(":")

@@ -221,3 +221,25 @@ def test_the_training_note_says_what_the_dots_and_the_metric_each_read():
     assert vocabulary_note(10_003, "word").startswith("10,003 tokens: the 10,000 commonest words")
     short = training_note({**m, "val_tokens": 20, "eval_tokens": 19}, [])
     assert "read" not in short.split("lowest")[1].split("A uniform")[0]   # one measure: nothing to explain
+
+
+def test_every_preset_trains_on_the_cpu_even_where_cuda_is_present(monkeypatch):
+    """Small recurrent models are bound by per-step launch costs: on a GPU box the presets trained worse than on
+    two CPU cores, so the device is picked by the work per step, and the trained model comes back on the CPU."""
+    from rnn_core.language_model.model import LanguageModel
+    from rnn_core.nets import fused
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    for name in ("quick", "better"):
+        for cell in ("rnn", "lstm", "gru"):
+            s = preset(name, cell=cell)
+            params = LanguageModel(s.model_config(110)).num_parameters()
+            assert fused.pick_device(params, s.batch_size * s.seq_len).type == "cpu", (name, cell)
+    assert fused.pick_device(2_000_000, 32_768).type == "cuda"          # a model far beyond the presets
+    monkeypatch.setenv(fused.DEVICE_ENV, "cpu")
+    assert fused.pick_device(2_000_000, 32_768).type == "cpu"
+
+
+def test_a_trained_model_says_where_it_trained_and_lives_on_the_cpu(docs):
+    run = train_language_model(docs, LMSettings(**{**TINY, "max_steps": 2}))
+    assert run.metrics["device"] == "cpu" and run.model.device.type == "cpu"

@@ -64,7 +64,8 @@ def training_note(metrics: dict, history: list | None = None) -> str:
                      "model")
     uniform = m.get("uniform_loss", math.log(m.get("vocab_size", 2)))
     vocab = m.get("vocab_size", 2)
-    return (f"{steps_done:,} steps in {m.get('seconds', 0):.1f} s ({m.get('tokens_per_second', 0):,.0f} "
+    where = {"cpu": " on the CPU", "cuda": " on the GPU"}.get(m.get("device"), "")
+    return (f"{steps_done:,} steps in {m.get('seconds', 0):.1f} s{where} ({m.get('tokens_per_second', 0):,.0f} "
             f"tokens/s); {kept}. A uniform guess scores ln {vocab:,} = {uniform:.2f} (the vocabulary: "
             f"{vocabulary_note(vocab, m.get('level', 'char'))[:-1]}).")
 

@@ -357,9 +357,10 @@ def train_language_model(
     data = text if isinstance(text, EncodedText) else encode_text(
         text, settings.level, settings.max_vocab, settings.min_count)
     check_length(data, settings)
-    device = device or pick_device()
     with seeded(settings.seed) as generator:
-        model = LanguageModel(settings.model_config(len(data.tokenizer))).to(device)
+        model = LanguageModel(settings.model_config(len(data.tokenizer)))
+    device = device or pick_device(model.num_parameters(), settings.batch_size * settings.seq_len)
+    model.to(device)
     batches = StreamBatches(data.train_ids, settings.batch_size, settings.seq_len, generator, device)
     val_ids = data.val_ids
     eval_len = min(settings.seq_len, len(val_ids) - 1)
@@ -401,13 +402,14 @@ def train_language_model(
                "eval_tokens": min(settings.eval_tokens, len(val_ids) - 1),   # what each evaluation reads
                "epochs": steps * batches.batch_size * settings.seq_len / max(1, len(data.train_ids)),
                "last_val_loss": result.metrics.get("val_loss", math.nan),
-               "best_step": result.best_step if result.best_step is not None else steps}
+               "best_step": result.best_step if result.best_step is not None else steps,
+               "device": device.type}                      # "cpu" or "cuda": what trained it
     if steps or result.diverged:
         metrics.update(summarize(evaluate_loss(model, val_ids, eval_len), settings.level))
     kept = [row for row in samples if row["step"] <= metrics["best_step"]]
     metrics["sample"] = (kept or samples or [{"text": ""}])[-1]["text"]   # the kept model's
     metrics["samples"] = samples
-    return LMRun(model, data.tokenizer, settings, result, metrics)
+    return LMRun(model.cpu(), data.tokenizer, settings, result, metrics)   # the session's models live on the CPU
 
 
 def _recent_train_loss(result: TrainResult, window: int = 50) -> float:

@@ -63,7 +63,7 @@ def test_training_runs_in_the_background_and_shows_heatmaps_and_the_trained_tabl
     assert any("After training" in m.value for m in at.markdown)
     table = at.dataframe[-1].value
     assert list(table["cell"]) == ["RNN", "LSTM"] and list(table["steps"]) == [50, 50]
-    assert "test MSE (always answering 1: 0.167)" in table.columns
+    assert "test MSE (always answering 1: 0.167)" in table.columns and "left the plateau at step" in table.columns
     # a second training: the result below is the new run's, under its own closing line
     at.session_state["gradients.cells"] = ["gru"]
     at.session_state["gradients.train_steps"] = 100
@@ -75,6 +75,14 @@ def test_training_runs_in_the_background_and_shows_heatmaps_and_the_trained_tabl
     assert not at.exception and any("Trained" in s.value for s in at.success)
     table = at.dataframe[-1].value
     assert list(table["cell"]) == ["GRU"] and list(table["steps"]) == [100]
+
+
+def test_the_long_lstm_button_sets_the_lstm_alone_and_3000_steps():
+    at = _page()
+    at.button(key="gradients.btn_long_lstm").click().run()
+    assert not at.exception
+    assert at.session_state["gradients.cells"] == ["lstm"] and at.session_state["gradients.train_steps"] == 3000
+    assert at.multiselect(key="gradients.cells").value == ["lstm"]
 
 
 def test_the_clipping_demo_trains_in_the_background_and_shows_both_runs():

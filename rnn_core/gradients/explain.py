@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from rnn_core.gradients.training import plateau_exit
 from rnn_core.gradients.measure import (GAMMA, GradientReport, GradientSettings, LoopGain, Measurement,
                                         cell_state_path, per_step_factor, safe_ratio, saturation)
 
@@ -93,13 +94,16 @@ def situations_table(rows: list[dict]) -> list[dict]:
 
 
 def trained_rows(runs: dict, report: GradientReport) -> list[dict]:
-    """One row per trained cell: its test error on the adding problem, and its gradient ratio before and after."""
+    """One row per trained cell: its test error on the adding problem, the step it left the plateau (the training
+    loss, averaged over 20 steps, below 0.05; :func:`~rnn_core.gradients.training.plateau_exit`), and its gradient
+    ratio before and after."""
     rnn_ratio = report.measurements["rnn"].ratio if "rnn" in report.measurements else None
     rows = []
     for cell, run in runs.items():
         ratio = report.measurements[cell].ratio
         rows.append({"cell": cell.upper(), "steps": run.result.steps,
                      "test MSE (always answering 1: 0.167)": fmt(run.result.metrics.get("val_mse", math.nan)),
+                     "left the plateau at step": plateau_exit(run.result.history) or "not yet",
                      "ratio at initialisation": fmt(run.snapshots[0].ratio), "ratio after training": fmt(ratio),
                      "times the trained RNN's": fmt(ratio / rnn_ratio) if rnn_ratio else "—"})
     return rows

@@ -61,6 +61,20 @@ def watch_settings(steps: int, lr: float, clip: float | None) -> WatchSettings:
 
 
 PAGE_WATCH = watch_settings(500, 1e-2, 1.0)   # the Vanishing gradients page's section 5 starts here
+# What the page offers for a longer run: the bias-1 LSTM alone, long enough to leave the plateau on seeds 0–4
+# (it leaves it between steps 950 and 2,200 at the page's batch and learning rate, measured 2026-12).
+LONG_LSTM_STEPS = 3000
+
+PLATEAU_WINDOW = 20      # training steps averaged
+PLATEAU_BELOW = 0.05     # the plateau is 0.167 (always answering 1); a network that found the numbers goes far below
+
+
+def plateau_exit(history: list[dict], window: int = PLATEAU_WINDOW, below: float = PLATEAU_BELOW) -> int | None:
+    """The step at which the training loss, averaged over the last ``window`` steps, first fell below ``below``:
+    where the network left the adding problem's plateau (None: it has not)."""
+    losses = [row["train_loss"] for row in history]
+    return next((history[end - 1]["step"] for end in range(window, len(losses) + 1)
+                 if sum(losses[end - window:end]) / window < below), None)
 
 
 def check_trainable(settings: GradientSettings) -> None:

@@ -13,9 +13,8 @@ from rnn_core.errors import RNNLabError
 from rnn_core.stepthrough.figures import (ARCH_CAPTION, ARCHITECTURES, BACKWARD_STRIP_CAPTION, BPTT_CAPTION,
                                           CELL_DIAGRAM_CAPTION, CELL_STATE_CAPTION, GATED_SUM_CAPTION,
                                           GATES_CAPTION, PROBS_CAPTION, PRODUCT_CAPTION, SUM_CAPTION,
-                                          architecture_diagram, bptt_chart, cell_diagram, gate_timeline,
-                                          matrix_heatmap, probability_bars, sub, unrolled_caption, unrolled_diagram,
-                                          vector_sum)
+                                          architecture_svg, bptt_chart, cell_svg, gate_timeline, matrix_heatmap,
+                                          probability_bars, sub, unrolled_caption, unrolled_svg, vector_sum)
 from rnn_core.links.scripts import command_line, export_script
 from rnn_core.links.settings import Param, Schema
 from rnn_core.stepthrough.recording import (MAX_HIDDEN, MIN_HIDDEN, PAGE_DEFAULTS, TRAIN_STEPS, check_word, gate_rows,
@@ -78,8 +77,8 @@ def settings(walk) -> tuple:
     return walk.word, walk.cell, walk.hidden_size, walk.seed, walk.train_steps
 
 
-BUILDERS = {f.__name__: f for f in (matrix_heatmap, vector_sum, probability_bars, unrolled_diagram, bptt_chart,
-                                    cell_diagram, gate_timeline)}
+BUILDERS = {f.__name__: f for f in (matrix_heatmap, vector_sum, probability_bars, bptt_chart, gate_timeline,
+                                    unrolled_svg, cell_svg)}
 
 
 @st.cache_resource(max_entries=2048, show_spinner=False)
@@ -94,6 +93,24 @@ def walk_figure(builder: str, walk_settings: tuple, *args):
     """A figure of the walk that ``walk_settings`` records (see :func:`figure`)."""
     walk, _ = record(*walk_settings)
     return BUILDERS[builder](walk, *args)
+
+
+WIDE = 940   # the main column's width in pixels on a laptop screen; a diagram is laid out for it, then scales
+
+
+@st.cache_resource(max_entries=1024, show_spinner=False)
+def walk_diagram(builder: str, walk_settings: tuple, *args) -> str:
+    """A diagram of the walk (the unrolled network, a cell) as an SVG picture: boxes and arrows have nothing to
+    hover, and a picture costs the browser a fraction of a plotly chart to show (and the server a fraction to
+    draw), so a Next shows the step sooner."""
+    walk, _ = record(*walk_settings)
+    return BUILDERS[builder](walk, *args, WIDE)
+
+
+def picture(svg: str, caption: str) -> None:
+    """A diagram with its "how to read it" caption underneath, as :func:`kit.chart` shows a chart."""
+    st.image(svg, width="stretch")
+    st.caption(caption)
 
 
 walk = None
@@ -141,7 +158,7 @@ def show_forward(walk, t: int) -> None:
     kit.chart(figure("vector_sum", columns, operators, rows, f"Step {t + 1}: the letter '{f.char}' meets the memory h{prev}"),
           caption, key="how.sum")
     if walk.cell != "rnn":
-        kit.chart(walk_figure("cell_diagram", settings(walk), t, "forward"), CELL_DIAGRAM_CAPTION[walk.cell], key="how.cell_now")
+        picture(walk_diagram("cell_svg", settings(walk), t, "forward"), CELL_DIAGRAM_CAPTION[walk.cell])
 
 
 BACKWARD_EQUATIONS = {
@@ -195,7 +212,7 @@ def show_backward(walk, t: int, difference: float) -> None:
         kit.chart(figure("vector_sum", columns, ["+", "=", "⊙", "="], units, f"The error signal on the cell state c{n}"),
               CELL_STATE_CAPTION, key="how.dc")
     if walk.cell != "rnn":
-        kit.chart(walk_figure("cell_diagram", settings(walk), t, "backward"), CELL_DIAGRAM_CAPTION[walk.cell], key="how.cell_back")
+        picture(walk_diagram("cell_svg", settings(walk), t, "backward"), CELL_DIAGRAM_CAPTION[walk.cell])
     kit.chart(walk_figure("bptt_chart", settings(walk), t), BPTT_CAPTION[walk.cell], key="how.bptt")
     if t == 0:
         st.success(f"Backpropagation is complete. Added over every step, these signals are the weight gradients; "
@@ -241,7 +258,7 @@ def stepper(walk, difference: float) -> None:
     info.markdown(f"**Position {st.session_state['how.pos'] + 1} of {len(positions)}** in the walk "
                   f"({walk.steps} time steps forward, then back) · {where}. "
                   f"Total loss L = Σ L_t = **{walk.loss:.2f}**.")
-    kit.chart(walk_figure("unrolled_diagram", settings(walk), phase, t), unrolled_caption(walk.cell, phase), key="how.unrolled")
+    picture(walk_diagram("unrolled_svg", settings(walk), phase, t), unrolled_caption(walk.cell, phase))
     if phase == "forward":
         show_forward(walk, t)
     else:
@@ -260,7 +277,7 @@ def stepper(walk, difference: float) -> None:
     gated, _ = record(walk.word, cell, walk.hidden_size, walk.seed, walk.train_steps)
     guesses = " ".join(f"'{g.prediction}'{'✓' if g.prediction == g.target else '✗'}" for g in gated.forward)
     st.markdown(f"{cell.upper()} guesses: {guesses} · total loss **{gated.loss:.2f}**")
-    kit.chart(walk_figure("cell_diagram", settings(gated), t, phase), CELL_DIAGRAM_CAPTION[cell], key="how.cell_gated")
+    picture(walk_diagram("cell_svg", settings(gated), t, phase), CELL_DIAGRAM_CAPTION[cell])
     kit.chart(walk_figure("gate_timeline", settings(gated), t), GATES_CAPTION, key="how.gates_gated")
     st.session_state["how.step_seconds"] = {"wall": time.perf_counter() - started,
                                             "cpu": time.thread_time() - started_cpu}
@@ -280,10 +297,14 @@ if walk is not None:
     kit.export_button(script, "step_through.py", key="how.btn_export", schema=SHARE)
 
 
+CARD = 191   # a gallery card's width in pixels on a laptop screen
+
+
 @st.cache_resource(show_spinner=False)
 def gallery() -> dict:
-    """The shape diagrams never change: built once per server, shared read-only by every visitor."""
-    return {key: architecture_diagram(key) for key in ARCHITECTURES}
+    """The shape diagrams never change: drawn once per server as SVG pictures (see :func:`walk_diagram`),
+    shared read-only by every visitor."""
+    return {key: architecture_svg(key, CARD) for key in ARCHITECTURES}
 
 
 def open_shape(page: str, link: dict) -> None:
@@ -303,7 +324,7 @@ for row in (keys[:4], keys[4:]):
         a = ARCHITECTURES[key]
         with col.container(border=True):
             st.markdown(f"**{a['title']}**")
-            kit.chart(gallery()[key], a["text"], key=f"how.arch_{key}")
+            picture(gallery()[key], a["text"])
             if a["page"] and (ROOT / a["page"]).exists():
                 if st.button("Try it", key=f"how.btn_try_{key}", icon=":material/arrow_forward:",
                              help=f"Opens {a['promise']}."):

@@ -149,3 +149,33 @@ def test_the_cell_diagram_carries_the_steps_values(cell, phase):
         assert "∂L" not in text
     with pytest.raises(ValueError):
         cell_diagram(step_through("hello", "rnn"), 0)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_the_diagrams_pictures_show_what_their_figures_show(cell):
+    """The page shows its diagrams as SVG pictures drawn straight from their parts: the same picture as the
+    plotly figure's, with every label, box and arrow of it."""
+    import re
+    import xml.etree.ElementTree as ET
+    from html import unescape
+
+    from rnn_core.stepthrough.figures import (ARCHITECTURES, architecture_diagram, architecture_svg, cell_diagram,
+                                              cell_svg, diagram_svg, unrolled_diagram, unrolled_svg)
+    run = step_through("hello", cell, hidden_size=3, seed=0)
+    pairs = [(unrolled_diagram(run, phase, t), unrolled_svg(run, phase, t, 940), 940)
+             for phase in ("forward", "backward") for t in (0, 2)]
+    if cell != "rnn":
+        pairs += [(cell_diagram(run, 1, phase), cell_svg(run, 1, phase, 940), 940) for phase in ("forward", "backward")]
+    if cell == "gru":
+        pairs += [(architecture_diagram(key), architecture_svg(key, 191), 191) for key in ARCHITECTURES]
+    for fig, svg, width in pairs:
+        assert svg == diagram_svg(fig, width)
+        root = ET.fromstring(svg)                                       # well-formed
+        shown = unescape(re.sub(r"<[^>]+>", "", svg))
+        words = re.sub(r"<[^>]+>", " ", " ".join(a.text or "" for a in fig.layout.annotations)).split()
+        assert all(w in shown for w in words)
+        if fig.layout.title.text:
+            assert fig.layout.title.text in shown
+        tags = [e.tag.split("}")[-1] for e in root.iter()]
+        assert tags.count("rect") + tags.count("ellipse") + tags.count("line") >= len(fig.layout.shapes)
+        assert tags.count("polygon") == sum(1 for a in fig.layout.annotations if a.showarrow)

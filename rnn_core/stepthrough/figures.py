@@ -8,6 +8,9 @@ Time steps are numbered from 1 on screen (x_1 is the first letter, h_0 = 0 the s
 
 from __future__ import annotations
 
+import re
+from html import escape
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -94,10 +97,12 @@ def sub(n) -> str:
 
 class _Canvas:
     """Boxes and arrows collected as plain dicts and set on the figure once (adding them one by one to a
-    plotly figure re-validates every earlier one, which made a diagram take seconds on a busy CPU)."""
+    plotly figure re-validates every earlier one, which made a diagram take seconds on a busy CPU). The same
+    parts make the SVG picture the page shows (:meth:`svg`), without building a plotly figure at all."""
 
     def __init__(self):
         self.shapes, self.annotations = [], []
+        self.xrange, self.yrange, self.title, self.height, self.margin = (0, 1), (0, 1), "", 300, None
 
     def add_shape(self, **shape):
         self.shapes.append(shape)
@@ -105,10 +110,25 @@ class _Canvas:
     def add_annotation(self, **annotation):
         self.annotations.append(annotation)
 
+    def frame(self, xrange, yrange, title: str, height: int, margin: dict | None = None) -> "_Canvas":
+        self.xrange, self.yrange, self.title, self.height, self.margin = xrange, yrange, title, height, margin
+        return self
+
     def figure(self) -> go.Figure:
         fig = go.Figure()
         fig.update_layout(shapes=self.shapes, annotations=self.annotations)
+        fig.update_xaxes(visible=False, range=list(self.xrange))
+        fig.update_yaxes(visible=False, range=list(self.yrange))
+        fig = base_layout(fig, self.title, height=self.height)
+        if self.margin:
+            fig.update_layout(margin=self.margin)
         return fig
+
+    def svg(self, width: int) -> str:
+        """The diagram as an SVG picture ``width`` pixels wide (see :func:`diagram_svg`)."""
+        margin = self.margin or dict(l=60, r=20, t=70 if self.title else 40, b=50)   # base_layout's
+        return _svg(self.shapes, self.annotations, self.xrange, self.yrange, self.title, self.height,
+                    tuple(margin[k] for k in ("l", "r", "t", "b")), width)
 
 
 def _box(fig, x, y, text, color, line="#555", width=1.0, w=0.34, h=0.3):
@@ -127,6 +147,16 @@ def _arrow(fig, x0, y0, x1, y1, color="#555", width=1.5, text=None):
 
 
 def unrolled_diagram(walk, phase: str = "forward", t: int = 0) -> go.Figure:
+    """The network unrolled over the word, the current step highlighted (see :func:`_unrolled`)."""
+    return _unrolled(walk, phase, t).figure()
+
+
+def unrolled_svg(walk, phase: str, t: int, width: int) -> str:
+    """:func:`unrolled_diagram` as an SVG picture ``width`` pixels wide."""
+    return _unrolled(walk, phase, t).svg(width)
+
+
+def _unrolled(walk, phase: str = "forward", t: int = 0) -> _Canvas:
     """The network unrolled over the word, the current step highlighted.
 
     Going backwards, each red arrow from step s to step s−1 is labelled with the size of what step s sends
@@ -177,11 +207,9 @@ def unrolled_diagram(walk, phase: str = "forward", t: int = 0) -> go.Figure:
                 if name:
                     fig.add_annotation(x=col - 0.5, y=y + (0.12 if y >= 1 else -0.12), text=name, showarrow=False,
                                        font=dict(size=11, color="#555"), yanchor="bottom" if y >= 1 else "top")
-    fig = fig.figure()
-    fig.update_xaxes(visible=False, range=[-0.6, T + 0.6])
-    fig.update_yaxes(visible=False, range=[-0.5, 2.65])
     label = "forward pass" if phase == "forward" else "backpropagation through time"
-    return base_layout(fig, f"Unrolled over '{walk.word}': time step {t + 1} of {T}, {label}", height=300)
+    return fig.frame((-0.6, T + 0.6), (-0.5, 2.65), f"Unrolled over '{walk.word}': time step {t + 1} of {T}, {label}",
+                     300)
 
 
 def matrix_heatmap(values, row_labels, col_labels, title: str = "", outline_col: int | None = None,
@@ -336,6 +364,15 @@ def _gradient_note(fig, x, y, text, values, anchor="bottom"):
 def cell_diagram(walk, t: int, phase: str = "forward") -> go.Figure:
     """An LSTM or GRU cell drawn as its equations: gates as nodes, the memory line across the top, each
     node carrying its values at step ``t``. Going backwards, the error signals on the memory line in red."""
+    return _cell(walk, t, phase).figure()
+
+
+def cell_svg(walk, t: int, phase: str, width: int) -> str:
+    """:func:`cell_diagram` as an SVG picture ``width`` pixels wide."""
+    return _cell(walk, t, phase).svg(width)
+
+
+def _cell(walk, t: int, phase: str = "forward") -> _Canvas:
     if walk.cell not in ("lstm", "gru"):
         raise ValueError("cell_diagram draws the gated cells (lstm, gru)")
     f, b = walk.forward[t], walk.backward[t]
@@ -408,12 +445,9 @@ def cell_diagram(walk, t: int, phase: str = "forward") -> go.Figure:
         if phase == "backward":
             _gradient_note(fig, 10.8, top + 0.55, f"∂L/∂h{n}", b.dh)
             _gradient_note(fig, 0.6, top + 0.55, f"direct to h{prev}: z⊙∂L/∂h{n}", b.dh_direct)
-    fig = fig.figure()
-    fig.update_xaxes(visible=False, range=[-0.85, 11.65])
-    fig.update_yaxes(visible=False, range=[-0.85, 5.15])
     where = "forward" if phase == "forward" else "backward (red: the error signals)"
-    return base_layout(fig, f"Inside the {walk.cell.upper()} cell at step {t + 1}, reading '{f.char}': {where}",
-                       height=400)
+    return fig.frame((-0.85, 11.65), (-0.85, 5.15),
+                     f"Inside the {walk.cell.upper()} cell at step {t + 1}, reading '{f.char}': {where}", 400)
 
 
 # --- the shapes recurrent models come in -----------------------------------------------------------------
@@ -457,6 +491,15 @@ ARCHITECTURES = {
 
 def architecture_diagram(key: str) -> go.Figure:
     """Boxes and arrows for one shape of :data:`ARCHITECTURES`."""
+    return _architecture(key).figure()
+
+
+def architecture_svg(key: str, width: int) -> str:
+    """:func:`architecture_diagram` as an SVG picture ``width`` pixels wide."""
+    return _architecture(key).svg(width)
+
+
+def _architecture(key: str) -> _Canvas:
     a = ARCHITECTURES[key]
     fig = _Canvas()
     n, layers = a["steps"], a["layers"]
@@ -484,9 +527,129 @@ def architecture_diagram(key: str) -> go.Figure:
             _box(fig, col, 0, "", INPUT, w=0.3, h=0.22)
         if col in a["outputs"]:
             _box(fig, col, top, "", OUTPUT, w=0.3, h=0.22)
-    fig = fig.figure()
-    fig.update_xaxes(visible=False, range=[-0.6, max(n, 3) - 0.4])
-    fig.update_yaxes(visible=False, range=[-0.45, top + 0.45])
-    fig = base_layout(fig, "", height=int(60 + 55 * (top + 1)))
-    fig.update_layout(margin=dict(l=5, r=5, t=5, b=5))
-    return fig
+    return fig.frame((-0.6, max(n, 3) - 0.4), (-0.45, top + 0.45), "", int(60 + 55 * (top + 1)),
+                     dict(l=5, r=5, t=5, b=5))
+
+
+# --- diagrams as SVG ---------------------------------------------------------------------------------------
+
+_TAG = re.compile(r"<b>|</b>|<br>|<span style='font-size:(\d+)px'>|</span>")
+_TITLE_COLOR = "#2f2d2b"
+# A picture cannot use the page's web font: the nearest fonts a computer has, narrow ones first
+_FONTS = "Source Sans Pro, Source Sans 3, Arial, Helvetica, DejaVu Sans Condensed, sans-serif"
+
+
+def _text_lines(text: str, size: float) -> list[list[tuple[str, float, bool]]]:
+    """Plotly's small text markup (``<b>``, ``<br>``, a font-size span) as lines of (text, size, bold) runs."""
+    lines, runs, bold, sizes, at = [], [], False, [size], 0
+    for m in _TAG.finditer(text):
+        if m.start() > at:
+            runs.append((text[at:m.start()], sizes[-1], bold))
+        tag, at = m.group(0), m.end()
+        if tag == "<br>":
+            lines.append(runs)
+            runs = []
+        elif tag in ("<b>", "</b>"):
+            bold = tag == "<b>"
+        elif tag == "</span>":
+            sizes.pop() if len(sizes) > 1 else None
+        else:
+            sizes.append(float(m.group(1)))
+    if at < len(text):
+        runs.append((text[at:], sizes[-1], bold))
+    lines.append(runs)
+    return lines
+
+
+def _svg_text(x: float, y: float, text: str, size: float, color: str, xanchor: str = "center",
+              yanchor: str = "middle", bgcolor: str | None = None) -> str:
+    lines = _text_lines(text, size)
+    heights = [1.3 * max([s for _, s, _ in line] or [size]) for line in lines]
+    top = {"middle": y - sum(heights) / 2, "bottom": y - sum(heights), "top": y}[yanchor]
+    anchor = {"center": "middle", "left": "start", "right": "end"}[xanchor]
+    out = []
+    if bgcolor:
+        width = max(sum(0.5 * s * len(t) for t, s, _ in line) for line in lines) + 4
+        left = {"middle": x - width / 2, "start": x - 2, "end": x - width + 2}[anchor]
+        out.append(f'<rect x="{left:.1f}" y="{top:.1f}" width="{width:.1f}" height="{sum(heights):.1f}" '
+                   f'fill="{bgcolor}"/>')
+    baseline = top
+    for line, height in zip(lines, heights):
+        baseline += height
+        # styles, not attributes: the page's own text styles would win over presentation attributes
+        spans = "".join(f'<tspan style="font-size:{s:g}px;font-weight:{600 if b else 400}">{escape(t)}</tspan>'
+                        for t, s, b in line)
+        out.append(f'<text x="{x:.1f}" y="{baseline - 0.3 * height:.1f}" style="text-anchor:{anchor};fill:{color}">'
+                   f'{spans}</text>')
+    return "".join(out)
+
+
+def diagram_svg(fig: go.Figure, width: int) -> str:
+    """A diagram figure (boxes, lines, arrows and labels; no data) as one SVG picture ``width`` pixels wide, laid
+    out as plotly lays it out at that width. The page shows its diagrams as such pictures (:func:`unrolled_svg`,
+    :func:`cell_svg`, :func:`architecture_svg` draw them straight from their parts): a picture costs the browser
+    a fraction of a plotly chart to show, and boxes and arrows have nothing to hover."""
+    layout = fig.layout.to_plotly_json()
+    margin = layout.get("margin", {})
+    return _svg(layout.get("shapes", []), layout.get("annotations", []), layout["xaxis"]["range"],
+                layout["yaxis"]["range"], (layout.get("title") or {}).get("text", ""), layout["height"],
+                tuple(margin.get(k, 0) for k in ("l", "r", "t", "b")), width)
+
+
+def _svg(shapes, annotations, xrange, yrange, title: str, height: int, margin: tuple, width: int) -> str:
+    left, right, top, bottom = margin
+    (x0, x1), (y0, y1) = xrange, yrange
+
+    def px(x):
+        return left + (x - x0) / (x1 - x0) * (width - left - right)
+
+    def py(y):
+        return top + (y1 - y) / (y1 - y0) * (height - top - bottom)
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+           f'height="{height}" font-family="{_FONTS}">']
+    if title:
+        out.append(_svg_text(4, top / 2, f"<b>{title}</b>", 16, _TITLE_COLOR, xanchor="left"))
+    for shape in shapes:
+        line = shape.get("line") or {}
+        stroke = (f'stroke="{line.get("color", "#444")}" stroke-width="{line["width"]:g}"' if line.get("width")
+                  else 'stroke="none"')
+        opacity = f' opacity="{shape["opacity"]:g}"' if shape.get("opacity") is not None else ""
+        fill = f'fill="{shape["fillcolor"]}"' if shape.get("fillcolor") else 'fill="none"'
+        xa, xb, ya, yb = px(shape["x0"]), px(shape["x1"]), py(shape["y0"]), py(shape["y1"])
+        kind = shape.get("type")
+        if kind == "rect":
+            out.append(f'<rect x="{min(xa, xb):.1f}" y="{min(ya, yb):.1f}" width="{abs(xb - xa):.1f}" '
+                       f'height="{abs(yb - ya):.1f}" {fill} {stroke}{opacity}/>')
+        elif kind == "circle":
+            out.append(f'<ellipse cx="{(xa + xb) / 2:.1f}" cy="{(ya + yb) / 2:.1f}" rx="{abs(xb - xa) / 2:.1f}" '
+                       f'ry="{abs(yb - ya) / 2:.1f}" {fill} {stroke}{opacity}/>')
+        elif kind == "line":
+            out.append(f'<line x1="{xa:.1f}" y1="{ya:.1f}" x2="{xb:.1f}" y2="{yb:.1f}" {stroke}{opacity}/>')
+        else:
+            raise ValueError(f"a diagram draws rect, circle and line shapes, not {kind!r}")
+    for a in annotations:
+        if a.get("showarrow", True):
+            xa, ya, xb, yb = px(a["ax"]), py(a["ay"]), px(a["x"]), py(a["y"])
+            w, color = a.get("arrowwidth", 1), a.get("arrowcolor", "#444")
+            length = max(float(np.hypot(xb - xa, yb - ya)), 1e-9)
+            ux, uy = (xb - xa) / length, (yb - ya) / length
+            scale = 1.5 * w * a.get("arrowsize", 1)
+            # plotly's arrowhead 2 (a barbed triangle), the line stopping at its notch
+            back = (xb - 3.2 * scale * ux, yb - 3.2 * scale * uy)
+            notch = (xb - 2.2 * scale * ux, yb - 2.2 * scale * uy)
+            wing = 2.2 * scale
+            points = [(xb, yb), (back[0] - wing * uy, back[1] + wing * ux), notch,
+                      (back[0] + wing * uy, back[1] - wing * ux)]
+            out.append(f'<line x1="{xa:.1f}" y1="{ya:.1f}" x2="{notch[0]:.1f}" y2="{notch[1]:.1f}" stroke="{color}" '
+                       f'stroke-width="{w:g}"/>')
+            out.append('<polygon points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y in points) +
+                       f'" fill="{color}"/>')
+        if a.get("text"):
+            font = a.get("font") or {}
+            xanchor = a.get("xanchor") if a.get("xanchor") in ("left", "right") else "center"
+            yanchor = a.get("yanchor") if a.get("yanchor") in ("top", "bottom") else "middle"
+            out.append(_svg_text(px(a["x"]), py(a["y"]), a["text"], font.get("size", 14), font.get("color", "#111"),
+                                 xanchor, yanchor, a.get("bgcolor")))
+    out.append("</svg>")
+    return "".join(out)

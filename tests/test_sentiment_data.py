@@ -19,13 +19,16 @@ POSITIVE_WORDS, NEGATIVE_WORDS = set(POSITIVE) | set(POLAR_VERBS[0]), set(NEGATI
 
 
 def oracle_label(sentence: str) -> int:
-    """An independent reading of a review: the clause after "but" decides; a negation flips its opinion word."""
+    """An independent reading of a review: the clause after "but" decides; a negation flips its opinion word;
+    two opinions joined by "and" (with no negation) agree."""
     clause = sentence.lower().rstrip(".!").split(" but ")[-1]
     words = split_tokens(clause, "word")
     opinions = [w for w in words if w in POSITIVE_WORDS or w in NEGATIVE_WORDS]
-    assert len(opinions) == 1, sentence
-    polarity = int(opinions[0] in POSITIVE_WORDS)
-    return polarity ^ int(any(w in NEGATORS for w in words))
+    negated = any(w in NEGATORS for w in words)
+    assert len(opinions) == 1 or (len(opinions) == 2 and "and" in words and not negated), sentence
+    polarities = {int(w in POSITIVE_WORDS) for w in opinions}
+    assert len(polarities) == 1, sentence
+    return polarities.pop() ^ int(negated)
 
 
 def words_between_negation_and_adjective(sentence: str) -> int:
@@ -44,7 +47,7 @@ def test_built_in_labels_are_right_by_construction_and_balanced():
     kinds = Counter(data.groups)
     total = sum(CONSTRUCTION_WEIGHTS.values())
     assert kinds == {k: 2000 * w // total for k, w in CONSTRUCTION_WEIGHTS.items()}
-    assert kinds["plain"] == 1000            # mostly plain opinions, as in real reviews
+    assert kinds["plain"] == 900 == max(kinds.values())     # plain opinions the most, as in real reviews
     # word order matters in a good share of them: a word of the opposite polarity to the label
     opposite = sum(any(w in (NEGATIVE_WORDS if y else POSITIVE_WORDS) for w in split_tokens(t.lower(), "word"))
                    for t, y in zip(data.texts, data.labels))
@@ -60,7 +63,11 @@ def test_the_built_in_vocabulary_covers_ordinary_review_words():
     words = Counter(w for t in data.texts for w in split_tokens(t.lower(), "word"))
     ordinary = ("I did not like it. I would not recommend it. I loved it. The food was terrible. Not good. "
                 "Great service! The film is boring. The staff was really friendly. The movie was not bad at all "
-                "The phone was useless and the battery is weak. I hated the ending. This place is amazing")
+                "The phone was useless and the battery is weak. I hated the ending. This place is amazing. "
+                # issue 22, item 4: words a learner types that the grammar did not know
+                "The waiter was rude and the soup was cold. The best pizza in town! The worst film ever. The staff "
+                "were awesome. It was a great film. The fries were greasy. The service was slow. The chef is "
+                "friendly. The salad was fresh and tasty. The plot was bland and predictable. The app is useful")
     assert all(words[w] >= 3 for w in split_tokens(ordinary.lower(), "word")), \
         [w for w in split_tokens(ordinary.lower(), "word") if words[w] < 3]
     assert len(words) > 150
@@ -81,8 +88,8 @@ def test_the_distracting_clause_has_the_chosen_length_and_options_hold():
     long = generate_reviews(ReviewSettings(n_sentences=600, max_distractor=20, contrast=False))
     gaps_short = [words_between_negation_and_adjective(t) for t in short.texts]
     gaps_long = [words_between_negation_and_adjective(t) for t in long.texts]
-    assert max(gaps_short) <= 3 + 1          # the clause, and perhaps an intensifier
-    assert max(gaps_long) > 10 and max(gaps_long) <= 21
+    assert max(gaps_short) <= 3 + 2          # the clause, and perhaps an article ("a", "the") and an intensifier
+    assert max(gaps_long) > 10 and max(gaps_long) <= 22
     assert "contrast" not in short.groups and not any(" but " in t for t in short.texts)
 
 

@@ -4,7 +4,8 @@ Three sources, one shape (:class:`LabelledSentences`):
 
 - :func:`generate_reviews`, short reviews written by a grammar made for this project, whose labels depend on
   word order: negation ("not bad"), contrast ("the start was dull but the ending was superb"), intensifiers,
-  and a negation separated from its adjective by a distracting clause. :func:`negation_split` holds out
+  and a negation separated from its adjective by a distracting clause; with the words people type about
+  restaurants, films and products ("the waiter was rude and the soup was cold", "the best pizza in town"). :func:`negation_split` holds out
   minimal pairs in which every word occurs equally often in both classes, so only word order can tell them
   apart: a bag of words is at chance there by construction.
 - the UCI Sentiment Labelled Sentences (Kotzias et al. 2015): 3,000 sentences from Amazon, IMDb and Yelp,
@@ -85,17 +86,35 @@ def stratified_split(labels, test_fraction: float = 0.2, seed: int = 0) -> tuple
 
 # --- the built-in reviews ------------------------------------------------------------------------------
 
-SUBJECTS = ("the food", "the meal", "the service", "the staff", "the waiter", "the place", "the pizza",
-            "the coffee", "the dessert", "the price", "the film", "the movie", "the plot", "the acting",
-            "the story", "the ending", "the start", "the script", "the music", "the soundtrack", "the show",
-            "the book", "the phone", "the battery", "the screen", "the camera", "the sound", "the quality",
-            "the product", "the hotel", "the room", "this place", "this film", "this phone", "it")
-POSITIVE = ("good", "great", "superb", "excellent", "wonderful", "lovely", "brilliant", "tasty", "charming",
-            "fun", "pleasant", "perfect", "amazing", "fantastic", "nice", "enjoyable", "friendly", "delicious",
-            "impressive", "beautiful")
-NEGATIVE = ("bad", "awful", "terrible", "dull", "boring", "bland", "poor", "dreadful", "horrible", "weak",
-            "disappointing", "mediocre", "rude", "slow", "annoying", "useless", "ugly", "stale", "noisy",
-            "overpriced")
+SUBJECTS = ("the food", "the meal", "the service", "the staff", "the waiter", "the waitress", "the chef",
+            "the place", "the restaurant", "the pizza", "the soup", "the salad", "the burger", "the steak",
+            "the bread", "the coffee", "the wine", "the dessert", "the menu", "the price", "the delivery",
+            "the film", "the movie", "the plot", "the acting", "the cast", "the dialogue", "the story",
+            "the ending", "the start", "the script", "the music", "the soundtrack", "the show", "the book",
+            "the phone", "the laptop", "the app", "the battery", "the screen", "the camera", "the sound",
+            "the quality", "the product", "the hotel", "the room", "this place", "this film", "this phone", "it")
+# Plural subjects take "were" / "are" ("the staff" takes either, as people say both).
+PLURAL_SUBJECTS = ("the staff", "the fries", "the portions", "the drinks", "the prices", "the actors",
+                   "the characters", "the songs", "the jokes", "the headphones", "the rooms")
+# Things for "it was a great film" / "it was not the best meal".
+NOUNS = ("meal", "film", "movie", "place", "restaurant", "pizza", "soup", "book", "phone", "hotel", "show",
+         "product", "story", "experience", "evening", "waiter", "burger", "app")
+# Opinion words, the most common in real reviews first: the grammar uses them about as unevenly (see _opinion).
+POSITIVE = ("good", "great", "best", "amazing", "awesome", "nice", "excellent", "delicious", "friendly", "perfect",
+            "fantastic", "tasty", "wonderful", "lovely", "brilliant", "fresh", "fun", "enjoyable", "helpful",
+            "beautiful", "pleasant", "funny", "clean", "superb", "impressive", "quick", "polite", "charming",
+            "outstanding", "exciting", "useful", "cosy", "generous")
+NEGATIVE = ("bad", "terrible", "worst", "awful", "boring", "rude", "slow", "cold", "poor", "horrible",
+            "disappointing", "bland", "dull", "overpriced", "useless", "mediocre", "dirty", "weak", "dreadful",
+            "annoying", "noisy", "greasy", "stale", "expensive", "salty", "soggy", "broken", "predictable",
+            "confusing", "ugly", "unhelpful", "disgusting")
+SUPERLATIVES = ("best", "worst")   # "the food was the best", "the worst film ever": with "the", never "very"
+SUPERLATIVE_TAILS = ("", "", " ever", " in town")
+# "not the best" is a complaint, but "not the worst" is no praise: a negation never takes "worst".
+NEGATABLE = (POSITIVE, tuple(a for a in NEGATIVE if a != "worst"))   # (positive, negative)
+# How often each opinion word is drawn: the k-th most common about 1 / (k + 6), from "good" about 3 times as
+# often as "generous" (real reviews say "good" far more often still, but every word needs examples to be learned).
+_WEIGHT = {w: 1 / (k + 6) for words in (POSITIVE, NEGATIVE) for k, w in enumerate(words)}
 # Verbs of opinion, in the forms the grammar uses them: "I liked it", "I did not like it", "I hated it".
 POSITIVE_VERBS = {"liked": "like", "loved": "love", "enjoyed": "enjoy"}
 NEGATIVE_VERBS = ("hated", "disliked")
@@ -111,10 +130,11 @@ DISTRACTORS = ("as I said", "if I am honest", "after a long wait", "despite what
                "according to the people at the next table", "and I have seen many of them",
                "whatever the reviews on the website claimed", "for the price we paid", "in my opinion",
                "when we went there with my parents", "to my surprise", "all things considered")
-# Each construction's share of the reviews (out of 20), roughly as often as real reviews use it: mostly plain
-# opinions, so a bag of words learns which words are positive, then negations and contrasts, where it cannot.
-CONSTRUCTION_WEIGHTS = {"plain": 10, "verb": 3, "fragment": 3, "negated": 2, "separated": 1, "contrast": 1}
+# Each construction's share of the reviews (out of 20), roughly as often as real reviews use it: plain opinions
+# the most, so a bag of words learns which words are positive, then negations and contrasts, where it cannot.
+CONSTRUCTION_WEIGHTS = {"plain": 9, "verb": 3, "fragment": 3, "negated": 2, "separated": 2, "contrast": 1}
 CONSTRUCTIONS = tuple(CONSTRUCTION_WEIGHTS)
+PAIRED_SHARE = 0.25   # of the plain opinions, two joined by "and" ("the waiter was rude and the soup was cold")
 
 
 @dataclass(frozen=True)
@@ -147,18 +167,41 @@ def _distractor(rng: random.Random, max_words: int) -> str:
     return " ".join(words)
 
 
+def _opinion(rng: random.Random, words) -> str:
+    """One opinion word of ``words``, the common ones more often (:data:`_WEIGHT`)."""
+    return rng.choices(words, weights=[_WEIGHT[w] for w in words])[0]
+
+
+def _subject(rng: random.Random) -> tuple[str, str]:
+    """A subject and the verb that agrees with it, past (mostly) or present: ("the soup", "was"), ("the fries", "were")."""
+    past = rng.random() < 0.7
+    if rng.random() < 0.15:
+        subject = rng.choice(PLURAL_SUBJECTS)
+        return subject, "were" if past else "are"
+    subject = rng.choice(SUBJECTS)
+    return subject, "was" if past else "is"
+
+
 def _clause(rng: random.Random, subject: str, adjective: str, negator: str | None, distractor: str | None,
-            intensifier: str | None, verb: str = "was") -> str:
-    """ "the food was not very good", or with a clause between the negation and the adjective."""
+            intensifier: str | None, verb: str = "was", noun: str | None = None) -> str:
+    """ "the food was not very good", "it was a great film", "the soup was the worst", or with a clause between
+    the negation and the adjective."""
     words = [subject, verb]
     if negator:
         words.append(negator)
     if distractor:
         words[-1] += ","
         words.append(distractor + ",")
-    if intensifier:
+    superlative = adjective in SUPERLATIVES
+    if superlative:
+        words.append("the")
+    elif noun:
+        words.append("an" if (intensifier or adjective)[0] in "aeiou" else "a")
+    if intensifier and not superlative:
         words.append(intensifier)
     words.append(adjective)
+    if noun:
+        words.append(noun)
     return " ".join(words)
 
 
@@ -169,18 +212,22 @@ def _sentence(body: str, tail: str = "", ending: str = ".") -> str:
 def _single(rng: random.Random, label: int, settings: ReviewSettings, kind: str) -> tuple[str, bool]:
     negated = kind == "negated" or (kind == "separated" and rng.random() < 0.75)
     polarity = label ^ int(negated)          # the adjective's own polarity: a negation flips it
-    adjective = rng.choice(POSITIVE if polarity else NEGATIVE)
+    adjective = _opinion(rng, NEGATABLE[1 - polarity] if negated else POSITIVE if polarity else NEGATIVE)
     # "not very good" is clearly negative; "not very bad" is not clearly positive, so no intensifier there.
     intensify = settings.intensifiers and rng.random() < 0.3 and (polarity or not negated)
     distractor = _distractor(rng, settings.max_distractor) if kind == "separated" else None
-    body = _clause(rng, rng.choice(SUBJECTS), adjective, rng.choice(NEGATORS) if negated else None, distractor,
-                   rng.choice(INTENSIFIERS) if intensify else None, "was" if rng.random() < 0.7 else "is")
+    subject, verb = _subject(rng)
+    noun = None
+    if rng.random() < 0.15:                  # "it was a great film", "this was not the best meal"
+        subject, verb, noun = rng.choice(("it", "this")), rng.choice(("was", "was", "is")), rng.choice(NOUNS)
+    body = _clause(rng, subject, adjective, rng.choice(NEGATORS) if negated else None, distractor,
+                   rng.choice(INTENSIFIERS[:3] if noun else INTENSIFIERS) if intensify else None, verb, noun)
     return body, negated
 
 
 def _verb_review(rng: random.Random, label: int) -> tuple[str, bool]:
     """ "I loved the film", "I hated it", "I did not enjoy the meal", "I would (not) recommend this place"."""
-    thing = rng.choice(SUBJECTS)
+    thing = rng.choice(SUBJECTS + PLURAL_SUBJECTS)
     if label and rng.random() < 0.7:
         return f"I {rng.choice(list(POSITIVE_VERBS))} {thing}", False
     if label:
@@ -194,17 +241,28 @@ def _verb_review(rng: random.Random, label: int) -> tuple[str, bool]:
 
 
 def _fragment(rng: random.Random, label: int) -> tuple[str, bool]:
-    """ "Great food", "Terrible", "Really slow service", "Not bad at all", "Not good"."""
+    """ "Great food", "Terrible", "Really slow service", "The best pizza in town", "Not bad at all", "Not good"."""
     negated = rng.random() < 0.3
-    adjective = rng.choice(POSITIVE if label ^ int(negated) else NEGATIVE)
+    adjective = _opinion(rng, POSITIVE if label ^ int(negated) else NEGATIVE)
+    if negated and adjective in SUPERLATIVES:   # "not best" is not English
+        adjective = _opinion(rng, [a for a in (POSITIVE if label ^ 1 else NEGATIVE) if a not in SUPERLATIVES])
+    if adjective in SUPERLATIVES:
+        return f"the {adjective} {rng.choice(NOUNS)}{rng.choice(SUPERLATIVE_TAILS)}", False
     if negated:
         return f"not {adjective}", True
-    noun = rng.choice(SUBJECTS)
+    noun = rng.choice(SUBJECTS + PLURAL_SUBJECTS)
     words = [rng.choice(INTENSIFIERS)] if rng.random() < 0.2 else []
     words.append(adjective)
     if rng.random() < 0.6 and noun != "it":
         words.append(noun.split()[-1])
     return " ".join(words), False
+
+
+def _pair(rng: random.Random, label: int, settings: ReviewSettings) -> str:
+    """ "the waiter was rude and the soup was cold": two plain opinions of the same sentiment."""
+    first, _ = _single(rng, label, settings, "plain")
+    second, _ = _single(rng, label, settings, "plain")
+    return f"{first} and {second}"
 
 
 def review_sentence(rng: random.Random, label: int, settings: ReviewSettings, kind: str) -> str:
@@ -221,6 +279,8 @@ def review_sentence(rng: random.Random, label: int, settings: ReviewSettings, ki
     if kind == "fragment":
         body, negated = _fragment(rng, label)
         return _sentence(body, rng.choice(("", " at all")) if negated else "", ending)
+    if kind == "plain" and rng.random() < PAIRED_SHARE:
+        return _sentence(_pair(rng, label, settings), "", ending)
     body, negated = _single(rng, label, settings, kind)
     return _sentence(body, rng.choice(NEGATED_TAILS if negated else TAILS), ending)
 
@@ -254,14 +314,14 @@ def negation_split(settings: ReviewSettings = ReviewSettings(), n_sentences: int
     attempts = 0
     while len(texts) < n_sentences and attempts < 50 * n_sentences:
         attempts += 1
-        subject, negator, tail = rng.choice(SUBJECTS), rng.choice(NEGATORS), rng.choice(NEGATED_TAILS)
+        (subject, verb), negator, tail = _subject(rng), rng.choice(NEGATORS), rng.choice(NEGATED_TAILS)
         distractor = _distractor(rng, settings.max_distractor) if rng.random() < 0.5 else None
-        good, bad = rng.choice(POSITIVE), rng.choice(NEGATIVE)
+        good, bad = _opinion(rng, NEGATABLE[0]), _opinion(rng, NEGATABLE[1])
         quad = []
         for adjective, polarity in ((good, 1), (bad, 0)):
             for negated in (False, True):
                 body = _clause(rng, subject, adjective, negator if negated else None,
-                               distractor if negated else None, None)
+                               distractor if negated else None, None, verb)
                 ending = tail if negated or tail != " at all" else ""
                 quad.append((_sentence(body, ending), polarity ^ int(negated)))
         if any(text in exclude or text in texts for text, _ in quad):

@@ -107,9 +107,15 @@ def probe_sentence(classifier: Classifier, text: str, method: str = "leave-one-o
 
 
 WORKSHOP_SENTENCE = "The food was not bad at all"    # the page's first sentence, and the workshop's
-# The sentences the page offers to try (each read in full by a model trained on the built-in reviews).
-IDEAS = (WORKSHOP_SENTENCE, "The food was bad", "The start was dull but the ending was superb.",
-         "The service was not, despite what my friends said, good.", "Not good.", "I would not recommend it.")
+WAITER_SENTENCE = "The waiter was rude and the soup was cold"   # two clauses, both negative
+# The sentences the page offers to try, each with what a model trained on the built-in reviews makes of it
+# (every word known, and this class with confidence: tests/claims/test_sentiment.py).
+IDEA_CLASSES = {WORKSHOP_SENTENCE: "positive", "The food was bad": "negative",
+                "The start was dull but the ending was superb.": "positive",
+                "The service was not, despite what my friends said, good.": "negative", "Not good.": "negative",
+                "I would not recommend it.": "negative", WAITER_SENTENCE: "negative",
+                "The best pizza in town!": "positive"}
+IDEAS = tuple(IDEA_CLASSES)
 # The minimal pairs the page shows side by side: one opinion word, with and without "not" (label 1 positive).
 MINIMAL_PAIRS = (("The food was good.", 1), ("The food was not good.", 0), ("The food was bad.", 0),
                  ("The food was not bad.", 1), ("The food was not bad at all.", 1))

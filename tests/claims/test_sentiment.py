@@ -1,7 +1,7 @@
 """Claim tests of the Sentiment page: every sentence it says about what its models do, on its defaults.
 
 The defaults are the ones the page takes (``recommended_settings``, ``ReviewSettings()``, ``ready_made_run``),
-trained live for seeds 0, 1 and 2: the built-in reviews (600 steps) and the UCI sentences (400 steps). Each test
+trained live: the built-in reviews (600 steps) for seeds 0 to 4, the UCI sentences (400 steps) for seeds 0, 1, 2. Each test
 quotes the sentence it proves and checks that the page still says it.
 """
 
@@ -13,7 +13,8 @@ import pytest
 
 from rnn_core.sentiment.classifier import ready_made_run, recommended_settings, train_classifier
 from rnn_core.sentiment import figures as captions
-from rnn_core.sentiment.probe import IDEAS, MINIMAL_PAIRS, WORKSHOP_SENTENCE, minimal_pairs, probe_sentence
+from rnn_core.sentiment.probe import (IDEA_CLASSES, IDEAS, MINIMAL_PAIRS, WAITER_SENTENCE, WORKSHOP_SENTENCE,
+                                      minimal_pairs, probe_sentence)
 from rnn_core.sentiment.data import load_uci_folder
 from conftest import DATA
 
@@ -33,7 +34,7 @@ def _ready_made(seed: int):
     return ready_made_run(seed)
 
 
-@pytest.fixture(scope="module", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
+@pytest.fixture(scope="module", params=ALL_SEEDS, ids=[f"seed{s}" for s in ALL_SEEDS])
 def built_in(request):
     """The page's defaults on the built-in reviews, trained (seed 0 is the page's ready-made model)."""
     return _ready_made(request.param)
@@ -61,20 +62,20 @@ def trajectory(classifier, sentence):
 # --- the built-in reviews ------------------------------------------------------------------------------------
 
 def test_p_positive_stays_in_the_middle_until_the_opinion_word(built_in):
-    """“in “The food was not bad at all” P(positive) stays between 0.2 and 0.8 until the opinion word”"""
-    says(captions.BUILT_IN_READING, "in “The food was not bad at all” P(positive) stays between 0.2 and 0.8 "
+    """“in “The food was not bad at all” P(positive) stays between 0.15 and 0.85 until the opinion word”"""
+    says(captions.BUILT_IN_READING, "in “The food was not bad at all” P(positive) stays between 0.15 and 0.85 "
                                     "until the opinion word")
     words, p, _ = trajectory(built_in.classifier, WORKSHOP_SENTENCE)
     before = p[:words.index("bad")]
-    assert words[:4] == ["the", "food", "was", "not"] and ((0.2 < before) & (before < 0.8)).all(), before
+    assert words[:4] == ["the", "food", "was", "not"] and ((0.15 < before) & (before < 0.85)).all(), before
 
 
 def test_not_bad_jumps_up_at_bad(built_in):
-    """“then jumps up at “bad”, to above 0.85: the hidden state has kept the “not”.”"""
-    says(captions.BUILT_IN_READING, "then jumps up at “bad”, to above 0.85: the hidden state has kept the “not”.")
+    """“then jumps up at “bad”, to above 0.9: the hidden state has kept the “not”.”"""
+    says(captions.BUILT_IN_READING, "then jumps up at “bad”, to above 0.9: the hidden state has kept the “not”.")
     words, p, probe = trajectory(built_in.classifier, WORKSHOP_SENTENCE)
     at_bad = words.index("bad")
-    assert p[at_bad] > 0.85 and p[at_bad] > p[at_bad - 1] + 0.15
+    assert p[at_bad] > 0.9 and p[at_bad] > p[at_bad - 1] + 0.15
     assert (p[at_bad:] > 0.5).all()                              # and the sentence ends positive
     assert built_in.classifier.classes[probe.predicted] == "positive"
 
@@ -100,15 +101,18 @@ def test_bad_after_not_pushes_positive(built_in):
     assert built_in.classifier.classes[probe.predicted] == "positive" and probe.influence[words.index("bad")] > 0
 
 
-def test_minimal_pairs_the_rnn_gets_all_five_the_bag_of_words_only_the_plain_ones(built_in):
-    """“The RNN gets all five right; the bag of words gets “good” and “bad” right and every sentence with “not”
-    wrong.”"""
+def test_minimal_pairs_the_rnn_gets_all_five_the_bag_of_words_not_not_bad(built_in):
+    """“The RNN gets all five right; the bag of words gets “good” and “bad” right and “not bad” wrong, with or
+    without “at all”: it sees “bad”.” (On “not good” the bag of words is near 0.5, either side by seed: no claim.)"""
     says(captions.BUILT_IN_PAIRS, "The RNN gets all five right; the bag of words gets “good” and “bad” right and "
-                                  "every sentence with “not” wrong.")
-    rows = minimal_pairs(built_in.classifier)
+                                  "“not bad” wrong, with or without “at all”: it sees “bad”.")
+    rows = {r["sentence"]: r for r in minimal_pairs(built_in.classifier)}
     assert len(rows) == len(MINIMAL_PAIRS) == 5
-    assert all(r["rnn_right"] for r in rows), rows
-    assert [r["baseline_right"] for r in rows] == [" not " not in r["sentence"] for r in rows], rows
+    assert all(r["rnn_right"] for r in rows.values()), rows
+    for sentence in ("The food was good.", "The food was bad."):
+        assert rows[sentence]["baseline_right"], rows[sentence]
+    for sentence in ("The food was not bad.", "The food was not bad at all."):
+        assert not rows[sentence]["baseline_right"] and rows[sentence]["baseline"] < 0.4, rows[sentence]
 
 
 def test_results_by_kind_of_review(built_in):
@@ -132,6 +136,27 @@ def test_the_page_s_ideas_use_only_known_words(built_in_any_seed):
     """The sentences the page offers as ideas are read in full by the default model (no word read as unknown)."""
     for sentence in IDEAS:
         assert not probe_sentence(built_in_any_seed.classifier, sentence).unknown, sentence
+
+
+def test_the_page_s_ideas_are_read_as_they_read_with_confidence(built_in_any_seed):
+    """Each idea the page offers (“Ideas: …”) comes out as a reader would take it, with P(that class) above 0.8:
+    the positive ones positive, the negative ones negative (issue 22, item 4)."""
+    classifier = built_in_any_seed.classifier
+    assert set(IDEAS) == set(IDEA_CLASSES) and {"positive", "negative"} == set(IDEA_CLASSES.values())
+    for sentence, name in IDEA_CLASSES.items():
+        probe = probe_sentence(classifier, sentence)
+        assert probe.probabilities[classifier.classes.index(name)] > 0.8, (sentence, probe.probabilities)
+
+
+def test_the_waiter_was_rude_and_the_soup_was_cold_is_negative(built_in_any_seed):
+    """Issue 22, item 4: “The waiter was rude and the soup was cold” came out 51 % negative, with “soup” and
+    “cold” unknown. Every word is known now, and the sentence is negative with P(negative) above 0.8."""
+    classifier = built_in_any_seed.classifier
+    probe = probe_sentence(classifier, WAITER_SENTENCE)
+    assert not probe.unknown, probe.unknown
+    assert probe.probabilities[classifier.classes.index("negative")] > 0.8, probe.probabilities
+    for word in ("best", "worst", "awesome", "cold", "soup", "waiter", "rude", "staff", "were"):
+        assert classifier.tokenizer.id_of(word) != classifier.tokenizer.unk_id, word
 
 
 def test_the_training_chart_has_a_point_every_100_steps_on_both_panels_from_step_0(built_in):

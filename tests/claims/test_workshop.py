@@ -218,7 +218,7 @@ def test_step_10_not_bad_at_all_flips_at_bad(start):
     p = probe.by_word[:, 1]
     words = [w.lower() for w in probe.words]
     bad = words.index("bad")
-    assert all(0.2 <= x <= 0.8 for x in p[:bad]) and p[bad] > 0.85, list(zip(words, p.round(2)))
+    assert all(0.15 <= x <= 0.85 for x in p[:bad]) and p[bad] > 0.85, list(zip(words, p.round(2)))
     without = probe_sentence(classifier, "The food was bad at all")
     q = without.by_word[:, 1]
     assert q[[w.lower() for w in without.words].index("bad")] < 0.1

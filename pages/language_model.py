@@ -59,7 +59,7 @@ SETTINGS = Schema((
                "times, measured), and the time limit only stops a run stretched beyond it."),
     Param("lm.cell", "cell", DEFAULT_CELL, choices=CELL_NAMES, label="Cell",
           help="The recurrent unit: vanilla RNN, LSTM or GRU. With the Quick preset on any built-in corpus, the LSTM "
-               "and the GRU end with a lower validation loss than the RNN (seeds 0, 1 and 2)."),
+               "and the GRU end with a lower validation loss than the RNN (seeds 0 to 4)."),
     Param("lm.level", "level", DEFAULT_LEVEL, choices=tuple(LEVEL_NAMES), label="Tokens", shown=LEVEL_NAMES.get,
           help="Predict the next character, or the next word (punctuation counts as a word)."),
     Param("lm.encoding", "encoding", "embedding", choices=tuple(ENCODING_NAMES), label="Input encoding",

@@ -117,16 +117,16 @@ def test_minimal_pairs_the_rnn_gets_all_five_the_bag_of_words_not_not_bad(built_
 
 def test_results_by_kind_of_review(built_in):
     """“The RNN gets more than 95 % of every kind of review right but one, those with a clause between “not” and
-    its adjective (more than 80 %), and more than 90 % of the negation test; the bag of words gets plain opinions
+    its adjective (more than 90 %), and more than 90 % of the negation test; the bag of words gets plain opinions
     right (more than 90 %), most negated ones wrong (under 30 %), and stays under 65 % on the negation test”"""
     says(captions.BUILT_IN_RESULTS, "The RNN gets more than 95 % of every kind of review right but one, those "
-                                    "with a clause between “not” and its adjective (more than 80 %), and more "
+                                    "with a clause between “not” and its adjective (more than 90 %), and more "
                                     "than 90 % of the negation test", "plain opinions right (more than 90 %)",
          "most negated ones wrong (under 30 %)", "stays under 65 % on the negation test")
     m = built_in.metrics
     groups = {r["group"]: r for r in m["by_group"]}
     assert set(groups) == {"plain", "verb", "fragment", "negated", "separated", "contrast"}
-    assert all(r["rnn"] > 0.95 for g, r in groups.items() if g != "separated") and groups["separated"]["rnn"] > 0.8
+    assert all(r["rnn"] > 0.95 for g, r in groups.items() if g != "separated") and groups["separated"]["rnn"] > 0.9
     assert m["negation_accuracy"] > 0.9 and m["baseline_negation_accuracy"] < 0.65
     assert groups["plain"]["baseline"] > 0.9 and groups["negated"]["baseline"] < 0.3, groups
     assert m["test_accuracy"] > m["baseline_test_accuracy"] + 0.1     # "where the RNN's bar is taller..."

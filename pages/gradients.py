@@ -231,7 +231,7 @@ st.write(f"Train on the **adding problem** (remember two marked numbers among T 
          "probe sequences every few steps. The cells train one after the other in the background (you can keep "
          "using the page), in batches of 32 sequences. With the defaults (T = 100, 500 steps) that takes about 15 s "
          "in all on a free 2-core machine (measured on seeds 0 to 4 as one core's time, which is what a training "
-         "gets: RNN 3 s, LSTM 3 s, GRU 7 to 9 s; the GRU is the slowest per step at this size), and two or three "
+         "gets: RNN 3 s, LSTM 3 s, GRU 6 to 9 s; the GRU is the slowest per step at this size), and two or three "
          "times as long on a busy one (18 s to 37 s seen); the budget is in steps, so the result is the same "
          "however long it takes.")
 t1, t2, t3 = st.columns(3)
@@ -317,7 +317,7 @@ if watched and not (job is not None and job.active):
                "slower: at this batch size and learning rate it leaves the plateau between about step 950 and step "
                f"2,200 (seeds 0 to 4), later than 500 steps can show. Press **LSTM alone, {LONG_LSTM_STEPS:,} "
                "steps** and train (about 15 s): on every seed 0 to 4 it then finds the numbers too (MSE below "
-               "0.005), and its ratio jumps from near 1e-10 to above 0.01, as the GRU's did.")
+               "0.005), and its ratio, near 1e-10 on the plateau, jumps to above 0.01, as the GRU's did.")
     kit.chart(gradient_norms_figure(trained, title="Trained networks", show_bound=False), TRAINED_CAPTION,
               key="gradients.trained_chart")
     for run in runs.values():

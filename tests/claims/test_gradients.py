@@ -316,8 +316,8 @@ def test_the_bias_1_lstm_leaves_the_plateau_between_about_step_950_and_2200(long
 
 
 def test_with_3000_steps_the_bias_1_lstm_finds_the_numbers_and_its_ratio_jumps(long_lstm):
-    """'on every seed 0 to 4 it then finds the numbers too (MSE below 0.005), and its ratio jumps from near 1e-10 to
-    above 0.01, as the GRU's did.' Measured 2026-12: MSE 0.0004–0.0014, ratio 0.032–0.087."""
+    """'on every seed 0 to 4 it then finds the numbers too (MSE below 0.005), and its ratio, near 1e-10 on the plateau,
+    jumps to above 0.01, as the GRU's did.' Measured 2026-12: MSE 0.0004–0.0014, ratio 0.032–0.087."""
     for seed, (run, ratio) in long_lstm.items():
         assert run.result.steps == LONG_LSTM_STEPS
         assert run.result.metrics["val_mse"] < 0.005 / 2, seed

@@ -1,7 +1,9 @@
 """PyTorch's fused recurrent layers (``nn.RNN``, ``nn.LSTM``, ``nn.GRU``) by cell name: the one factory.
 
 The fused layers run a whole sequence in one call (fast); :mod:`rnn_core.nets.cells` holds the same cells written
-out as equations, for the pages that show every gate.
+out as equations, for the pages that show every gate. The GRU is :class:`rnn_core.nets.gru.GRU`: ``nn.GRU`` with
+the same parameters and results (up to rounding), which trains on the CPU through a hand-written backward
+(``nn.GRU`` took about 1.8 times the LSTM's time per training step there; benchmarks/gru_speed.py).
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import os
 import torch
 from torch import nn
 
-FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+from rnn_core.nets.gru import GRU
+
+FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": GRU}
 
 
 def fused_rnn(cell: str, input_size: int, hidden_size: int, num_layers: int = 1, **options) -> nn.Module:

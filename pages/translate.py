@@ -275,8 +275,9 @@ if grid is not None:
                                  f"{EQUAL:,} steps per model", summary_rows=rows),
               LENGTH_CAPTION, key="translate.length_chart")
     with st.expander("How this was measured, and every run"):
-        st.markdown(f"Lengths {', '.join(map(str, LENGTHS))}, seeds 0–2, each model up to "
-                    f"{REVERSE_DEFAULTS.max_steps:,} steps (LSTM, hidden {REVERSE_DEFAULTS.hidden} per direction, "
+        shipped_seeds = sorted({int(r["seed"]) for r in rows})
+        st.markdown(f"Lengths {', '.join(map(str, LENGTHS))}, seeds {shipped_seeds[0]}–{shipped_seeds[-1]}, each model "
+                    f"up to {REVERSE_DEFAULTS.max_steps:,} steps (LSTM, hidden {REVERSE_DEFAULTS.hidden} per direction, "
                     f"batch {REVERSE_DEFAULTS.batch}, learning rate {REVERSE_DEFAULTS.lr:g}), stopping once "
                     f"{REVERSE_DEFAULTS.solved_at:.0%} of 500 validation sequences are right; exact match on 1,000 "
                     "other sequences. On the machine that made them, any point replays step for step under **Run "

@@ -43,7 +43,8 @@ def _onednn_ready() -> bool:
     try:
         if not torch.backends.mkldnn.is_available():
             return False
-        a, w, b, other = (torch.randn(s, generator=torch.Generator().manual_seed(0)) for s in ((4, 3), (5, 3), (5,), (4, 5)))
+        draw = torch.Generator().manual_seed(0)
+        a, w, b, other = (torch.randn(shape, generator=draw) for shape in ((4, 3), (5, 3), (5,), (4, 5)))
         packed = torch.ops.mkldnn._reorder_linear_weight(w, 4)
         plain = torch.ops.mkldnn._linear_pointwise.default(a, w, b, "none", [], "")
         added = torch.ops.mkldnn._linear_pointwise.binary(a, other, packed, b, "add")

@@ -6,7 +6,7 @@ import math
 
 import plotly.graph_objects as go
 
-from rnn_core.tour.findings import DEFAULTS, GATED_HOLD, Cliff, GradientTour, SampleTour
+from rnn_core.tour.findings import DEFAULTS, GATED_FAR, GATED_HOLD, Cliff, GradientTour, SampleTour
 from rnn_core.figure_style import CELL_COLORS, base_layout
 
 LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
@@ -50,10 +50,16 @@ def cliff_caption(cliff: Cliff) -> str:
     """How to read the cliff, with what the shipped grid shows (a neutral sentence if it does not show it)."""
     read = (f"How to read it: sequences solved against the steps between the two numbers to add; mean of "
             f"{len(cliff.seeds)} seeds, bars from worst to best; dotted: no memory. ")
-    start = cliff.rnn_at_baseline_from()
-    if start is not None and cliff.gated_worst() >= GATED_HOLD:
-        return read + (f"The RNN falls to that line from {start} steps on; the LSTM and GRU stay above "
-                       f"{GATED_HOLD:.0%} up to {cliff.lengths[-1]}.")
+    start, longest = cliff.rnn_at_baseline_from(), cliff.lengths[-1]
+    if start is None:
+        return read + "Where the RNN's line meets the dotted one, it has lost the dependency."
+    said = f"The RNN falls to that line from {start} steps on; "
+    if cliff.gated_worst() >= GATED_HOLD:
+        return read + said + f"the LSTM and GRU stay above {GATED_HOLD:.0%} up to {longest}."
+    if cliff.gated_worst() >= cliff.baseline + GATED_FAR:
+        worst = " and ".join(f"{LABELS[c]} {cliff.worst(c, longest):.0%}" for c in ("lstm", "gru"))
+        return read + said + (f"the LSTM and GRU stay far above it up to {longest} (their worst seed at "
+                              f"{longest}: {worst}).")
     return read + "Where the RNN's line meets the dotted one, it has lost the dependency."
 
 

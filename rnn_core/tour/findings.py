@@ -41,6 +41,7 @@ CELLS = ("rnn", "lstm", "gru")   # rnn_core.nets.cells.CELL_NAMES, written out: 
 CLIFF_TASK = "adding"
 NEAR_BASELINE = 0.05   # "at the no-memory line": within 5 percentage points of it
 GATED_HOLD = 0.90      # "the LSTM and GRU stay above 90 %"
+GATED_FAR = 0.50       # "stay far above it": at least 50 points above the no-memory line
 
 
 @dataclass(frozen=True)
@@ -96,10 +97,14 @@ class Cliff:
                 break
         return found
 
-    def gated_worst(self) -> float:
-        """The lowest accuracy of any LSTM or GRU run, over every length and seed."""
-        gated = [r[3] for r in self.runs if r[0] in ("lstm", "gru")]
+    def gated_worst(self, length: int | None = None) -> float:
+        """The lowest accuracy of any LSTM or GRU run, over every length (or at ``length``) and seed."""
+        gated = [r[3] for r in self.runs if r[0] in ("lstm", "gru") and length in (None, r[1])]
         return min(gated) if gated else math.nan
+
+    def worst(self, cell: str, length: int) -> float:
+        """The lowest accuracy of ``cell``'s seeds at ``length``."""
+        return min(self.accuracies(cell, length) or [math.nan])
 
 
 def cliff_stamp(task: str = CLIFF_TASK) -> float:

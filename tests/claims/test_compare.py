@@ -1,9 +1,9 @@
-"""Claim tests for the Compare page: every outcome sentence it shows, on the shipped grids, seeds 0, 1, 2.
+"""Claim tests for the Compare page: every outcome sentence it shows, on the shipped grids, seeds 0 to 4.
 
 The page opens on the precomputed grids (``rnn_core/compare/results``, made with the page's defaults): each task's
 result sentence comes from ``rnn_core.compare.shipped.finding`` and the forget-gate lesson from ``bias_finding``; their
 numbers are read from the grid, so these tests check the words around them ("at the no-memory line", "hold on",
-"never faster") against the grid, computed here independently, for each of the seeds 0, 1 and 2. Training a
+"never faster") against the grid, computed here independently, for each of the seeds 0 to 4. Training a
 whole grid takes many minutes, so the claims are checked on the shipped runs, plus live replays of shipped runs
 from the page's defaults (``PAGE_SPEC``, the grid the page's Run live starts from) to show that the shipped numbers
 are what the page's Run live gives.
@@ -21,7 +21,7 @@ from rnn_core.compare.shipped import bias_finding, finding, load_shipped
 from rnn_core.data.tasks import get_task
 from rnn_core.workshop import STEPS
 
-SEEDS = (0, 1, 2)
+SEEDS = (0, 1, 2, 3, 4)
 NEAR_LINE = 0.04      # "at or just above the no-memory line": within 4 points of a model without memory
 NEAR_CHANCE_4 = 0.05  # the same for temporal order's 4 classes, whose 1,000 test sequences scatter more (a model
                       # that favours one class lands a few points under 25 %)
@@ -46,74 +46,93 @@ def steps(frame: pd.DataFrame, cell: str, length: int, seed: int) -> int:
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_adding_rnn_solves_length_10_then_sits_on_the_no_memory_line_while_lstm_and_gru_hold(seed):
-    """"the RNN solves 92–96 % of sequences at length 10, but from length 50 on it stays at or just above the
-    no-memory line (6–11 % vs 7.8 %). At length 100 the LSTM and GRU solve 96–99 %, and still 92–99 % at 200.\""""
+    """"the RNN solves 90–96 % of sequences at length 10, but from length 50 on it stays at or just above the
+    no-memory line (6–11 % vs 7.8 %). The GRU solves 97–99 % at 100 and 200; the LSTM 92–98 % at 100 and 74–97 %
+    at 200, its worst seed (3) at 74 %, the other four at 92–97 %.\""""
     g, base = grid("adding"), get_task("adding").baseline
     assert acc(g, "rnn", 10, seed) >= 0.9
     for n in (50, 100, 200):
         assert abs(acc(g, "rnn", n, seed) - base) <= NEAR_LINE, n
-    for cell in ("lstm", "gru"):
-        assert acc(g, cell, 100, seed) >= 0.95 and acc(g, cell, 200, seed) >= 0.9
+    assert acc(g, "gru", 100, seed) >= 0.95 and acc(g, "gru", 200, seed) >= 0.95
+    assert acc(g, "lstm", 100, seed) >= 0.9 and acc(g, "lstm", 200, seed) >= 0.7   # far above the line
 
 
 def test_the_adding_sentence_quotes_the_grid():
-    text = finding("adding", grid("adding"))
-    assert "at or just above the no-memory line" in text and "At length 100 the LSTM and GRU solve 96–99 %" in text
+    g = grid("adding")
+    text = finding("adding", g)
+    gru = [acc(g, "gru", n, s) for n in (100, 200) for s in SEEDS]
+    lstm_200 = sorted((acc(g, "lstm", 200, s), s) for s in SEEDS)
+    assert "at or just above the no-memory line" in text
+    assert f"The GRU solves {100 * min(gru):.0f}–{100 * max(gru):.0f} % at 100 and 200" in text
+    assert f"its worst seed ({lstm_200[0][1]}) at {100 * lstm_200[0][0]:.0f} %" in text
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_first_symbol_rnn_carries_25_mostly_50_then_falls_while_the_gru_solves_every_length(seed):
-    """"the RNN carries the first symbol across 25 steps (100 %) and mostly across 50 (88–100 %), but at 100 and
-    200 it gets only 0–36 % (chance: 6.2 %). The GRU solves every length up to 200 (100 %); the LSTM every length
-    up to 100 (100 %) and 87–100 % at 200.\""""
+    """"the RNN carries the first symbol across 25 steps (100 %) and mostly across 50 (82–100 %), but at 100 and
+    200 it gets only 0–59 %, nine of ten runs under 40 % (chance: 6.2 %). The GRU solves every length up to 200
+    (100 %); the LSTM every length up to 100 (99–100 %) and 87–100 % at 200.\""""
     g = grid("first-symbol")
-    assert acc(g, "rnn", 25, seed) >= 0.98 and acc(g, "rnn", 50, seed) >= 0.85
-    assert acc(g, "rnn", 100, seed) < 0.4 and acc(g, "rnn", 200, seed) < 0.4
+    assert acc(g, "rnn", 25, seed) >= 0.98 and acc(g, "rnn", 50, seed) >= 0.8
+    assert acc(g, "rnn", 100, seed) < 0.65 and acc(g, "rnn", 200, seed) < 0.65
     for n in (10, 25, 50, 100, 200):
         assert acc(g, "gru", n, seed) >= 0.98, n
         assert acc(g, "lstm", n, seed) >= (0.98 if n <= 100 else 0.85), n
 
 
 def test_the_first_symbol_sentence_quotes_the_grid():
-    text = finding("first-symbol", grid("first-symbol"))
+    g = grid("first-symbol")
+    text = finding("first-symbol", g)
+    far = [acc(g, "rnn", n, s) for n in (100, 200) for s in SEEDS]
     assert "across 25 steps (100 %)" in text and "chance: 6.2 %" in text
+    assert sum(a < 0.4 for a in far) >= len(far) - 2          # "only": most runs far down
+    if max(far) >= 0.4:
+        words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+        assert f"{words[sum(a < 0.4 for a in far)]} of {words[len(far)]} runs under 40 %" in text
 
 
 def test_forget_bias_0_is_a_modest_handicap_slower_at_50_similar_at_100_worse_worst_seed_at_200():
     """"Up to length 25 both LSTMs solve the task in about the same number of steps; at 50 the bias-0 LSTM needs
-    more steps on every seed (...), at 100 about as many (...); at 200 neither solves every seed within the
-    2,000-step budget, and the worst seed does worse with bias 0 (75 % vs 87 %).\""""
+    more steps on four of five seeds (...), at 100 about as many (...); at 200 neither solves every seed within
+    the 2,000-step budget, and the worst seed does worse with bias 0 (59 % vs 87 %).\""""
     g = grid("first-symbol")
     for seed in SEEDS:
         for n in (10, 25):
             assert abs(steps(g, "lstm-bias0", n, seed) - steps(g, "lstm", n, seed)) <= 100, (n, seed)
-        assert steps(g, "lstm-bias0", 50, seed) > steps(g, "lstm", 50, seed), seed
-    mean = lambda cell, n: sum(steps(g, cell, n, s) for s in SEEDS) / 3
+    slower = sum(steps(g, "lstm-bias0", 50, s) > steps(g, "lstm", 50, s) for s in SEEDS)
+    assert slower >= len(SEEDS) - 1
+    mean = lambda cell, n: sum(steps(g, cell, n, s) for s in SEEDS) / len(SEEDS)
+    assert mean("lstm-bias0", 50) > mean("lstm", 50) + 50
     assert abs(mean("lstm-bias0", 100) - mean("lstm", 100)) <= 100
     worst0 = min(acc(g, "lstm-bias0", 200, s) for s in SEEDS)
     worst1 = min(acc(g, "lstm", 200, s) for s in SEEDS)
     assert worst0 < worst1 < 0.98
     text = bias_finding(g)
-    assert f"({100 * worst0:.0f} % vs {100 * worst1:.0f} %)" in text
+    assert f"({100 * worst0:.0f} % vs {100 * worst1:.0f} %)" in text and f"shipped grid, {len(SEEDS)} seeds" in text
+    assert ("on every seed" in text) == (slower == len(SEEDS))
 
 
 def test_temporal_order_rnn_holds_to_30_then_drops_to_chance_while_the_gru_solves_every_length():
-    """"the RNN finds the order up to length 30 (98–100 %); at 40 only 1 seed of 3 does (the others stay at chance,
-    25–26 %), and at 50 none does (…, chance 25.0 %). The GRU solves every length (100 %); the LSTM every run but
-    one (74 % at 40, one seed).\""""
+    """"the RNN finds the order up to length 30 (97–100 %); at 40 only two of five seeds do (the others stay at
+    chance, 25–26 %), and at 50 none does (21–28 %, chance 25.0 %). The GRU solves every length (100 %); the LSTM
+    every run but two of 25 (27 % at 50, 74 % at 40).\""""
     g, base = grid("temporal-order"), get_task("temporal-order").baseline
     for seed in SEEDS:
         for n in (10, 20, 30):
-            assert acc(g, "rnn", n, seed) >= 0.98, (n, seed)
+            assert acc(g, "rnn", n, seed) >= 0.95, (n, seed)
         assert abs(acc(g, "rnn", 50, seed) - base) <= NEAR_CHANCE_4, seed
         for n in (10, 20, 30, 40, 50):
             assert acc(g, "gru", n, seed) >= 0.98, (n, seed)
     at_40 = [acc(g, "rnn", 40, s) for s in SEEDS]
-    assert sum(a >= 0.9 for a in at_40) == 1 and all(abs(a - base) <= NEAR_CHANCE_4 for a in at_40 if a < 0.9)
+    solved = sum(a >= 0.9 for a in at_40)
+    assert 0 < solved < len(SEEDS) and all(abs(a - base) <= NEAR_CHANCE_4 for a in at_40 if a < 0.9)
     lstm = [acc(g, "lstm", n, s) for n in (10, 20, 30, 40, 50) for s in SEEDS]
-    assert sum(a < 0.98 for a in lstm) == 1 and min(lstm) == min(acc(g, "lstm", 40, s) for s in SEEDS)
+    misses = sum(a < 0.9 for a in lstm)
+    assert misses <= 2 and sum(a >= 0.97 for a in lstm) >= len(lstm) - misses   # the others: solved
+    words = ("no", "one", "two", "three", "four", "five")
     text = finding("temporal-order", g)
-    assert "only 1 seed of 3" in text and "the LSTM every run but one" in text
+    assert f"only {words[solved]} of {words[len(SEEDS)]} seeds" in text
+    assert f"the LSTM every run but {words[misses]} of {len(lstm)}" in text
 
 
 def test_reverse_every_cell_manages_short_sequences_and_every_line_falls_by_15():
@@ -137,8 +156,8 @@ def workshop_settings() -> dict:
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_workshop_the_rnn_falls_to_the_no_memory_line_as_the_lag_grows_the_lstm_and_gru_hold_on(seed):
-    """Workshop step "Who remembers longer?": "The RNN's line falls from about 0.9 at length 10 to the dotted
-    no-memory line from length 50 on (within 4 points of it); the LSTM and GRU stay above 0.9 all the way to 200.\""""
+    """Workshop step "Who remembers longer?": "The vanilla RNN falls to the no-memory line as the lag grows; the
+    LSTM and GRU hold on, solving almost every sequence at length 100.\""""
     settings = workshop_settings()
     task = settings["compare.task"]
     g, base = grid(task), get_task(task).baseline
@@ -149,7 +168,7 @@ def test_workshop_the_rnn_falls_to_the_no_memory_line_as_the_lag_grows_the_lstm_
         if n >= 50:
             assert abs(acc(g, "rnn", n, seed) - base) <= NEAR_LINE, n
         for cell in ("lstm", "gru"):
-            assert acc(g, cell, n, seed) > 0.9, (cell, n)
+            assert acc(g, cell, n, seed) > (0.9 if n <= 100 else base + 0.5), (cell, n)   # "hold on"
 
 
 @pytest.mark.parametrize("task, cell, length, seed", [("first-symbol", "lstm-bias0", 25, 0), ("reverse", "rnn", 3, 1)])
@@ -187,24 +206,36 @@ def test_the_cost_caption_says_whether_time_per_step_grew_with_length_in_these_r
     assert grows == (task == "adding")
 
 
-def test_the_cost_caption_quotes_the_first_symbol_gru_fall_from_the_grid():
-    """'(GRU: 88 ms at length 25, 8 ms at 50)', the audit's counter-example, read from the shipped grid."""
+def test_the_cost_caption_quotes_the_largest_fall_of_time_per_step_from_the_grid():
+    """'(LSTM: 41 ms at length 25, 17 ms at 50)': the audit's point (the GRU's 88 ms at 25 and 8 ms at 50 in the
+    three-seed grid) read from the shipped grid: the caption names the largest fall of any cell's mean ms per step
+    from one length to the next, with the grid's own numbers."""
     from rnn_core.compare.experiments import summarise
     from rnn_core.compare.figures import cost_caption
     g = grid("first-symbol")
-    gru = g[g["cell"] == "gru"].groupby("length")["ms_per_step"].mean()
-    assert gru[25] > 5 * gru[50]
+    g = g[g["cell"].isin(("rnn", "lstm", "gru"))]
+    means = g.groupby(["cell", "length"])["ms_per_step"].mean()
+    falls = [(means[c, a] / means[c, b], c, a, b) for c in ("rnn", "lstm", "gru")
+             for a, b in zip(sorted(set(g["length"])), sorted(set(g["length"]))[1:]) if means[c, a] > means[c, b]]
+    assert falls, "the shipped first-symbol grid's times per step fall somewhere (the audit's point)"
+    _, cell, a, b = max(falls)
     text = cost_caption(summarise(_three("first-symbol")))
-    assert f"GRU: {gru[25]:.0f} ms at length 25, {gru[50]:.0f} ms at 50" in text
+    assert f"{cell.upper()}: {means[cell, a]:.0f} ms at length {a}, {means[cell, b]:.0f} ms at {b}" in text
 
 
 def test_runs_that_end_on_the_same_point_are_counted_on_the_learning_curves():
-    """'a label such as “9 runs” says how many lines end at that point': temporal order, length 10, where every
-    cell and seed solved the task at step 50 (the audit saw one red dot)."""
+    """'a label such as “9 runs” says how many lines end at that point': temporal order, length 10, where most
+    cells and seeds solved the task at step 50 (the audit saw one red dot)."""
+    from collections import Counter
     from rnn_core.compare.figures import learning_curves
     found = load_shipped("temporal-order")
     curves = [c for c in found[1].to_dict("records") if c["cell"] in PAGE_SPEC.cells]
     at_10 = [c for c in curves if c["length"] == 10]
-    assert {(c["step"], c["val_accuracy"]) for c in at_10} == {(50, 1.0)} and len(at_10) == 9
-    labels = [a.text for a in learning_curves(curves, 0.25).layout.annotations]
-    assert "9 runs" in labels
+    last = {}
+    for c in sorted(at_10, key=lambda c: c["step"]):
+        last[c["cell"], c["seed"]] = (c["step"], c["val_accuracy"])
+    (point, _), = Counter(last.values()).most_common(1)
+    runs = sum(step == point[0] and abs(value - point[1]) <= 0.03 for step, value in last.values())   # drawn as one
+    assert point == (50, 1.0) and runs >= 2 * len(SEEDS)        # most runs end there, on top of each other
+    labels = [a.text for a in learning_curves(at_10, 0.25).layout.annotations]
+    assert f"{runs} runs" in labels

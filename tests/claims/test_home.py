@@ -1,4 +1,4 @@
-"""Claim tests of the Home page: every sentence its captions predict, on what ships and on seeds 0, 1, 2.
+"""Claim tests of the Home page: every sentence its captions predict, on what ships and on seeds 0 to 4.
 
 The cliff is the shipped Compare grid (every seed in it); the gradients are the three ready-made character
 models, measured with the page's DEFAULTS on five held-out passages (seeds 0-4); the samples are the
@@ -13,7 +13,7 @@ from rnn_core.tour import findings as tour
 from rnn_core.tour import figures as figs
 from rnn_core.language_model.pretrained import READY_MADE, load_ready_made
 
-SEEDS = (0, 1, 2)            # the shipped Compare grid's
+SEEDS = (0, 1, 2, 3, 4)      # the shipped Compare grid's
 PASSAGES = (0, 1, 2, 3, 4)   # the held-out passages the gradients are measured on
 
 
@@ -40,13 +40,21 @@ def test_the_rnn_falls_to_the_no_memory_line_from_50_steps_on(cliff):
                 assert abs(by_length[n] - cliff.baseline) <= tour.NEAR_BASELINE, (seed, n, by_length[n])
 
 
-def test_the_lstm_and_gru_stay_above_90_percent_up_to_the_longest_length(cliff):
-    """"the LSTM and GRU stay above 90% up to {longest}": every seed, every length."""
-    assert f"the LSTM and GRU stay above 90% up to {cliff.lengths[-1]}" in figs.cliff_caption(cliff)
-    for cell in ("lstm", "gru"):
-        for n in cliff.lengths:
-            values = cliff.accuracies(cell, n)
-            assert len(values) == len(SEEDS) and min(values) > 0.90, (cell, n, values)
+def test_the_lstm_and_gru_hold_on_up_to_the_longest_length_as_the_caption_says(cliff):
+    """"the LSTM and GRU stay above 90% up to {longest}" when every seed does; else "the LSTM and GRU stay far
+    above it up to {longest} (their worst seed at {longest}: LSTM x %, GRU y %)": every seed, every length, at
+    least 50 points above the no-memory line, and the worst seeds quoted as they are (the adding grid's LSTM
+    reads 74 % on seed 3 at 200, 92-97 % on the others)."""
+    caption, longest = figs.cliff_caption(cliff), cliff.lengths[-1]
+    values = {(cell, n): cliff.accuracies(cell, n) for cell in ("lstm", "gru") for n in cliff.lengths}
+    assert all(len(v) == len(SEEDS) for v in values.values())
+    if min(min(v) for v in values.values()) > 0.90:
+        assert f"the LSTM and GRU stay above 90% up to {longest}" in caption
+    else:
+        assert f"the LSTM and GRU stay far above it up to {longest}" in caption
+        assert all(min(v) >= cliff.baseline + 0.5 for v in values.values()), values
+        for cell, name in (("lstm", "LSTM"), ("gru", "GRU")):
+            assert f"{name} {min(values[cell, longest]):.0%}" in caption
 
 
 @pytest.fixture(scope="module", params=PASSAGES)

@@ -56,6 +56,15 @@ def cached(model, kind, compute):
     return store[key]
 
 
+def analysis(model, kind, compute):
+    """:func:`cached`, or None after showing why the analysis could not be made (a text too short, say)."""
+    try:
+        return cached(model, kind, compute)
+    except RNNLabError as exc:
+        kit.show_error(exc)
+        return None
+
+
 def warn_unknown(unknown: list[str]) -> None:
     if unknown:
         shown = ", ".join(repr(t) for t in unknown[:20]) + (" ..." if len(unknown) > 20 else "")
@@ -70,10 +79,8 @@ def analysed_text() -> str:
 def surprise_view(p: Picked) -> None:
     model, tokenizer, level, per, loss = p.model, p.tokenizer, p.level, p.per, p.facts.get("validation loss")
     text = analysed_text()
-    try:
-        s = cached(model, "surprise", lambda: surprise(model, tokenizer, text))
-    except RNNLabError as exc:
-        kit.show_error(exc)
+    s = analysis(model, "surprise", lambda: surprise(model, tokenizer, text))
+    if s is None:
         return
     warn_unknown(s.unknown)
     c1, c2, c3 = st.columns(3)
@@ -101,10 +108,8 @@ def surprise_view(p: Picked) -> None:
 def connectivity_view(p: Picked) -> None:
     model, tokenizer, level = p.model, p.tokenizer, p.level
     text = analysed_text()
-    try:
-        conn = cached(model, "connectivity", lambda: connectivity(model, tokenizer, text))
-    except RNNLabError as exc:
-        kit.show_error(exc)
+    conn = analysis(model, "connectivity", lambda: connectivity(model, tokenizer, text))
+    if conn is None:
         return
     n = len(conn.tokens)
     st.session_state["generate.position"] = min(int(st.session_state.get("generate.position", 60)), n - 1)

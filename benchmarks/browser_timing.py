@@ -9,15 +9,23 @@ charts once per server, the Generate page loads a ready-made model), the second 
 computed" case that must stay under a second.
 
     python benchmarks/browser_timing.py [--rounds 3]
+    python benchmarks/browser_timing.py --train [--cells rnn,lstm,gru] [--seed 101]
 
 The last line on stdout is JSON: the cold start in seconds and, per page, the first and the slowest later
 switch in seconds (``rounds`` later visits each).
+
+``--train``: on *Train a language model* with its defaults (the Quick preset) and each cell, from the click on
+Train to the trained model's report on the page, split into the training loop's own seconds (what the page
+reports: "1,000 steps in S s on the CPU") and everything else (data, starting the job, the first and last
+evaluations and samples, polling, drawing). A fresh server and a seed no other run used, so nothing is replayed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -56,10 +64,57 @@ def switch(page, link: str, title: str) -> float:
     return seconds
 
 
+TRAINED = re.compile(r"([\d,]+) steps in ([\d.]+) s on the (CPU|GPU)")
+
+
+def click_to_model(page, url: str, cell: str, seed: int) -> dict:
+    """Quick, ``cell``, ``seed`` on the training page: seconds from the click on Train to its report."""
+    page.goto(f"{url}/language_model?cell={cell}&seed={seed}")
+    page.wait_for_function(SETTLED, timeout=120_000)
+    page.get_by_text("Train", exact=True).first.wait_for(timeout=60_000)
+    page.wait_for_timeout(500)
+    start = time.perf_counter()
+    page.get_by_role("button", name="Train", exact=True).click()
+    report = page.get_by_text(TRAINED).first
+    report.wait_for(timeout=600_000)
+    seconds = time.perf_counter() - start
+    found = TRAINED.search(report.inner_text())
+    training = float(found.group(2))
+    return {"cell": cell, "click_to_model_s": round(seconds, 2), "training_loop_s": training,
+            "other_s": round(seconds - training, 2), "steps": int(found.group(1).replace(",", "")),
+            "device": found.group(3)}
+
+
+def train_main(cells: list[str], seed: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        with streamlit_app(free_ports(1)[0]) as server:
+            for i, cell in enumerate(cells):
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                rows.append(click_to_model(page, server.url, cell, seed + i))
+                page.close()
+                print(f"  {cell}: {rows[-1]}", file=sys.stderr)
+        browser.close()
+    load = os.getloadavg()[0]
+    for r in rows:
+        print(f"{r['cell']:>4}: click to model {r['click_to_model_s']:.1f} s = training loop {r['training_loop_s']:.1f} s"
+              f" + everything else {r['other_s']:.1f} s ({r['steps']:,} steps on the {r['device']})")
+    print(json.dumps({"quick": rows, "target_click_to_model_s": 10.0, "load_average_1min": round(load, 2)}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--train", action="store_true", help="time Quick from the click on Train to the model")
+    parser.add_argument("--cells", default="rnn,lstm,gru")
+    parser.add_argument("--seed", type=int, default=101)
     args = parser.parse_args()
+    if args.train:
+        train_main(args.cells.split(","), args.seed)
+        return
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

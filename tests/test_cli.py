@@ -42,3 +42,28 @@ def test_user_errors_exit_2_with_a_message(tmp_path):
     assert proc.returncode == 2 and "empty" in proc.stderr and "Traceback" not in proc.stderr
     proc = _run("train-lm", "--text", str(tmp_path / "missing.txt"))
     assert proc.returncode == 2 and "No such text file" in proc.stderr
+
+
+def test_train_lm_for_s_seconds_trains_the_whole_time_without_patience(monkeypatch):
+    """`train-lm --seconds S`: the clock is the budget, so the preset's early stop (patience) is off; it stopped
+    Better on Tiny Shakespeare at 15 s of 60, on evaluation noise."""
+    import argparse
+
+    from rnn_core.language_model import command
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def capture(text, settings, **_):
+        seen["settings"] = settings
+        raise Stop
+
+    monkeypatch.setattr(command, "train_language_model", capture)
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser)
+    for extra, patience in (([], None), (["--max-steps", "50"], 5)):
+        with pytest.raises(Stop):
+            command.run(parser.parse_args(["--text", "python-docs", "--preset", "better", "--seconds", "60", *extra]))
+        assert seen["settings"].patience == patience and seen["settings"].seconds == 60

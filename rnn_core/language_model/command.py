@@ -100,7 +100,9 @@ def run(args: argparse.Namespace) -> dict:
     if args.seconds is not None:
         settings = replace(settings, seconds=args.seconds or None)
         if args.seconds and args.max_steps is None:   # "train for S seconds": the clock is the budget
-            settings = replace(settings, max_steps=1_000_000, fit_to_time=True)
+            # ... and no patience: five noisy evaluations without a new best stopped Better on Tiny Shakespeare
+            # at 15 s of 60 (1.668 nats/char, against 1.530 when it trains the whole minute)
+            settings = replace(settings, max_steps=1_000_000, fit_to_time=True, patience=None)
     if settings.seconds is None and args.max_steps is None:
         raise RNNLabError("--seconds 0 removes the time limit; give --max-steps as well.")
     run_ = train_language_model(text, settings, on_progress=StderrProgress())

@@ -107,14 +107,14 @@ def finding(task: str, rows) -> str:
     if task == "temporal-order":
         at_40 = accuracy_range_per_seed(rows, "rnn", 40)
         failing = [a for a in at_40 if a < 0.9]
-        lstm_misses = sorted((a, n) for n in (10, 20, 30, 40, 50) for a in accuracy_range_per_seed(rows, "lstm", n)
-                             if a < 0.9)
+        lstm = [(a, n) for n in (10, 20, 30, 40, 50) for a in accuracy_range_per_seed(rows, "lstm", n)]
+        lstm_misses = sorted(run for run in lstm if run[0] < 0.9)
         solved = len(at_40) - len(failing)
         held = (f"at 40 only {_count(solved, len(at_40))} seeds {'does' if solved == 1 else 'do'}" if failing else
                 f"at 40 every seed does ({_span(min(at_40), max(at_40))})")
         rest = (f" (the others stay at chance, {_span(min(failing), max(failing))})" if failing else "")
         lstm_said = ("the LSTM every run" if not lstm_misses else
-                     f"the LSTM every run but {_count(len(lstm_misses), None)} of {len(rows_of(rows, 'lstm'))} "
+                     f"the LSTM every run but {_count(len(lstm_misses), None)} of {len(lstm)} "
                      f"({', '.join(f'{_pct(a)} at {n}' for a, n in lstm_misses)})")
         return (f"the RNN finds the order up to length 30 ({_span(*_lowest_highest(rows, 'rnn', (10, 20, 30)))}); "
                 f"{held}{rest}, and at 50 none does "
@@ -132,11 +132,6 @@ def finding(task: str, rows) -> str:
 
 
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-
-
-def rows_of(rows, cell: str) -> pd.DataFrame:
-    frame = pd.DataFrame(rows)
-    return frame[frame["cell"] == cell]
 
 
 def _count(k: int, n: int | None) -> str:

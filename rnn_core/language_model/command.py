@@ -21,6 +21,13 @@ from rnn_core.language_model.training import GRID_COLUMNS, PRESETS, preset, pres
 from rnn_core.command import StderrProgress
 
 
+def _seed_list(text: str) -> list[int]:
+    try:
+        return [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of whole numbers") from None
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--text",
                         help=f"a text file, a built-in corpus ({', '.join(BUILT_IN)}) or a public text "
@@ -46,7 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--grid", type=Path,
                         help="instead of one run: the preset for every cell, built-in corpus and seed (--grid-seeds), "
                              "written to this CSV (the page's claim tests read rnn_core/language_model/lm_quick.csv)")
-    parser.add_argument("--grid-seeds", default="0,1,2,3,4", help="with --grid: comma-separated seeds (default 0-4)")
+    parser.add_argument("--grid-seeds", type=_seed_list,
+                        default=[0, 1, 2, 3, 4], help="with --grid: comma-separated seeds (default 0-4)")
     parser.add_argument("--grid-corpus", action="append", choices=tuple(BUILT_IN),
                         help="with --grid: only this built-in corpus (repeatable; to split the work)")
 
@@ -67,10 +75,10 @@ def read_text(spec: str) -> tuple[str, str]:
 def run_grid(args: argparse.Namespace) -> dict:
     """Every cell on every built-in corpus and seed (0 to 4), at the preset: the shipped results of its claims."""
     torch.set_num_threads(1)   # as the app's trainings and the tests run: the same numbers, step for step
-    rows, seeds = [], [int(s) for s in str(args.grid_seeds).split(",") if s.strip()]
+    rows = []
     for corpus in args.grid_corpus or BUILT_IN:
         data = encode_text(load_builtin(corpus), "char")
-        for seed in seeds:
+        for seed in args.grid_seeds:
             for cell in CELL_NAMES:
                 rows.append(preset_grid_row(data, corpus, args.preset, cell, seed))
                 print(", ".join(f"{k} {rows[-1][k]}" for k in ("corpus", "seed", "cell", "val_loss", "seconds")),

@@ -53,10 +53,10 @@ def cliff_caption(cliff: Cliff) -> str:
     start, longest = cliff.rnn_at_baseline_from(), cliff.lengths[-1]
     if start is None:
         return read + "Where the RNN's line meets the dotted one, it has lost the dependency."
-    said = f"The RNN falls to that line from {start} steps on; "
-    if cliff.gated_worst() >= GATED_HOLD:
+    said, gated_worst = f"The RNN falls to that line from {start} steps on; ", cliff.gated_worst()
+    if gated_worst >= GATED_HOLD:
         return read + said + f"the LSTM and GRU stay above {GATED_HOLD:.0%} up to {longest}."
-    if cliff.gated_worst() >= cliff.baseline + GATED_FAR:
+    if gated_worst >= cliff.baseline + GATED_FAR:
         worst = " and ".join(f"{LABELS[c]} {cliff.worst(c, longest):.0%}" for c in ("lstm", "gru"))
         return read + said + (f"the LSTM and GRU stay far above it up to {longest} (their worst seed at "
                               f"{longest}: {worst}).")

@@ -97,9 +97,9 @@ class Cliff:
                 break
         return found
 
-    def gated_worst(self, length: int | None = None) -> float:
-        """The lowest accuracy of any LSTM or GRU run, over every length (or at ``length``) and seed."""
-        gated = [r[3] for r in self.runs if r[0] in ("lstm", "gru") and length in (None, r[1])]
+    def gated_worst(self) -> float:
+        """The lowest accuracy of any LSTM or GRU run, over every length and seed."""
+        gated = [r[3] for r in self.runs if r[0] in ("lstm", "gru")]
         return min(gated) if gated else math.nan
 
     def worst(self, cell: str, length: int) -> float:

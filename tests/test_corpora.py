@@ -4,7 +4,7 @@
 import pytest
 
 from rnn_core.data import corpora
-from rnn_core.data.corpora import BUILT_IN, decode_bytes, load_builtin, load_public_text, strip_gutenberg
+from rnn_core.data.corpora import BUILT_IN, decode_bytes, load_builtin, load_public_text, strip_gutenberg, unwrap_prose
 from rnn_core.errors import RNNLabError
 
 
@@ -46,18 +46,25 @@ def test_gutenberg_header_and_footer_are_stripped():
     assert strip_gutenberg(raw) == "Well, Prince\n"
 
 
+def test_a_hard_wrapped_book_is_read_one_paragraph_per_line():
+    wrapped = "\ufeffIt was in July, 1805, and the\nspeaker was Anna Pavlovna.\n\n\n  \"Well, Prince,\n so Genoa\"\n"
+    assert unwrap_prose(wrapped.lstrip("\ufeff")) == ("It was in July, 1805, and the speaker was Anna Pavlovna.\n"
+                                                     "\"Well, Prince, so Genoa\"\n")
+
+
 
 
 def test_public_text_is_downloaded_stripped_and_cached(http_server, tmp_path, monkeypatch):
     root, base = http_server
     monkeypatch.setenv("RNN_LAB_CACHE", str(tmp_path / "cache"))
-    book = "Header\n*** START OF THE PROJECT GUTENBERG EBOOK ***\n“Well, Prince, so Genoa and Lucca...”\n*** END OF IT\n"
+    book = "Header\n*** START OF THE PROJECT GUTENBERG EBOOK ***\n“Well, Prince, so Genoa\nand Lucca...”\n*** END OF IT\n"
     (root / "pg2600.txt").write_text(book, encoding="utf-8")
     text = load_public_text("war-and-peace", url=f"{base}/pg2600.txt")
     assert text == "“Well, Prince, so Genoa and Lucca...”\n"
     (root / "pg2600.txt").unlink()   # the second call must not need the server
     assert load_public_text("war-and-peace", url=f"{base}/pg2600.txt") == text
-    assert corpora.cached_public_text("war-and-peace") is not None
+    cached = corpora.cached_public_text("war-and-peace")
+    assert cached.read_text(encoding="utf-8") == "“Well, Prince, so Genoa\nand Lucca...”\n"   # kept as downloaded
 
 
 def test_real_tiny_shakespeare_through_the_downloader(http_server, tmp_path, monkeypatch, shared_data):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import sysconfig
 import urllib.error
 import urllib.request
@@ -130,12 +131,13 @@ class PublicText:
     title: str
     url: str
     description: str
+    hard_wrapped: bool = False   # lines broken at a fixed width inside paragraphs: join them (see unwrap_prose)
 
 
 PUBLIC_TEXTS = {
     "war-and-peace": PublicText(
         "war-and-peace", "War and Peace (Tolstoy)", "https://www.gutenberg.org/cache/epub/2600/pg2600.txt",
-        "Project Gutenberg eBook #2600, English translation, about 3.2 million characters."),
+        "Project Gutenberg eBook #2600, English translation, about 3.2 million characters.", hard_wrapped=True),
     "tinyshakespeare": PublicText(
         "tinyshakespeare", "Tiny Shakespeare",
         "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
@@ -158,6 +160,14 @@ def strip_gutenberg(text: str) -> str:
     return text.strip() + "\n"
 
 
+def unwrap_prose(text: str) -> str:
+    """One line per paragraph: a book wrapped at 70 columns breaks lines where the printer ran out of room, and a
+    word-level model would spend a twelfth of its predictions guessing where (and "Emperor of" would be
+    followed by a line break). Blank lines separate paragraphs; the spaces inside one are collapsed."""
+    paragraphs = (" ".join(block.split()) for block in re.split(r"\n\s*\n", text))
+    return "\n".join(p for p in paragraphs if p) + "\n"
+
+
 def cached_public_text(key: str) -> Path | None:
     path = cache_dir() / f"{key}.txt"
     return path if path.is_file() else None
@@ -169,7 +179,7 @@ def load_public_text(key: str, url: str | None = None, timeout: float = 20.0) ->
         raise RNNLabError(f"Unknown public text {key!r}; choose one of {', '.join(PUBLIC_TEXTS)}.")
     cached = cached_public_text(key)
     if cached is not None:
-        return cached.read_text(encoding="utf-8")
+        return _as_read(key, cached.read_text(encoding="utf-8"))
     source = url or PUBLIC_TEXTS[key].url
     try:
         with urllib.request.urlopen(source, timeout=timeout) as response:
@@ -187,7 +197,12 @@ def load_public_text(key: str, url: str | None = None, timeout: float = 20.0) ->
     tmp = path.with_suffix(".part")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
-    return text
+    return _as_read(key, text)
+
+
+def _as_read(key: str, text: str) -> str:
+    """The text as models read it: the cache keeps what was downloaded, a hard-wrapped book is unwrapped."""
+    return unwrap_prose(text.lstrip("\ufeff")) if PUBLIC_TEXTS[key].hard_wrapped else text
 
 
 def text_statistics(text: str) -> dict:

@@ -21,18 +21,24 @@ VERSION = 1
 
 
 def save_checkpoint(target: str | Path | BinaryIO, model: LanguageModel, tokenizer: Tokenizer,
-                    settings: dict | None = None, metrics: dict | None = None, source: str = "") -> None:
-    """Write a language model to a path or a binary stream."""
+                    settings: dict | None = None, metrics: dict | None = None, source: str = "",
+                    half: bool = False) -> None:
+    """Write a language model to a path or a binary stream; ``half`` stores the weights in 16-bit floats (they
+    are read back into 32-bit ones)."""
     payload = {
         "format": FORMAT, "version": VERSION,
         "model_config": model.config.to_dict(),
-        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "state_dict": {k: _stored(v.detach().cpu(), half) for k, v in model.state_dict().items()},
         "tokenizer": tokenizer.to_dict(),
         "settings": _plain(settings or {}),
         "metrics": _plain(metrics or {}),
         "source": source,
     }
     torch.save(payload, target)
+
+
+def _stored(tensor: torch.Tensor, half: bool) -> torch.Tensor:
+    return tensor.half() if half and tensor.is_floating_point() else tensor
 
 
 def checkpoint_bytes(*args, **kwargs) -> bytes:

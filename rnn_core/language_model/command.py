@@ -17,7 +17,8 @@ from rnn_core.data.corpora import BUILT_IN, PUBLIC_TEXTS, check_text, decode_byt
 from rnn_core.errors import RNNLabError
 from rnn_core.runs.jobs import configure_torch_threads
 from rnn_core.data.text import encode_text
-from rnn_core.language_model.training import GRID_COLUMNS, PRESETS, preset, preset_grid_row, train_language_model
+from rnn_core.language_model.training import (GRID_COLUMNS, PRESETS, evaluate_loss, preset, preset_grid_row, summarize,
+                                              train_language_model)
 from rnn_core.command import StderrProgress
 
 
@@ -49,7 +50,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--encoding", choices=("embedding", "onehot"))
     parser.add_argument("--max-vocab", type=int, help="largest vocabulary (default: every character; 10,000 words)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--patience", type=int,
+                        help="stop after this many evaluations without a new best (0: never stop early; default: "
+                             "the preset's)")
     parser.add_argument("--save", type=Path, help="write a checkpoint here")
+    parser.add_argument("--half", action="store_true",
+                        help="with --save: store the weights in 16-bit floats (half the file; the validation loss "
+                             "is measured again on the rounded weights)")
     parser.add_argument("--grid", type=Path,
                         help="instead of one run: the preset for every cell, built-in corpus and seed (--grid-seeds), "
                              "written to this CSV (the page's claim tests read rnn_core/language_model/lm_quick.csv)")
@@ -111,11 +118,29 @@ def run(args: argparse.Namespace) -> dict:
             # ... and no patience: five noisy evaluations without a new best stopped Better on Tiny Shakespeare
             # at 15 s of 60 (1.668 nats/char, against 1.530 when it trains the whole minute)
             settings = replace(settings, max_steps=1_000_000, fit_to_time=True, patience=None)
+    if args.patience is not None:
+        if args.patience < 0:
+            raise RNNLabError("--patience must be 0 (never stop early) or more.")
+        settings = replace(settings, patience=args.patience or None)
     if settings.seconds is None and args.max_steps is None:
         raise RNNLabError("--seconds 0 removes the time limit; give --max-steps as well.")
     run_ = train_language_model(text, settings, on_progress=StderrProgress())
+    if args.half:
+        round_to_half(run_, settings, text)
     if args.save:
-        save_checkpoint(args.save, run_.model, run_.tokenizer, settings.to_dict(), run_.metrics, title)
+        save_checkpoint(args.save, run_.model, run_.tokenizer, settings.to_dict(), run_.metrics, title,
+                        half=args.half)
     out = {k: v for k, v in run_.metrics.items()}
     out.update({"text": title, "preset": args.preset, "seed": args.seed, "message": run_.result.message})
     return out
+
+
+def round_to_half(run_, settings, text: str) -> None:
+    """Round the model's weights to 16-bit floats, as ``--half`` stores them, and measure the validation loss of
+    the weights that ship (a ready-made model's stated loss must be the file's, not the training's)."""
+    with torch.no_grad():
+        for p in run_.model.parameters():
+            p.copy_(p.half().float())
+    data = encode_text(text, settings.level, settings.max_vocab, settings.min_count)
+    loss = evaluate_loss(run_.model, data.val_ids, settings.seq_len)
+    run_.metrics.update(summarize(loss, settings.level), val_loss_float32=run_.metrics.get("val_loss"), half=True)

@@ -57,3 +57,16 @@ def test_a_pickle_that_runs_code_is_refused():
     torch.save({"format": "rnn-lab-language-model", "evil": _Evil()}, buffer)
     with pytest.raises(RNNLabError):
         load_checkpoint(buffer.getvalue())
+
+
+def test_a_half_precision_checkpoint_is_half_the_size_and_reads_back_as_float32(tmp_path):
+    torch.manual_seed(0)
+    tok = Tokenizer.build("hello world " * 20, "char")
+    model = LanguageModel(ModelConfig(vocab_size=len(tok), hidden_size=64))
+    full, half = checkpoint_bytes(model, tok), checkpoint_bytes(model, tok, half=True)
+    assert len(half) < 0.6 * len(full)
+    payload = torch.load(io.BytesIO(half), weights_only=True)
+    assert all(v.dtype == torch.float16 for v in payload["state_dict"].values() if v.is_floating_point())
+    loaded, _, _ = load_checkpoint(half)
+    for (name, a), b in zip(model.state_dict().items(), loaded.state_dict().values()):
+        assert b.dtype == torch.float32 and torch.allclose(a, b, rtol=1e-3, atol=1e-4), name

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnn_core.nets.fused import fused_rnn
+from rnn_core.nets.fused import detach_state, fused_rnn
 from rnn_core.nets.cells import CELL_NAMES, init_recurrent_, set_forget_bias_
 from rnn_core.errors import RNNLabError
 from rnn_core.data.tasks import Task, get_task, parse_lengths, success
@@ -29,6 +29,7 @@ from rnn_core.nets.encoder_decoder import EncoderDecoder
 
 _GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 RNN_INITS = ("default", "normal", "orthogonal", "identity")   # identity means ReLU too (Le et al. 2015)
+NONLINEARITIES = ("tanh", "relu")     # the vanilla RNN's activation (torch.nn.RNN has these two)
 VAL_SIZE, TEST_SIZE = 512, 1000
 VAL_SEED, TEST_SEED = 10_007, 20_011     # held-out sets never overlap the training stream's seed
 # Peak learning rate per task (Adam, cosine decay). Measured: on the first-symbol task at length 25 the LSTM stays
@@ -67,16 +68,24 @@ class TaskModel(nn.Module):
     """
 
     def __init__(self, task: Task, cell: str, hidden_size: int, forget_bias: float = 1.0,
-                 rnn_init: str = "default"):
+                 rnn_init: str = "default", nonlinearity: str = "tanh", truncate: int = 0):
         super().__init__()
         if cell not in CELL_NAMES:
             raise RNNLabError(f"Unknown cell {cell!r}; choose among {', '.join(CELL_NAMES)}.")
         if rnn_init not in RNN_INITS:
             raise RNNLabError(f"Unknown recurrent initialisation {rnn_init!r}; choose one of {', '.join(RNN_INITS)}.")
+        if nonlinearity not in NONLINEARITIES:
+            raise RNNLabError(f"Unknown activation {nonlinearity!r}; choose one of {', '.join(NONLINEARITIES)}.")
         if not 2 <= hidden_size <= 1024:
             raise RNNLabError(f"Hidden size must be between 2 and 1024 (got {hidden_size}).")
+        if truncate and task.kind == "sequence":
+            raise RNNLabError("Truncated backpropagation is offered for the one-answer tasks, not for reverse.")
         self.task, self.cell, self.hidden_size = task, cell, hidden_size
-        kwargs = {"nonlinearity": "relu" if rnn_init == "identity" else "tanh"} if cell == "rnn" else {}
+        # Truncated backpropagation through time: while training, the backward pass stops ``truncate`` steps
+        # before the answer (0: the whole sequence). The forward pass, and so every prediction, is unchanged.
+        self.truncate = truncate
+        relu = rnn_init == "identity" or nonlinearity == "relu"
+        kwargs = {"nonlinearity": "relu" if relu else "tanh"} if cell == "rnn" else {}
         if task.kind == "sequence":
             # The translator's encoder–decoder, one-way and without attention (the same code, not a copy).
             self.seq2seq = EncoderDecoder(task.input_size, task.output_size, hidden_size, cell,
@@ -107,9 +116,21 @@ class TaskModel(nn.Module):
         """Outputs: numbers ``(batch,)``, class logits ``(batch, classes)`` or letter logits ``(batch, T, 26)``."""
         if self.task.kind == "sequence":
             return self.seq2seq(x, y)   # teacher forcing with y; greedy decoding on its own guesses without
-        out, _ = self.encoder(self._inputs(x))
-        out = self.head(out[:, -1])
+        inputs = self._inputs(x)
+        if self.truncate and self.training and torch.is_grad_enabled() and self.truncate < inputs.shape[1]:
+            last = self._truncated_last(inputs)
+        else:
+            last = self.encoder(inputs)[0][:, -1]
+        out = self.head(last)
         return out.squeeze(-1) if self.task.kind == "regression" else out
+
+    def _truncated_last(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The last hidden state, with the graph cut ``truncate`` steps before the end: the state entering the
+        last ``truncate`` steps is detached, so no gradient reaches the steps before them."""
+        with torch.no_grad():
+            _, state = self.encoder(inputs[:, :-self.truncate])
+        out, _ = self.encoder(inputs[:, -self.truncate:], detach_state(state))
+        return out[:, -1]
 
     def loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if self.task.kind == "regression":
@@ -151,6 +172,8 @@ class ExperimentSpec:
     clip: float = 1.0
     forget_bias: float = 1.0
     rnn_init: str = "default"
+    nonlinearity: str = "tanh"        # the vanilla RNN's activation (rnn_init "identity" makes it ReLU anyway)
+    truncate: int = 0                 # truncated backpropagation: the backward pass covers the last k steps (0: all)
     eval_every: int = 50
     solved_at: float = 0.98           # stop early once this fraction of the validation set is solved
 
@@ -174,6 +197,10 @@ class ExperimentSpec:
             raise RNNLabError(f"Batch size must be between 1 and 1024 (got {self.batch}).")
         if self.eval_every < 1:
             raise RNNLabError(f"Evaluate every 1 step or more (got {self.eval_every}).")
+        if self.nonlinearity not in NONLINEARITIES:
+            raise RNNLabError(f"Unknown activation {self.nonlinearity!r}; choose one of {', '.join(NONLINEARITIES)}.")
+        if not 0 <= self.truncate <= 10_000 or (self.truncate and task.kind == "sequence"):
+            raise RNNLabError(f"Truncate the backward pass to 1 step or more, on a one-answer task (got {self.truncate}).")
         if not math.isfinite(self.forget_bias) or abs(self.forget_bias) > 10:
             raise RNNLabError(f"The forget-gate bias must be between −10 and 10 (got {self.forget_bias}).")
         self.train_config()   # checks steps, learning rate and clipping
@@ -248,9 +275,17 @@ def forget_gate_memory(bias: float, lag: int) -> float:
 def run_one(spec: ExperimentSpec, cell: str, length: int, seed: int, stop: threading.Event | None = None,
             on_update: Callable[[list, int, int], None] | None = None) -> tuple[dict, list]:
     """Train one cell at one length from one seed; returns its result row and its curve (one row per evaluation)."""
+    row, curve, _ = train_one(spec, cell, length, seed, stop, on_update)
+    return row, curve
+
+
+def train_one(spec: ExperimentSpec, cell: str, length: int, seed: int, stop: threading.Event | None = None,
+              on_update: Callable[[list, int, int], None] | None = None) -> tuple[dict, list, TaskModel]:
+    """:func:`run_one`, also returning the trained model (to look inside it afterwards)."""
     task = get_task(spec.task)
     with seeded(seed) as generator:
-        model = TaskModel(task, base_cell(cell), spec.hidden_for(cell), spec.forget_bias_for(cell), spec.rnn_init)
+        model = TaskModel(task, base_cell(cell), spec.hidden_for(cell), spec.forget_bias_for(cell), spec.rnn_init,
+                          spec.nonlinearity, spec.truncate)
     val = task.batch(VAL_SIZE, length, torch.Generator().manual_seed(VAL_SEED + length))
     curve: list[dict] = []
     losses: list[float] = []
@@ -292,7 +327,7 @@ def run_one(spec: ExperimentSpec, cell: str, length: int, seed: int, stop: threa
            "steps": result.steps, "seconds": round(result.seconds, 2),
            "ms_per_step": round(1000 * result.seconds / max(1, result.steps), 2), "stop_reason": result.stop_reason,
            "baseline": round(task.baseline, 4), "message": result.message}
-    return row, curve
+    return row, curve, model
 
 
 def score(model: TaskModel, task: Task, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:

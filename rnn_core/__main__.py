@@ -20,6 +20,7 @@ COMMANDS = {
     "generate": ("rnn_core.language_model.generate_command", "generate text from a saved language model"),
     "compare": ("rnn_core.compare.command", "compare RNN, LSTM and GRU on a long-dependency task"),
     "gradients": ("rnn_core.gradients.command", "measure gradient norms through time"),
+    "remedies": ("rnn_core.compare.remedies_command", "the remedies for vanishing gradients, side by side"),
     "sentiment": ("rnn_core.sentiment.command", "train and test a sentiment classifier"),
     "step-through": ("rnn_core.stepthrough.command", "record every number of a tiny RNN's forward and backward pass"),
     "forecast": ("rnn_core.forecast.command", "forecast a time series and test it against the naive forecast"),

@@ -1,0 +1,333 @@
+"""The remedies for vanishing gradients, measured side by side on one task where the tanh RNN fails.
+
+Each remedy is the reference (a tanh RNN, PyTorch's initialisation, no clipping) with one thing changed, trained by
+:func:`rnn_core.compare.experiments.train_one` (Compare's experiments, the app's one loop) on the adding problem at
+length 100, under the same step budget, learning rate and batch: the Compare grid's tanh RNN stays at the
+no-memory baseline there. Every trained model is then looked inside: its gradient ratio through time
+‖∂L/∂h_0‖ / ‖∂L/∂h_(T−1)‖ on fixed probe sequences (the share of the last step's gradient that reaches step 0,
+measured by a real backward pass in float64, as the Vanishing gradients page measures its networks), before and
+after training.
+
+The shipped grid (results/remedies.csv) is written by ``python -m rnn_core remedies`` (results/regenerate_remedies.sh);
+:func:`findings` turns rows into the sentences the page says, so they follow whatever the measurement shows.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import math
+import statistics
+import threading
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from rnn_core.compare.experiments import TEST_SEED, TEST_SIZE, ExperimentSpec, TaskModel, train_one
+from rnn_core.data.tasks import adding_batch, get_task
+from rnn_core.errors import RNNLabError
+from rnn_core.runs.loop import seeded
+
+REMEDY_LENGTH = 100
+TRUNCATE_STEPS = 20        # the marked numbers sit 1 to 99 steps before the answer; the first one always 50 or more
+PROBE_SIZE, PROBE_SEED = 64, 31_337
+SOLVED = 0.9              # accuracy: a seed that solves the task
+AT_BASELINE = 0.8         # MSE, as a share of the no-memory MSE: a seed no better than no memory
+HEALTHY_RATIO = 1e-3      # a ratio at which the first steps get a real share of the learning signal
+SECOND_ONLY = 1 / 12      # the MSE of knowing the second number exactly and guessing 0.5 for the first
+RESULTS = Path(__file__).resolve().parent / "results" / "remedies.csv"
+# The reference: the Compare grid's adding problem (hidden 32, batch 128, Adam at 0.02 with a cosine decay, up to
+# 2,000 steps, stopping once 98 % of the validation set is within 0.04), without clipping, at length 100.
+REMEDY_SPEC = ExperimentSpec(task="adding", lengths=(REMEDY_LENGTH,), cells=("rnn",), seeds=1, hidden=32,
+                             max_steps=2000, batch=128, lr=2e-2, clip=0.0, forget_bias=1.0, rnn_init="default")
+
+
+@dataclass(frozen=True)
+class Remedy:
+    key: str
+    label: str
+    cell: str
+    changes: dict = field(default_factory=dict)    # ExperimentSpec fields changed from the reference
+    treats: str = ""                               # what it is meant to treat (the page's table says it)
+
+
+REMEDIES = (
+    Remedy("tanh", "tanh RNN (reference)", "rnn", {},
+           "nothing: PyTorch's initialisation, full backpropagation, no clipping"),
+    Remedy("clipping", "+ gradient clipping", "rnn", {"clip": 1.0},
+           "exploding gradients: a step's gradient is scaled down to norm 1 when it is longer"),
+    Remedy("orthogonal", "+ orthogonal W_hh", "rnn", {"rnn_init": "orthogonal"},
+           "the start: every singular value of W_hh is 1, so W_hh alone neither shrinks nor grows the gradient"),
+    Remedy("irnn", "ReLU + identity W_hh (IRNN)", "rnn", {"rnn_init": "identity"},
+           "the start: W_hh = I and ReLU's slope 1 pass the gradient back unchanged (Le, Jaitly & Hinton 2015)"),
+    Remedy("relu", "ReLU alone", "rnn", {"nonlinearity": "relu"},
+           "saturation: ReLU's slope is 1 wherever a unit is on, where tanh′ falls towards 0"),
+    Remedy("truncated", f"truncated BPTT, k = {TRUNCATE_STEPS}", "rnn", {"truncate": TRUNCATE_STEPS},
+           f"the cost: the backward pass stops {TRUNCATE_STEPS} steps before the answer"),
+    Remedy("lstm", "LSTM", "lstm", {}, "the path: an additive cell state behind a forget gate (bias 1)"),
+    Remedy("gru", "GRU", "gru", {}, "the path: an update gate that can keep the old state"),
+)
+BY_KEY = {r.key: r for r in REMEDIES}
+COLUMNS = ("remedy", "label", "cell", "length", "seed", "accuracy", "loss", "baseline", "baseline_mse", "ratio",
+           "ratio_init", "steps", "seconds", "stop_reason", "message")
+
+
+def remedy(key: str) -> Remedy:
+    if key not in BY_KEY:
+        raise RNNLabError(f"Unknown remedy {key!r}; choose among {', '.join(BY_KEY)}.")
+    return BY_KEY[key]
+
+
+def parse_remedies(text: str) -> tuple[str, ...]:
+    keys = tuple(k.strip() for k in (text or "").split(",") if k.strip())
+    if not keys:
+        raise RNNLabError(f"Choose at least one remedy among {', '.join(BY_KEY)}.")
+    return tuple(remedy(k).key for k in keys)
+
+
+def spec_for(key: str, base: ExperimentSpec = REMEDY_SPEC) -> ExperimentSpec:
+    """The reference with the remedy's one change."""
+    r = remedy(key)
+    return replace(base, cells=(r.cell,), **r.changes)
+
+
+def probe(length: int = REMEDY_LENGTH) -> tuple[torch.Tensor, torch.Tensor]:
+    """Fixed adding-problem sequences the ratio is measured on (never trained on)."""
+    return adding_batch(PROBE_SIZE, length, torch.Generator().manual_seed(PROBE_SEED + length))
+
+
+def hidden_gradient_norms(model: TaskModel, x: torch.Tensor, y: torch.Tensor) -> list[float]:
+    """‖∂L/∂h_t‖ for every step t of a one-answer :class:`TaskModel`, the loss at the last step, in float64.
+
+    The fused layer is stepped one time step at a time on a float64 copy, so every hidden state is a tensor of
+    its own and one backward pass gives the gradient reaching each of them (the whole sequence: a model trained
+    with truncation is measured as it would be without it). The model itself is left unchanged.
+    """
+    twin = copy.deepcopy(model).double()
+    twin.truncate = 0
+    inputs = twin._inputs(x).double()
+    states, state = [], None
+    with torch.enable_grad():
+        for t in range(inputs.shape[1]):
+            _, state = twin.encoder(inputs[:, t:t + 1], state)
+            states.append(state[0] if isinstance(state, tuple) else state)
+        loss = twin.loss(twin.head(states[-1][0]).squeeze(-1), y.double())
+        grads = torch.autograd.grad(loss, states, allow_unused=True)
+    return [0.0 if g is None else float(torch.linalg.vector_norm(g)) for g in grads]
+
+
+def gradient_ratio(model: TaskModel, x: torch.Tensor, y: torch.Tensor) -> float:
+    """‖∂L/∂h_0‖ / ‖∂L/∂h_(T−1)‖: the share of the last step's gradient that reaches step 0 (nan if undefined)."""
+    norms = hidden_gradient_norms(model, x, y)
+    first, last = norms[0], norms[-1]
+    if not (math.isfinite(first) and math.isfinite(last)) or last == 0:
+        return math.nan
+    return first / last
+
+
+@dataclass
+class RemedyProgress:
+    """A remedy's run as it trains (what a page's progress bar reads)."""
+
+    remedy: str
+    seed: int
+    step: int
+    planned_steps: int
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.step / max(1, self.planned_steps))
+
+
+def train_remedy(key: str, seed: int, report: Callable[[RemedyProgress], None] | None = None,
+                 stop: threading.Event | None = None) -> dict:
+    """:func:`run_remedy` at the grid's length, its progress as :class:`RemedyProgress` events (a page's Run live)."""
+    update = None if report is None else (lambda curve, step, planned: report(RemedyProgress(key, seed, step, planned)))
+    return run_remedy(key, seed, stop=stop, on_update=update)
+
+
+def run_remedy(key: str, seed: int, length: int = REMEDY_LENGTH, stop: threading.Event | None = None,
+               on_update: Callable[[list, int, int], None] | None = None) -> dict:
+    """Train one remedy from one seed and measure it: one row of the remedies grid."""
+    spec = spec_for(key)
+    r = remedy(key)
+    task = get_task(spec.task)
+    x, y = probe(length)
+    with seeded(seed):       # the very weights train_one starts from
+        start = TaskModel(task, r.cell, spec.hidden_for(r.cell), spec.forget_bias_for(r.cell), spec.rnn_init,
+                          spec.nonlinearity, spec.truncate)
+    ratio_init = gradient_ratio(start, x, y)
+    row, _, model = train_one(spec, r.cell, length, seed, stop=stop, on_update=on_update)
+    test_y = task.batch(TEST_SIZE, length, torch.Generator().manual_seed(TEST_SEED + length))[1]
+    diverged = row["stop_reason"] == "diverged"
+    return {"remedy": key, "label": r.label, "cell": r.cell, "length": length, "seed": seed,
+            "accuracy": row["accuracy"], "loss": row["loss"], "baseline": row["baseline"],
+            "baseline_mse": round(float(test_y.var(unbiased=False)), 5),
+            "ratio": math.nan if diverged else _sig(gradient_ratio(model, x, y)), "ratio_init": _sig(ratio_init),
+            "steps": row["steps"], "seconds": row["seconds"], "stop_reason": row["stop_reason"],
+            "message": row["message"]}
+
+
+def run_remedies(keys: tuple[str, ...], seeds: tuple[int, ...], length: int = REMEDY_LENGTH,
+                 on_row: Callable[[dict], None] | None = None, stop: threading.Event | None = None) -> list[dict]:
+    """Every remedy on every seed (seed by seed, the remedies side by side); each row goes to ``on_row`` at once."""
+    rows = []
+    for seed in seeds:
+        for key in keys:
+            if stop is not None and stop.is_set():
+                return rows
+            rows.append(run_remedy(key, seed, length, stop=stop))
+            if on_row is not None:
+                on_row(rows[-1])
+    return rows
+
+
+def _sig(value: float) -> float:
+    return float(f"{value:.4g}") if math.isfinite(value) else value
+
+
+# --- the shipped grid and what it says -------------------------------------------------------------------------
+
+def load(path: Path = RESULTS) -> list[dict]:
+    """The shipped rows, typed (an empty list if the file is missing)."""
+    if not path.is_file():
+        return []
+    ints, floats = {"length", "seed", "steps"}, {"accuracy", "loss", "baseline", "baseline_mse", "ratio",
+                                                 "ratio_init", "seconds"}
+    with path.open(newline="", encoding="utf-8") as f:
+        return [{k: int(v) if k in ints else float(v) if k in floats else v for k, v in row.items()}
+                for row in csv.DictReader(f)]
+
+
+@dataclass
+class Summary:
+    """One remedy across its seeds."""
+
+    key: str
+    label: str
+    cell: str
+    seeds: int
+    accuracy: list
+    mse: list
+    ratio: list
+    ratio_init: list
+    baseline: float
+    baseline_mse: float
+    diverged: int
+
+    @property
+    def solved(self) -> int:
+        """Seeds at 90 % accuracy or more."""
+        return sum(a >= SOLVED for a in self.accuracy)
+
+    @property
+    def at_baseline(self) -> int:
+        """Seeds no better than answering without memory: a test MSE at 80 % of the no-memory MSE or more."""
+        return sum(m >= AT_BASELINE * self.baseline_mse or not math.isfinite(m) for m in self.mse)
+
+    @property
+    def partial(self) -> int:
+        """Seeds in between: below the no-memory MSE, yet under 90 % accuracy."""
+        return self.seeds - self.solved - self.at_baseline
+
+    @property
+    def shares(self) -> tuple[float, float, float]:
+        """The shares of seeds that solve the task, learn part of it, stay at the baseline."""
+        return self.solved / self.seeds, self.partial / self.seeds, self.at_baseline / self.seeds
+
+    def ratio_range(self, at_init: bool = False) -> tuple[float, float]:
+        values = [v for v in (self.ratio_init if at_init else self.ratio) if math.isfinite(v) and v > 0]
+        return (min(values), max(values)) if values else (math.nan, math.nan)
+
+
+def summarise(rows: list[dict]) -> list[Summary]:
+    """A :class:`Summary` per remedy, in the order of :data:`REMEDIES`."""
+    out = []
+    for r in REMEDIES:
+        rs = sorted((row for row in rows if row["remedy"] == r.key), key=lambda row: row["seed"])
+        if rs:
+            out.append(Summary(r.key, r.label, r.cell, len(rs), [x["accuracy"] for x in rs], [x["loss"] for x in rs],
+                               [x["ratio"] for x in rs], [x["ratio_init"] for x in rs], rs[0]["baseline"],
+                               rs[0]["baseline_mse"], sum(x["stop_reason"] == "diverged" for x in rs)))
+    return out
+
+
+def _e(value: float) -> str:
+    return "n/a" if not math.isfinite(value) else f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e+")
+
+
+def _e_span(lo: float, hi: float) -> str:
+    return _e(lo) if _e(lo) == _e(hi) else f"{_e(lo)} to {_e(hi)}"
+
+
+def _span(values: list[float], digits: int = 2) -> str:
+    lo, hi = f"{min(values):.{digits}f}", f"{max(values):.{digits}f}"
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
+def _verdict(s: Summary) -> str:
+    n, acc, mse = s.seeds, _span(s.accuracy), _span(s.mse, 3)
+    no_memory = f"{s.baseline_mse:.3f} without memory"
+    if s.diverged:
+        return f"diverged on {s.diverged} of {n} seeds (accuracy {acc})"
+    if s.solved == n:
+        return f"solves the task on all {n} seeds (accuracy {acc})"
+    if s.at_baseline == n:
+        return f"stays at the no-memory baseline on all {n} seeds (accuracy {acc}, test MSE {mse} against {no_memory})"
+    if s.partial == n:
+        return (f"learns part of the task on all {n} seeds: its test MSE {mse} is below the {no_memory}, yet only "
+                f"{acc} of the sums come within 0.04")
+    return (f"solves the task on {s.solved} of {n} seeds, learns part of it on {s.partial} and stays at the "
+            f"no-memory baseline on {s.at_baseline} (accuracy {acc}, test MSE {mse} against {no_memory})")
+
+
+def findings(rows: list[dict]) -> list[str]:
+    """The page's sentences about the grid, one per remedy, each read off the rows."""
+    summaries = {s.key: s for s in summarise(rows)}
+    ref = summaries.get("tanh")
+    lines = []
+    for key, s in summaries.items():
+        lo, hi = s.ratio_range()
+        ratio = (f"its gradient ratio after training is {_e_span(lo, hi)}" if math.isfinite(lo)
+                 else "its gradient ratio could not be measured")
+        text = f"**{s.label}** {_verdict(s)}; {ratio}."
+        if key == "clipping" and ref is not None:
+            text += (" Clipping only shortens gradients that are too long; a gradient that has vanished is not "
+                     "lengthened, so on this task it " + ("changes nothing that matters: the same outcome as the "
+                                                          "reference." if s.shares == ref.shares else
+                                                          "changes the outcome here, which is unexpected."))
+        if key == "truncated":
+            text += (f" With the backward pass cut {TRUNCATE_STEPS} steps before the answer, no gradient ever reaches "
+                     "the first marked number (50 or more steps back), so learning to carry it is impossible by "
+                     "design: truncation saves computation, it does not cure anything.")
+            if all(abs(m - SECOND_ONLY) <= 0.25 * SECOND_ONLY for m in s.mse):
+                text += (f" Its MSE sits near 1/12 ≈ {SECOND_ONLY:.3f}, the error of a network that knows the second "
+                         "number and guesses 0.5 for the first: it learned the part within its reach, and only that.")
+        if key in ("orthogonal", "irnn") and ref is not None:
+            ilo, ihi = s.ratio_range(at_init=True)
+            rlo, rhi = ref.ratio_range(at_init=True)
+            if math.isfinite(ilo) and math.isfinite(rhi):
+                text += f" At the start its ratio is {_e_span(ilo, ihi)}, against the reference's {_e_span(rlo, rhi)}."
+        if s.cell == "rnn" and s.solved == 0 and math.isfinite(lo) and lo >= HEALTHY_RATIO:
+            text += (f" Its gradient does reach step 0 (at least {_e(lo)} of it on every seed), and still it does not "
+                     "solve the task: a gradient that arrives is needed, not enough.")
+        if key == "irnn" and s.solved < s.seeds:
+            text += (" (Le, Jaitly & Hinton reported the IRNN matching the LSTM on this problem after a much longer "
+                     "training, with a learning rate tuned for it; this budget is the Compare grid's, the same for "
+                     "every row.)")
+        lines.append(text)
+    return lines
+
+
+def write_csv(rows: list[dict], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows({k: row[k] for k in COLUMNS} for row in rows)
+
+
+def rows_median(values: list[float]) -> float:
+    return statistics.median(values) if values else math.nan

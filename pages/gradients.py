@@ -13,13 +13,19 @@ from rnn_core.data.corpora import BUILT_IN
 from rnn_core.errors import RNNLabError
 from rnn_core.gradients.explain import clipping_lines, fmt, lstm_text, situations_table, slope_text, trained_rows
 from rnn_core.gradients.figures import (CLIPPING_CAPTION, EIGEN_CAPTION, FORGET_CAPTION, HEATMAP_CAPTION,
-                                        JACOBIAN_CAPTION, NORMS_CAPTION, TRAINED_CAPTION, clipping_figure,
+                                        JACOBIAN_CAPTION, NORMS_CAPTION, REMEDIES_CAPTION, TRAINED_CAPTION,
+                                        clipping_figure, remedies_figure,
                                         eigenvalue_figure, forget_gate_figure, gradient_norms_figure,
                                         jacobian_figure, training_heatmap)
 from rnn_core.gradients.measure import GAMMA, MAX_LENGTH, PAGE_DEFAULTS, GradientSettings, measure, situations_at_init
 from rnn_core.gradients.script import gradients_script
 from rnn_core.gradients.training import (CLIP_DEMO_STEPS, EXPLODING, LONG_LSTM_STEPS, MAX_TRAIN_LENGTH, PAGE_WATCH,
                                          Snapshot, check_trainable, clipping_demo, train_cells, trained_report, watch_settings)
+from rnn_core.compare.remedies import (BY_KEY, REMEDIES, REMEDY_LENGTH, REMEDY_SPEC, train_remedy)
+from rnn_core.compare.remedies import findings as remedy_findings
+from rnn_core.compare.remedies import load as load_remedies
+from rnn_core.compare.remedies import spec_for as remedy_spec_for
+from rnn_core.compare.remedies import summarise as summarise_remedies
 from rnn_core.links.settings import Param, Schema
 from rnn_core.nets.cells import CELL_NAMES
 from rnn_core.runs.registry import TrainedModel
@@ -67,6 +73,11 @@ SETTINGS = Schema((
     Param("gradients.train_lr", "train_lr", W.lr, choices=(1e-3, 3e-3, 1e-2), label="Learning rate"),
     Param("gradients.train_clip", "train_clip", W.clip or 0.0, choices=(0.0, 1.0, 5.0), label="Gradient clipping",
           shown=lambda v: "off" if v == 0 else f"{v:g}"),
+    Param("gradients.remedy", "remedy", "irnn", choices=tuple(BY_KEY), label="Remedy", widget="selectbox",
+          shown=lambda k: BY_KEY[k].label),
+    Param("gradients.remedy_seed", "remedy_seed", 0, low=0, high=1_000_000, label="Seed of the run",
+          help="Seeds 0 to 4 were precomputed: the same seed trains the same network again, up to this CPU's "
+               "rounding."),
 ))
 SHARE = SETTINGS      # the name the workshop and the tests know
 # The settings that are a GradientSettings field as they are (cells and the radius need a word more).
@@ -364,3 +375,88 @@ if demos and not (clip_job is not None and clip_job.active):
     kit.chart(clipping_figure(demos[-1].model, 1.0), CLIPPING_CAPTION, key="gradients.clip_chart")
     for line in clipping_lines(demos[-1].model):
         st.write(line)
+
+
+# --- 7. the remedies, side by side ----------------------------------------------------------------------------
+
+st.subheader("7. The remedies, measured side by side")
+st.write(f"Lists of what helps against vanishing gradients name gradient clipping, a careful initialisation, the "
+         "ReLU activation, the identity initialisation of the IRNN (Le, Jaitly & Hinton 2015), truncated "
+         "backpropagation through time and gated cells, and it is easy to read them as \"each of these fixes it\". "
+         f"Here each is measured on one task: the adding problem at length {REMEDY_LENGTH}, where Compare's grid "
+         "has the tanh RNN at the no-memory baseline. Every row is the tanh RNN with one thing changed (or a gated "
+         f"cell), hidden size {REMEDY_SPEC.hidden}, the same budget of {REMEDY_SPEC.max_steps:,} steps of "
+         f"{REMEDY_SPEC.batch} sequences, Adam at {REMEDY_SPEC.lr:g}, no clipping unless the row says so; then each "
+         "trained network is looked inside: how much of the last step's gradient reaches step 0.")
+remedy_rows = load_remedies()
+if not remedy_rows:
+    st.info("The precomputed remedies grid is missing; `sh rnn_core/compare/results/regenerate_remedies.sh` "
+            "writes it. Run live below still works.")
+else:
+    summaries = summarise_remedies(remedy_rows)
+    seeds = sorted({r["seed"] for r in remedy_rows})
+    span = lambda values, f: f(min(values)) if f(min(values)) == f(max(values)) else f"{f(min(values))}–{f(max(values))}"
+    sci = lambda v: "0" if v == 0 else f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e")
+    st.dataframe(pd.DataFrame([{
+        "remedy": s.label, "what it targets": BY_KEY[s.key].treats,
+        "accuracy": span(s.accuracy, lambda v: f"{v:.2f}"),
+        f"test MSE (no memory {s.baseline_mse:.3f})": span(s.mse, lambda v: f"{v:.4f}"),
+        "ratio, start": span(s.ratio_init, sci), "ratio, trained": span(s.ratio, sci)}
+        for s in summaries]), hide_index=True)
+    st.caption(f"How to read it: one line per remedy, the lowest and highest value over seeds "
+               f"{seeds[0]}–{seeds[-1]} (the chart below shows every seed). Accuracy is the share of test sums "
+               "within 0.04 of the true one; the ratio is ‖∂L/∂h_0‖ / ‖∂L/∂h_99‖ on 64 fixed probe sequences, the "
+               "share of the last step's gradient that reaches step 0 (0: below 1e-308, what float64 holds).")
+    kit.chart(remedies_figure(remedy_rows, {r.key: r.label for r in REMEDIES}), REMEDIES_CAPTION,
+              key="gradients.remedies_chart")
+    st.markdown("**What the measurement says**, remedy by remedy:")
+    st.markdown("\n".join(f"- {line}" for line in remedy_findings(remedy_rows)))
+    st.caption(f"Written by `sh rnn_core/compare/results/regenerate_remedies.sh` (`python -m rnn_core remedies "
+               f"--seeds 5`), {len(remedy_rows)} runs, {sum(r['seconds'] for r in remedy_rows) / 60:.0f} minutes of "
+               "training on one core.")
+
+took = (f" (the precomputed runs took {min(r['seconds'] for r in remedy_rows):.0f} to "
+        f"{max(r['seconds'] for r in remedy_rows):.0f} s each on one core of a shared machine)" if remedy_rows else "")
+st.write(f"**Run live**: train one remedy from one seed here{took}, in the background, and set it beside the "
+         "precomputed run of that seed. A run stops early once 98 % of its validation sums are within 0.04.")
+r1, r2 = st.columns(2)
+live_remedy = kit.widget(SETTINGS, "gradients.remedy", r1)
+live_seed = kit.widget(SETTINGS, "gradients.remedy_seed", r2)
+
+
+def remedy_run() -> kit.Run:
+    key, seed = str(st.session_state["gradients.remedy"]), int(st.session_state["gradients.remedy_seed"])
+    label = f"{BY_KEY[key].label} · seed {seed}"
+
+    def keep(row: dict) -> TrainedModel:
+        return TrainedModel(f"Remedy: {label}", "gradient-remedy", row, None, {"remedy": key, "seed": seed}, row,
+                            source="the adding problem")
+
+    def ending(row: dict) -> tuple[str, str]:
+        return row["message"], row["stop_reason"]
+
+    return kit.Run(f"Gradients: {label}", lambda stop, report: train_remedy(key, seed, report, stop), keep,
+                   run_key("gradients-remedy", None, remedy_spec_for(key), seed=seed, steps=REMEDY_SPEC.max_steps),
+                   ending=ending, cacheable=lambda row: row["stop_reason"] in ("finished", "solved"))
+
+
+remedy_job, _ = kit.train_controls("gradients.remedy", remedy_run, label="Run live", widths=(1, 1, 6),
+                                   progress_text=lambda p: f"training {BY_KEY[p.remedy].label}, seed {p.seed}: step "
+                                                           f"{p.step:,} of {p.planned_steps:,}")
+live_runs = kit.registry().entries("gradient-remedy")
+if live_runs and not (remedy_job is not None and remedy_job.active):
+    table = []
+    for entry in live_runs[-4:]:
+        row = entry.model
+        shipped = next((r for r in remedy_rows if r["remedy"] == row["remedy"] and r["seed"] == row["seed"]), None)
+        table.append({"run": f"{row['label']} · seed {row['seed']}", "accuracy (live)": f"{row['accuracy']:.3f}",
+                      "accuracy (precomputed)": "—" if shipped is None else f"{shipped['accuracy']:.3f}",
+                      "test MSE (live)": f"{row['loss']:.4f}",
+                      "ratio after training (live)": fmt(row["ratio"]),
+                      "ratio (precomputed)": "—" if shipped is None else fmt(shipped["ratio"]),
+                      "steps": row["steps"], "seconds": row["seconds"]})
+    st.dataframe(pd.DataFrame(table), hide_index=True)
+    st.caption("How to read it: your runs here (the latest four), each beside the precomputed run of the same remedy "
+               "and seed (— where that seed was not precomputed). The same seed gives the same accuracy up to the "
+               "rounding of this CPU's kernels; a network that has not found the task can differ in its ratio by "
+               "orders of magnitude from one CPU to another (section 5), so read the ratio of a solved network.")

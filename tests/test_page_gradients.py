@@ -1,5 +1,6 @@
 """The Vanishing gradients page in an app test: it draws, reacts to its controls, and refuses bad settings."""
 
+import pytest
 from conftest import app_test
 
 
@@ -61,7 +62,7 @@ def test_training_runs_in_the_background_and_shows_heatmaps_and_the_trained_tabl
     at.run()
     assert not at.exception
     assert any("After training" in m.value for m in at.markdown)
-    table = at.dataframe[-1].value
+    table = next(d.value for d in at.dataframe if "cell" in d.value.columns)
     assert list(table["cell"]) == ["RNN", "LSTM"] and list(table["steps"]) == [50, 50]
     assert "test MSE (always answering 1: 0.167)" in table.columns and "left the plateau at step" in table.columns
     # a second training: the result below is the new run's, under its own closing line
@@ -73,7 +74,7 @@ def test_training_runs_in_the_background_and_shows_heatmaps_and_the_trained_tabl
     at.run()
     at.run()
     assert not at.exception and any("Trained" in s.value for s in at.success)
-    table = at.dataframe[-1].value
+    table = next(d.value for d in at.dataframe if "cell" in d.value.columns)
     assert list(table["cell"]) == ["GRU"] and list(table["steps"]) == [100]
 
 
@@ -112,3 +113,38 @@ def test_workshop_settings_tell_the_relu_story_and_the_saturation_preset_the_tan
     text = " ".join(m.value for m in at.markdown)
     assert "only if the state stayed near 0" in text and "mostly over the first steps" in text
     assert "GRU, PyTorch's default" in " ".join(at.dataframe[0].value["network"])
+
+
+def test_the_remedies_section_draws_the_shipped_grid_and_its_findings():
+    from rnn_core.compare.remedies import REMEDIES, load
+    at = _page()
+    assert not at.exception
+    assert any(s.value.startswith("7. The remedies") for s in at.subheader)
+    table = next(d.value for d in at.dataframe if "remedy" in d.value.columns)
+    shipped = {r["label"] for r in load()}
+    assert set(table["remedy"]) == shipped and shipped <= {r.label for r in REMEDIES}
+    text = " ".join(m.value for m in at.markdown)
+    assert "What the measurement says" in text and "**tanh RNN (reference)**" in text
+    assert any(c.value.startswith("How to read it: one row per remedy") for c in at.caption)
+
+
+def test_run_live_trains_one_remedy_in_the_background_and_sets_it_beside_its_precomputed_row():
+    """Started, then stopped after a moment: the run that far is measured and shown beside seed 0's precomputed row
+    (the full replay of a precomputed row is a claim test, tests/claims/test_remedies.py)."""
+    import time
+    at = _page()
+    at.session_state["gradients.remedy"] = "gru"
+    at.session_state["gradients.remedy_seed"] = 0
+    at.run()
+    at.button(key="gradients.remedy.btn_train").click().run()
+    assert not at.exception
+    job = at.session_state["gradients.remedy.job"]
+    time.sleep(1.5)
+    at.button(key="gradients.remedy.btn_stop").click().run()
+    job.wait(120)
+    at.run()
+    at.run()
+    assert not at.exception and job.status == "done", job.error
+    table = next(d.value for d in at.dataframe if "run" in d.value.columns)
+    assert list(table["run"]) == ["GRU · seed 0"] and table["accuracy (precomputed)"][0] != "—"
+    assert 0 < int(table["steps"][0]) < 2000

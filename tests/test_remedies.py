@@ -93,21 +93,23 @@ def _rows():
 def test_findings_follow_the_rows():
     rows = _rows()
     lines = findings(rows)
-    assert len(lines) == len(REMEDIES)
+    assert len(lines) == 1 + len(REMEDIES)
+    assert lines[0].startswith("Within this one budget, LSTM and GRU learn the task on every seed; tanh RNN")
+    lines = lines[1:]
     assert "stays at the no-memory baseline on all 3 seeds" in lines[0]
     assert "the same outcome as the reference" in lines[1]
-    assert "solves the task on all 3 seeds" in lines[-1]
-    rows[3]["accuracy"], rows[3]["loss"] = 0.95, 0.001      # clipping solves seed 0: the sentence changes
-    assert "unexpected" in findings(rows)[1]
+    assert "learns the task on all 3 seeds" in lines[-1]
+    rows[3]["accuracy"], rows[3]["loss"] = 0.95, 0.001      # clipping learns the task on seed 0: the sentence changes
+    assert "unexpected" in findings(rows)[2]
     assert [s.key for s in summarise(rows)] == [r.key for r in REMEDIES]
 
 
 def test_the_chart_draws_every_remedy_and_the_baseline():
     fig = remedies_figure(_rows(), {r.key: r.label for r in REMEDIES})
-    names = {y for trace in fig.data for y in (trace.y or ())}
+    names = {y for trace in fig.data if trace.type == "bar" for y in trace.y}
     assert names == {r.label for r in REMEDIES}
     assert fig.layout.xaxis2.type == "log"
-    assert any(shape.line.dash == "dash" for shape in fig.layout.shapes)
+    assert any((trace.name or "").startswith("no memory") and trace.line.dash == "dash" for trace in fig.data)
 
 
 def test_the_shipped_grid_loads_typed():
@@ -115,6 +117,7 @@ def test_the_shipped_grid_loads_typed():
     assert rows and isinstance(rows[0]["accuracy"], float) and isinstance(rows[0]["seed"], int)
 
 
+@pytest.mark.slow
 def test_cli_runs_a_small_grid_and_refuses_bad_input(capsys, tmp_path):
     out = tmp_path / "r.csv"
     assert main(["remedies", "--remedies", "truncated,gru", "--seeds", "1", "--length", "8", "--csv", str(out)]) == 0

@@ -33,7 +33,7 @@ from rnn_core.runs.loop import seeded
 REMEDY_LENGTH = 100
 TRUNCATE_STEPS = 20        # the marked numbers sit 1 to 99 steps before the answer; the first one always 50 or more
 PROBE_SIZE, PROBE_SEED = 64, 31_337
-SOLVED = 0.9              # accuracy: a seed that solves the task
+SOLVED = 0.05             # MSE, as a share of the no-memory MSE: a seed that learned the task (20 times better)
 AT_BASELINE = 0.8         # MSE, as a share of the no-memory MSE: a seed no better than no memory
 HEALTHY_RATIO = 1e-3      # a ratio at which the first steps get a real share of the learning signal
 SECOND_ONLY = 1 / 12      # the MSE of knowing the second number exactly and guessing 0.5 for the first
@@ -55,19 +55,19 @@ class Remedy:
 
 REMEDIES = (
     Remedy("tanh", "tanh RNN (reference)", "rnn", {},
-           "nothing: PyTorch's initialisation, full backpropagation, no clipping"),
+           "nothing (PyTorch's initialisation, full backpropagation, no clipping)"),
     Remedy("clipping", "+ gradient clipping", "rnn", {"clip": 1.0},
-           "exploding gradients: a step's gradient is scaled down to norm 1 when it is longer"),
+           "exploding: a gradient longer than 1 is scaled to length 1"),
     Remedy("orthogonal", "+ orthogonal W_hh", "rnn", {"rnn_init": "orthogonal"},
-           "the start: every singular value of W_hh is 1, so W_hh alone neither shrinks nor grows the gradient"),
+           "the start: every singular value of W_hh is 1"),
     Remedy("irnn", "ReLU + identity W_hh (IRNN)", "rnn", {"rnn_init": "identity"},
-           "the start: W_hh = I and ReLU's slope 1 pass the gradient back unchanged (Le, Jaitly & Hinton 2015)"),
+           "the start: W_hh = I and slopes of 1 (Le et al. 2015)"),
     Remedy("relu", "ReLU alone", "rnn", {"nonlinearity": "relu"},
-           "saturation: ReLU's slope is 1 wherever a unit is on, where tanh′ falls towards 0"),
+           "saturation: a slope of 1 wherever a unit is on"),
     Remedy("truncated", f"truncated BPTT, k = {TRUNCATE_STEPS}", "rnn", {"truncate": TRUNCATE_STEPS},
-           f"the cost: the backward pass stops {TRUNCATE_STEPS} steps before the answer"),
-    Remedy("lstm", "LSTM", "lstm", {}, "the path: an additive cell state behind a forget gate (bias 1)"),
-    Remedy("gru", "GRU", "gru", {}, "the path: an update gate that can keep the old state"),
+           f"the cost: the backward pass stops {TRUNCATE_STEPS} steps back"),
+    Remedy("lstm", "LSTM", "lstm", {}, "the path: an additive cell state, a forget gate"),
+    Remedy("gru", "GRU", "gru", {}, "the path: an update gate that keeps the old state"),
 )
 BY_KEY = {r.key: r for r in REMEDIES}
 COLUMNS = ("remedy", "label", "cell", "length", "seed", "accuracy", "loss", "baseline", "baseline_mse", "ratio",
@@ -219,8 +219,8 @@ class Summary:
 
     @property
     def solved(self) -> int:
-        """Seeds at 90 % accuracy or more."""
-        return sum(a >= SOLVED for a in self.accuracy)
+        """Seeds that learned the task: a test MSE under 5 % of the no-memory MSE."""
+        return sum(m <= SOLVED * self.baseline_mse for m in self.mse)
 
     @property
     def at_baseline(self) -> int:
@@ -229,13 +229,22 @@ class Summary:
 
     @property
     def partial(self) -> int:
-        """Seeds in between: below the no-memory MSE, yet under 90 % accuracy."""
+        """Seeds in between: clearly below the no-memory MSE, yet above 5 % of it."""
         return self.seeds - self.solved - self.at_baseline
+
+    @property
+    def learned_mse(self) -> list[float]:
+        """The test MSE of the seeds that learned part of the task."""
+        return [m for m in self.mse if SOLVED * self.baseline_mse < m < AT_BASELINE * self.baseline_mse]
 
     @property
     def shares(self) -> tuple[float, float, float]:
         """The shares of seeds that solve the task, learn part of it, stay at the baseline."""
         return self.solved / self.seeds, self.partial / self.seeds, self.at_baseline / self.seeds
+
+    def zero_ratios(self) -> int:
+        """Seeds whose ratio after training is 0: the gradient at step 0 is below what float64 holds (1e-308)."""
+        return sum(v == 0 for v in self.ratio)
 
     def ratio_range(self, at_init: bool = False) -> tuple[float, float]:
         values = [v for v in (self.ratio_init if at_init else self.ratio) if math.isfinite(v) and v > 0]
@@ -255,7 +264,11 @@ def summarise(rows: list[dict]) -> list[Summary]:
 
 
 def _e(value: float) -> str:
-    return "n/a" if not math.isfinite(value) else f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e+")
+    return "n/a" if not math.isfinite(value) else f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _e_span(lo: float, hi: float) -> str:
@@ -268,19 +281,24 @@ def _span(values: list[float], digits: int = 2) -> str:
 
 
 def _verdict(s: Summary) -> str:
-    n, acc, mse = s.seeds, _span(s.accuracy), _span(s.mse, 3)
+    n, acc, mse = s.seeds, _span(s.accuracy), _span(s.mse, 4 if max(s.mse) < 0.01 else 3)
     no_memory = f"{s.baseline_mse:.3f} without memory"
     if s.diverged:
         return f"diverged on {s.diverged} of {n} seeds (accuracy {acc})"
     if s.solved == n:
-        return f"solves the task on all {n} seeds (accuracy {acc})"
+        return f"learns the task on all {n} seeds (test MSE {mse}, accuracy {acc})"
     if s.at_baseline == n:
         return f"stays at the no-memory baseline on all {n} seeds (accuracy {acc}, test MSE {mse} against {no_memory})"
     if s.partial == n:
-        return (f"learns part of the task on all {n} seeds: its test MSE {mse} is below the {no_memory}, yet only "
-                f"{acc} of the sums come within 0.04")
-    return (f"solves the task on {s.solved} of {n} seeds, learns part of it on {s.partial} and stays at the "
-            f"no-memory baseline on {s.at_baseline} (accuracy {acc}, test MSE {mse} against {no_memory})")
+        return (f"learns part of the task on all {n} seeds: its test MSE {mse} is below the {no_memory}, but "
+                f"above 5 % of it (accuracy {acc})")
+    parts = [text for count, text in ((s.solved, f"learns the task on {s.solved}"),
+                                      (s.partial, f"learns part of it on {s.partial} (a test MSE below the "
+                                                  "no-memory MSE, but above 5 % of it)"),
+                                      (s.at_baseline, f"stays at the no-memory baseline on {s.at_baseline}"))
+             if count]
+    return (f"{', '.join(parts[:-1])} and {parts[-1]} of its {n} seeds (accuracy {acc}, test MSE {mse} against "
+            f"{no_memory})")
 
 
 def findings(rows: list[dict]) -> list[str]:
@@ -288,11 +306,20 @@ def findings(rows: list[dict]) -> list[str]:
     summaries = {s.key: s for s in summarise(rows)}
     ref = summaries.get("tanh")
     lines = []
+    learned = [s.label for s in summaries.values() if s.solved == s.seeds]
+    never = [s.label for s in summaries.values() if s.solved == 0]
+    if learned and never:
+        lines.append(f"Within this one budget, {_and(learned)} learn{'s' if len(learned) == 1 else ''} the task on "
+                     f"every seed; {_and(never)} learn{'s' if len(never) == 1 else ''} it on none.")
     for key, s in summaries.items():
         lo, hi = s.ratio_range()
         ratio = (f"its gradient ratio after training is {_e_span(lo, hi)}" if math.isfinite(lo)
                  else "its gradient ratio could not be measured")
+        if s.zero_ratios():
+            ratio += (f", and 0 on {s.zero_ratios()} seed{'s' if s.zero_ratios() > 1 else ''} (below 1e-308, the "
+                      "smallest number float64 holds)")
         text = f"**{s.label}** {_verdict(s)}; {ratio}."
+        # (learning the task: a test MSE under 5 % of the no-memory MSE; at the baseline: 80 % of it or more)
         if key == "clipping" and ref is not None:
             text += (" Clipping only shortens gradients that are too long; a gradient that has vanished is not "
                      "lengthened, so on this task it " + ("changes nothing that matters: the same outcome as the "
@@ -302,21 +329,29 @@ def findings(rows: list[dict]) -> list[str]:
             text += (f" With the backward pass cut {TRUNCATE_STEPS} steps before the answer, no gradient ever reaches "
                      "the first marked number (50 or more steps back), so learning to carry it is impossible by "
                      "design: truncation saves computation, it does not cure anything.")
-            if all(abs(m - SECOND_ONLY) <= 0.25 * SECOND_ONLY for m in s.mse):
-                text += (f" Its MSE sits near 1/12 ≈ {SECOND_ONLY:.3f}, the error of a network that knows the second "
-                         "number and guesses 0.5 for the first: it learned the part within its reach, and only that.")
+            learned = s.learned_mse
+            if learned and all(abs(m - SECOND_ONLY) <= 0.25 * SECOND_ONLY for m in learned):
+                where = ("on every seed" if len(learned) == s.seeds else
+                         f"on the {len(learned)} seeds where it learned anything")
+                text += (f" Its MSE {where} ({_span(learned, 3)}) sits near 1/12 ≈ {SECOND_ONLY:.3f}, the error "
+                         "of a network that knows the second number and guesses 0.5 for the first: it learned the "
+                         "part within its reach, and only that.")
         if key in ("orthogonal", "irnn") and ref is not None:
             ilo, ihi = s.ratio_range(at_init=True)
             rlo, rhi = ref.ratio_range(at_init=True)
             if math.isfinite(ilo) and math.isfinite(rhi):
                 text += f" At the start its ratio is {_e_span(ilo, ihi)}, against the reference's {_e_span(rlo, rhi)}."
+                drop = min((start / after if after > 0 else math.inf) for after, start in zip(s.ratio, s.ratio_init))
+                if drop >= 2:
+                    text += (f" Training lowers it again, on every seed by a factor of "
+                             f"{f'{drop:.0f}' if drop < 100 else _e(drop)} or more.")
         if s.cell == "rnn" and s.solved == 0 and math.isfinite(lo) and lo >= HEALTHY_RATIO:
             text += (f" Its gradient does reach step 0 (at least {_e(lo)} of it on every seed), and still it does not "
-                     "solve the task: a gradient that arrives is needed, not enough.")
+                     "learn the task: a gradient that arrives is needed, not enough.")
         if key == "irnn" and s.solved < s.seeds:
-            text += (" (Le, Jaitly & Hinton reported the IRNN matching the LSTM on this problem after a much longer "
-                     "training, with a learning rate tuned for it; this budget is the Compare grid's, the same for "
-                     "every row.)")
+            text += (" (Le, Jaitly & Hinton report the IRNN matching the LSTM on this problem at lengths 150 to 400 "
+                     "with their own training recipe: optimiser, learning rate, clipping, length of training. Here "
+                     "every row gets the Compare grid's one budget, and within it the IRNN does not get there.)")
         lines.append(text)
     return lines
 

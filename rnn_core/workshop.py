@@ -130,7 +130,8 @@ STEPS = (
         "The shrinking we saw on 'hello' over four steps, now over a hundred, measured. Each step back "
         "multiplies the gradient by diag(act′(a_t))·W_hh. We start with a ReLU RNN whose W_hh is the identity "
         "times the spectral radius: its active units have slope 1, so each step multiplies the gradient by "
-        "about the radius.",
+        "about the radius. For the question \"so what fixes it?\", section 7 of the page measures the usual "
+        "remedies side by side (clipping, initialisations, ReLU, truncation, gates): point there.",
         "Drag the spectral radius of W_hh above 1 (1.1, 1.2), then below (0.9); compare the RNN with the LSTM "
         "and GRU. Then switch the RNN activation to tanh and drag above 1 again.",
         "At 1 the RNN's line is flat. Below 1 the gradient vanishes exponentially (0.9: about 2·10⁻⁵ reaches "

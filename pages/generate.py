@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import generate_inside as inside
+from pages.generate_book import KEY as BOOK_MODEL, book_view
 from pages import kit
 from rnn_core.data.text import SPECIALS
 from rnn_core.errors import RNNLabError
@@ -18,12 +19,14 @@ from rnn_core.language_model.generation import (MAX_LENGTH, TEMPERATURES, Steppe
                                                 distributions_at_temperatures, next_token_distribution, page_defaults,
                                                 sample_at_temperatures, sampling_pipeline, special_share, top_tokens)
 from rnn_core.language_model.generation_figures import md, percent, shown_value, visible
+from rnn_core.language_model.book import CHAIN_SENTENCE as book_chain_sentence
 from rnn_core.language_model.interpret import EXAMPLE_TEXT, timeline_of_ids
 from rnn_core.language_model.pretrained import READY_MADE, available, load_ready_made, model_facts, provenance
 from rnn_core.links.settings import Param, Schema
 from rnn_core.runs.registry import TrainedModel
 
-VIEWS = ("Generate", "Step by step", "Three temperatures", "Next word", "Surprise", "Connectivity",
+BOOK_VIEW = "Napoleon (War and Peace)"
+VIEWS = ("Generate", "Step by step", "Three temperatures", "Next word", BOOK_VIEW, "Surprise", "Connectivity",
          "Units and gates")
 D = page_defaults("char")
 SETTINGS = Schema((
@@ -90,6 +93,9 @@ if not options:
     st.info("No model yet: train one on **Train a language model**, or load a checkpoint file.", icon="💡")
     st.page_link("pages/language_model.py", label="Train a language model", icon="📚")
     st.stop()
+if st.session_state.get("generate.view") == BOOK_VIEW and "generate.model" not in st.session_state \
+        and BOOK_MODEL in options:       # a link to the War and Peace lesson opens on its model
+    st.session_state["generate.model"] = BOOK_MODEL
 if st.session_state.get("generate.model") not in options:
     st.session_state["generate.model"] = next(iter(options))
 m1, m2, m3 = st.columns([5, 1.2, 1.2], vertical_alignment="bottom")
@@ -120,11 +126,17 @@ view = kit.widget(SETTINGS, "generate.view")
 
 # --- the sampling settings -----------------------------------------------------------------------------
 
-# a model of the other level keeps the learner's own prompt and length, but not the other level's defaults
+# a model of the other level keeps the learner's own prompt and length, but not the other level's defaults (nor
+# another ready-made model's opening prompt)
 other, ours = page_defaults("word" if level == "char" else "char"), page_defaults(level)
+opening = READY_MADE[choice[len("ready:"):]].prompt if choice.startswith("ready:") else None
 for key, name in (("generate.prompt", "prompt"), ("generate.length", "length")):
-    if st.session_state.get(key) == getattr(other, name):
-        kit.set_settings({key: getattr(ours, name)})
+    defaults = {getattr(other, name), getattr(ours, name)} | (
+        {r.prompt for r in READY_MADE.values() if r.prompt} if name == "prompt" else set())
+    wanted = opening if name == "prompt" and opening else getattr(ours, name)
+    if st.session_state.get(key) in defaults and st.session_state.get(key) != wanted:
+        kit.set_settings({key: wanted})
+st.session_state.setdefault("generate.book_sentence", book_chain_sentence)
 st.session_state.setdefault("generate.analyse", EXAMPLE_TEXT)
 st.session_state["generate.top_k"] = min(int(st.session_state["generate.top_k"]), len(tokenizer))
 analysing = view in ("Surprise", "Connectivity", "Units and gates")
@@ -324,5 +336,5 @@ def next_word_view() -> None:
 
 picked = inside.Picked(choice, model, tokenizer, facts)
 {"Generate": generate_view, "Step by step": step_view, "Three temperatures": temperatures_view,
- "Next word": next_word_view, "Surprise": partial(inside.surprise_view, picked),
+ "Next word": next_word_view, BOOK_VIEW: partial(book_view, picked, prompt), "Surprise": partial(inside.surprise_view, picked),
  "Connectivity": partial(inside.connectivity_view, picked), "Units and gates": partial(inside.units_view, picked)}[view]()

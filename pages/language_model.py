@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import kit
+from rnn_core.language_model import book
 from rnn_core.data.corpora import (BUILT_IN, MAX_UPLOAD_BYTES, PUBLIC_TEXTS, cached_public_text, check_text,
                                    decode_bytes, load_builtin, load_public_text, text_statistics)
 from rnn_core.errors import RNNLabError
@@ -239,6 +240,9 @@ def show_model(settings: LMSettings) -> None:
                             config.embedding_dim), DIAGRAM_CAPTION, key="lm.diagram")
     st.caption(f"The vocabulary: {vocabulary_note(vocab, settings.level)}")
     st.caption(cell_sizes(config))
+    if settings.level == "word" and st.session_state["lm.source"] == SOURCES[1] \
+            and st.session_state["lm.public"] == book.BOOK and book.presets_note():
+        st.info(book.presets_note(), icon="📖")
     advice = size_advice(train_tokens, total, settings.level)
     if advice is not None:
         (st.warning if advice[0] == "warning" else st.info)(advice[1])

@@ -5,7 +5,9 @@ from dataclasses import asdict
 import pytest
 import torch
 
-from conftest import app_test
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT, app_test
 from rnn_core.language_model.model import LanguageModel, ModelConfig
 from rnn_core.runs.registry import ModelRegistry, TrainedModel
 from rnn_core.data.text import Tokenizer
@@ -236,3 +238,31 @@ def test_sampling_settings_survive_a_visit_to_the_analysis_views():
         at.radio(key="generate.view").set_value(view).run()
     assert not at.exception
     assert at.slider(key="generate.temperature").value == 1.5 and at.text_area(key="generate.prompt").value == "Hello "
+
+
+def test_the_war_and_peace_view_opens_its_model_and_shows_the_book_the_unknown_name_and_the_chain():
+    at = app_test("pages/generate.py")
+    at.radio(key="generate.view").set_value("Napoleon (War and Peace)").run()
+    assert not at.exception and not at.error
+    at.button(key="generate.btn_book").click().run()           # one click opens the War and Peace model
+    assert not at.exception and not at.error
+    assert at.session_state["generate.model"] == "ready:war-and-peace-words"
+    assert at.session_state["generate.prompt"] == "Napoleon was the Emperor of"
+    text = " ".join(m.value for m in at.markdown)
+    assert "“Emperor of” occurs 10 times" in text and "exactly the same prediction" in text
+    assert "P(sentence) =" in text and _charts(at) == 3          # next words, the book against the model, the chain
+    at.text_input(key="generate.book_sentence").set_value("").run()
+    assert not at.exception and any("Type a sentence" in e.value for e in at.error)
+    at.text_input(key="generate.book_sentence").set_value("Pierre smiled at Natasha.").run()
+    assert not at.error and "perplexity" in " ".join(m.value for m in at.markdown)
+
+
+def test_a_link_to_the_war_and_peace_view_opens_on_its_model():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params.update({"view": "Napoleon (War and Peace)"})
+    at.run()
+    at.switch_page("pages/generate.py").run()
+    assert not at.exception and not at.error
+    assert at.session_state["generate.model"] == "ready:war-and-peace-words"
+    at.selectbox(key="generate.model").set_value("ready:char-lstm").run()    # another model: its own prompt back
+    assert at.session_state["generate.prompt"] != "Napoleon was the Emperor of"

@@ -29,7 +29,7 @@ def test_build_script_has_the_command_that_saves_each_file():
         line = next(l for l in commands.splitlines() if entry.file in l)
         assert "python -m rnn_core train-lm" in line and "--save" in line
         assert "--max-steps" in line and "--seed" in line       # a fixed step budget: the run replays exactly
-        assert re.search(r"--text (python-docs|python-docstrings|python-source)\b", line)
+        assert re.search(r"--text (python-docs|python-docstrings|python-source|war-and-peace)\b", line)
 
 
 @pytest.mark.parametrize("key", sorted(READY_MADE))
@@ -39,7 +39,7 @@ def test_ready_made_checkpoints_load_with_weights_only_and_know_their_provenance
     assert payload["format"] == "rnn-lab-language-model"
     model, tokenizer, info = load_checkpoint(entry.path)
     facts = provenance(key)
-    assert facts["text"] == "Python documentation" and facts["cell"] in ("rnn", "lstm", "gru")
+    assert facts["text"] in ("Python documentation", "War and Peace (Tolstoy)") and facts["cell"] in ("rnn", "lstm", "gru")
     assert facts["validation loss"] == info["metrics"]["val_loss"] > 0
     # trained, not random: well below a uniform guess over the vocabulary
     assert info["metrics"]["val_loss"] < 0.75 * torch.log(torch.tensor(float(len(tokenizer)))).item()

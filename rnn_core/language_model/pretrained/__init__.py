@@ -27,6 +27,7 @@ class ReadyMade:
     file: str
     title: str
     note: str
+    prompt: str | None = None     # the prompt Generate text opens with (None: the level's default)
 
     @property
     def path(self) -> Path:
@@ -42,6 +43,11 @@ READY_MADE = {
                           "The same text and size, with a plain tanh RNN: compare how far back it looks."),
     "word-lstm": ReadyMade("word-lstm", "word-lstm-python-docs.pt", "Words · LSTM 128 · Python documentation",
                            "Predicts the next word among the 2,000 commonest (the rest read as <unk>)."),
+    "war-and-peace-words": ReadyMade(
+        "war-and-peace-words", "word-lstm-war-and-peace.pt", "Words · LSTM 192 · War and Peace",
+        "Tolstoy's novel, word by word: the 3,000 commonest words (the rest read as <unk>), weights stored in "
+        "16-bit floats. The classic first example: “Napoleon was the Emperor of …”.",
+        prompt="Napoleon was the Emperor of"),
 }
 
 

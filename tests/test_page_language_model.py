@@ -150,3 +150,18 @@ def test_an_empty_paste_is_a_hint_not_an_error():
     at.radio(key="lm.source").set_value("Paste text").run()
     assert not at.error and any("Paste a text" in i.value for i in at.info)
     assert at.button(key="lm.btn_train").disabled
+
+
+def test_war_and_peace_at_the_word_level_says_what_a_preset_gives_against_the_ready_made_model(monkeypatch, tmp_path):
+    monkeypatch.setenv("RNN_LAB_CACHE", str(tmp_path))
+    (tmp_path / "war-and-peace.txt").write_text("Well, Prince, so Genoa and Lucca are now just family\nestates. "
+                                                * 400, encoding="utf-8")     # as downloaded, hard-wrapped
+    at = app_test("pages/language_model.py")
+    at.radio(key="lm.source").set_value("Famous public text").run()
+    at.selectbox(key="lm.public").set_value("war-and-peace").run()
+    assert not at.exception and not at.error
+    assert not any("ready-made model" in i.value for i in at.info)      # characters: no word-level note
+    at.radio(key="lm.level").set_value("word").run()
+    assert not at.exception and not at.error
+    note = next(i.value for i in at.info if "ready-made model" in i.value)
+    assert "**Better** keeps the ready-made model's 3,000 words" in note and "not comparable" in note

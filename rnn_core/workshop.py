@@ -119,7 +119,9 @@ STEPS = (
     WorkshopStep(
         "Generate text and turn the temperature", "pages/generate.py", 4,
         "A language model gives a probability for every next character; sampling draws one and feeds it back "
-        "in (one to many). The temperature divides the scores before the softmax.",
+        "in. The temperature divides the scores before the softmax. For the classic word-level example, "
+        "'Napoleon (War and Peace)' under 'What to look at' asks a model of Tolstoy's novel what follows "
+        "\"Napoleon was the Emperor of\", beside what the book itself says.",
         "Pick your LSTM (or the ready-made LSTM). 'Three temperatures' shows the same prompt and seed 0 at 0.2, "
         "0.8 and 1.5. Then open Step by step, press Next token, and drag the temperature.",
         "Low temperature: safe and repetitive (many 4-character sequences repeat). High: wild, with invented "

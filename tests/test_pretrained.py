@@ -112,3 +112,18 @@ def test_a_foreign_pytorch_file_is_refused(tmp_path):
     torch.save(torch.nn.Linear(2, 2).state_dict(), path)
     with pytest.raises(RNNLabError, match="not an RNN Lab language-model checkpoint"):
         load_checkpoint(path)
+
+
+def test_generate_lists_the_next_words_and_scores_a_sentence_on_the_war_and_peace_model(capsys):
+    status, line, err = _cli(capsys, "--model", "war-and-peace-words", "--prompt", "Napoleon was the Emperor of",
+                             "--length", "5", "--next", "3", "--score", "Prince Andrew looked up at the sky.")
+    assert status == 0, err
+    result = json.loads(line)
+    assert [w for w, _ in result["next"]][0] == "the" and len(result["next"]) == 3
+    words = result["score"]["words"]
+    assert [w for w, _ in words][:2] == ["Prince", "Andrew"]
+    product = 1.0
+    for _, p in words:
+        product *= p
+    assert result["score"]["probability"] == pytest.approx(product, rel=1e-6)
+    assert _cli(capsys, "--model", "char-lstm", "--score", "Hello there.")[0] == 2     # a char model: refused

@@ -10,7 +10,8 @@ weights from an additive score:
     e_tj = v · tanh(W s_{t-1} + U h_j),   α_t = softmax_j(e_t),   s_t = RNN([y_{t-1}; c_t], s_{t-1}),
     p(y_t) = softmax(W_o [s_t; c_t] + b_o)
 
-The weights α are what the page draws: which input characters each output character looked at.
+The weights α are what the page draws: which input characters each output character looked at. The score is
+:mod:`rnn_core.nets.attention`'s, which Caption a picture shares.
 
 Compare's reverse task is this same model with attention off and a one-way encoder (:class:`rnn_core.compare.experiments.TaskModel`
 builds one); the date translator and the length experiment use a bidirectional encoder, whose two
@@ -25,6 +26,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from rnn_core.errors import RNNLabError
+from rnn_core.nets.attention import additive_layers, attend
 from rnn_core.nets.fused import FUSED, fused_rnn
 
 
@@ -53,9 +55,7 @@ class EncoderDecoder(nn.Module):
         self.decoder = fused_rnn(cell, out_vocab + 1 + context, state, batch_first=True, **rnn_kwargs)   # +1: "start"
         self.head = nn.Linear(state + context, out_vocab)
         if attention:
-            self.query = nn.Linear(state, hidden_size, bias=False)     # W
-            self.key = nn.Linear(state, hidden_size)                   # U (its bias is the score's bias)
-            self.score = nn.Linear(hidden_size, 1, bias=False)         # v
+            self.query, self.key, self.score = additive_layers(state, state, hidden_size)   # W, U, v
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
@@ -111,11 +111,7 @@ class EncoderDecoder(nn.Module):
         logits, weights = [], []
         for t in range(steps):
             s = state[0] if isinstance(state, tuple) else state          # the LSTM's h, not its cell
-            energy = self.score(torch.tanh(keys + self.query(s[0])[:, None, :])).squeeze(-1)
-            if mask is not None:
-                energy = energy.masked_fill(~mask, float("-inf"))
-            alpha = torch.softmax(energy, dim=-1)                         # (batch, T_in)
-            context = torch.bmm(alpha[:, None, :], out)                   # (batch, 1, state)
+            context, alpha = attend(self.score, keys, self.query(s[0]), out, mask)   # (batch, 1, state), (batch, T_in)
             step_in = torch.cat([F.one_hot(token, self.out_vocab + 1).float(), context], dim=-1)
             dec, state = self.decoder(step_in, state)
             step_logits = self.head(torch.cat([dec, context], dim=-1))

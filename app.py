@@ -32,6 +32,7 @@ PAGES = [
     ("pages/forecast.py", "Forecast a time series", "forecast", ":material/show_chart:"),
     ("pages/tag.py", "Tag a sentence", "tag", ":material/label:"),
     ("pages/translate.py", "Translate", "translate", ":material/translate:"),
+    ("pages/caption.py", "Caption a picture", "caption", ":material/image:"),
 ]
 
 navigation = st.navigation([

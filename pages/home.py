@@ -48,6 +48,9 @@ TOUR = {
     "pages/translate.py": ("Translate",
                            "An encoder–decoder turns “3rd of March 2021” into 2021-03-03, with and without "
                            "attention, and shows where each output character looked."),
+    "pages/caption.py": ("Caption a picture",
+                         "One to many: a picture in, a sentence out, word by word; see where the attention model "
+                         "looks for each word, on pictures whose combinations it never saw."),
 }
 
 

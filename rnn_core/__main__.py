@@ -26,6 +26,7 @@ COMMANDS = {
     "forecast": ("rnn_core.forecast.command", "forecast a time series and test it against the naive forecast"),
     "tag": ("rnn_core.tag.command", "tag words with a left-to-right and a bidirectional RNN"),
     "translate": ("rnn_core.translate.command", "translate dates, or reverse letters, with an encoder-decoder (with and without attention)"),
+    "caption": ("rnn_core.caption.command", "caption generated pictures, with and without attention over the picture"),
 }
 
 

@@ -18,7 +18,7 @@ import pytest
 CORE = Path(__file__).resolve().parents[1] / "rnn_core"
 
 SHARED = {"nets", "runs", "links", "data"}
-SUBJECTS = {"language_model", "compare", "gradients", "sentiment", "forecast", "tag", "translate", "stepthrough"}
+SUBJECTS = {"language_model", "compare", "gradients", "sentiment", "forecast", "tag", "translate", "caption", "stepthrough"}
 TOP = {"errors", "figure_style", "command"}           # cross-cutting modules any part of the core may import
 ENTRIES = {"__init__", "__main__", "workshop"}        # may import anything below them; nothing imports them
 SHOWCASES = {"tour"}                                  # Home's tour reads several subjects' results: above subjects

@@ -90,7 +90,7 @@ def _promises():
         "stacked": ("pages/language_model.py", {"lm.layers": 2}),
         "many-to-many": ("pages/language_model.py", {"lm.layers": 1}),
         "many-to-one": ("pages/sentiment.py", {"sentiment.bidirectional": False}),
-        "one-to-many": ("pages/generate.py", {}),
+        "one-to-many": ("pages/caption.py", {}),
     }
 
 

@@ -35,17 +35,20 @@ VAL_SEED, TEST_SEED = 10_007, 20_011     # held-out sets never overlap the train
 # Peak learning rate per task (Adam, cosine decay). Measured: on the first-symbol task at length 25 the LSTM stays
 # at chance with 2e-2 and the tanh RNN sticks at 2 classes out of 8 with 5e-3; the adding problem needs 2e-2 to
 # reach its 0.04 tolerance within the budget.
-TASK_LR = {"adding": 2e-2, "first-symbol": 1e-2, "temporal-order": 1e-2, "reverse": 1e-2}
+TASK_LR = {"adding": 2e-2, "first-symbol": 1e-2, "temporal-order": 1e-2, "reverse": 1e-2, "agreement": 1e-2}
 # Seconds per training step per step of sequence, at batch 64 and hidden 32, on a busy 2-core box (pessimistic).
 SECONDS_PER_STEP_AND_LENGTH = {"rnn": 1.5e-4, "lstm": 2.0e-4, "gru": 4.0e-4}
 # The lengths of each task's precomputed grid, also a spec's default: where its cliff shows within the budget.
 # Temporal order stops at 50 (at 100 no cell, gated or not, found the order within 2,000 steps in a trial run),
 # reverse at 15 (by then no cell writes a whole sequence back; at 20 none got a single one right in a trial run).
+# Agreement's lengths are words between subject and verb: the tanh RNN gets the verb up to 20 and is at chance from
+# 40 on every seed, the gated cells at every length up to 80 (an RNN run at 80 takes 20-35 s here).
 DEFAULT_LENGTHS = {"adding": (10, 25, 50, 100, 200), "first-symbol": (10, 25, 50, 100, 200),
-                   "temporal-order": (10, 20, 30, 40, 50), "reverse": (3, 5, 10, 15)}
+                   "temporal-order": (10, 20, 30, 40, 50), "reverse": (3, 5, 10, 15),
+                   "agreement": (5, 10, 20, 40, 80)}
 # The page's live default lengths per task: three either side of the cliff that finish in a minute or a few.
 LIVE_LENGTHS = {"adding": (10, 50, 100), "first-symbol": (10, 50, 100), "temporal-order": (10, 30, 50),
-                "reverse": (5, 10)}
+                "reverse": (5, 10), "agreement": (10, 40, 80)}
 # Cell variants a grid can hold beside the three cells: a name, the cell it builds and what it changes. The
 # bias-0 LSTM shows what the forget-gate bias of 1 is for (rows keep the variant's name in their "cell" column).
 CELL_VARIANTS = {"lstm-bias0": ("lstm", {"forget_bias": 0.0})}
@@ -319,15 +322,24 @@ def train_one(spec: ExperimentSpec, cell: str, length: int, seed: int, stop: thr
                    evaluate=evaluate, on_progress=progress, stop=stop,
                    solved=lambda m: m.get("accuracy", 0.0) >= spec.solved_at)
     model.eval()
+    test = task.batch(TEST_SIZE, length, torch.Generator().manual_seed(TEST_SEED + length))
     with torch.no_grad():
-        accuracy, test_loss = score(model, task, *task.batch(TEST_SIZE, length,
-                                                             torch.Generator().manual_seed(TEST_SEED + length)))
+        accuracy, test_loss = score(model, task, *test)
     row = {"task": spec.task, "cell": cell, "length": length, "seed": seed, "hidden": model.hidden_size,
            "params": model.num_parameters(), "accuracy": round(accuracy, 4), "loss": _round(test_loss),
            "steps": result.steps, "seconds": round(result.seconds, 2),
            "ms_per_step": round(1000 * result.seconds / max(1, result.steps), 2), "stop_reason": result.stop_reason,
            "baseline": round(task.baseline, 4), "message": result.message}
+    if task.breakdown is not None:
+        row.update(test_breakdown(model, task, *test))
     return row, curve, model
+
+
+def test_breakdown(model: TaskModel, task: Task, x: torch.Tensor, y: torch.Tensor) -> dict:
+    """The task's extra result columns (agreement: accuracy by attractors), from the model's outputs on ``x``."""
+    with torch.no_grad():
+        out = torch.cat([model(x[start:start + 500]) for start in range(0, len(x), 500)])
+    return task.breakdown(x, y, out)
 
 
 def score(model: TaskModel, task: Task, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:

@@ -14,6 +14,7 @@ from typing import Callable
 
 import torch
 
+from rnn_core.data import agreement
 from rnn_core.errors import RNNLabError
 
 ADDING_TOLERANCE = 0.04          # a sum within 0.04 of the truth counts as solved (Hochreiter & Schmidhuber 1997)
@@ -121,6 +122,8 @@ class Task:
     # (σ(1)^99 ≈ 1e-14 for the LSTM). Short sequences give every cell a signal to start from; only a cell that
     # learns to hold a memory steadily then carries it to the full length.
     random_train_lengths: bool = False
+    # Extra test-set columns for a result row, from (inputs, targets, predictions): agreement's accuracy by attractors.
+    breakdown: Callable | None = None
 
     def batch(self, batch: int, length: int, generator: torch.Generator):
         check_length(self, length)
@@ -153,6 +156,15 @@ TASKS: dict[str, Task] = {
         "reverse", "Reverse a sequence", reverse_batch, "sequence", len(REVERSE_LETTERS), len(REVERSE_LETTERS),
         len(REVERSE_LETTERS), 2, 60, 0.0, "guess letters (1 in 26 each)", "every letter of the reversal is right",
         "Read letters one at a time, then write them out backwards (an encoder, then a decoder)."),
+    "agreement": Task(
+        "agreement", "Was or were? (agreement)", agreement.agreement_batch, "classification", agreement.VOCAB,
+        agreement.VOCAB, len(agreement.VERBS), 1, 100, 0.5, "always the commoner verb",
+        "the verb's number (was or were) is the subject's",
+        "A sentence opens with a phrase (\"near the houses,\"), then comes its subject, singular or plural, then "
+        "words between, some of them nouns of the other number (attractors); at the end, choose was or were. The "
+        "length is the number of words between subject and verb; training sentences have random lengths up to it, "
+        "tests use exactly it.",
+        random_train_lengths=True, breakdown=agreement.breakdown),
 }
 
 
@@ -217,6 +229,14 @@ def describe_example(task: Task, x: torch.Tensor, y: torch.Tensor) -> dict:
         steps = [ORDER_SYMBOLS[i] for i in x.tolist()]
         marked = [i for i, s in enumerate(steps) if s in ("X", "Y")]
         return {"steps": steps, "values": None, "marked": marked, "answer": f"order {ORDER_CLASSES[int(y)]}"}
+    if task.key == "agreement":
+        words = agreement.words(x)
+        f = agreement.facts(x[None])
+        plural = lambda i: int(x[i]) >= agreement.PLURAL0
+        marked = [agreement.SUBJECT] + [i for i in range(agreement.SUBJECT + 1, len(words))
+                                        if bool(agreement.is_noun(x[i])) and plural(i) != plural(agreement.SUBJECT)]
+        return {"steps": words, "values": None, "marked": marked,
+                "answer": f"{agreement.VERBS[int(y)]} ({int(f['attractors'][0])} attractors)"}
     letters = [REVERSE_LETTERS[i] for i in x.tolist()]
     return {"steps": letters, "values": None, "marked": list(range(len(letters))), "all_matter": True,
             "answer": "".join(REVERSE_LETTERS[i] for i in y.tolist())}

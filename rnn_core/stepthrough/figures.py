@@ -460,9 +460,9 @@ ARCHITECTURES = {
                        text="No recurrence: one input, one output (an ordinary feed-forward network), the "
                             "baseline every shape below extends.", page=None),
     "one-to-many": dict(title="One to many", inputs=[0], outputs=[0, 1, 2, 3], steps=4, layers=["→"],
-                        text="One input starts a whole sequence: a prompt (or an image) in, text out. Generating "
-                             "text feeds each sampled letter back in as the next input.",
-                        page="pages/generate.py", link={}, promise="Generate text"),
+                        text="One input starts a whole sequence: a picture in, a caption out. The decoder feeds "
+                             "each word it writes back in as the next step's input.",
+                        page="pages/caption.py", link={}, promise="Caption a picture: a picture in, a sentence out"),
     "many-to-one": dict(title="Many to one", inputs=[0, 1, 2, 3], outputs=[3], steps=4, layers=["→"],
                         text="Read a whole sequence, answer once at the end: the sentiment of a review, or the "
                              "sum of the adding problem.", page="pages/sentiment.py", link={},

@@ -10,11 +10,14 @@ from pages import kit
 from rnn_core.compare.experiments import LIVE_LENGTHS as LIVE
 from rnn_core.compare.experiments import (GRID_CELLS, PAGE_SPEC, RNN_INITS, TASK_LR, ExperimentSpec, GridRun,
                                           RunUpdate, check_budget, forget_gate_memory, summarise, train_grid)
-from rnn_core.compare.figures import (BIAS_CAPTION, CURVES_CAPTION, accuracy_vs_length, cell_label, cliff_caption,
-                                      cost_caption, costs, example_caption, example_sequence, learning_curves,
-                                      steps_to_solve)
+from rnn_core.compare import agreement
+from rnn_core.compare.figures import (AGREEMENT_ATTRACTOR_CAPTION, AGREEMENT_DISTANCE_CAPTION, BIAS_CAPTION,
+                                      CURVES_CAPTION, accuracy_vs_length, agreement_by_attractors,
+                                      agreement_by_distance, cell_label, cliff_caption, cost_caption, costs,
+                                      example_caption, example_sequence, learning_curves, steps_to_solve)
 from rnn_core.compare.script import compare_script
 from rnn_core.compare.shipped import bias_finding, finding, load_shipped, shipped_grid, shipped_stamp
+from rnn_core.data.agreement import VERBS as AGREEMENT_VERBS
 from rnn_core.data.tasks import TASKS, describe_example, get_task, parse_lengths
 from rnn_core.errors import RNNLabError
 from rnn_core.links.settings import Param, Schema
@@ -33,6 +36,9 @@ SPEC_WORDS = {"forget_bias": "forget bias", "lr": "lr", "hidden": "hidden", "max
 TABLE_COLUMNS = {"run": "run", "cell": "cell", "length": "length", "seed": "seed", "accuracy": "accuracy (test)",
                  "loss": "test loss", "steps": "steps trained", "stop_reason": "stopped because",
                  "seconds": "seconds", "ms_per_step": "ms per step", "params": "parameters", "hidden": "hidden size"}
+LINZEN = ("Linzen, Dupoux and Goldberg (2016) asked LSTMs the same question on sentences from Wikipedia: they chose "
+          "the right verb almost always when no attractor stood in between, and their errors grew with the number "
+          "of attractors. Here the sentences are generated, so distance and attractors can be set one at a time.")
 STOP_WORDS = {"solved": "solved", "finished": "used its budget", "stopped": "stopped by you", "diverged": "diverged"}
 
 
@@ -106,6 +112,46 @@ def table(rows: list[dict]) -> None:
     st.dataframe(frame.rename(columns=TABLE_COLUMNS), hide_index=True, width="stretch")
 
 
+def verdict(entry: dict | None) -> str:
+    if entry is None:
+        return ""
+    return f"{entry['verb']} {entry['confidence']:.2f} {'✓' if entry['right'] else '✗'}"
+
+
+def agreement_view(rows: list[dict], prefix: str, summary: list[dict] | None = None, run=None) -> None:
+    """Was or were: accuracy by distance and by attractors, with both no-memory answers, and example sentences
+    with each cell's choice (``run``: the labelled run whose examples to show; None for unlabelled rows)."""
+    rows = [r for r in rows if r.get("stop_reason") != "stopped"]
+    baselines = agreement.baselines_by_length(rows)
+    if not baselines:
+        return
+    summary = summarise(rows) if summary is None else summary
+    kit.chart(agreement_by_distance(summary, baselines), AGREEMENT_DISTANCE_CAPTION, key=f"{prefix}_distance")
+    lengths = sorted(baselines)
+    length = (st.select_slider("Distance for the attractors and the examples below (words between subject and "
+                               "verb)", lengths, value=agreement.telling_length(rows), key=f"{prefix}_distance_pick",
+                               help="It opens where the cells part first: the shortest distance at which one of "
+                                    "them gets fewer than 90 % right.")
+              if len(lengths) > 1 else lengths[0])
+    kit.chart(agreement_by_attractors(agreement.by_attractors(rows, length), baselines[length], length),
+              AGREEMENT_ATTRACTOR_CAPTION, key=f"{prefix}_attractors")
+    seeds = sorted({r["seed"] for r in rows if r["length"] == length and r.get("run") == run})
+    if not seeds:
+        return
+    table = agreement.examples(rows, length, seeds[0], run)
+    if table:
+        cells = [c for c in agreement.CELLS if any(c in t for t in table)]
+        header = (["sentence (subject in bold, attractors in italics)", "attractors", "right verb",
+                   "nearest noun says"] + [f"{cell_label(c)} chooses" for c in cells])
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join([t["sentence"], str(t["attractors"]), t["right verb"], t["nearest noun says"]]
+                                    + [verdict(t.get(c)) for c in cells]) + " |" for t in table]
+        st.markdown(f"**Example test sentences at {length} words** (the models of seed {seeds[0]}"
+                    + (f", {run}" if run else "") + "): each cell's verb and its confidence (the probability it "
+                    "gave that verb); ✓ right, ✗ wrong.")
+        st.markdown("\n".join(lines))
+
+
 def details_view(rows: list[dict], curves: list[dict], baseline: float, prefix: str,
                  summary: list[dict] | None = None) -> None:
     """The learning curves, the costs and the table of a set of runs."""
@@ -137,7 +183,8 @@ def shipped(task: str, stamp: float):
     rows, curves = results.to_dict("records"), curve_table.to_dict("records")
     task_ = get_task(task)
     three = [r for r in rows if r["cell"] in DEFAULT.cells]   # the bias-0 LSTM has its own chart below
-    cliff = accuracy_vs_length(summarise(three), task_.baseline, task_.baseline_label, height=360)
+    cliff = (None if task == "agreement" else
+             accuracy_vs_length(summarise(three), task_.baseline, task_.baseline_label, height=360))
     return rows, curves, cliff, command
 
 
@@ -147,7 +194,11 @@ if found is None:
 else:
     pre_rows, pre_curves, cliff, command = found
     st.markdown(f"**The result** (precomputed): {finding(task_key, pre_rows)}")
-    kit.chart(cliff, cliff_caption(task_key), key="compare.pre_cliff")
+    if task_key == "agreement":
+        st.markdown(LINZEN)
+        agreement_view(pre_rows, "compare.pre")
+    else:
+        kit.chart(cliff, cliff_caption(task_key), key="compare.pre_cliff")
     lengths, cells, seeds = shipped_grid(task_key)
     missing = len(lengths) * len(cells) * seeds - len(pre_rows)
     if missing > 0:
@@ -178,7 +229,14 @@ example_len = c1.slider("Example length", task.min_length, min(task.max_length, 
 if c2.button("New example", key="compare.btn_example"):
     st.session_state["compare.example_seed"] += 1
 x, y = task.batch(1, example_len, torch.Generator().manual_seed(int(st.session_state["compare.example_seed"])))
-kit.chart(example_sequence(describe_example(task, x[0], y[0])), example_caption(task_key), key="compare.example_chart")
+if task_key == "agreement":
+    st.markdown(f"{agreement.marked_sentence(x[0])} → **{AGREEMENT_VERBS[int(y[0])]}**")
+    st.caption("How to read it: one training sentence; its subject in bold, the attractors (nouns of the other "
+               "number after it) in italics. The network reads it word by word and must fill the blank; the "
+               "sentences are grammatical, not always sensible.")
+else:
+    kit.chart(example_sequence(describe_example(task, x[0], y[0])), example_caption(task_key),
+              key="compare.example_chart")
 
 
 # --- 3. forget-gate bias ---------------------------------------------------------------------------------
@@ -291,7 +349,9 @@ def runs_view(grids: list[tuple[ExperimentSpec, list, list]], prefix: str) -> No
                        f"{r['message']}")
     summary = [{**s, "run": label} for label, g in zip(labels, grids) for s in summarise(g[1])]
     st.markdown("**Your runs**" + (f" ({len(grids)}, one line style each)" if len(grids) > 1 else ""))
-    if summary:
+    if summary and task_key == "agreement":
+        agreement_view(rows, prefix, summary, run=labels[-1])
+    elif summary:
         kit.chart(accuracy_vs_length(summary, task.baseline, task.baseline_label), cliff_caption(task_key),
                   key=f"{prefix}_cliff")
     details_view(rows, curves, task.baseline, prefix, summary)

@@ -37,6 +37,7 @@ def test_every_task_opens_with_its_result_and_bad_input_gets_clear_messages():
         assert not at.exception and not at.error, task
         assert any(m.value.startswith("**The result**") for m in at.markdown), task
         assert not at.warning, task   # a complete grid
+    at.selectbox(key="compare.task").set_value("reverse").run()     # the checks below use reverse's lengths
     assert at.session_state["compare.lr"] == 1e-2                   # the task's own learning rate
     assert at.session_state["compare.lengths"] == "5, 10"           # and lengths it can train at
     for lengths, message in (("10, 500", "too long"), ("ten", "whole number"), ("1", "at least 2")):
@@ -55,6 +56,23 @@ def test_every_task_opens_with_its_result_and_bad_input_gets_clear_messages():
     at.button(key="compare.btn_train").click().run()
     assert any("at least one cell" in e.value for e in at.error)
     assert "compare.job" not in at.session_state   # nothing was started
+
+
+def test_was_or_were_opens_with_its_result_charts_and_examples_with_each_cells_choice():
+    at = app_test()
+    at.query_params.update({"task": "agreement"})
+    at.switch_page(PAGE).run()
+    assert not at.exception and not at.error and not at.warning
+    assert at.session_state["compare.lengths"] == "10, 40, 80"
+    texts = [m.value for m in at.markdown]
+    assert any(t.startswith("**The result**") and "nearest noun" in t for t in texts)
+    assert any("Linzen, Dupoux and Goldberg (2016)" in t for t in texts)
+    table = next(t for t in texts if t.startswith("| sentence"))
+    assert table.count("\n") >= 5 and "RNN (tanh) chooses" in table and ("✓" in table or "✗" in table)
+    assert any("--task agreement --lengths 5,10,20,40,80" in c.value for c in at.code)
+    at.select_slider(key="compare.pre_distance_pick").set_value(10).run()
+    assert not at.exception
+    assert any("at 10 words" in m.value for m in at.markdown)
 
 
 def test_a_link_to_the_reverse_task_opens_with_its_result_and_exports():
@@ -99,6 +117,26 @@ def test_two_tiny_live_runs_are_both_kept_and_drawn_together():
     assert any("earlier runs are drawn beside it" in s.value for s in at.success)
     at.button(key="compare.btn_clear").click().run()
     assert not at.exception and at.session_state["models"].names("compare-grid") == []
+
+
+@pytest.mark.slow
+def test_two_tiny_live_was_or_were_runs_draw_the_attractors_and_the_latest_runs_examples():
+    at = app_test()
+    at.query_params.update({"task": "agreement"})
+    at.switch_page(PAGE).run()
+    at.text_input(key="compare.lengths").set_value("3, 9").run()
+    at.multiselect(key="compare.cells").set_value(["rnn", "lstm"]).run()
+    at.slider(key="compare.steps").set_value(50).run()
+    for hidden in (8, 16):
+        at.select_slider(key="compare.hidden").set_value(hidden).run()
+        at.button(key="compare.btn_train").click().run()
+        wait_for(at.session_state["compare.job"])
+        at.run()
+        assert not at.exception and not at.error
+    tables = [m.value for m in at.markdown if m.value.startswith("| sentence")]
+    assert len(tables) == 2                                 # the shipped grid's and the live runs'
+    assert "LSTM chooses" in tables[-1] and "GRU chooses" not in tables[-1]
+    assert any("run 2 (hidden 16)" in m.value for m in at.markdown if m.value.startswith("**Example"))
 
 
 def test_a_link_that_names_only_the_task_brings_its_learning_rate_and_lengths():

@@ -300,3 +300,65 @@ def steps_to_solve(rows: list[dict], cells=("lstm", "lstm-bias0"), budget: int |
     _log_axis(fig, lengths)
     fig.update_yaxes(rangemode="tozero")
     return base_layout(fig, "", "sequence length (log scale)", "training steps until solved", height=340)
+
+
+# --- was or were? (the agreement task) -----------------------------------------------------------------------
+
+AGREEMENT_DISTANCE_CAPTION = (
+    "How to read it: the share of test sentences whose verb each cell chose right, against the number of words "
+    "between subject and verb (mean over seeds; the bars span the worst and best seed). Grey lines answer without "
+    "remembering the subject: dotted, always the commoner verb; dashed, agree with the nearest noun.")
+AGREEMENT_ATTRACTOR_CAPTION = (
+    "How to read it: the same runs at one distance, their test sentences split by how many nouns of the other "
+    "number (attractors) stand between subject and verb (mean over seeds; bars: worst and best seed). The dashed "
+    "grey line is what agreeing with the nearest noun scores on those sentences: attractors fool it by design.")
+
+
+def agreement_by_distance(summary: list[dict], baselines: dict[int, dict[str, float]]) -> go.Figure:
+    """Accuracy against distance per cell (:func:`accuracy_vs_length`), with both no-memory answers measured on
+    each distance's test sentences: the commoner verb (dotted) and the nearest noun's verb (dashed)."""
+    lengths = sorted(baselines)
+    majority = sum(b["majority"] for b in baselines.values()) / max(1, len(baselines))
+    fig = accuracy_vs_length(summary, majority, "always the commoner verb", height=380)
+    if lengths:
+        fig.add_scatter(x=lengths, y=[baselines[n]["nearest"] for n in lengths], mode="lines+markers",
+                        name="no memory (agree with the nearest noun)", line=dict(dash="dash", color="grey", width=2),
+                        marker=dict(size=6, color="grey"),
+                        hovertemplate="nearest noun<br>distance %{x}: %{y:.3f}<extra></extra>")
+    fig.update_xaxes(title_text="words between subject and verb (log scale)")
+    fig.update_yaxes(title_text="verbs chosen right (test)")
+    return fig
+
+
+def agreement_by_attractors(points: list[dict], baseline: dict[str, float], length: int) -> go.Figure:
+    """Accuracy per attractor count (``points`` from ``rnn_core.compare.agreement.by_attractors``) at one distance,
+    with the nearest-noun answer's score per count and the commoner verb's overall score."""
+    fig = go.Figure()
+    runs = _runs(points)
+    series = [(run, cell) for run in runs for cell in CELL_LABELS
+              if any(p["cell"] == cell and p.get("run") == run for p in points)]
+    for k, (run, cell) in enumerate(series):
+        rows = sorted((p for p in points if p["cell"] == cell and p.get("run") == run), key=lambda p: p["attractors"])
+        shift = 0.06 * (k - (len(series) - 1) / 2)
+        name = series_label(cell, run)
+        fig.add_scatter(
+            x=[p["attractors"] + shift for p in rows], y=[p["mean"] for p in rows], mode="lines+markers", name=name,
+            line=dict(color=SERIES_COLORS.get(cell, "grey"), width=3, dash=_dash(runs, run)),
+            marker=dict(size=10, symbol=SYMBOLS.get(cell, "circle")),
+            error_y=dict(type="data", symmetric=False, array=[p["max"] - p["mean"] for p in rows],
+                         arrayminus=[p["mean"] - p["min"] for p in rows], thickness=1.5),
+            customdata=[[p["attractors"], p["seeds"], p["min"], p["max"]] for p in rows],
+            hovertemplate=(f"{name}<br>%{{customdata[0]}} attractor(s): mean %{{y:.3f}}<br>seeds %{{customdata[1]}}, "
+                           "worst %{customdata[2]:.3f}, best %{customdata[3]:.3f}<extra></extra>"))
+    counts = [a for a in range(4) if f"nearest_a{a}" in baseline]
+    if counts:
+        fig.add_scatter(x=counts, y=[baseline[f"nearest_a{a}"] for a in counts], mode="lines+markers",
+                        name="no memory (agree with the nearest noun)", line=dict(dash="dash", color="grey", width=2),
+                        marker=dict(size=6, color="grey"),
+                        hovertemplate="nearest noun<br>%{x} attractor(s): %{y:.3f}<extra></extra>")
+        fig.add_scatter(x=[-0.3, 3.3], y=[baseline["majority"]] * 2, mode="lines", hoverinfo="skip",
+                        name="no memory (always the commoner verb)", line=dict(dash="dot", color="grey", width=2))
+    fig.update_xaxes(tickvals=[0, 1, 2, 3], range=[-0.3, 3.3])
+    fig.update_yaxes(range=[-0.03, 1.05])
+    return base_layout(fig, "", f"attractors between subject and verb (distance {length} words)",
+                       "verbs chosen right (test)", height=360)

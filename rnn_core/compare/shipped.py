@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from rnn_core.compare.agreement import finding as agreement_finding
 from rnn_core.compare.experiments import DEFAULT_LENGTHS
 from rnn_core.data.tasks import get_task
 
 HERE = Path(__file__).resolve().parent / "results"
 SEEDS = 5
 CELLS = {"adding": "rnn,lstm,gru", "first-symbol": "rnn,lstm,gru,lstm-bias0", "temporal-order": "rnn,lstm,gru",
-         "reverse": "rnn,lstm,gru"}
+         "reverse": "rnn,lstm,gru", "agreement": "rnn,lstm,gru"}
 SHIPPED = {
     task: (f"python -m rnn_core compare --task {task} --lengths {','.join(map(str, DEFAULT_LENGTHS[task]))} "
            f"--cells {cells} --seeds {SEEDS} "
@@ -120,6 +121,8 @@ def finding(task: str, rows) -> str:
                 f"{held}{rest}, and at 50 none does "
                 f"({_span(*accuracy_range(rows, 'rnn', 50))}, chance {_base(base)}). The GRU solves every length "
                 f"({_span(*_lowest_highest(rows, 'gru', (10, 20, 30, 40, 50)))}); {lstm_said}.")
+    if task == "agreement":
+        return agreement_finding(rows)
     if task == "reverse":
         return (f"every cell reverses 3 and 5 letters ({_span(*_lowest_highest(rows, ('rnn', 'lstm', 'gru'), (3, 5)))} "
                 f"of sequences entirely right); at 10 the LSTM gets {_span(*accuracy_range(rows, 'lstm', 10))}, the "

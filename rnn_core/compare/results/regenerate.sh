@@ -19,3 +19,5 @@ wait
 python -m rnn_core compare --task temporal-order --lengths 10,20,30,40,50 --cells rnn,lstm,gru --seeds 5 --csv rnn_core/compare/results/temporal-order.csv --curves-csv rnn_core/compare/results/temporal-order_curves.csv 2> "$LOGS/rnn-lab-temporal-order.log" &
 python -m rnn_core compare --task reverse --lengths 3,5,10,15 --cells rnn,lstm,gru --seeds 5 --csv rnn_core/compare/results/reverse.csv --curves-csv rnn_core/compare/results/reverse_curves.csv 2> "$LOGS/rnn-lab-reverse.log" &
 wait
+# Was or were (agreement, added with issue 23): 6 to 10 minutes on one thread of a busy 2-core machine.
+python -m rnn_core compare --task agreement --lengths 5,10,20,40,80 --cells rnn,lstm,gru --seeds 5 --csv rnn_core/compare/results/agreement.csv --curves-csv rnn_core/compare/results/agreement_curves.csv 2> "$LOGS/rnn-lab-agreement.log"

@@ -400,7 +400,7 @@ else:
     st.dataframe(pd.DataFrame([{
         "remedy": s.label, "what it targets": BY_KEY[s.key].treats,
         "accuracy": span(s.accuracy, lambda v: f"{v:.2f}"),
-        f"test MSE (no memory {s.baseline_mse:.3f})": span(s.mse, lambda v: f"{v:.4f}"),
+        f"test MSE (no memory {s.baseline_mse:.3f})": span(s.mse, lambda v: f"{v:.4f}" if v < 0.01 else f"{v:.3f}"),
         "ratio, start": span(s.ratio_init, sci), "ratio, trained": span(s.ratio, sci)}
         for s in summaries]), hide_index=True)
     st.caption(f"How to read it: one line per remedy, the lowest and highest value over seeds "

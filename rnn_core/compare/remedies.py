@@ -55,13 +55,13 @@ class Remedy:
 
 REMEDIES = (
     Remedy("tanh", "tanh RNN (reference)", "rnn", {},
-           "nothing (PyTorch's initialisation, full backpropagation, no clipping)"),
+           "nothing: the tanh RNN as it comes"),
     Remedy("clipping", "+ gradient clipping", "rnn", {"clip": 1.0},
-           "exploding: a gradient longer than 1 is scaled to length 1"),
+           "exploding: gradients cut to length 1"),
     Remedy("orthogonal", "+ orthogonal W_hh", "rnn", {"rnn_init": "orthogonal"},
            "the start: every singular value of W_hh is 1"),
     Remedy("irnn", "ReLU + identity W_hh (IRNN)", "rnn", {"rnn_init": "identity"},
-           "the start: W_hh = I and slopes of 1 (Le et al. 2015)"),
+           "the start: W_hh = I, slopes of 1"),
     Remedy("relu", "ReLU alone", "rnn", {"nonlinearity": "relu"},
            "saturation: a slope of 1 wherever a unit is on"),
     Remedy("truncated", f"truncated BPTT, k = {TRUNCATE_STEPS}", "rnn", {"truncate": TRUNCATE_STEPS},

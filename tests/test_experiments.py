@@ -171,6 +171,19 @@ def test_the_command_line_prints_the_promised_json(capsys, tmp_path):
     assert (tmp_path / "r.csv").read_text().count("\n") == 3
 
 
+def test_the_command_line_runs_was_or_were_and_prints_accuracy_by_attractors(capsys, tmp_path):
+    code = main(["compare", "--task", "agreement", "--lengths", "2,9", "--cells", "lstm", "--seeds", "1",
+                 "--hidden", "8", "--max-steps", "20", "--batch", "8", "--csv", str(tmp_path / "r.csv")])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])   # valid JSON: no NaN where counts are 0
+    short, long_ = out["results"]
+    assert short["n_a0"] == 1000 and short["acc_a3"] is None             # no room for a noun within 2 words
+    assert sum(long_[f"n_a{a}"] for a in range(4)) == 1000 and long_["acc_a3"] is not None
+    assert 0.4 <= long_["base_nearest"] <= 0.6 and long_["examples"].count(":") == 8
+    assert main(["compare", "--task", "agreement", "--lengths", "0"]) == 2
+    assert "at least 1" in capsys.readouterr().err
+
+
 def test_the_command_line_refuses_bad_lengths(capsys):
     assert main(["compare", "--task", "reverse", "--lengths", "10,500"]) == 2
     assert "too long" in capsys.readouterr().err

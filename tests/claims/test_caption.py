@@ -76,11 +76,13 @@ def test_the_sentence_reports_the_shipped_numbers():
 
 
 def test_training_the_defaults_replays_the_shipped_seed_0():
-    """One live seed: the page's Train with the defaults and seed 0 gives the shipped row (within 1 point; the
-    kernels a machine picks may move a caption or two of the 1,000)."""
+    """One live seed: the page's Train with the defaults and seed 0 gives the shipped row: the attention and the
+    blind model within 1 point; the model without attention, still learning at 1,000 steps, within 6 (the kernels
+    a machine picks move it: seed 0 gives 0.799 under avx512, about the same under avx2, 0.840 under
+    ATEN_CPU_CAPABILITY=default)."""
     run = train_captioners(replace(DEFAULTS, seed=0))
     assert run.metrics["steps"] == DEFAULTS.max_steps
-    for m in MODELS:
-        assert run.metrics[m]["exact_match"] == pytest.approx(pick(m, 0)["exact_match"], abs=0.01), m
+    for m, tolerance in (("attention", 0.01), ("plain", 0.06), ("blind", 0.01)):
+        assert run.metrics[m]["exact_match"] == pytest.approx(pick(m, 0)["exact_match"], abs=tolerance), m
     assert run.metrics["attention"]["exact_match"] >= 0.95
     assert run.metrics["attention"]["on_named_shape"] >= 0.5

@@ -146,7 +146,9 @@ STEPS = (
         room_sees="vanishing turns into exploding; with tanh it shrinks instead"),
     WorkshopStep(
         "Who remembers longer?", "pages/compare.py", 3,
-        "The classic experiment: remember two numbers for up to 200 steps and add them (the adding problem).",
+        "The classic experiment: remember two numbers for up to 200 steps and add them (the adding problem). "
+        "The same question in language is the Task 'Was or were? (agreement)': the verb must agree with a "
+        "subject many words back.",
         "Look at the precomputed chart of accuracy against sequence length.",
         "The vanilla RNN falls to the no-memory line as the lag grows; the LSTM and GRU hold on, solving "
         "almost every sequence at length 100.", dict(_COMPARE),

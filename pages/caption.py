@@ -13,7 +13,7 @@ from rnn_core.caption.figures import (ATTENTION_CAPTION, CURVES_CAPTION, GRAMMAR
                                       MODEL_NAMES, accuracy_by_kind, attention_maps, defaults_finding,
                                       exact_match_curves, evaluations, picture)
 from rnn_core.caption.model import (MODELS, STEP_CHOICES, TEST_SEED, CaptionSettings, caption_picture,
-                                    train_captioners)
+                                    train_captioners, wrong_pictures)
 from rnn_core.caption.script import caption_script
 from rnn_core.caption.shipped import shipped_rows
 from rnn_core.errors import RNNLabError
@@ -172,10 +172,26 @@ def show_captions(shapes, image, key: str) -> None:
 # --- 4. one held-out picture ----------------------------------------------------------------------------------
 
 st.subheader("4. Watch them caption a held-out picture")
-number = kit.widget(SETTINGS, "caption.picture")
 test = pictures(TEST_SEED, DEFAULTS.n_test, True)
+which = st.radio("Pictures", ("all held-out pictures", "those the model without attention gets wrong"),
+                 key="caption.which", horizontal=True)
+number = kit.widget(SETTINGS, "caption.picture")
 k = int(number) - 1
-show_captions(test.shapes[k], test.images[k], "caption.test")
+if which != "all held-out pictures":
+    misses = st.session_state.setdefault("caption.misses", {})
+    tag = (entry.name, entry.created)
+    if tag not in misses:
+        misses.clear()
+        misses[tag] = wrong_pictures(models["plain"], test) if "plain" in models else []
+    if not misses[tag]:
+        st.info("The model without attention writes every held-out caption right.", icon=":material/check:")
+        k = None
+    else:
+        k = misses[tag][k % len(misses[tag])]
+        st.caption(f"It gets {len(misses[tag]):,} of the {len(test):,} held-out captions wrong; this is held-out "
+                   f"picture {k + 1} (the number above steps through them).")
+if k is not None:
+    show_captions(test.shapes[k], test.images[k], "caption.test")
 
 
 # --- 5. draw your own -----------------------------------------------------------------------------------------

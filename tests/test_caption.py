@@ -12,7 +12,8 @@ import torch
 from rnn_core.caption.data import (COLOUR_NAMES, GRID, HELD_PAIRS, HELD_PLACES, KINDS, MAX_LENGTH, RELATIONS, SHAPES,
                                    VOCAB, Shape, caption_words, check_shapes, decode, draw, grammar_level,
                                    is_held_out, make_pictures)
-from rnn_core.caption.model import (MODELS, CaptionSettings, Captioner, caption_picture, score, train_captioners)
+from rnn_core.caption.model import (MODELS, CaptionSettings, Captioner, caption_picture, score, train_captioners,
+                                    wrong_pictures)
 from rnn_core.caption.script import caption_script
 from rnn_core.errors import RNNLabError
 from rnn_core.nets.attention import AdditiveAttention, attend
@@ -80,6 +81,8 @@ def test_the_picture_blind_level_is_what_one_fixed_caption_gets():
     # any one fixed caption, written for every picture, does no better
     blind = Captioner("blind", TINY)
     s = score(blind, pics)
+    written = blind(pics.images).argmax(-1)
+    assert (written == written[0]).all()                      # it writes the same caption for every picture
     assert s["exact_match"] <= level["exact_match"] + 1e-9 and s["word_accuracy"] <= level["word_accuracy"] + 1e-9
 
 
@@ -119,6 +122,9 @@ def test_training_is_reproducible_and_a_stop_keeps_the_models():
         assert a.metrics[k]["exact_match"] == b.metrics[k]["exact_match"]
         assert a.metrics[k]["word_accuracy"] == b.metrics[k]["word_accuracy"]
     assert a.metrics["steps"] == 30 and set(a.models) == set(MODELS)
+    test = make_pictures(TINY.n_test, 90_001, held_out=True)
+    for k in MODELS:   # the pictures a model gets wrong are the complement of its exact match
+        assert len(wrong_pictures(a.models[k], test)) == round((1 - a.metrics[k]["exact_match"]) * len(test))
     assert 0 <= a.metrics["attention"]["on_named_shape"] <= 1
     assert set(a.metrics["attention"]["by_kind"]) == {"colour", "shape", "place or relation", "other"}
     stop = threading.Event()

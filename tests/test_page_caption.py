@@ -61,3 +61,7 @@ def test_a_short_training_shows_three_captions_and_survives_bad_pictures():
     assert not at.exception and any("empty" in e.value for e in at.error)
     at.number_input(key="caption.picture").set_value(7).run()
     assert not at.exception and at.metric and len(at.error) == 1
+    at.radio(key="caption.which").set_value("those the model without attention gets wrong").run()
+    assert not at.exception
+    assert any("held-out captions wrong" in c.value for c in at.caption) or \
+        any("every held-out caption right" in i.value for i in at.info)

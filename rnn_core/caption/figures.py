@@ -74,11 +74,15 @@ def attention_maps(image, words: list[str], weights, title: str = "Where the att
         fig.add_trace(go.Image(z=rgb, hoverinfo="skip"), row=r, col=c)
         w = weights[i].reshape(GRID, GRID)
         fig.add_trace(go.Heatmap(z=w, x=centres, y=centres, zmin=0, zmax=1, opacity=0.55, showscale=i == 0,
-                                 text=[[f"{v:.0%}" if v >= 0.15 else "" for v in row] for row in w],
-                                 texttemplate="%{text}", textfont=dict(color="white", size=12),
                                  colorscale=[[0, "rgba(0,0,0,0.9)"], [1, "rgba(255,255,255,0.0)"]],
                                  colorbar=dict(title="weight", len=0.6) if i == 0 else None,
                                  hovertemplate=f"“{words[i]}”: weight %{{z:.2f}}<extra></extra>"),
+                      row=r, col=c)
+        big = [(ci, ri) for ri in range(GRID) for ci in range(GRID) if w[ri, ci] >= 0.15]
+        # the share, in the cell's top left corner, on the background (white on a yellow shape would not read)
+        fig.add_trace(go.Scatter(x=[centres[ci] - 3.6 for ci, _ in big], y=[centres[ri] - 3.0 for _, ri in big],
+                                 text=[f"{w[ri, ci]:.0%}" for ci, ri in big], mode="text", textposition="middle right",
+                                 textfont=dict(color="white", size=11), hoverinfo="skip", showlegend=False),
                       row=r, col=c)
     fig.update_xaxes(visible=False, range=[-0.5, SIZE - 0.5])
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")

@@ -189,6 +189,18 @@ def score(model: Captioner, pictures: Pictures, chunk: int = 500) -> dict:
 
 
 @torch.no_grad()
+def wrong_pictures(model: Captioner, pictures: Pictures) -> list[int]:
+    """The indices of the pictures whose caption ``model`` gets wrong (greedy decoding)."""
+    was = model.training
+    model.eval()
+    preds = model(pictures.images).argmax(-1)
+    model.train(was)
+    mask = _word_mask(pictures.captions)
+    right = ((preds == pictures.captions) | ~mask).all(dim=1)
+    return [int(i) for i in torch.nonzero(~right).flatten()]
+
+
+@torch.no_grad()
 def attention_on_named_shape(model: Captioner, pictures: Pictures) -> float:
     """The attention model's mean weight on a shape's cell just before it writes that shape's colour or shape word
     (the true caption fed in, so every picture's words line up)."""

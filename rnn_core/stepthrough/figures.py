@@ -464,8 +464,9 @@ ARCHITECTURES = {
                              "each word it writes back in as the next step's input.",
                         page="pages/caption.py", link={}, promise="Caption a picture: a picture in, a sentence out"),
     "many-to-one": dict(title="Many to one", inputs=[0, 1, 2, 3], outputs=[3], steps=4, layers=["→"],
-                        text="Read a whole sequence, answer once at the end: the sentiment of a review, or the "
-                             "sum of the adding problem.", page="pages/sentiment.py", link={},
+                        text="Read a whole sequence, answer once at the end: the sentiment of a review, the sum "
+                             "of the adding problem, or whether the verb is “was” or “were” (Compare's agreement "
+                             "task).", page="pages/sentiment.py", link={},
                         promise="the Sentiment page: one answer per sentence"),
     "many-to-many": dict(title="Many to many (in step)", inputs=[0, 1, 2, 3], outputs=[0, 1, 2, 3], steps=4,
                          layers=["→"], text="An output at every step: the language model predicts the next letter "

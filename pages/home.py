@@ -29,13 +29,14 @@ TOUR = {
                                 "Pick a text, press Train, and watch the loss fall and the samples turn from "
                                 "noise into words."),
     "pages/generate.py": ("Generate text",
-                          "Sample from a model and see the probabilities behind every character it picks."),
+                          "Sample from a model and see the probabilities behind every character it picks; ask a "
+                          "model of War and Peace what follows “Napoleon was the Emperor of”."),
     "pages/gradients.py": ("Vanishing gradients",
                            "Measure how the gradient shrinks or explodes as it flows back through time, next to "
-                           "the theory."),
+                           "the theory, and what each remedy really treats."),
     "pages/compare.py": ("Compare RNN, LSTM and GRU",
-                         "Tasks that need a long memory: where the RNN falls to the no-memory line and the gated "
-                         "cells hold on."),
+                         "Tasks that need a long memory, from adding two numbers to choosing “was” or “were”: where "
+                         "the RNN falls to the no-memory line and the gated cells hold on."),
     "pages/sentiment.py": ("Sentiment",
                            "A many-to-one RNN reads a review; type your own and watch its opinion move word by "
                            "word."),

@@ -10,8 +10,8 @@ from pages import kit
 from rnn_core.caption.data import (COLOUR_NAMES, GRID, HELD_OUT_PAIRS, HELD_OUT_PLACES, KINDS, SHAPES, Shape,
                                    caption_words, check_shapes, is_held_out, make_pictures)
 from rnn_core.caption.figures import (ATTENTION_CAPTION, CURVES_CAPTION, GRAMMAR_NOTE, INTRO, KIND_CAPTION,
-                                      MODEL_NAMES, accuracy_by_kind, attention_maps, defaults_finding,
-                                      exact_match_curves, evaluations, picture)
+                                      MODEL_NAMES, SEEN_CAPTION, accuracy_by_kind, attention_maps, defaults_finding,
+                                      exact_match_curves, evaluations, picture, seen_and_held_out)
 from rnn_core.caption.model import (MODELS, STEP_CHOICES, TEST_SEED, CaptionSettings, caption_picture,
                                     train_captioners, wrong_pictures)
 from rnn_core.caption.script import caption_script
@@ -139,8 +139,9 @@ left, right = st.columns(2)
 with left:
     kit.chart(accuracy_by_kind(m), KIND_CAPTION, key="caption.kind_chart")
 with right:
-    kit.chart(exact_match_curves(entry.history, steps=int(m["planned_steps"]), title="Along training"),
-              CURVES_CAPTION, key="caption.curves_chart")
+    kit.chart(seen_and_held_out(m), SEEN_CAPTION, key="caption.seen_chart")
+kit.chart(exact_match_curves(entry.history, steps=int(m["planned_steps"]), title="Along training"),
+          CURVES_CAPTION, key="caption.curves_chart")
 kit.export_button(caption_script(replace(settings, seconds=None, max_steps=max(1, int(m["steps"])))),
                   f"caption_{settings.cell}_seed{settings.seed}.py", key="caption.btn_export", schema=SETTINGS,
                   label="Export this run as a Python script")

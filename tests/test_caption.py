@@ -126,6 +126,7 @@ def test_training_is_reproducible_and_a_stop_keeps_the_models():
     for k in MODELS:   # the pictures a model gets wrong are the complement of its exact match
         assert len(wrong_pictures(a.models[k], test)) == round((1 - a.metrics[k]["exact_match"]) * len(test))
     assert 0 <= a.metrics["attention"]["on_named_shape"] <= 1
+    assert all(0 <= a.metrics[k]["seen_exact"] <= 1 for k in MODELS)
     assert set(a.metrics["attention"]["by_kind"]) == {"colour", "shape", "place or relation", "other"}
     stop = threading.Event()
     stop.set()

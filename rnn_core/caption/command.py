@@ -57,6 +57,7 @@ def rows_of(metrics: dict, settings: CaptionSettings) -> list[dict]:
     return [{"seed": settings.seed, "model": m, "cell": settings.cell, "steps": metrics["steps"],
              "exact_match": round(metrics[m]["exact_match"], 4), "word_accuracy": round(metrics[m]["word_accuracy"], 4),
              **{f"{k.replace(' ', '_')}_accuracy": round(v, 4) for k, v in metrics[m]["by_kind"].items()},
+             "seen_exact": round(metrics[m]["seen_exact"], 4),
              "one_shape_exact": round(metrics[m]["by_count"]["one shape"], 4),
              "two_shapes_exact": round(metrics[m]["by_count"]["two shapes"], 4),
              "on_named_shape": round(metrics[m].get("on_named_shape", float("nan")), 4),
@@ -70,6 +71,7 @@ def run(args: argparse.Namespace) -> dict:
     for s in settings:
         m = train_captioners(s, on_progress=StderrProgress()).metrics
         results[str(s.seed)] = {**{k: {"exact_match": round(m[k]["exact_match"], 4),
+                                        "seen_exact": round(m[k]["seen_exact"], 4),
                                         "word_accuracy": round(m[k]["word_accuracy"], 4),
                                         "by_kind": {a: round(b, 4) for a, b in m[k]["by_kind"].items()},
                                         **({"on_named_shape": round(m[k]["on_named_shape"], 4)}

@@ -42,6 +42,7 @@ MODELS = ("attention", "plain", "blind")
 MODEL_NAMES = {"attention": "with attention", "plain": "without attention", "blind": "picture-blind"}
 STEP_CHOICES = (200, 400, 600, 1000, 1500)
 TEST_SEED, VAL_SEED = 90_001, 80_021          # the held-out pictures: never a training seed
+SEEN_SEED = 70_001                            # new pictures of the training combinations, for comparison
 # Each cell's place, (row, column) from -1 to 1: the attention model's context says where it looked, apart from what
 # it saw there, so a shape seen in a new place reads as the same shape.
 WHERE = torch.tensor([[(r - 1.0), (c - 1.0)] for r in range(GRID) for c in range(GRID)])[None]
@@ -266,9 +267,11 @@ def train_captioners(settings: CaptionSettings = CaptionSettings(), *, which: tu
     result = train(together, loss_on_step, settings.train_config(), tokens_per_step=settings.batch,
                    evaluate=evaluate, on_progress=on_progress, stop=stop)
     metrics: dict = {}
+    seen_set = make_pictures(settings.n_test, SEEN_SEED, held_out=False)
     for k, m in models.items():
         m.eval()
-        metrics[k] = {**score(m, test_set), "params": m.num_parameters()}
+        metrics[k] = {**score(m, test_set), "seen_exact": score(m, seen_set)["exact_match"],
+                      "params": m.num_parameters()}
     if "attention" in models:
         metrics["attention"]["on_named_shape"] = attention_on_named_shape(models["attention"], test_set)
     metrics["grammar_level"] = grammar_level(test_set)

@@ -13,7 +13,7 @@ from rnn_core.errors import RNNLabError
 from rnn_core.language_model import book
 from rnn_core.language_model import book_figures as figs
 from rnn_core.language_model.generation import next_token_distribution, top_tokens
-from rnn_core.language_model.generation_figures import NEXT_TOKEN_CAPTION, md, next_token_bars, visible
+from rnn_core.language_model.generation_figures import md, next_token_bars, visible
 from rnn_core.language_model.pretrained import READY_MADE
 
 KEY = f"ready:{book.READY_KEY}"
@@ -52,7 +52,7 @@ def book_view(p: Picked, prompt: str) -> None:
     with left:
         st.markdown(f"**The ten likeliest next words after** “{md(visible(prompt.strip() or book.PROMPT))}” "
                     "(special tokens removed, temperature 1):")
-        kit.chart(next_token_bars(top), NEXT_TOKEN_CAPTION, key="generate.book_next")
+        kit.chart(next_token_bars(top), figs.NEXT_CAPTION, key="generate.book_next")
     with right:
         st.caption("Change the prompt above (or put it back to “Napoleon was the Emperor of”), then **Generate** "
                    "in *What to look at* samples a whole passage from here.")
@@ -82,6 +82,8 @@ def book_view(p: Picked, prompt: str) -> None:
                "flagged as read as <unk>.")
 
     st.markdown("#### A sentence's probability, word by word")
+    st.caption("The model reads from the start of a paragraph; no end of sentence is scored, so this is the "
+               "probability that a paragraph starts with these words.")
     sentence = st.text_input("Sentence to score", key="generate.book_sentence")
     try:
         steps = cached(model, ("chain", id(model), sentence), lambda: book.chain_rule(model, tokenizer, sentence))

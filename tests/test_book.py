@@ -34,9 +34,12 @@ def test_what_follows_counts_each_continuation_of_a_word_sequence():
 
 def test_book_facts_count_the_text_as_the_model_reads_it():
     facts = book.book_facts(TEXT)
-    assert facts["follows"] == {"Austria": 3, "the": 3, "Russia": 3} and facts["context_count"] == 9
+    every = 3 * 41                                    # three copies of 41 tokens; the model trains on the first 90 %
+    assert facts["words"] == every and facts["train_tokens"] == int(every * 0.9) == 110
+    # the third copy's "Emperor of Russia" (tokens 109-111) ends in the last 10 %: validation, not counted
+    assert facts["follows"] == {"Austria": 3, "the": 3, "Russia": 2} and facts["context_count"] == 8
     assert facts["emperor_of_the_french"] == 3 and facts["prompt_count"] == 3
-    assert facts["after_of"]["the"] == 6 and facts["of_count"] == 12
+    assert facts["after_of"]["the"] == 6 and facts["of_count"] == 11
 
 
 def test_unknown_names_get_exactly_the_same_prediction(small):
@@ -70,15 +73,16 @@ def test_the_chain_rule_refuses_an_empty_or_huge_sentence_and_flags_unknown_word
     with pytest.raises(RNNLabError, match="at most"):
         book.chain_rule(model, tokenizer, "word " * 200)
     steps = book.chain_rule(model, tokenizer, "Pierre looked at the sky.")
-    assert not steps[0].known and "Not in the vocabulary, scored as <unk>: Pierre" in book.chain_sentence(steps)
+    assert not steps[0].known and "Not in the vocabulary, so scored as <unk>: Pierre" in book.chain_sentence(steps)
 
 
 def test_the_sentences_say_what_the_numbers_say(small):
     model, tokenizer = small
     facts = {"context": "Emperor of", "follows": {"Austria": 5, "Russia": 4, "France": 1}, "context_count": 10,
              "of_count": 14828, "after_of": {"the": 4012, "his": 796}, "emperor_of_the_french": 0,
-             "prompt_count": 0, "words": 675363}
+             "prompt_count": 0, "words": 675363, "train_tokens": 607826}
     said = book.book_sentence(facts)
+    assert "(the first 90 % of this English translation: 607,826 tokens" in said
     assert "occurs 10 times, followed by **Austria** 5 times, **Russia** 4 times, **France** once" in said
     assert "Neither Napoleon's own title" in said
     rows = [book.BookRow("Austria", 5, 0.5, 0.0012, 65), book.BookRow("Russia", 4, 0.4, 0.0011, 81),
@@ -98,18 +102,22 @@ def test_the_figures_draw_the_book_the_model_and_the_chain(small):
     assert list(fig.data[0].x) == ["the", "his", "Austria", "Russia"] and fig.data[1].y[0] == pytest.approx(0.3)
     steps = book.chain_rule(*small, "Prince Andrew looked up at the sky.")
     fig = figs.chain_figure(steps)
-    assert fig.layout.yaxis.type == "log" and len(fig.data[0].x) == len(steps)
+    assert fig.layout.yaxis.type == "log" and len(fig.data[0].x) == len(steps) and len(fig.data) == 2
+    one = book.chain_rule(*small, "Prince")
+    assert len(figs.chain_figure(one).data) == 1
+    assert book.chain_sentence(one).split("**")[0].count(" = ") == 1       # no "0.036 = 0.036" for one word
 
 
 def test_preset_sentence_reads_the_measured_ranges():
     rows = pd.DataFrame([{"preset": name, "seed": s, "steps": 400, "perplexity": base + s, "seconds": 10}
                          for name, base in (("quick", 80), ("better", 100)) for s in range(5)])
     said = book.preset_sentence(rows, {"steps": 3000, "best_step": 1580, "perplexity": 84.2},
-                                {"2000": 0.116, "3000": 0.085})
+                                {"unknown_share": {"2000": 0.116, "3000": 0.085}, "train_tokens": 607826})
     assert "**Better** keeps the ready-made model's 3,000 words and reaches a perplexity of 100–104 after 400 " \
-           "steps (seeds 0–4)" in said
-    assert "reaches **84**" in said and "step 1,580" in said
-    assert "12% of the book reads as <unk> (against 8%)" in said and "its 80–84 after 400 steps" in said
+           "steps (seeds 0–4), about 1.1 pass over the book" in said          # 400 x 32 x 50 / 607,826
+    assert "reaches **84**" in said and "until step 1,580 (4 passes)" in said
+    assert "Quick's 80–84 after 400 steps (seeds 0–4) is not comparable" in said
+    assert "12% of its targets are the easy <unk> (against 8%)" in said
 
 
 def test_facts_are_written_by_the_command(tmp_path):

@@ -249,8 +249,8 @@ def test_the_war_and_peace_view_opens_its_model_and_shows_the_book_the_unknown_n
     assert at.session_state["generate.model"] == "ready:war-and-peace-words"
     assert at.session_state["generate.prompt"] == "Napoleon was the Emperor of"
     text = " ".join(m.value for m in at.markdown)
-    assert "“Emperor of” occurs 10 times" in text and "exactly the same prediction" in text
-    assert "P(sentence) =" in text and _charts(at) == 3          # next words, the book against the model, the chain
+    assert "“Emperor of” occurs 9 times" in text and "exactly the same prediction" in text
+    assert "P(a paragraph starts with these words) =" in text and _charts(at) == 3          # next words, the book against the model, the chain
     at.text_input(key="generate.book_sentence").set_value("").run()
     assert not at.exception and any("Type a sentence" in e.value for e in at.error)
     at.text_input(key="generate.book_sentence").set_value("Pierre smiled at Natasha.").run()

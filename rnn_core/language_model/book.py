@@ -45,6 +45,7 @@ FACTS_FILE = Path(__file__).resolve().parent / "pretrained" / "war-and-peace-wor
 PRESETS_FILE = Path(__file__).resolve().parent / "war_and_peace_presets.csv"   # the presets on this book, measured
 PRESET_COLUMNS = ("preset", "cell", "seed", "steps", "val_loss", "perplexity", "seconds")
 MAX_SENTENCE_WORDS = 60
+TRAIN_SHARE = 0.9               # the model trains on the first 90 % of the tokens (EncodedText.split)
 VOCABULARIES = (2000, 3000)     # the word level's Quick and Better vocabularies (and the ready-made model's)
 
 
@@ -60,20 +61,24 @@ def count_phrase(tokens: list[str], phrase: tuple[str, ...]) -> int:
 
 
 def book_facts(text: str) -> dict:
-    """What the book itself says, counted on its word tokens (as the model read them): what follows
-    "Emperor of", how often the prompt's words appear, and whether the whole prompt ever does."""
-    tokens = split_tokens(text, "word")
+    """What the book itself says, counted on the word tokens the model trained on (the first 90 %, as
+    :class:`~rnn_core.data.text.EncodedText` splits them; words, punctuation marks and paragraph ends): what follows
+    "Emperor of" and what follows "of", and whether Napoleon's title or the whole prompt ever appears."""
+    every = split_tokens(text, "word")
+    tokens = every[:int(len(every) * TRAIN_SHARE)]
     counts = Counter(tokens)
+    follows = what_follows(tokens, CONTEXT)
     after_of = what_follows(tokens, ("of",))
-    return {"context": " ".join(CONTEXT), "follows": dict(what_follows(tokens, CONTEXT).most_common()),
+    return {"context": " ".join(CONTEXT), "follows": dict(follows.most_common()),
             "context_count": count_phrase(tokens, CONTEXT),
-            "of_count": sum(after_of.values()), "after_of": dict(after_of.most_common(5)),
+            "of_count": sum(after_of.values()),
+            "after_of": {w: n for w, n in after_of.most_common() if n >= 2 or w in follows},
             "emperor_of_the_french": count_phrase(tokens, ("Emperor", "of", "the", "French")),
             "prompt_count": count_phrase(tokens, tuple(split_tokens(PROMPT, "word"))),
             "word_counts": {w: counts[w] for w in (*KNOWN_NAMES, *UNKNOWN_NAMES, "Emperor", "Russia", "Austria",
                                                    "France")},
             "unknown_share": {str(v): unknown_share(text, v) for v in VOCABULARIES},
-            "words": len(tokens)}
+            "train_tokens": len(tokens), "words": len(every)}
 
 
 def unknown_share(text: str, vocabulary: int) -> float:
@@ -199,20 +204,29 @@ def shipped_presets(path: Path = PRESETS_FILE) -> pd.DataFrame | None:
         return None
 
 
-def preset_sentence(rows: pd.DataFrame, ready: dict, unknown: dict) -> str:
+def preset_sentence(rows: pd.DataFrame, ready: dict, facts: dict) -> str:
     """What the presets give on the book, against the ready-made model, from the shipped measurements.
-    ``ready``: the ready-made model's metrics; ``unknown``: vocabulary size -> the share of the book's words outside it (read as ``<unk>``)."""
+    ``ready``: the ready-made model's metrics; ``facts``: the book's counts (:func:`book_facts`)."""
+    unknown = facts["unknown_share"]
+    shape = preset("better", level="word")          # the ready-made model trained with Better's batches too
+
+    def passes(steps: int) -> float:
+        return steps * shape.batch_size * shape.seq_len / facts["train_tokens"]
+
     def span(name: str) -> str:
         r = rows[rows["preset"] == name]
         return (f"{r['perplexity'].min():.0f}–{r['perplexity'].max():.0f} after {int(r['steps'].max()):,} steps "
                 f"(seeds {int(r['seed'].min())}–{int(r['seed'].max())})")
     quick, better = (preset("quick" if q else "better", level="word").max_vocab for q in (True, False))
+    better_steps = int(rows[rows["preset"] == "better"]["steps"].max())
     return (f"On *War and Peace* at the word level, **Better** keeps the ready-made model's {better:,} words and "
-            f"reaches a perplexity of {span('better')}; the ready-made model (192 units, {int(ready['steps']):,} "
-            f"steps, kept at its best, step {int(ready['best_step']):,}) reaches **{ready['perplexity']:.0f}**. **Quick** keeps {quick:,} words, so "
-            f"{unknown[str(quick)]:.0%} of the book reads as <unk> (against {unknown[str(better)]:.0%}), an easy "
-            f"guess: its {span('quick')} is not comparable. A smaller vocabulary makes the perplexity look better. "
-            "A perplexity of P: the model is as unsure as a choice among P equally likely words.")
+            f"reaches a perplexity of {span('better')}, about {passes(better_steps):.1f} pass over the book; the "
+            f"ready-made model (192 units) kept improving until step {int(ready['best_step']):,} "
+            f"({passes(int(ready['best_step'])):.0f} passes) and reaches **{ready['perplexity']:.0f}**. Quick's "
+            f"{span('quick')} is not comparable: it keeps {quick:,} words, so {unknown[str(quick)]:.0%} of its "
+            f"targets are the easy <unk> (against {unknown[str(better)]:.0%}), and a smaller vocabulary makes the "
+            "perplexity look better. A perplexity of P: the model is as unsure as a choice among P equally likely "
+            "words.")
 
 
 def presets_note() -> str | None:
@@ -224,7 +238,7 @@ def presets_note() -> str | None:
     if facts is None or "unknown_share" not in facts:
         return None
     metrics = load_ready_made(READY_KEY)[2]["metrics"]
-    return preset_sentence(rows, metrics, facts["unknown_share"])
+    return preset_sentence(rows, metrics, facts)
 
 
 def main(argv=None) -> None:
@@ -271,8 +285,9 @@ def book_sentence(facts: dict) -> str:
     never = (" Neither Napoleon's own title, “Emperor of the French”, nor the whole prompt ever appears in it."
              if title and prompt else " Napoleon's own title, “Emperor of the French”, never appears in it."
              if title else " The whole prompt never appears in it." if prompt else "")
-    return (f"In the text the model was trained on (this English translation, {facts['words']:,} words), “Emperor "
-            f"of” occurs {facts['context_count']} times, followed by {follows}.{never}")
+    return (f"In the part of the book the model trained on (the first 90 % of this English translation: "
+            f"{facts['train_tokens']:,} tokens, words and punctuation marks), “Emperor of” occurs "
+            f"{facts['context_count']} times, followed by {follows}.{never}")
 
 
 def model_sentence(rows: list[BookRow], facts: dict, top: list[tuple[str, float]]) -> str:
@@ -285,8 +300,8 @@ def model_sentence(rows: list[BookRow], facts: dict, top: list[tuple[str, float]
     ranks = ", ".join(f"{r.word} {_pc(r.model_probability)} (rank {r.model_rank:,})" for r in rows if r.model_rank)
     high = [r for r in rows if r.model_rank and r.model_rank <= 10]
     verdict = ("so it has learnt what follows “Emperor of” as well." if len(high) == len(rows) else
-               f"{facts['context_count']} examples in {facts['words']:,} words are too few for a model of this "
-               "size to pick out: it has learnt the common patterns of its book first.")
+               f"{facts['context_count']} examples in {facts['train_tokens']:,} tokens are too few for a model of "
+               "this size to pick out: it has learnt the common patterns of its book first.")
     return (f"{said}. To the book's own continuations it gives {ranks}: {verdict} A model predicts its book, not "
             "the history textbook.")
 
@@ -310,11 +325,14 @@ def unknown_sentence(rows: list[NameRow], gap: float, vocab: int) -> str:
 
 
 def chain_sentence(steps: list[ChainStep]) -> str:
-    product = " × ".join(f"{s.probability:.2g}" for s in steps[:3]) + (" × …" if len(steps) > 3 else "")
+    product = (" × ".join(f"{s.probability:.2g}" for s in steps[:3]) + (" × …" if len(steps) > 3 else "") + " = "
+               if len(steps) > 1 else "")
     worst = max(steps, key=lambda s: s.bits)
     unknown = [s.word for s in steps if not s.known]
-    return (f"P(sentence) = {product} = **{steps[-1].running:.2g}**: the product of each word's probability given "
-            f"the words before it (the chain rule). Per word that is a perplexity of **{perplexity(steps):.0f}**: "
-            f"as unsure, on average, as a choice among {perplexity(steps):.0f} equally likely words. The biggest "
-            f"surprise is “{worst.word}” ({worst.bits:.1f} bits)."
-            + (f" Not in the vocabulary, scored as <unk>: {', '.join(unknown)}." if unknown else ""))
+    return (f"P(a paragraph starts with these words) = {product}**{steps[-1].running:.2g}**: the product of each "
+            f"word's probability given the words before it (the chain rule). Per word that is a perplexity of "
+            f"**{perplexity(steps):.0f}**: as unsure, on average, as a choice among {perplexity(steps):.0f} equally "
+            f"likely words. The biggest surprise is “{worst.word}” ({worst.bits:.1f} bits)."
+            + (f" Not in the vocabulary, so scored as <unk>: {', '.join(unknown)}. The probability of <unk> is the "
+               "chance of some word outside the vocabulary, any of thousands; the word itself is far less likely, "
+               "so a rare word makes the sentence look likelier than it is." if unknown else ""))

@@ -11,9 +11,12 @@ BOOK_CAPTION = ("How to read it: for each word, three bars. Dark: how often the 
                 "(its share of those few occurrences); light: how often the book puts it after any “of”; orange: "
                 "the probability the model gives it after the prompt. Where the orange bars follow the light ones, "
                 "the model has learnt what follows “of” in general, not what follows “Emperor of”.")
-CHAIN_CAPTION = ("How to read it: one bar per word, its probability given every word before it (log scale: each "
-                 "step down is ten times less likely). The line is the running product, the probability of the "
-                 "sentence so far: it can only fall, and each word multiplies it by its bar.")
+CHAIN_CAPTION = ("How to read it: one dot per word, its probability given every word before it (log scale: each "
+                 "grid line down is a hundred times less likely). The line is the running product, the probability "
+                 "of the words so far: it can only fall, and each word multiplies it by its dot.")
+NEXT_CAPTION = ("How to read it: the model's ten likeliest next words after the prompt, at temperature 1 with top-k "
+                "and top-p off and the special tokens removed: the model's own probabilities. Generate draws with "
+                "the settings above instead.")
 
 
 def book_model_figure(rows: list[BookRow], facts: dict, top: list[tuple[str, float]], probability: dict) -> go.Figure:
@@ -39,16 +42,17 @@ def book_model_figure(rows: list[BookRow], facts: dict, top: list[tuple[str, flo
 
 
 def chain_figure(steps: list[ChainStep]) -> go.Figure:
-    """Each word's conditional probability (bars) and the running product (line), log scale."""
+    """Each word's conditional probability (dots) and the running product (line), log scale."""
     labels = [f"{i + 1}. {s.word}" if s.known else f"{i + 1}. {s.word} (<unk>)" for i, s in enumerate(steps)]
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=labels, y=[s.probability for s in steps], name="P(word | the words before)",
-                         marker_color=COLORS[0], text=[f"{s.probability:.2g}" for s in steps],
-                         textposition="outside", cliponaxis=False,
-                         hovertemplate="%{x}: %{y:.3g}<extra>P(word | before)</extra>"))
-    fig.add_trace(go.Scatter(x=labels, y=[s.running for s in steps], name="P(the sentence so far)",
-                             mode="lines+markers", marker_color=COLORS[1],
-                             hovertemplate="%{x}: %{y:.3g}<extra>P(sentence so far)</extra>"))
-    fig.update_yaxes(type="log", exponentformat="power")
+    fig.add_trace(go.Scatter(x=labels, y=[s.probability for s in steps], name="P(word | the words before)",
+                             mode="markers+text", marker=dict(color=COLORS[0], size=14),
+                             text=[f"{s.probability:.2g}" for s in steps], textposition="top center",
+                             cliponaxis=False, hovertemplate="%{x}: %{y:.3g}<extra>P(word | before)</extra>"))
+    if len(steps) > 1:
+        fig.add_trace(go.Scatter(x=labels, y=[s.running for s in steps], name="P(the words so far)",
+                                 mode="lines+markers", marker_color=COLORS[1],
+                                 hovertemplate="%{x}: %{y:.3g}<extra>P(the words so far)</extra>"))
+    fig.update_yaxes(type="log", exponentformat="power", dtick=2)
     fig.update_layout(legend=dict(orientation="h", y=-0.25))
     return base_layout(fig, "", "", "probability (log scale)", height=400)

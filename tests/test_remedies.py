@@ -94,7 +94,7 @@ def test_findings_follow_the_rows():
     rows = _rows()
     lines = findings(rows)
     assert len(lines) == 1 + len(REMEDIES)
-    assert lines[0].startswith("Within this one budget, LSTM and GRU learn the task on every seed; tanh RNN")
+    assert lines[0].startswith("Within this one budget of steps, LSTM and GRU learn the task on every seed; tanh RNN")
     lines = lines[1:]
     assert "stays at the no-memory baseline on all 3 seeds" in lines[0]
     assert "the same outcome as the reference" in lines[1]

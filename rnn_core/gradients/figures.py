@@ -245,12 +245,19 @@ def clipping_figure(runs: list, clip: float) -> go.Figure:
 # --- the remedies, side by side ---------------------------------------------------------------------------------
 
 REMEDIES_CAPTION = ("How to read it: one row per remedy, each the tanh RNN with one thing changed (or a gated "
-                    "cell), trained on the adding problem at length 100 under the same step budget; one dot per "
+                    "cell; the IRNN + clipping row also changes its training recipe), trained on the adding problem at length 100 under the same step budget; one dot per "
                     "seed. Left, test accuracy (a sum within 0.04 of the true one), the bar the mean over seeds, "
                     "the dashed line what a network without memory gets. Right, the gradient ratio "
                     "‖∂L/∂h_0‖ / ‖∂L/∂h_99‖ on a log scale: the share of the last step's gradient that reaches "
                     "step 0, filled after training, hollow grey at the start; the dots' spread is the spread over "
                     "seeds, and every power of ten to the left is a tenfold weaker signal for the first steps.")
+
+
+def _decade_step(rows: list[dict], most_ticks: int = 6) -> int:
+    """Round powers of ten for a log axis spanning the rows' ratios: every 1, 2, 5, 10, 20, 30 or 50 decades."""
+    values = [v for r in rows for v in (r["ratio"], r["ratio_init"]) if v and v > 0 and math.isfinite(v)]
+    decades = math.log10(max(values)) - math.log10(min(values)) if values else 1
+    return next((d for d in (1, 2, 5, 10, 20, 30, 50) if decades / d <= most_ticks), 100)
 
 
 def remedies_figure(rows: list[dict], labels: dict[str, str], title: str = "") -> go.Figure:
@@ -296,7 +303,7 @@ def remedies_figure(rows: list[dict], labels: dict[str, str], title: str = "") -
     base_layout(fig, title, "", "", height=120 + 48 * len(order))
     fig.update_xaxes(range=[0, 1.02], title_text="share of test sums within 0.04", row=1, col=1)
     fig.update_xaxes(type="log", exponentformat="power", title_text="share of the gradient reaching step 0",
-                     row=1, col=2)
+                     tick0=0, dtick=_decade_step(rows), row=1, col=2)
     fig.update_yaxes(autorange="reversed", row=1, col=1)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.08, xanchor="right", x=1),
                       margin=dict(l=210, t=90))

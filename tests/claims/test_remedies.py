@@ -1,6 +1,6 @@
 """Claim tests for section 7 of the Vanishing gradients page, "The remedies, measured side by side".
 
-The page reads the shipped grid (rnn_core/compare/results/remedies.csv, written by regenerate_remedies.sh: eight
+The page reads the shipped grid (rnn_core/compare/results/remedies.csv, written by regenerate_remedies.sh: nine
 remedies × seeds 0–4 on the adding problem at length 100, 2,000 steps each, about 15 minutes of one core) and says
 what it shows through :func:`rnn_core.compare.remedies.findings`, so every sentence is read off the rows. These
 tests check that the rows are complete, that every verdict holds with a margin (no seed sits near a threshold,

@@ -11,7 +11,7 @@ from rnn_core.caption.data import (COLOUR_NAMES, GRID, HELD_OUT_PAIRS, HELD_OUT_
                                    caption_words, check_shapes, is_held_out, make_pictures)
 from rnn_core.caption.figures import (ATTENTION_CAPTION, CURVES_CAPTION, GRAMMAR_NOTE, INTRO, KIND_CAPTION,
                                       MODEL_NAMES, SEEN_CAPTION, accuracy_by_kind, attention_maps, defaults_finding,
-                                      exact_match_curves, evaluations, picture, seen_and_held_out)
+                                      exact_match_curves, picture, seen_and_held_out)
 from rnn_core.caption.model import (MODELS, STEP_CHOICES, TEST_SEED, CaptionSettings, caption_picture,
                                     train_captioners, wrong_pictures)
 from rnn_core.caption.script import caption_script
@@ -75,7 +75,8 @@ def make_run() -> kit.Run:
 
 
 def live(reports, planned) -> None:
-    kit.chart(exact_match_curves(evaluations(reports), steps=planned, title="While training"), CURVES_CAPTION,
+    kit.chart(exact_match_curves(kit.evaluation_rows(reports), steps=planned, title="While training"),
+              CURVES_CAPTION,
               key="caption.live_chart")
 
 
@@ -111,14 +112,9 @@ st.caption(f"Training pictures: 24 × 24 pixels, {len(KINDS)} kinds of shape ({l
 # --- 3. how well they do --------------------------------------------------------------------------------------
 
 st.subheader("3. How well they do on held-out pictures")
-entry = kit.shown_model("caption", "captioners", "Models", help="Every trio you train in this session joins the list.")
-if entry is None:
-    if job is not None and job.active:
-        st.info("The results appear here when training ends.", icon=":material/hourglass_top:")
-    else:
-        st.info(f"Nothing trained yet: press **Train all three** above ({DEFAULTS.max_steps} steps with the "
-                "defaults, for the three models at once).", icon=":material/school:")
-    st.stop()
+entry = kit.results_or_wait("caption", "captioners", "Train all three",
+                            f"{DEFAULTS.max_steps} steps with the defaults, for the three models at once",
+                            help="Every trio you train in this session joins the list.")
 
 m, models = entry.metrics, entry.model
 settings = CaptionSettings(**{k: v for k, v in entry.settings.items() if k in CaptionSettings.__dataclass_fields__})

@@ -16,7 +16,7 @@ from rnn_core.runs.runcache import budget_key
 from rnn_core.tag.data import AMBIGUOUS, CUES, EXAMPLES, HELD_OUT_PER_READING, MAX_DISTANCE, MAX_WORDS, TagDataSettings, generate
 from rnn_core.tag.figures import (CURVES_CAPTION, DISTANCE_CAPTION, EXAMPLE_READING, INTRO, KNOWS, PUSH_CAPTION,
                                   RESULT_BIDIRECTIONAL, RESULT_CELLS, RESULT_DISTANCE, RESULT_LEFT, RESULT_PLAIN,
-                                  WORD_CAPTION, accuracy_by_distance, accuracy_by_word, direction_push, evaluations,
+                                  WORD_CAPTION, accuracy_by_distance, accuracy_by_word, direction_push,
                                   outside_what_it_knows, points_over_baseline, training_curves, vocabulary_text)
 from rnn_core.tag.tagger import DIRECTIONS, STEP_CHOICES, TaggerSettings, tag_sentence, train_taggers
 from rnn_core.tag.script import tagging_script
@@ -96,7 +96,7 @@ def make_run() -> kit.Run:
 
 
 def live(reports, _) -> None:
-    rows = evaluations(reports)
+    rows = kit.evaluation_rows(reports)
     baseline = rows[-1].get("baseline.ambiguous_accuracy") if rows else None
     kit.chart(training_curves(rows, DIRECTIONS, baseline, "While training"), CURVES_CAPTION, key="tag.live_chart")
 
@@ -135,14 +135,9 @@ with st.expander("Every word the models know"):
 # --- 3. how well they do -------------------------------------------------------------------------------------
 
 st.subheader("3. How well they do")
-entry = kit.shown_model("tag", "tagger", "Models", help="Every pair you train in this session joins the list.")
-if entry is None:
-    if job is not None and job.active:
-        st.info("The results appear here when training ends.", icon=":material/hourglass_top:")
-    else:
-        st.info(f"Nothing trained yet: press **Train both** above ({DEFAULTS.max_steps} steps with the defaults, "
-                "for both models at once).", icon=":material/school:")
-    st.stop()
+entry = kit.results_or_wait("tag", "tagger", "Train both",
+                            f"{DEFAULTS.max_steps} steps with the defaults, for both models at once",
+                            help="Every pair you train in this session joins the list.")
 
 m, pair = entry.metrics, entry.model
 settings = TaggerSettings(**{k: v for k, v in entry.settings.items() if k in TaggerSettings.__dataclass_fields__})

@@ -10,12 +10,13 @@ import pytest
 import torch
 
 from rnn_core.__main__ import main
+from rnn_core.runs.loop import evaluation_rows
 from rnn_core.tag.script import tagging_script
 from rnn_core.errors import RNNLabError
 from rnn_core.tag import figures
 from rnn_core.tag.data import (AMBIGUOUS, CUES, FILLERS, MAX_WORDS, TAGS, TagDataSettings, generate,
                                make_sentence, words_of)
-from rnn_core.tag.tagger import (Tagger, TaggerPair, TaggerSettings, Vocabulary, accuracy_report, batch_of,
+from rnn_core.tag.tagger import (Tagger, TaggerPair, TaggerSettings, Vocabulary, accuracy_report,
                               most_frequent_tags, tag_sentence, train_taggers)
 
 TINY = replace(TaggerSettings(), hidden_size=16, embedding_dim=16, n_train=300, n_test=100, max_steps=40,
@@ -201,7 +202,7 @@ def test_figures_are_built_without_a_browser(tiny_run):
     class Report:                       # what the live view reads from rnn_core.runs.loop.Progress
         def __init__(self, metrics):
             self.metrics = metrics
-    rows = figures.evaluations([Report({}), Report({"evaluated_at": 20, "a": 1}), Report({"evaluated_at": 20, "a": 1}),
+    rows = evaluation_rows([Report({}), Report({"evaluated_at": 20, "a": 1}), Report({"evaluated_at": 20, "a": 1}),
                                 Report({"evaluated_at": 40, "a": 2})])
     assert rows == [{"evaluated_at": 20, "a": 1, "step": 20}, {"evaluated_at": 40, "a": 2, "step": 40}]
     assert 0 < tiny_run.history[-1]["baseline.ambiguous_accuracy"] < 1

@@ -25,11 +25,13 @@ from pages.kit.settings import (KEEP_PARAMS, KEPT, keep_widget_state, read_link_
                                 settings, widget)
 from pages.kit.show import chart, download_button, download_failed, export_button, share_link, show_error
 from pages.kit.training import (WARNINGS, Run, active_jobs, current_job, forget, jobs_sidebar, latest_outcome,
-                                poll_interval, registry, rerun_when_finished, shown_model, start, train_controls)
+                                poll_interval, registry, rerun_when_finished, results_or_wait, shown_model, start,
+                                train_controls)
+from rnn_core.runs.loop import evaluation_rows
 
 __all__ = ["KEEP_PARAMS", "KEPT", "WARNINGS", "Run", "active_jobs", "chart", "current_job", "download_button",
-           "download_failed", "export_button", "forget", "jobs_sidebar", "keep_widget_state", "latest_outcome",
-           "poll_interval", "read_link_again", "registry", "remember", "rerun_when_finished", "set_settings",
+           "download_failed", "evaluation_rows", "export_button", "forget", "jobs_sidebar", "keep_widget_state", "latest_outcome",
+           "poll_interval", "read_link_again", "registry", "remember", "rerun_when_finished", "results_or_wait", "set_settings",
            "settings", "share_link", "shown_model", "show_error", "start", "train_controls", "widget"]
 
 

@@ -191,6 +191,21 @@ def shown_model(page: str, kind: str, label: str = "Model", help: str | None = N
     return models[chosen]
 
 
+def results_or_wait(page: str, kind: str, train: str, detail: str, label: str = "Models",
+                    help: str | None = None) -> TrainedModel:
+    """:func:`shown_model`, or, when the session has no model yet, one line saying why (a training is under way,
+    or press ``train``: ``detail``) and the end of the page's script."""
+    entry = shown_model(page, kind, label, help=help)
+    if entry is None:
+        job = current_job(page)
+        if job is not None and job.active:
+            st.info("The results appear here when training ends.", icon=":material/hourglass_top:")
+        else:
+            st.info(f"Nothing trained yet: press **{train}** above ({detail}).", icon=":material/school:")
+        st.stop()
+    return entry
+
+
 def job_status(job: Job) -> None:
     """The job's state in a line: its place in the queue, its failure, or nothing while it runs; and, for a
     replayed or joined run, that it is one (another seed trains the learner's own)."""

@@ -141,17 +141,6 @@ def exact_match_curves(history: list, models: tuple = ("attention", "plain", "bl
     return base_layout(fig, title, "training step", "captions exactly right", height=340)
 
 
-def evaluations(reports) -> list[dict]:
-    """Progress reports (:class:`rnn_core.runs.loop.Progress`) to one row per evaluation, for the live curves."""
-    rows, seen = [], set()
-    for p in reports:
-        at = p.metrics.get("evaluated_at")
-        if at is not None and at not in seen:
-            seen.add(at)
-            rows.append({**p.metrics, "step": at})
-    return rows
-
-
 def span(values) -> str:
     lo, hi = min(values), max(values)
     return f"{lo:.1%}" if round(lo, 3) == round(hi, 3) else f"{lo:.1%} to {hi:.1%}"

@@ -300,3 +300,15 @@ def seeded(seed: int) -> Iterator[torch.Generator]:
     """``with seeded(seed) as generator: model = ...``: seed, and build the model while no other run draws."""
     with _STARTING:
         yield seed_everything(seed)
+
+
+def evaluation_rows(reports) -> list[dict]:
+    """Progress reports (:class:`Progress`) to one row per evaluation (its metrics and the step it was made at),
+    for a page's live curves."""
+    rows, seen = [], set()
+    for p in reports:
+        at = p.metrics.get("evaluated_at")
+        if at is not None and at not in seen:
+            seen.add(at)
+            rows.append({**p.metrics, "step": at})
+    return rows

@@ -79,17 +79,6 @@ def outside_what_it_knows(words: list[str]) -> str | None:
             "were not trained to read this way.")
 
 
-def evaluations(reports) -> list[dict]:
-    """Progress reports (:class:`rnn_core.runs.loop.Progress`) to one row per evaluation, for the live curves."""
-    rows, seen = [], set()
-    for p in reports:
-        at = p.metrics.get("evaluated_at")
-        if at is not None and at not in seen:
-            seen.add(at)
-            rows.append({**p.metrics, "step": at})
-    return rows
-
-
 def training_curves(history: list[dict], directions, baseline: float | None, title: str = "") -> go.Figure:
     """Ambiguous- and plain-word accuracy per model against the step, from the evaluation rows of ``history``."""
     fig = go.Figure()

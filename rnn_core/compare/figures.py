@@ -207,6 +207,21 @@ def _together(points: list[tuple], dx: float, dy: float) -> list[list[tuple]]:
     return groups
 
 
+
+def _spread_line(fig: go.Figure, x: list, rows: list[dict], key: str, where: str, name: str, cell: str,
+                 dash: str) -> None:
+    """One cell's mean over seeds (a line), its worst and best seed (error bars), hover naming them; ``key`` is
+    the row field the x values come from, ``where`` how the hover names it."""
+    fig.add_scatter(
+        x=x, y=[r["mean"] for r in rows], mode="lines+markers", name=name,
+        line=dict(color=SERIES_COLORS.get(cell, "grey"), width=3, dash=dash),
+        marker=dict(size=10, symbol=SYMBOLS.get(cell, "circle")),
+        error_y=dict(type="data", symmetric=False, array=[r["max"] - r["mean"] for r in rows],
+                     arrayminus=[r["mean"] - r["min"] for r in rows], thickness=1.5),
+        customdata=[[r[key], r["seeds"], r["min"], r["max"]] for r in rows],
+        hovertemplate=(f"{name}<br>{where}: mean %{{y:.3f}}<br>seeds %{{customdata[1]}}, "
+                       "worst %{customdata[2]:.3f}, best %{customdata[3]:.3f}<extra></extra>"))
+
 def accuracy_vs_length(summary: list[dict], baseline: float, baseline_label: str = "no memory",
                        height: int = 380) -> go.Figure:
     """Mean final accuracy per cell against length, bars from the worst to the best seed, baseline dotted.
@@ -222,15 +237,8 @@ def accuracy_vs_length(summary: list[dict], baseline: float, baseline_label: str
         rows = sorted((r for r in summary if r["cell"] == cell and r.get("run") == run), key=lambda r: r["length"])
         shift = 1.0 + 0.04 * (k - (len(series) - 1) / 2)      # a multiplicative nudge on the log axis
         name = series_label(cell, run)
-        fig.add_scatter(
-            x=[r["length"] * shift for r in rows], y=[r["mean"] for r in rows], mode="lines+markers", name=name,
-            line=dict(color=SERIES_COLORS.get(cell, "grey"), width=3, dash=_dash(runs, run)),
-            marker=dict(size=10, symbol=SYMBOLS.get(cell, "circle")),
-            error_y=dict(type="data", symmetric=False, array=[r["max"] - r["mean"] for r in rows],
-                         arrayminus=[r["mean"] - r["min"] for r in rows], thickness=1.5),
-            customdata=[[r["length"], r["seeds"], r["min"], r["max"]] for r in rows],
-            hovertemplate=(f"{name}<br>length %{{customdata[0]}}: mean %{{y:.3f}}<br>seeds %{{customdata[1]}}, "
-                           "worst %{customdata[2]:.3f}, best %{customdata[3]:.3f}<extra></extra>"))
+        _spread_line(fig, [r["length"] * shift for r in rows], rows, "length", "length %{customdata[0]}", name, cell,
+                     _dash(runs, run))
     lengths = sorted({r["length"] for r in summary})
     if lengths:
         fig.add_scatter(x=[lengths[0] * 0.93, lengths[-1] * 1.07], y=[baseline, baseline], mode="lines",
@@ -341,15 +349,8 @@ def agreement_by_attractors(points: list[dict], baseline: dict[str, float], leng
         rows = sorted((p for p in points if p["cell"] == cell and p.get("run") == run), key=lambda p: p["attractors"])
         shift = 0.06 * (k - (len(series) - 1) / 2)
         name = series_label(cell, run)
-        fig.add_scatter(
-            x=[p["attractors"] + shift for p in rows], y=[p["mean"] for p in rows], mode="lines+markers", name=name,
-            line=dict(color=SERIES_COLORS.get(cell, "grey"), width=3, dash=_dash(runs, run)),
-            marker=dict(size=10, symbol=SYMBOLS.get(cell, "circle")),
-            error_y=dict(type="data", symmetric=False, array=[p["max"] - p["mean"] for p in rows],
-                         arrayminus=[p["mean"] - p["min"] for p in rows], thickness=1.5),
-            customdata=[[p["attractors"], p["seeds"], p["min"], p["max"]] for p in rows],
-            hovertemplate=(f"{name}<br>%{{customdata[0]}} attractor(s): mean %{{y:.3f}}<br>seeds %{{customdata[1]}}, "
-                           "worst %{customdata[2]:.3f}, best %{customdata[3]:.3f}<extra></extra>"))
+        _spread_line(fig, [p["attractors"] + shift for p in rows], rows, "attractors",
+                     "%{customdata[0]} attractor(s)", name, cell, _dash(runs, run))
     counts = [a for a in range(4) if f"nearest_a{a}" in baseline]
     if counts:
         fig.add_scatter(x=counts, y=[baseline[f"nearest_a{a}"] for a in counts], mode="lines+markers",

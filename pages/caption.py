@@ -7,8 +7,8 @@ from dataclasses import replace
 import streamlit as st
 
 from pages import kit
-from rnn_core.caption.data import (COLOUR_NAMES, GRID, HELD_OUT_PAIRS, HELD_OUT_PLACES, KINDS, SHAPES, Shape,
-                                   caption_words, check_shapes, is_held_out, make_pictures)
+from rnn_core.caption.data import (COLOUR_NAMES, GRID, HELD_OUT_PAIRS, HELD_OUT_PLACES, KIND_PAIRS, KINDS, SHAPES,
+                                   Shape, caption_words, check_shapes, is_held_out, make_pictures)
 from rnn_core.caption.figures import (ATTENTION_CAPTION, CURVES_CAPTION, GRAMMAR_NOTE, INTRO, KIND_CAPTION,
                                       MODEL_NAMES, SEEN_CAPTION, accuracy_by_kind, attention_maps, defaults_finding,
                                       exact_match_curves, picture, seen_and_held_out)
@@ -104,9 +104,9 @@ st.caption(f"Training pictures: 24 × 24 pixels, {len(KINDS)} kinds of shape ({l
            f"{len(SHAPES)} shapes) on a 3 × 3 grid, {DEFAULTS.n_train:,} of them, with a little noise. Two shapes "
            "share a row or a column, and the caption names them in reading order (the upper one, or the left "
            f"one, first). The {DEFAULTS.n_test:,} held-out pictures are combinations never seen in training: "
-           f"{HELD_OUT_PAIRS} of the 120 pairs of kinds (such as a red circle with a green square) never share a "
-           f"training picture, and {HELD_OUT_PLACES} of the 144 pairings of a kind with a place never appear alone "
-           "in training. Each kind, place and relation is seen; a model must compose them.")
+           f"{HELD_OUT_PAIRS} of the {KIND_PAIRS} pairs of kinds (such as a red circle with a green square) never "
+           f"share a training picture, and {HELD_OUT_PLACES} of the {len(KINDS) * GRID * GRID} pairings of a kind "
+           "with a place never appear alone in training. Each kind, place and relation is seen; a model must compose them.")
 
 
 # --- 3. how well they do --------------------------------------------------------------------------------------

@@ -232,8 +232,9 @@ x, y = task.batch(1, example_len, torch.Generator().manual_seed(int(st.session_s
 if task_key == "agreement":
     st.markdown(f"{agreement.marked_sentence(x[0])} → **{AGREEMENT_VERBS[int(y[0])]}**")
     st.caption("How to read it: one training sentence; its subject in bold, the attractors (nouns of the other "
-               "number after it) in italics. The network reads it word by word and must fill the blank; the "
-               "sentences are grammatical, not always sensible.")
+               "number after it) in italics. The network reads it word by word and must fill the blank. The "
+               "chunks between subject and verb come in random order, so many sentences are not grammatical "
+               "English: only the subject's number decides the verb.")
 else:
     kit.chart(example_sequence(describe_example(task, x[0], y[0])), example_caption(task_key),
               key="compare.example_chart")

@@ -9,7 +9,6 @@ caption match, per-word accuracy and accuracy by kind of word, and the best a pi
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import replace
 from pathlib import Path
 

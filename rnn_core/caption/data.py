@@ -50,6 +50,7 @@ WORD_KINDS = ("colour", "shape", "place or relation", "other")
 MAX_WORDS = 10                                   # "a red circle to the left of a blue square"
 MAX_LENGTH = MAX_WORDS + 1                       # and <end>
 KINDS = tuple(itertools.product(COLOUR_NAMES, SHAPES))            # 16 kinds of shape: (colour, shape)
+KIND_PAIRS = len(KINDS) * (len(KINDS) + 1) // 2                  # 136: two shapes of one kind make a pair too
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ def held_out_combinations() -> tuple[frozenset, frozenset]:
 
 
 HELD_PAIRS, HELD_PLACES = held_out_combinations()
-HELD_OUT_PAIRS, HELD_OUT_PLACES = len(HELD_PAIRS), len(HELD_PLACES)     # 16 of 120 pairs, 32 of 144 pairings
+HELD_OUT_PAIRS, HELD_OUT_PLACES = len(HELD_PAIRS), len(HELD_PLACES)     # 16 of 136 pairs, 32 of 144 pairings
 
 
 def is_held_out(shapes) -> bool:

@@ -17,20 +17,25 @@ INTRO = ("One picture in, a sentence out: the *one to many* shape. An encoder tu
          "word fed back as the next step's input. With attention (as in Xu et al. 2015, “Show, Attend and Tell”) "
          "the decoder looks at the grid again before every word, and you can see where it looked.")
 CURVES_CAPTION = ("How to read it: the share of held-out pictures (combinations never seen in training) whose "
-                  "caption each model writes exactly right, every word, measured every 50 steps while training. "
-                  "Grey is the picture-blind decoder: it never sees the picture.")
+                  "caption each model writes exactly right, every word, measured every 50 steps while training on "
+                  "a smaller set of other held-out pictures, so the last point can differ a little from the "
+                  "figures measured after training. Grey is the picture-blind decoder: it never sees the picture.")
 ATTENTION_CAPTION = ("How to read it: one small picture per word the attention model wrote, in order; the less a "
                      "cell is dimmed, the more of its attention that cell got just before it wrote the word (the "
-                     "share is printed on cells with 15% or more; each picture's nine weights sum to 100%).")
+                     "share is printed on cells with 15% or more; each picture's nine weights sum to 100%). What "
+                     "the decoder read at earlier words is carried in its state, so where it looks is not always "
+                     "what a word depends on.")
 KIND_CAPTION = ("How to read it: on held-out pictures, the share of words right at their place in the caption, "
                 "split by kind of word (colour, shape, place or relation word such as “left” or “above”, and the "
                 "rest: “a”, “the”, “of”, the end). A word after a mistake counts as wrong when it is out of place.")
 SEEN_CAPTION = ("How to read it: for each model, the share of captions exactly right on new pictures of combinations "
                 "seen in training (light) and on held-out pictures, whose combinations never were (dark). A model "
-                "that learned which shapes go together, rather than to look, drops from light to dark.")
-GRAMMAR_NOTE = ("A picture-blind decoder writes the same caption for every picture; the best it could do on the "
-                "held-out pictures is the most common caption ({exact:.1%} of them exactly) and, word by word, "
-                "{words:.1%} (the commonest word at each place).")
+                "that learned which kinds go together and where each kind goes, rather than to look, drops from "
+                "light to dark.")
+GRAMMAR_NOTE = ("A picture-blind decoder writes the same caption for every picture, one it learned from training "
+                "pictures; no training picture has a held-out picture's caption, so on held-out pictures it gets "
+                "none exactly right. Even a fixed caption chosen knowing the test pictures would get {exact:.1%} "
+                "of them exactly and, word by word, {words:.1%} (the commonest word at each place).")
 
 
 def _rgb(image) -> np.ndarray:
@@ -83,9 +88,11 @@ def attention_maps(image, words: list[str], weights, title: str = "Where the att
                       row=r, col=c)
         big = [(ci, ri) for ri in range(GRID) for ci in range(GRID) if w[ri, ci] >= 0.15]
         # the share, in the cell's top left corner, on the background (white on a yellow shape would not read)
-        fig.add_trace(go.Scatter(x=[centres[ci] - 3.6 for ci, _ in big], y=[centres[ri] - 3.0 for _, ri in big],
+        # (low enough that a top-row label stays inside the picture, drawn over its edge rather than cut off)
+        fig.add_trace(go.Scatter(x=[centres[ci] - 3.6 for ci, _ in big], y=[centres[ri] - 2.3 for _, ri in big],
                                  text=[f"{w[ri, ci]:.0%}" for ci, ri in big], mode="text", textposition="middle right",
-                                 textfont=dict(color="white", size=11), hoverinfo="skip", showlegend=False),
+                                 textfont=dict(color="white", size=11), hoverinfo="skip", showlegend=False,
+                                 cliponaxis=False),
                       row=r, col=c)
     fig.update_xaxes(visible=False, range=[-0.5, SIZE - 0.5])
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
@@ -158,5 +165,8 @@ def defaults_finding(rows: list[dict]) -> str:
             f"a shape, the attention model puts {span(by('attention', 'on_named_shape'))} of its weight, on "
             "average, on the cell of the shape it names. Without attention, the model captions new pictures of "
             f"combinations it has seen ({span(by('plain', 'seen_exact'))}) better than held-out ones on every seed "
-            "where it makes mistakes: part of what it learned is which shapes go together. With attention, "
+            "where it makes mistakes: part of what it learned is which kinds go together and where each kind "
+            "goes. It reads the nine cells side by side, each through weights of its own, so it must learn every "
+            "kind at every place; attention reads each cell through the same weights, with its row and column "
+            "added, which helps it compose. With attention, "
             f"{span(by('attention', 'seen_exact'))} of the seen ones.")

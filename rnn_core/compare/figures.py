@@ -319,7 +319,9 @@ AGREEMENT_DISTANCE_CAPTION = (
 AGREEMENT_ATTRACTOR_CAPTION = (
     "How to read it: the same runs at one distance, their test sentences split by how many nouns of the other "
     "number (attractors) stand between subject and verb (mean over seeds; bars: worst and best seed). The dashed "
-    "grey line is what agreeing with the nearest noun scores on those sentences: attractors fool it by design.")
+    "grey line is what agreeing with the nearest noun scores on those sentences: attractors fool it by design; "
+    "the dotted one, always the commoner verb. Where a cell has forgotten the subject (at chance at every count), "
+    "this chart cannot show an attractor effect: pick a shorter distance.")
 
 
 def agreement_by_distance(summary: list[dict], baselines: dict[int, dict[str, float]]) -> go.Figure:

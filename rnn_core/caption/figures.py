@@ -87,13 +87,12 @@ def attention_maps(image, words: list[str], weights, title: str = "Where the att
                                  hovertemplate=f"“{words[i]}”: weight %{{z:.2f}}<extra></extra>"),
                       row=r, col=c)
         big = [(ci, ri) for ri in range(GRID) for ci in range(GRID) if w[ri, ci] >= 0.15]
-        # the share, in the cell's top left corner, on the background (white on a yellow shape would not read)
-        # (low enough that a top-row label stays inside the picture, drawn over its edge rather than cut off)
-        fig.add_trace(go.Scatter(x=[centres[ci] - 3.6 for ci, _ in big], y=[centres[ri] - 2.3 for _, ri in big],
-                                 text=[f"{w[ri, ci]:.0%}" for ci, ri in big], mode="text", textposition="middle right",
-                                 textfont=dict(color="white", size=11), hoverinfo="skip", showlegend=False,
-                                 cliponaxis=False),
-                      row=r, col=c)
+        # the share, in the cell's top left corner, on a dark label (white on a yellow shape would not read), low
+        # enough that a top-row label stays inside the picture
+        for ci, ri in big:
+            fig.add_annotation(x=centres[ci] - 3.7, y=centres[ri] - 2.4, text=f"{w[ri, ci]:.0%}", showarrow=False,
+                               xanchor="left", font=dict(color="white", size=10), bgcolor="rgba(0,0,0,0.65)",
+                               borderpad=1, row=r, col=c)
     fig.update_xaxes(visible=False, range=[-0.5, SIZE - 0.5])
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
     fig.update_layout(height=70 + 190 * rows, title=title, template="plotly_white", font=dict(size=14),

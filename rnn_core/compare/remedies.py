@@ -63,7 +63,7 @@ REMEDIES = (
     Remedy("irnn", "ReLU + identity W_hh (IRNN)", "rnn", {"rnn_init": "identity"},
            "the start: W_hh = I, slopes of 1"),
     Remedy("irnn-le", "IRNN + clipping at lr 0.002", "rnn", {"rnn_init": "identity", "clip": 1.0, "lr": 2e-3},
-           "the IRNN trained as ReLU networks are: clipping at 1, a tenth of the learning rate"),
+           "its training: clipping at 1, a tenth of the rate"),
     Remedy("relu", "ReLU alone", "rnn", {"nonlinearity": "relu"},
            "saturation: a slope of 1 wherever a unit is on"),
     Remedy("truncated", f"truncated BPTT, k = {TRUNCATE_STEPS}", "rnn", {"truncate": TRUNCATE_STEPS},

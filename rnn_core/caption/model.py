@@ -36,7 +36,7 @@ from rnn_core.caption.data import (BACKGROUND, END, GRID, KIND_OF_WORD, MAX_LENG
 from rnn_core.errors import RNNLabError
 from rnn_core.nets.attention import AdditiveAttention
 from rnn_core.nets.cells import CELL_NAMES
-from rnn_core.runs.loop import Progress, TrainConfig, TrainResult, seeded, train
+from rnn_core.runs.loop import Progress, TrainConfig, TrainResult, evaluating, seeded, train
 
 MODELS = ("attention", "plain", "blind")
 MODEL_NAMES = {"attention": "with attention", "plain": "without attention", "blind": "picture-blind"}
@@ -169,10 +169,8 @@ def caption_loss(logits: torch.Tensor, captions: torch.Tensor) -> torch.Tensor:
 @torch.no_grad()
 def score(model: Captioner, pictures: Pictures, chunk: int = 500) -> dict:
     """Exact caption match, per-word accuracy and accuracy by kind of word, decoding greedily."""
-    was = model.training
-    model.eval()
-    preds = torch.cat([model(pictures.images[a:a + chunk]).argmax(-1) for a in range(0, len(pictures), chunk)])
-    model.train(was)
+    with evaluating(model):
+        preds = torch.cat([model(pictures.images[a:a + chunk]).argmax(-1) for a in range(0, len(pictures), chunk)])
     truth = pictures.captions
     mask = _word_mask(truth)
     right = (preds == truth) | ~mask
@@ -192,10 +190,8 @@ def score(model: Captioner, pictures: Pictures, chunk: int = 500) -> dict:
 @torch.no_grad()
 def wrong_pictures(model: Captioner, pictures: Pictures) -> list[int]:
     """The indices of the pictures whose caption ``model`` gets wrong (greedy decoding)."""
-    was = model.training
-    model.eval()
-    preds = model(pictures.images).argmax(-1)
-    model.train(was)
+    with evaluating(model):
+        preds = model(pictures.images).argmax(-1)
     mask = _word_mask(pictures.captions)
     right = ((preds == pictures.captions) | ~mask).all(dim=1)
     return [int(i) for i in torch.nonzero(~right).flatten()]
@@ -205,10 +201,8 @@ def wrong_pictures(model: Captioner, pictures: Pictures) -> list[int]:
 def attention_on_named_shape(model: Captioner, pictures: Pictures) -> float:
     """The attention model's mean weight on a shape's cell just before it writes that shape's colour or shape word
     (the true caption fed in, so every picture's words line up)."""
-    was = model.training
-    model.eval()
-    _, alpha = model(pictures.images, pictures.captions, return_attention=True)
-    model.train(was)
+    with evaluating(model):
+        _, alpha = model(pictures.images, pictures.captions, return_attention=True)
     total, count = 0.0, 0
     for i, shapes in enumerate(pictures.shapes):
         n = len(caption_words(shapes))

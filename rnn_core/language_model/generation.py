@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from rnn_core.errors import RNNLabError
 from rnn_core.language_model.model import LanguageModel
 from rnn_core.data.text import EOS, SPECIALS, Tokenizer, join_tokens, split_tokens
+from rnn_core.runs.loop import evaluating
 
 MAX_LENGTH = 5000
 MAX_PROMPT_TOKENS = 20_000
@@ -168,7 +169,7 @@ class CellSteps:
         """Feed ``token``; returns the next-token logits and the new per-layer state."""
         model = self.model
         if not model.fused:
-            with _eval_mode(model):
+            with evaluating(model):
                 out, _, state = model(torch.tensor([[token]], device=model.device), state=layers)
             return out[0, -1], state
         if model.embedding is not None:
@@ -275,7 +276,7 @@ class Stepper:
         stepper = cls(model, tokenizer, temperature, top_k, top_p, int(seed), prompt,
                       tokenizer.unknown_tokens(prompt) if prompt else [], rng=np.random.default_rng(int(seed)),
                       steps=CellSteps(model), exclude=() if draw_specials else special_ids(tokenizer))
-        with _eval_mode(model):
+        with evaluating(model):
             out, _, state = model(torch.tensor([prompt_ids], device=model.device))
         stepper.logits, stepper.layers = out[0, -1], stepper.steps.layers(state)
         return stepper
@@ -471,20 +472,3 @@ def distributions_at_temperatures(logits: torch.Tensor, tokenizer: Tokenizer, te
     for t in temperatures:
         out[t] = next_token_probs(logits, t, exclude=exclude)[ids].tolist()
     return out
-
-
-class _eval_mode:
-    """Run the model in evaluation mode and put it back as it was."""
-
-    def __init__(self, model: LanguageModel):
-        self.model = model
-
-    def __enter__(self):
-        self.was_training = self.model.training
-        if self.was_training:
-            self.model.eval()
-
-    def __exit__(self, *exc):
-        if self.was_training:
-            self.model.train()
-        return False

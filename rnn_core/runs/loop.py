@@ -312,3 +312,14 @@ def evaluation_rows(reports) -> list[dict]:
             seen.add(at)
             rows.append({**p.metrics, "step": at})
     return rows
+
+
+@contextmanager
+def evaluating(model: torch.nn.Module) -> Iterator[None]:
+    """Run ``model`` in evaluation mode (dropout off) and put it back as it was, even after an error."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield
+    finally:
+        model.train(was_training)

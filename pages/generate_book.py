@@ -63,9 +63,8 @@ def book_view(p: Picked, prompt: str) -> None:
     if facts is None:
         st.info("The book's counts ship beside the model (war-and-peace-words.json); they are missing here.")
     else:
-        rows, ranked = cached(model, ("book", id(model)), lambda: (
-            book.book_and_model(model, tokenizer, facts),
-            top_tokens(book.next_probs(model, tokenizer, book.PROMPT), tokenizer, len(tokenizer))))
+        probs = cached(model, ("book", id(model)), lambda: book.next_probs(model, tokenizer, book.PROMPT))
+        rows, ranked = book.book_and_model(probs, tokenizer, facts), top_tokens(probs, tokenizer, len(tokenizer))
         st.write(book.book_sentence(facts))
         st.write(book.model_sentence(rows, facts, ranked[:10]))
         kit.chart(figs.book_model_figure(rows, facts, ranked[:10], dict(ranked)), figs.BOOK_CAPTION,

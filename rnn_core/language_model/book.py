@@ -29,6 +29,7 @@ from rnn_core.data.corpora import load_public_text, unwrap_prose
 from rnn_core.data.text import UNK, Tokenizer, split_tokens
 from rnn_core.errors import RNNLabError
 from rnn_core.runs.jobs import configure_torch_threads
+from rnn_core.runs.loop import evaluating
 from rnn_core.language_model.pretrained import READY_MADE, load_ready_made
 from rnn_core.language_model.training import PRESET_TITLES, preset, train_language_model
 from rnn_core.language_model.generation import Stepper, start_token_id, top_tokens
@@ -39,7 +40,6 @@ PROMPT = "Napoleon was the Emperor of"
 CONTEXT = ("Emperor", "of")             # what the book's counts are conditioned on
 SUBJECT = "Napoleon"                    # the prompt's first word, swapped for names the model never saw
 UNKNOWN_NAMES = ("Gorbachev", "Cleopatra")
-KNOWN_NAMES = ("Napoleon", "Kutuzov", "Pierre")
 CHAIN_SENTENCE = "Prince Andrew looked up at the sky."
 FACTS_FILE = Path(__file__).resolve().parent / "pretrained" / "war-and-peace-words.json"
 PRESETS_FILE = Path(__file__).resolve().parent / "war_and_peace_presets.csv"   # the presets on this book, measured
@@ -66,17 +66,14 @@ def book_facts(text: str) -> dict:
     "Emperor of" and what follows "of", and whether Napoleon's title or the whole prompt ever appears."""
     every = split_tokens(text, "word")
     tokens = every[:int(len(every) * TRAIN_SHARE)]
-    counts = Counter(tokens)
     follows = what_follows(tokens, CONTEXT)
     after_of = what_follows(tokens, ("of",))
     return {"context": " ".join(CONTEXT), "follows": dict(follows.most_common()),
-            "context_count": count_phrase(tokens, CONTEXT),
+            "context_count": sum(follows.values()),
             "of_count": sum(after_of.values()),
             "after_of": {w: n for w, n in after_of.most_common() if n >= 2 or w in follows},
             "emperor_of_the_french": count_phrase(tokens, ("Emperor", "of", "the", "French")),
             "prompt_count": count_phrase(tokens, tuple(split_tokens(PROMPT, "word"))),
-            "word_counts": {w: counts[w] for w in (*KNOWN_NAMES, *UNKNOWN_NAMES, "Emperor", "Russia", "Austria",
-                                                   "France")},
             "unknown_share": {str(v): unknown_share(text, v) for v in VOCABULARIES},
             "train_tokens": len(tokens), "words": len(every)}
 
@@ -111,10 +108,9 @@ class BookRow:
     model_rank: int
 
 
-def book_and_model(model, tokenizer: Tokenizer, facts: dict, prompt: str = PROMPT) -> list[BookRow]:
+def book_and_model(probs: torch.Tensor, tokenizer: Tokenizer, facts: dict) -> list[BookRow]:
     """For every word that follows "Emperor of" in the book: its count and share there, and the probability
-    (and rank among all words) the model gives it after ``prompt``."""
-    probs = next_probs(model, tokenizer, prompt)
+    (and rank among all words) the model gives it: ``probs``, its :func:`next_probs` after the prompt."""
     order = torch.argsort(probs, descending=True).tolist()
     rank = {i: r + 1 for r, i in enumerate(order)}
     total = sum(facts["follows"].values()) or 1
@@ -135,7 +131,7 @@ class NameRow:
     top: list[tuple[str, float]]
 
 
-def unknown_names(model, tokenizer: Tokenizer, names=(*KNOWN_NAMES[:1], *UNKNOWN_NAMES), k: int = 5,
+def unknown_names(model, tokenizer: Tokenizer, names=(SUBJECT, *UNKNOWN_NAMES), k: int = 5,
                   prompt: str = PROMPT) -> tuple[list[NameRow], float]:
     """The prompt with its subject swapped for each name: whether the model knows the name, what it reads, and
     its ``k`` likeliest next words (as :func:`next_probs`). Also the largest difference in any
@@ -170,11 +166,8 @@ def chain_rule(model, tokenizer: Tokenizer, sentence: str = CHAIN_SENTENCE) -> l
     if len(words) > MAX_SENTENCE_WORDS:
         raise RNNLabError(f"That sentence has {len(words)} words; score at most {MAX_SENTENCE_WORDS}.")
     ids = [start_token_id(tokenizer)] + tokenizer.encode(sentence)
-    was = model.training
-    model.eval()
-    with torch.no_grad():
+    with evaluating(model), torch.no_grad():
         logits, _, _ = model(torch.tensor([ids], device=model.device))
-    model.train(was)
     logp = torch.log_softmax(logits[0].float(), -1)
     steps, running = [], 0.0
     for t, word in enumerate(words):
@@ -239,33 +232,6 @@ def presets_note() -> str | None:
         return None
     metrics = load_ready_made(READY_KEY)[2]["metrics"]
     return preset_sentence(rows, metrics, facts)
-
-
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description="Count what the book says (written beside the ready-made model), "
-                                                 "or measure the presets on it.")
-    parser.add_argument("--text", type=Path, help="the book's text (default: the downloaded War and Peace)")
-    parser.add_argument("--out", type=Path, default=FACTS_FILE)
-    parser.add_argument("--presets", type=Path, help="measure the Quick and Better presets on the book, seeds 0-4, "
-                                                      "into this CSV (instead of counting)")
-    args = parser.parse_args(argv)
-    if args.text:
-        text = unwrap_prose(args.text.read_text(encoding="utf-8-sig"))
-    else:
-        text = load_public_text(BOOK)
-    if args.presets:
-        configure_torch_threads(default=1)    # as the app trains: one thread per training
-        rows = [preset_row(text, name, seed) for name in PRESET_TITLES for seed in range(5)]
-        pd.DataFrame(rows, columns=PRESET_COLUMNS).to_csv(args.presets, index=False)
-        print(json.dumps(rows[-1]))
-        return
-    facts = book_facts(text)
-    args.out.write_text(json.dumps(facts, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(json.dumps(facts, ensure_ascii=False))
-
-
-if __name__ == "__main__":
-    main()
 
 
 # --- what the page says, from the numbers above ---------------------------------------------------------
@@ -336,3 +302,30 @@ def chain_sentence(steps: list[ChainStep]) -> str:
             + (f" Not in the vocabulary, so scored as <unk>: {', '.join(unknown)}. The probability of <unk> is the "
                "chance of some word outside the vocabulary, any of thousands; the word itself is far less likely, "
                "so a rare word makes the sentence look likelier than it is." if unknown else ""))
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description="Count what the book says (written beside the ready-made model), "
+                                                 "or measure the presets on it.")
+    parser.add_argument("--text", type=Path, help="the book's text (default: the downloaded War and Peace)")
+    parser.add_argument("--out", type=Path, default=FACTS_FILE)
+    parser.add_argument("--presets", type=Path, help="measure the Quick and Better presets on the book, seeds 0-4, "
+                                                      "into this CSV (instead of counting)")
+    args = parser.parse_args(argv)
+    if args.text:
+        text = unwrap_prose(args.text.read_text(encoding="utf-8-sig"))
+    else:
+        text = load_public_text(BOOK)
+    if args.presets:
+        configure_torch_threads(default=1)    # as the app trains: one thread per training
+        rows = [preset_row(text, name, seed) for name in PRESET_TITLES for seed in range(5)]
+        pd.DataFrame(rows, columns=PRESET_COLUMNS).to_csv(args.presets, index=False)
+        print(json.dumps(rows[-1]))
+        return
+    facts = book_facts(text)
+    args.out.write_text(json.dumps(facts, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(json.dumps(facts, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -51,7 +51,7 @@ def test_the_model_says_what_follows_of_not_what_follows_emperor_of(ready):
     top = next_token_distribution(model, tokenizer, book.PROMPT, 10)
     book_first = max(facts["after_of"], key=facts["after_of"].get)
     assert top[0][0] == book_first and top[0][1] > 2 * top[1][1]          # with a margin: twice the runner-up
-    rows = book.book_and_model(model, tokenizer, facts)
+    rows = book.book_and_model(book.next_probs(model, tokenizer, book.PROMPT), tokenizer, facts)
     assert all(r.model_rank > 10 and r.model_probability < 0.02 for r in rows)   # none among the ten shown
     said = book.model_sentence(rows, facts, top)
     assert "too few" in said and f"**{book_first}**" in said

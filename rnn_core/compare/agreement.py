@@ -14,7 +14,7 @@ import math
 
 import torch
 
-from rnn_core.compare.experiments import TEST_SEED, TEST_SIZE
+from rnn_core.compare.experiments import test_set
 from rnn_core.data import agreement as A
 from rnn_core.data.tasks import get_task
 
@@ -146,7 +146,7 @@ def _pct(value: float) -> str:
 @functools.lru_cache(maxsize=8)
 def test_sentences(length: int) -> tuple[torch.Tensor, torch.Tensor]:
     """The test sentences every run at ``length`` was scored on (the same seed as in ``run_one``)."""
-    return get_task("agreement").batch(TEST_SIZE, length, torch.Generator().manual_seed(TEST_SEED + length))
+    return test_set(get_task("agreement"), length)
 
 
 def marked_sentence(ids) -> str:

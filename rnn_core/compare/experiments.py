@@ -322,7 +322,7 @@ def train_one(spec: ExperimentSpec, cell: str, length: int, seed: int, stop: thr
                    evaluate=evaluate, on_progress=progress, stop=stop,
                    solved=lambda m: m.get("accuracy", 0.0) >= spec.solved_at)
     model.eval()
-    test = task.batch(TEST_SIZE, length, torch.Generator().manual_seed(TEST_SEED + length))
+    test = test_set(task, length)
     with torch.no_grad():
         accuracy, test_loss = score(model, task, *test)
     row = {"task": spec.task, "cell": cell, "length": length, "seed": seed, "hidden": model.hidden_size,
@@ -340,6 +340,11 @@ def test_breakdown(model: TaskModel, task: Task, x: torch.Tensor, y: torch.Tenso
     with torch.no_grad():
         out = torch.cat([model(x[start:start + 500]) for start in range(0, len(x), 500)])
     return task.breakdown(x, y, out)
+
+
+def test_set(task: Task, length: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The held-out sequences every run at ``length`` is scored on (the same for every cell and seed)."""
+    return task.batch(TEST_SIZE, length, torch.Generator().manual_seed(TEST_SEED + length))
 
 
 def score(model: TaskModel, task: Task, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import csv
 import math
-import statistics
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,7 +24,7 @@ from typing import Callable
 
 import torch
 
-from rnn_core.compare.experiments import TEST_SEED, TEST_SIZE, ExperimentSpec, TaskModel, train_one
+from rnn_core.compare.experiments import ExperimentSpec, TaskModel, test_set, train_one
 from rnn_core.data.tasks import adding_batch, get_task
 from rnn_core.errors import RNNLabError
 from rnn_core.runs.loop import seeded
@@ -162,7 +161,7 @@ def run_remedy(key: str, seed: int, length: int = REMEDY_LENGTH, stop: threading
                           spec.nonlinearity, spec.truncate)
     ratio_init = gradient_ratio(start, x, y)
     row, _, model = train_one(spec, r.cell, length, seed, stop=stop, on_update=on_update)
-    test_y = task.batch(TEST_SIZE, length, torch.Generator().manual_seed(TEST_SEED + length))[1]
+    test_y = test_set(task, length)[1]
     diverged = row["stop_reason"] == "diverged"
     return {"remedy": key, "label": r.label, "cell": r.cell, "length": length, "seed": seed,
             "accuracy": row["accuracy"], "loss": row["loss"], "baseline": row["baseline"],
@@ -372,13 +371,3 @@ def findings(rows: list[dict]) -> list[str]:
     return lines
 
 
-def write_csv(rows: list[dict], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows({k: row[k] for k in COLUMNS} for row in rows)
-
-
-def rows_median(values: list[float]) -> float:
-    return statistics.median(values) if values else math.nan

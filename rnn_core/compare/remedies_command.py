@@ -14,7 +14,10 @@ import sys
 import time
 from pathlib import Path
 
-from rnn_core.compare.remedies import REMEDIES, REMEDY_LENGTH, findings, parse_remedies, run_remedies, write_csv
+import pandas as pd
+
+from rnn_core.command import write_csv
+from rnn_core.compare.remedies import COLUMNS, REMEDIES, REMEDY_LENGTH, findings, parse_remedies, run_remedies
 from rnn_core.errors import RNNLabError
 from rnn_core.runs.jobs import configure_torch_threads
 
@@ -45,7 +48,7 @@ def run(args: argparse.Namespace) -> dict:
               f"{row['accuracy']:.3f}, MSE {row['loss']:.4f}, ratio {row['ratio']:.3g} (at the start "
               f"{row['ratio_init']:.3g}), {row['steps']} steps, {row['stop_reason']}", file=sys.stderr, flush=True)
         if args.csv:
-            write_csv(rows, args.csv)
+            write_csv(pd.DataFrame(rows, columns=COLUMNS), args.csv)
 
     run_remedies(keys, seeds, args.length, on_row=on_row)
     return {"task": "adding", "length": args.length, "seconds": round(time.time() - started, 1), "results": rows,

@@ -20,6 +20,8 @@ PAGES = [
     ("sentiment?steps=100&hidden=8", "GRU", "cell=gru", "Train", "Sentiment", "is now the model"),
     ("gradients?length=20&hidden=8&train_steps=50", "relu", "activation=relu", "Train", "Vanishing gradients",
      "a test MSE far below"),
+    ("caption?steps=200&hidden=16", "LSTM", "cell=lstm", "Train all three", "Caption a picture",
+     "Exact captions: with attention"),
 ]
 
 

@@ -103,11 +103,13 @@ class GRUSequence(torch.autograd.Function):
         rz_t, r_t, z_t = rz.unbind(0), rz[..., :size].unbind(0), rz[..., size:].unbind(0)
         n_t, out_t = n.unbind(0), out.unbind(0)
         h = h0
+        minus_one = x.new_full((), -1.0).expand(batch, size)
         for t in order:
             gh_rz, gh_n = _linear(h, w_hh_packed, b_hh).split([2 * size, size], 1)
             torch.add(gh_rz, gi_rz[t], out=rz_t[t]).sigmoid_()
-            torch.addcmul(gi_n[t], gh_n, r_t[t], value=2, out=n_t[t]).sigmoid_().mul_(2).sub_(1)
-            h = torch.lerp(n_t[t], h, z_t[t], out=out_t[t])      # n + z ⊙ (h − n)
+            s = torch.addcmul(gi_n[t], gh_n, r_t[t], value=2, out=n_t[t]).sigmoid_()
+            torch.add(minus_one, s, alpha=2, out=s)                # n = 2σ(2a) − 1
+            h = torch.lerp(s, h, z_t[t], out=out_t[t])           # n + z ⊙ (h − n)
             hn[t] = gh_n
         ctx.reverse = reverse
         ctx.save_for_backward(x, h0, w_ih, w_hh, out, torch.stack(hn), rz, n)
@@ -121,15 +123,16 @@ class GRUSequence(torch.autograd.Function):
         steps, batch, size = out.shape
         r, z = rz[..., :size], rz[..., size:]
         h_prev = torch.cat([out[1:], h0.unsqueeze(0)]) if reverse else torch.cat([h0.unsqueeze(0), out[:-1]])
-        # What does not depend on the incoming gradient, for every step at once: d h'/d a = coef ⊙ d L/d h' for
-        # each gate's pre-activation a (coef_in on the input side; coef_h on the hidden side, whose n block
-        # carries the reset gate).
-        dn = (1 - z) * (1 - n * n)                                  # through n = tanh(a_n)
-        coef_in = torch.stack([dn * hn * r * (1 - r),             # a_r, through r ⊙ (W_hn h + b_hn)
-                               (h_prev - n) * z * (1 - z),          # a_z
-                               dn], dim=2)                          # a_n (input side)
-        coef_h = coef_in.clone()
-        coef_h[:, :, 2] *= r
+        # What does not depend on the incoming gradient, for every step at once, written in place (no temporaries of
+        # every step's size): d L/d a = coef_h ⊙ d L/d h' for each gate's pre-activation a on the hidden side, whose
+        # n block carries the reset gate; the input side's n block is dn alone.
+        coef_h = out.new_empty(steps, batch, 3, size)
+        c_r, c_z, c_n = coef_h.unbind(2)
+        one_minus_z = 1 - z
+        dn = torch.mul(n, n).neg_().add_(1).mul_(one_minus_z)      # through n = tanh(a_n): (1 − z)(1 − n²)
+        torch.mul(dn, hn, out=c_r).mul_(r).mul_(1 - r)              # a_r, through r ⊙ (W_hn h + b_hn)
+        torch.sub(h_prev, n, out=c_z).mul_(z).mul_(one_minus_z)     # a_z
+        torch.mul(dn, r, out=c_n)                                   # a_n, hidden side
         grad_out = grad_out.contiguous()
         grad_h = out.new_empty(steps, batch, 3, size)               # d L/d (h_{t-1} W_hhᵀ + b_hh), every step
         grad_state = [None] * steps                                 # d L/d h_t, every step
@@ -143,7 +146,10 @@ class GRUSequence(torch.autograd.Function):
             torch.mul(dh.unsqueeze(1), coef_h_t[t], out=grad_h_t[t])
             carried = torch.addcmul(grad_out_t[order[i + 1]], dh, z_t[t]) if i + 1 < steps else dh * z_t[t]
             dh = _linear(grad_h_rows[t], w_hh_t, add=carried)
-        grad_in = (torch.stack(grad_state).unsqueeze(2) * coef_in).view(steps * batch, 3 * size)
+        # The input side differs from the hidden side in the n block only, which does not carry r.
+        grad_in = grad_h.clone()
+        torch.mul(torch.stack(grad_state), dn, out=grad_in[:, :, 2])
+        grad_in = grad_in.view(steps * batch, 3 * size)
         flat_h = grad_h.view(steps * batch, 3 * size)
         # The weights' gradients: one product each over every step and batch row.
         grad_w_hh = _linear(flat_h.t(), h_prev.reshape(steps * batch, size).t())

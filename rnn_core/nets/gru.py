@@ -152,8 +152,11 @@ class GRUSequence(torch.autograd.Function):
         grad_in = grad_in.view(steps * batch, 3 * size)
         flat_h = grad_h.view(steps * batch, 3 * size)
         # The weights' gradients: one product each over every step and batch row.
-        grad_w_hh = _linear(flat_h.t(), h_prev.reshape(steps * batch, size).t())
-        grad_w_ih = _linear(grad_in.t(), x.reshape(steps * batch, -1).t())
+        # Each is computed transposed, (h_prevᵀ)(grad_h), so that only the narrow factor is copied into rows (the
+        # transposed copy of the wide one took longer than its product) and oneDNN reads the wide one as it lies:
+        # the same sums in the same order, the same bits.
+        grad_w_hh = _linear(h_prev.reshape(steps * batch, size).t(), flat_h.t()).t().contiguous()
+        grad_w_ih = _linear(x.reshape(steps * batch, -1).t(), grad_in.t()).t().contiguous()
         grad_x = _linear(grad_in, w_ih.t()).view_as(x) if ctx.needs_input_grad[0] else None
         return grad_x, dh, grad_w_ih, grad_w_hh, grad_in.sum(0), flat_h.sum(0), None
 

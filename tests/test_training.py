@@ -176,3 +176,33 @@ def test_patience_running_out_on_the_last_step_is_not_called_early():
     result = train(model, lambda step: (w - 1).pow(2).sum(), config, evaluate=lambda: next(evaluations))
     assert result.stop_reason == "early" and result.steps == 20      # the patience ran out at the last step
     assert "Finished all 20 steps" in result.message and "early" not in result.message and "not improved" in result.message
+
+
+class _Clock:
+    """A stand-in for ``time.perf_counter`` in the loop: every step of training takes exactly ``per_step``."""
+
+    def __init__(self, per_step):
+        self.now, self.per_step = 0.0, per_step
+
+    def perf_counter(self):
+        return self.now
+
+
+def test_refit_fits_the_schedule_to_the_time_left_and_a_single_fit_leaves_a_margin(monkeypatch):
+    """The clock as the budget: one fit from the first tenth leaves about a tenth unused (its margin); fitted
+    again at every tenth, the schedule ends within a few per cent of the budget, and never after it."""
+    import rnn_core.runs.loop as loop
+    ends = {}
+    for refit in (False, True):
+        clock = _Clock(0.01)
+        monkeypatch.setattr(loop, "time", clock)
+        model, loss_fn = _regression()
+
+        def timed_loss(step, loss_fn=loss_fn, clock=clock):
+            clock.now += clock.per_step
+            return loss_fn(step)
+        result = train(model, timed_loss, TrainConfig(max_steps=100_000, seconds=20.0, lr=0.01, refit=refit))
+        ends[refit] = result.history[-1]["elapsed"]
+        assert result.stop_reason == "finished" and result.steps == result.planned_steps
+    assert ends[False] < 0.93 * 20.0
+    assert 0.95 * 20.0 <= ends[True] <= 20.0

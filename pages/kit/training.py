@@ -16,6 +16,7 @@ from rnn_core.runs.registry import ModelRegistry, Outcome, TrainedModel
 
 REGISTRY_KEY = "models"
 FOLLOWER_POLL_SECONDS = 5.0
+END_MARGIN_SECONDS = 0.5   # the final evaluation and storing the model, after the last step
 ENDINGS = {"stopped": " (stopped)", "diverged": " (diverged)"}
 WARNINGS = ("stopped", "diverged", "time")      # endings whose closing line is a warning
 
@@ -140,6 +141,7 @@ def train_controls(page: str, make_run: Callable[[], Run], *, label: str = "Trai
         if reports and job.active and live is not None:
             run = st.session_state.get(f"{page}.run")
             live(reports, run.context if run is not None else None)
+        wait_for_the_end(job, poll_interval(job))
         rerun_when_finished(job, page)
 
     follow()
@@ -218,6 +220,16 @@ def job_status(job: Job) -> None:
                 "a few models at once; yours starts as soon as one finishes.", icon="⏳")
     elif job.status == FAILED:
         st.error(job.error, icon="⚠️")
+
+
+def wait_for_the_end(job: Job, interval: float | None) -> None:
+    """From a polling fragment: when ``job`` should end before the next poll, wait for it here (at most the
+    interval and a half second), so that its results show as soon as it ends rather than up to a poll later
+    (half a second on average at one poll a second)."""
+    progress = job.progress if job.status == RUNNING else None
+    left, fraction = getattr(progress, "time_left", None), getattr(progress, "fraction", 0.0)
+    if interval and left is not None and left < interval and fraction >= 0.9:   # the job's last run, not one of many
+        job.wait(interval + END_MARGIN_SECONDS)
 
 
 def rerun_when_finished(job: Job, page: str) -> None:

@@ -52,6 +52,7 @@ class LMSettings:
     sample_length: int = 200
     keep_best: bool = False              # hand back the model of the best validation loss, not the last
     fit_to_time: bool = True             # shorten the schedule to fit ``seconds`` (False: the steps are the budget)
+    refit: bool = False                  # with fit_to_time: fit it again along the run (the clock is the budget)
     patience: int | None = None          # with keep_best: stop after this many evaluations without a new best
 
     def __post_init__(self):
@@ -70,7 +71,7 @@ class LMSettings:
     def train_config(self) -> TrainConfig:
         return TrainConfig(max_steps=self.max_steps, seconds=self.seconds, lr=self.lr, clip=self.clip or None,
                            eval_every_seconds=self.eval_every_seconds, eval_every_steps=self.eval_every_steps,
-                           fit_to_time=self.fit_to_time,
+                           fit_to_time=self.fit_to_time, refit=self.refit,
                            keep_best="val_loss" if self.keep_best else None,
                            patience=self.patience if self.keep_best else None)
 

@@ -11,9 +11,11 @@ Here, per direction and layer, one :class:`torch.autograd.Function`:
 
 * forward: the input side of every step in one matrix product (x W_ihᵀ + b_ih), then per step one product
   (h W_hhᵀ + b_hh) and a few elementwise operations, keeping r, z, n and W_hn h + b_hn;
-* backward: what does not depend on the incoming gradient computed for all steps at once, then per step one
-  multiplication, one ``addcmul`` and one product going back through time; the weights' gradients after the
-  loop, one matrix product each over every step and batch row (instead of one per step).
+* backward: what does not depend on the incoming gradient computed for all steps at once, written in place,
+  then per step one multiplication, one ``addcmul`` and one product going back through time; the weights'
+  gradients after the loop, one matrix product each over every step and batch row (instead of one per step),
+  computed transposed so that only the narrow factor is copied (copying the wide one into its transposed
+  layout took longer than the product: 0.4 ms of a 10 ms Quick step).
 
 The products go through oneDNN in float32, as the LSTM's kernels do (on the machine measured, an AMD CPU, MKL
 took 1.2 to 2 times as long for these shapes), and tanh is computed as 2σ(2a) − 1 (ATen's tanh took four times

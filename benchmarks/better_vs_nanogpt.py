@@ -27,7 +27,6 @@ import math
 import os
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -37,7 +36,7 @@ from torch import nn
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rnn_core.language_model.training import preset, train_language_model  # noqa: E402
+from rnn_core.language_model.training import on_the_clock, preset, train_language_model  # noqa: E402
 from rnn_core.runs.jobs import configure_torch_threads  # noqa: E402
 from rnn_core.runs.loop import seed_everything  # noqa: E402
 
@@ -47,8 +46,7 @@ BAR, GAP = 1.50, 0.30
 
 def better(text: str, seconds: float, seed: int) -> dict:
     """The Better preset on the clock, as the command line's ``--seconds`` runs it."""
-    settings = replace(preset("better", seed=seed), seconds=seconds, max_steps=1_000_000, fit_to_time=True,
-                       patience=None)
+    settings = on_the_clock(preset("better", seed=seed), seconds)
     start = time.perf_counter()
     run = train_language_model(text, settings)
     m = run.metrics

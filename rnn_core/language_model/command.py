@@ -17,8 +17,8 @@ from rnn_core.data.corpora import BUILT_IN, PUBLIC_TEXTS, check_text, decode_byt
 from rnn_core.errors import RNNLabError
 from rnn_core.runs.jobs import configure_torch_threads
 from rnn_core.data.text import encode_text
-from rnn_core.language_model.training import (GRID_COLUMNS, PRESETS, evaluate_loss, preset, preset_grid_row, summarize,
-                                              train_language_model)
+from rnn_core.language_model.training import (GRID_COLUMNS, PRESETS, evaluate_loss, on_the_clock, preset,
+                                              preset_grid_row, summarize, train_language_model)
 from rnn_core.command import StderrProgress
 
 
@@ -115,12 +115,7 @@ def run(args: argparse.Namespace) -> dict:
     if args.seconds is not None:
         settings = replace(settings, seconds=args.seconds or None)
         if args.seconds and args.max_steps is None:   # "train for S seconds": the clock is the budget
-            # ... and no patience: five noisy evaluations without a new best stopped Better on Tiny Shakespeare
-            # at 15 s of 60 (1.668 nats/char, against 1.530 when it trains the whole minute)
-            # ... and evaluations by the clock too (every 4 s: a fixed step interval sized for the preset's budget
-            # evaluated and sampled 75 times a minute, a tenth of it), with the schedule fitted to the time left
-            settings = replace(settings, max_steps=1_000_000, fit_to_time=True, refit=True, patience=None,
-                               eval_every_steps=None)
+            settings = on_the_clock(settings, args.seconds)
     if args.patience is not None:
         if args.patience < 0:
             raise RNNLabError("--patience must be 0 (never stop early) or more.")

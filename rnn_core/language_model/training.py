@@ -125,6 +125,17 @@ def preset(name: str, **overrides) -> LMSettings:
     return replace(base, **{**tuned, **overrides})
 
 
+def on_the_clock(settings: LMSettings, seconds: float) -> LMSettings:
+    """``settings`` with ``seconds`` as the budget ("train for S seconds", the command line's ``--seconds``): the
+    schedule fitted to the time and fitted again along the run, evaluations by the clock, no early stop.
+
+    No patience: five noisy evaluations without a new best stopped Better on Tiny Shakespeare at 15 s of 60 (1.668
+    nats/char, against 1.530 over the whole minute). Evaluations by the clock: the preset's step interval, sized
+    for its step budget, evaluated and sampled 75 times a minute there, a tenth of the minute."""
+    return replace(settings, seconds=seconds, max_steps=1_000_000, fit_to_time=True, refit=True, patience=None,
+                   eval_every_steps=None)
+
+
 def evaluation_interval(max_steps: int) -> int:
     """Steps between evaluations (and samples): twenty along the run, as the presets do."""
     return max(10, max_steps // 20)

@@ -148,19 +148,19 @@ class GRUSequence(torch.autograd.Function):
             torch.mul(dh.unsqueeze(1), coef_h_t[t], out=grad_h_t[t])
             carried = torch.addcmul(grad_out_t[order[i + 1]], dh, z_t[t]) if i + 1 < steps else dh * z_t[t]
             dh = _linear(grad_h_rows[t], w_hh_t, add=carried)
-        # The input side differs from the hidden side in the n block only, which does not carry r.
-        grad_in = grad_h.clone()
-        torch.mul(torch.stack(grad_state), dn, out=grad_in[:, :, 2])
-        grad_in = grad_in.view(steps * batch, 3 * size)
         flat_h = grad_h.view(steps * batch, 3 * size)
-        # The weights' gradients: one product each over every step and batch row.
-        # Each is computed transposed, (h_prevᵀ)(grad_h), so that only the narrow factor is copied into rows (the
-        # transposed copy of the wide one took longer than its product) and oneDNN reads the wide one as it lies:
-        # the same sums in the same order, the same bits.
+        # The weights' gradients: one product each over every step and batch row. Each is computed transposed,
+        # (h_prevᵀ)(grad_h), so that only the narrow factor is copied into rows (the transposed copy of the wide
+        # one took longer than its product) and oneDNN reads the wide one as it lies: the same sums, the same bits.
         grad_w_hh = _linear(h_prev.reshape(steps * batch, size).t(), flat_h.t()).t().contiguous()
+        grad_b_hh = flat_h.sum(0)
+        # The input side differs from the hidden side in the n block only, which does not carry r: grad_h becomes
+        # it in place once the hidden side's gradients are taken (a copy of every step's size cost more).
+        torch.mul(torch.stack(grad_state), dn, out=grad_h[:, :, 2])
+        grad_in = flat_h
         grad_w_ih = _linear(x.reshape(steps * batch, -1).t(), grad_in.t()).t().contiguous()
         grad_x = _linear(grad_in, w_ih.t()).view_as(x) if ctx.needs_input_grad[0] else None
-        return grad_x, dh, grad_w_ih, grad_w_hh, grad_in.sum(0), flat_h.sum(0), None
+        return grad_x, dh, grad_w_ih, grad_w_hh, grad_in.sum(0), grad_b_hh, None
 
 
 class GRU(nn.GRU):

@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 WORKSHOP_QUERY = "workshop=1&step=5"
 IDENTICAL_NAME = "LSTM 128 · lr 0.02 · seed 0 · Python documentation (char)"
 QUEUE = re.compile(rb"you are number (\d+) in the queue")
-TRAIN_TIME = re.compile(rb"([\d,]+) steps in ([\d.]+) s \(")
+TRAIN_TIME = re.compile(rb"([\d,]+) steps in ([\d.]+) s(?: on the \w+)? \(")   # "... 6.6 s on the CPU (..."
 
 
 # --- one learner: a websocket client of the Streamlit server ------------------------------------------------

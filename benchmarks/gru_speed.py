@@ -13,11 +13,14 @@ free core would take) and wall clock, with the ratios to the LSTM. The last line
 
     python benchmarks/gru_speed.py [--rounds 7] [--steps 10] [--presets quick better]
 
-Measured here (2-core AMD EPYC shared with other jobs, torch 2.13, medians of 11 rounds, CPU ms per step, ratio to
-the LSTM): Quick LSTM 4.5, torch's GRU 8.5 (1.90), the project's GRU 7.4 (1.65); Better LSTM 19.3, torch's GRU
-34.5 (1.79), the project's GRU 23.8 (1.23). The bar of 1.1 is not reached at Quick: there the per-step products
-(about 40 µs each through oneDNN, 64 a sequence) and ATen's fixed cost per small operation (11 a step) already
-add up to more than the LSTM's fused kernels take for the whole layer.
+Measured here (2-core AMD EPYC, torch 2.13, medians of 9 interleaved rounds, CPU ms per step, ratio to the LSTM),
+on 2026-12-05 at load 1.6–1.8: Quick LSTM 6.2–6.5, torch's GRU 11.2–12.4 (1.81–1.90), the project's GRU 8.7–9.7
+(1.41–1.48; it was 1.60–1.65 before that day's changes); Better LSTM 23.4–24.7, torch's GRU 41.5–45.7 (1.77–1.85),
+the project's GRU 26.9–28.7 (1.15–1.16; was 1.23–1.38). The bar of 1.1 is not reached. What is left at Quick:
+the per-step products (about 26 µs each through oneDNN, 64 a sequence) and ATen's fixed cost per small
+operation (seven a step forward, three back, 2–5 µs each with Python's) add up to more than the LSTM's fused
+kernels take for the whole layer (forward and backward of the layer alone: LSTM 3.1–3.9 ms, the project's GRU
+5.3–6.9 ms); laying out the weights for oneDNN costs 0.5 ms a step and saves more than that.
 """
 
 from __future__ import annotations

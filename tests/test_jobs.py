@@ -96,20 +96,3 @@ def test_a_poll_just_before_the_end_waits_for_it_and_one_mid_run_does_not():
     assert job.active          # returned without waiting: the run is only half way
     release.set()
     job.wait(10)
-
-
-def test_warming_up_loads_what_the_first_optimizer_would_load_once_per_process():
-    """A fresh process: torch's optimizers import torch._dynamo when the first one is made (most of a second);
-    the warm-up does it in the background, once."""
-    import subprocess
-    import sys
-    code = ("import sys\n"
-            "from rnn_core.runs.jobs import warm_up_training\n"
-            "import torch\n"
-            "assert 'torch._dynamo' not in sys.modules\n"
-            "thread = warm_up_training()\n"
-            "assert warm_up_training() is thread\n"
-            "thread.join(60)\n"
-            "assert 'torch._dynamo' in sys.modules\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr

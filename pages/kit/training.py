@@ -11,7 +11,7 @@ import streamlit as st
 from pages.kit.show import show_error
 from rnn_core.errors import RNNLabError
 from rnn_core.runs import runcache, sessions
-from rnn_core.runs.jobs import CANCELLED, FAILED, QUEUED, RUNNING, Job, warm_up_training
+from rnn_core.runs.jobs import CANCELLED, FAILED, QUEUED, RUNNING, Job
 from rnn_core.runs.registry import ModelRegistry, Outcome, TrainedModel
 
 REGISTRY_KEY = "models"
@@ -114,7 +114,6 @@ def train_controls(page: str, make_run: Callable[[], Run], *, label: str = "Trai
     overrides it, as a text or as (text, "success" | "warning")). Returns the job and the row's remaining
     columns (for more buttons).
     """
-    warm_up_training()   # torch's first optimizer loads for a second: before the click rather than after it
     job = current_job(page)
     busy = job is not None and job.active
     first, second, *rest = st.columns(list(widths))

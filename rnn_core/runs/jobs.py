@@ -50,29 +50,6 @@ def configure_torch_threads(default: int = 1) -> int:
     return threads
 
 
-_warm_up: threading.Thread | None = None
-_warm_up_lock = threading.Lock()
-
-
-def warm_up_training() -> threading.Thread:
-    """Load, in the background and once per process, what a process's first training would otherwise load after
-    the click on Train: torch's optimizers import ``torch._dynamo`` when the first one is made (0.8 s of a Quick
-    run's 10 s here, measured: a first Quick training in a fresh process took 1.4 s longer than the next, 0.86 s
-    of it building its Adam). Pages that train call it as they draw their Train button; returns the thread."""
-    global _warm_up
-    with _warm_up_lock:
-        if _warm_up is None:
-            _warm_up = threading.Thread(target=_load_training, name="rnn-lab-warm-up", daemon=True)
-            _warm_up.start()
-        return _warm_up
-
-
-def _load_training() -> None:
-    import torch
-
-    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
-
-
 class Slots:
     """A counting semaphore with a visible first-come, first-served queue."""
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 import torch
 
-from rnn_core.caption.data import (COLOUR_NAMES, GRID, HELD_PAIRS, HELD_PLACES, KINDS, MAX_LENGTH, RELATIONS, SHAPES,
+from rnn_core.caption.data import (GRID, HELD_PAIRS, HELD_PLACES, KINDS, MAX_LENGTH, RELATIONS,
                                    VOCAB, Shape, caption_words, check_shapes, decode, draw, grammar_level,
                                    is_held_out, make_pictures)
 from rnn_core.caption.model import (MODELS, CaptionSettings, Captioner, caption_picture, score, train_captioners,

@@ -1,6 +1,5 @@
 """The Vanishing gradients page in an app test: it draws, reacts to its controls, and refuses bad settings."""
 
-import pytest
 from conftest import app_test
 
 

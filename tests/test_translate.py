@@ -17,7 +17,7 @@ from rnn_core.translate.figures import (accuracy_vs_length, attention_heatmap, d
                                         format_bars, length_finding)
 from rnn_core.compare.experiments import RunFinished
 from rnn_core.translate.model import (REVERSE_DEFAULTS, EncoderDecoder, LengthSpec, TranslateSettings,
-                                bottleneck_length, exact_match, run_length_grid, sequence_loss, summarise_lengths,
+                                bottleneck_length, run_length_grid, sequence_loss, summarise_lengths,
                                 train_translator)
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from rnn_core.errors import RNNLabError
 from rnn_core.compare.experiments import DEFAULT_LENGTHS, GRID_CELLS, RNN_INITS, ExperimentSpec, run_grid
 from rnn_core.runs.jobs import configure_torch_threads
 from rnn_core.data.tasks import TASKS, get_task, parse_lengths

@@ -23,7 +23,7 @@ from torch import nn
 from rnn_core.nets.fused import detach_state, fused_rnn
 from rnn_core.nets.cells import CELL_NAMES, init_recurrent_, set_forget_bias_
 from rnn_core.errors import RNNLabError
-from rnn_core.data.tasks import Task, get_task, parse_lengths, success
+from rnn_core.data.tasks import Task, get_task, success
 from rnn_core.runs.loop import RunFinished, TrainConfig, seeded, train
 from rnn_core.nets.encoder_decoder import EncoderDecoder
 

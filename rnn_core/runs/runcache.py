@@ -46,7 +46,7 @@ from collections import OrderedDict
 from typing import Any, Callable
 
 from rnn_core.errors import RNNLabError
-from rnn_core.runs.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, UNLIMITED, Job, Left
+from rnn_core.runs.jobs import DONE, FAILED, QUEUED, RUNNING, UNLIMITED, Job, Left
 
 REPLAY = ("A replay of an identical run (same data, settings, seed and steps) trained earlier on this server: "
           "the same model, and your own copy of it. Another seed trains your own.")

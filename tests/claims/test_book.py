@@ -15,7 +15,7 @@ import pytest
 
 from rnn_core.data.corpora import unwrap_prose
 from rnn_core.language_model import book
-from rnn_core.language_model.generation import next_token_distribution, top_tokens
+from rnn_core.language_model.generation import next_token_distribution
 from rnn_core.language_model.pretrained import load_ready_made
 from rnn_core.language_model.training import ACROSS_MACHINES
 

@@ -8,7 +8,6 @@ quotes the sentence it proves and checks that the page still says it.
 import functools
 from dataclasses import replace
 
-import numpy as np
 import pytest
 
 from rnn_core.sentiment.classifier import ready_made_run, recommended_settings, train_classifier

@@ -6,9 +6,6 @@ multipage behaviour). A page whose address differed from its file name (``/how-i
 """
 
 import re
-from pathlib import Path
-
-import pytest
 
 from .conftest import ROOT, free_port, start_streamlit, wait_for_app
 

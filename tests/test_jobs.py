@@ -65,16 +65,15 @@ def test_progress_reports_are_kept_in_order():
     assert job.reports_so_far() == [0, 1, 2, 3, 4] and job.progress == 4
 
 
-def _near_the_end(fraction: float, release: threading.Event) -> Job:
+def _at_step(step: int, release: threading.Event) -> Job:
+    """A job that reports step ``step`` of 100 with 0.2 s left, then ends when ``release`` is set."""
     from rnn_core.runs.loop import Progress
-    slots = Slots(1)
 
     def work(job):
-        job.report(Progress(95, 100, 1.0, 0.01, 1.0, 9.5, 0.2, 1000.0) if fraction >= 0.9 else
-                   Progress(50, 100, 1.0, 0.01, 1.0, 5.0, 0.2, 1000.0))
+        job.report(Progress(step, 100, 1.0, 0.01, 1.0, step / 10, 0.2, 1000.0))
         release.wait(10)
         return "done"
-    return Job(work, slots=slots).start()
+    return Job(work, slots=Slots(1)).start()
 
 
 def test_a_poll_just_before_the_end_waits_for_it_and_one_mid_run_does_not():
@@ -82,7 +81,7 @@ def test_a_poll_just_before_the_end_waits_for_it_and_one_mid_run_does_not():
     end (so the model shows at once, not a poll later); in the middle of a run it returns at once."""
     from pages.kit.training import wait_for_the_end
     release = threading.Event()
-    job = _near_the_end(0.95, release)
+    job = _at_step(95, release)
     assert _wait_until(lambda: job.progress is not None)
     threading.Timer(0.3, release.set).start()
     start = time.perf_counter()
@@ -90,7 +89,7 @@ def test_a_poll_just_before_the_end_waits_for_it_and_one_mid_run_does_not():
     assert not job.active and job.result == "done"
     assert time.perf_counter() - start < 1.5
     release = threading.Event()
-    job = _near_the_end(0.5, release)
+    job = _at_step(50, release)
     assert _wait_until(lambda: job.progress is not None)
     wait_for_the_end(job, 1.0)
     assert job.active          # returned without waiting: the run is only half way

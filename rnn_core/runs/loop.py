@@ -241,20 +241,17 @@ def train(
         since_report.append(loss_value)
         if step == WARM_UP_STEPS:
             warm_step, warm_time = step, elapsed   # the first steps are slow (lazy initialisation); skip them
-        if not calibrated and step > WARM_UP_STEPS and elapsed - warm_time >= min(6.0, 0.1 * config.seconds):
-            # Fix the schedule's length once, from the measured speed, so that it is reproducible. The first
+        first_fit = not calibrated and step > WARM_UP_STEPS and elapsed - warm_time >= min(6.0, 0.1 * config.seconds)
+        if first_fit or (config.refit and elapsed >= refit_at):   # refit_at is set by the first fit
+            # Fix the schedule's length from the measured speed, once, so that it is reproducible. The first
             # seconds run faster than the rest (no evaluation yet, a cool machine): measure long enough, and
-            # leave a margin, so that the schedule ends before the clock does.
+            # leave a margin, so that the schedule ends before the clock does. With refit, measure again every
+            # tenth of the budget and fit the time left with a margin of 3 % (the first margin left a tenth of
+            # the budget unused: Better on Tiny Shakespeare stopped at 54 to 57 s of 60).
             rate = (step - warm_step) / max(elapsed - warm_time, 1e-9)
-            horizon = max(step + 1, min(config.max_steps, step + int(0.9 * (config.seconds - elapsed) * rate)))
+            margin = 0.9 if first_fit else 0.97
+            horizon = max(step + 1, min(config.max_steps, step + int(margin * (config.seconds - elapsed) * rate)))
             calibrated, refit_at = True, elapsed + 0.1 * config.seconds
-        elif config.refit and calibrated and config.seconds is not None and elapsed >= refit_at:
-            # The first estimate's margin left a tenth of the budget unused (measured: Better on Tiny
-            # Shakespeare stopped at 54 to 57 s of 60); the speed since the warm-up, measured again, fits the
-            # schedule to the time left with a margin of 3 %.
-            rate = (step - warm_step) / max(elapsed - warm_time, 1e-9)
-            horizon = max(step + 1, min(config.max_steps, step + int(0.97 * (config.seconds - elapsed) * rate)))
-            refit_at = elapsed + 0.1 * config.seconds
         if config.eval_every_steps is not None:
             due = step % config.eval_every_steps == 0   # by steps: the same run stops at the same step anywhere
         else:

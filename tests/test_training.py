@@ -206,3 +206,54 @@ def test_refit_fits_the_schedule_to_the_time_left_and_a_single_fit_leaves_a_marg
         assert result.stop_reason == "finished" and result.steps == result.planned_steps
     assert ends[False] < 0.93 * 20.0
     assert 0.95 * 20.0 <= ends[True] <= 20.0
+
+
+def test_the_weights_average_is_evaluated_and_handed_back_and_training_goes_on_from_its_own_weights():
+    """With ``average``: every evaluation reads the moving average (computed here step by step from the weights
+    each update left), the run hands it back, and the training itself is the run without it, step for step."""
+    decay = 0.9
+    plain_model, plain_loss = _regression()
+    plain = train(plain_model, plain_loss, TrainConfig(max_steps=40, lr=0.05))
+    model, loss_fn = _regression()
+    expected = [p.detach().clone() for p in model.parameters()]
+    seen = []
+
+    def tracking_loss(step):
+        if step:   # the weights the previous update left: fold them into the expected average
+            d = min(decay, (1 + step) / (10 + step))
+            for e, p in zip(expected, model.parameters()):
+                e.mul_(d).add_(p.detach(), alpha=1 - d)
+        return loss_fn(step)
+
+    def evaluate():
+        seen.append([p.detach().clone() for p in model.parameters()])
+        return {"val_loss": 1.0}
+    result = train(model, tracking_loss, TrainConfig(max_steps=40, lr=0.05, average=decay, eval_every_steps=10),
+                   evaluate=evaluate)
+    assert [r["train_loss"] for r in result.history] == [r["train_loss"] for r in plain.history]
+    d = min(decay, 41 / 50)   # the last update's share
+    last = [e * d + p.detach() * (1 - d) for e, p in zip(expected, plain_model.parameters())]
+    for got, want in zip(model.parameters(), last):
+        assert torch.allclose(got.detach(), want, atol=1e-6)
+    assert len(seen) == 4 and all(torch.allclose(a, b, atol=1e-6) for a, b in zip(seen[-1], last))
+    assert not torch.allclose(last[0], plain_model.weight.detach(), atol=1e-3)   # not the last weights
+
+
+def test_a_diverging_run_with_an_average_hands_back_what_it_would_without():
+    """The average took in the weights that blew up: the run hands back the weights before them, as without."""
+    handed_back = []
+    for average in (None, 0.99):
+        model, loss_fn = _regression()
+
+        def explode_at_five(step, loss_fn=loss_fn):
+            loss = loss_fn(step)
+            return loss * math.inf if step == 5 else loss
+        assert train(model, explode_at_five, TrainConfig(max_steps=50, average=average)).diverged
+        handed_back.append(model.weight.detach().clone())
+    assert torch.equal(*handed_back)
+
+
+@pytest.mark.parametrize("decay", [1.0, -0.1, 2.0])
+def test_an_average_that_never_moves_is_refused(decay):
+    with pytest.raises(RNNLabError, match="average"):
+        TrainConfig(average=decay)

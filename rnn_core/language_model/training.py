@@ -53,6 +53,8 @@ class LMSettings:
     keep_best: bool = False              # hand back the model of the best validation loss, not the last
     fit_to_time: bool = True             # shorten the schedule to fit ``seconds`` (False: the steps are the budget)
     refit: bool = False                  # with fit_to_time: fit it again along the run (the clock is the budget)
+    average: float | None = None         # hand back a moving average of the weights with this decay (a run on
+                                         # the clock); None: the last (or best) weights, as the presets train
     patience: int | None = None          # with keep_best: stop after this many evaluations without a new best
 
     def __post_init__(self):
@@ -71,7 +73,7 @@ class LMSettings:
     def train_config(self) -> TrainConfig:
         return TrainConfig(max_steps=self.max_steps, seconds=self.seconds, lr=self.lr, clip=self.clip or None,
                            eval_every_seconds=self.eval_every_seconds, eval_every_steps=self.eval_every_steps,
-                           fit_to_time=self.fit_to_time, refit=self.refit,
+                           fit_to_time=self.fit_to_time, refit=self.refit, average=self.average,
                            keep_best="val_loss" if self.keep_best else None,
                            patience=self.patience if self.keep_best else None)
 
@@ -125,15 +127,19 @@ def preset(name: str, **overrides) -> LMSettings:
     return replace(base, **{**tuned, **overrides})
 
 
+ON_THE_CLOCK_AVERAGE = 0.995   # the weights' average over about the last 200 steps
+
+
 def on_the_clock(settings: LMSettings, seconds: float) -> LMSettings:
     """``settings`` with ``seconds`` as the budget ("train for S seconds", the command line's ``--seconds``): the
     schedule fitted to the time and fitted again along the run, evaluations by the clock, no early stop.
 
     No patience: five noisy evaluations without a new best stopped Better on Tiny Shakespeare at 15 s of 60 (1.668
     nats/char, against 1.530 over the whole minute). Evaluations by the clock: the preset's step interval, sized
-    for its step budget, evaluated and sampled 75 times a minute there, a tenth of the minute."""
+    for its step budget, evaluated and sampled 75 times a minute there, a tenth of the minute. The weights'
+    moving average (:class:`rnn_core.runs.loop.WeightAverage`) is handed back: about 0.01 nats lower there."""
     return replace(settings, seconds=seconds, max_steps=1_000_000, fit_to_time=True, refit=True, patience=None,
-                   eval_every_steps=None)
+                   eval_every_steps=None, average=ON_THE_CLOCK_AVERAGE)
 
 
 def evaluation_interval(max_steps: int) -> int:

@@ -9,6 +9,7 @@ import torch
 
 from conftest import ROOT
 from rnn_core.language_model.checkpoint import load_checkpoint
+from rnn_core.language_model.training import ON_THE_CLOCK_AVERAGE
 from rnn_core.data.corpora import load_builtin
 
 
@@ -67,3 +68,5 @@ def test_train_lm_for_s_seconds_trains_the_whole_time_without_patience(monkeypat
         with pytest.raises(Stop):
             command.run(parser.parse_args(["--text", "python-docs", "--preset", "better", "--seconds", "60", *extra]))
         assert seen["settings"].patience == patience and seen["settings"].seconds == 60
+        # on the clock, the weights' moving average is handed back; a step budget trains as the presets do
+        assert seen["settings"].average == (ON_THE_CLOCK_AVERAGE if patience is None else None)

@@ -25,6 +25,7 @@ from typing import Callable, Iterator
 import torch
 
 from rnn_core.errors import RNNLabError
+from rnn_core.runs.adam import Adam
 
 SCHEDULES = ("constant", "cosine")
 WARM_UP_STEPS = 3     # steps left out when the speed is measured to fit the schedule to a time budget
@@ -160,7 +161,7 @@ def train(
     eval mode and gradients off.
     """
     params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+    optimizer = Adam(params, lr=config.lr, weight_decay=config.weight_decay)   # torch.optim.Adam, bit for bit
     max_norm = config.clip if config.clip else math.inf
     history: list[dict] = []
     metrics: dict = {}

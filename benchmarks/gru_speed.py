@@ -14,13 +14,13 @@ free core would take) and wall clock, with the ratios to the LSTM. The last line
     python benchmarks/gru_speed.py [--rounds 7] [--steps 10] [--presets quick better]
 
 Measured here (2-core AMD EPYC, torch 2.13, medians of 9 interleaved rounds, CPU ms per step, ratio to the LSTM),
-on 2026-12-05 at load 1.6–1.8: Quick LSTM 6.2–6.5, torch's GRU 11.2–12.4 (1.81–1.90), the project's GRU 8.7–9.7
-(1.41–1.48; it was 1.60–1.65 before that day's changes); Better LSTM 23.4–24.7, torch's GRU 41.5–45.7 (1.77–1.85),
-the project's GRU 26.9–28.7 (1.15–1.16; was 1.23–1.38). The bar of 1.1 is not reached. What is left at Quick:
-the per-step products (about 26 µs each through oneDNN, 64 a sequence) and ATen's fixed cost per small
-operation (seven a step forward, three back, 2–5 µs each with Python's) add up to more than the LSTM's fused
-kernels take for the whole layer (forward and backward of the layer alone: LSTM 3.1–3.9 ms, the project's GRU
-5.3–6.9 ms); laying out the weights for oneDNN costs 0.5 ms a step and saves more than that.
+on 2026-12-05, three runs at load 1.1-1.7 after the recurrent weight's layout change: Quick LSTM 4.6-5.6, torch's
+GRU 9.4-10.4 (1.83-2.04), the project's GRU 6.6-7.3 (1.33-1.44; 1.41-1.48 earlier that day, 1.60-1.65 before);
+Better LSTM 21.4-22.9, torch's GRU 37.8-39.9 (1.74-1.77), the project's GRU 23.1-24.8 (1.07-1.08: the bar of 1.1
+is met there). At Quick it is not: the GRU's 64 per-step products take about 25 µs each, some 10 µs of which is
+oneDNN's fixed cost per call, and its elementwise steps with their Python calls about 25 µs a step more, where
+the LSTM's fused kernels do the whole layer in one call forward and one backward (the layer alone, forward and
+backward: LSTM 3.4-3.5 ms, the project's GRU 4.9-5.2 ms).
 """
 
 from __future__ import annotations

@@ -44,6 +44,7 @@ def test_zero_grad_without_none_zeroes_the_gradients():
     assert all(p.grad is not None and not p.grad.any() for p in model.parameters())
 
 
+@pytest.mark.slow
 def test_a_training_never_loads_torch_dynamo():
     """Importing it cost the first training of every server 0.8 s and about 100 MB (torch.optim's optimisers
     load it): a fresh interpreter trains a language model without it."""

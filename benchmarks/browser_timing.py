@@ -110,9 +110,9 @@ def train_main(cells: list[str], seed: int) -> None:
         browser.close()
     load = os.getloadavg()[0]
     for r in rows:
-        print(f"{r['cell']:>4}: click to model {r['click_to_model_s']:.1f} s = training loop {r['training_loop_s']:.1f} s"
-              f" + everything else {r['other_s']:.1f} s ({r['steps']:,} steps on the {r['device']}; Playwright's"
-              f" click took {r['playwright_click_s']:.1f} s to reach the page, not counted)")
+        print(f"{r['cell']:>4}: click to model {r['click_to_model_s']:.1f} s = training loop "
+              f"{r['training_loop_s']:.1f} s + everything else {r['other_s']:.1f} s ({r['steps']:,} steps on the "
+              f"{r['device']}; Playwright's click took {r['playwright_click_s']:.1f} s to reach the page, not counted)")
     print(json.dumps({"quick": rows, "target_click_to_model_s": 10.0, "load_average_1min": round(load, 2)}))
 
 

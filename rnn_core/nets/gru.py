@@ -21,8 +21,8 @@ The products go through oneDNN in float32, as the LSTM's kernels do (on the mach
 took 1.2 to 2 times as long for these shapes), and tanh is computed as 2σ(2a) − 1 (ATen's tanh took four times
 its sigmoid here); both change results by rounding only. What is left at the Quick size (a 32 × 128 state, 32
 steps, one thread): the 64 per-step products, about 25 µs each, of which some 10 µs is oneDNN's fixed cost per
-call (a 1 × 1 product takes 11 µs), and some 15 µs a step of small elementwise operations and their Python
-calls, which the LSTM's kernel does inside one call per sequence. The equations are PyTorch's::
+call (a 1 × 1 product takes 11 µs; the kernel itself 14–15 µs), and some 25 µs a step, forward, of small
+elementwise operations and their Python calls, which the LSTM's kernel does inside one call per sequence. The equations are PyTorch's::
 
     r = σ(W_ir x + b_ir + W_hr h + b_hr)
     z = σ(W_iz x + b_iz + W_hz h + b_hz)
@@ -80,8 +80,6 @@ def _linear(a: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = N
         return torch.ops.mkldnn._linear_pointwise.default(a.contiguous(), weight, bias, "none", [], "")
     out = F.linear(a, weight, bias)
     return out if add is None else out.add_(add)
-
-
 
 
 class GRUSequence(torch.autograd.Function):

@@ -310,8 +310,9 @@ class WeightAverage:
     that the first steps' weights, far from the end's, fade out quickly.
 
     Adam's last steps with a small learning rate still jitter around the minimum by the batches' noise; their
-    average sits nearer to it. Measured on Tiny Shakespeare, Better on the clock (60 s, seed 0), four runs:
-    0.009 to 0.014 nats per character below the last weights' validation loss, at no measurable cost.
+    average sits nearer to it. Measured on Tiny Shakespeare, Better on the clock (60 s, 2 threads), six runs of
+    the LSTM and the GRU: 0.006 to 0.014 nats per character below the last weights' validation loss, for one
+    ``lerp_`` per weight tensor a step.
     """
 
     def __init__(self, params: list[torch.Tensor], decay: float):

@@ -22,7 +22,8 @@ took 1.2 to 2 times as long for these shapes), and tanh is computed as 2σ(2a) �
 its sigmoid here); both change results by rounding only. What is left at the Quick size (a 32 × 128 state, 32
 steps, one thread): the 64 per-step products, about 25 µs each, of which some 10 µs is oneDNN's fixed cost per
 call (a 1 × 1 product takes 11 µs; the kernel itself 14–15 µs), and some 25 µs a step, forward, of small
-elementwise operations and their Python calls, which the LSTM's kernel does inside one call per sequence. The equations are PyTorch's::
+elementwise operations and their Python calls, which the LSTM's kernel does inside one call per sequence. The
+equations are PyTorch's::
 
     r = σ(W_ir x + b_ir + W_hr h + b_hr)
     z = σ(W_iz x + b_iz + W_hz h + b_hz)
@@ -82,6 +83,13 @@ def _linear(a: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = N
     return out if add is None else out.add_(add)
 
 
+def _weight_grad(inputs: torch.Tensor, grads: torch.Tensor) -> torch.Tensor:
+    """``gradsᵀ inputs``, a weight's gradient summed over every row (every step and batch row), computed
+    transposed, (inputsᵀ)(grads), so that only the narrow factor is copied into rows (the transposed copy of the
+    wide one took longer than its product) and oneDNN reads the wide one as it lies: the same sums, the same bits."""
+    return _linear(inputs.t(), grads.t()).t().contiguous()
+
+
 class GRUSequence(torch.autograd.Function):
     """One direction of one GRU layer over a whole sequence.
 
@@ -94,7 +102,7 @@ class GRUSequence(torch.autograd.Function):
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
         steps, batch, features = x.shape
         size = w_hh.shape[1]
-        # The input side of every step in one product; then per step one product and five elementwise operations.
+        # The input side of every step in one product; then per step one product and six elementwise operations.
         gates_in = _linear(x.reshape(steps * batch, features), w_ih, b_ih).view(steps, batch, 3 * size)
         w_hh_columns = _columns(w_hh)
         order = range(steps - 1, -1, -1) if reverse else range(steps)
@@ -152,16 +160,14 @@ class GRUSequence(torch.autograd.Function):
             carried = torch.addcmul(grad_out_t[order[i + 1]], dh, z_t[t]) if i + 1 < steps else dh * z_t[t]
             dh = _linear(grad_h_rows[t], w_hh_t, add=carried)
         flat_h = grad_h.view(steps * batch, 3 * size)
-        # The weights' gradients: one product each over every step and batch row. Each is computed transposed,
-        # (h_prevᵀ)(grad_h), so that only the narrow factor is copied into rows (the transposed copy of the wide
-        # one took longer than its product) and oneDNN reads the wide one as it lies: the same sums, the same bits.
-        grad_w_hh = _linear(h_prev.reshape(steps * batch, size).t(), flat_h.t()).t().contiguous()
+        # The weights' gradients: one product each over every step and batch row.
+        grad_w_hh = _weight_grad(h_prev.reshape(steps * batch, size), flat_h)
         grad_b_hh = flat_h.sum(0)
         # The input side differs from the hidden side in the n block only, which does not carry r: grad_h becomes
         # it in place once the hidden side's gradients are taken (a copy of every step's size cost more).
         torch.mul(torch.stack(grad_state), dn, out=grad_h[:, :, 2])
         grad_in = flat_h
-        grad_w_ih = _linear(x.reshape(steps * batch, -1).t(), grad_in.t()).t().contiguous()
+        grad_w_ih = _weight_grad(x.reshape(steps * batch, -1), grad_in)
         grad_x = _linear(grad_in, w_ih.t()).view_as(x) if ctx.needs_input_grad[0] else None
         return grad_x, dh, grad_w_ih, grad_w_hh, grad_in.sum(0), grad_b_hh, None
 
